@@ -1,0 +1,59 @@
+# QuantForge: `make run` sets everything up and runs the main workflow; `make test` runs every test.
+# Both work on a fresh Debian machine with Swift, as root or with sudo.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# System packages the build and tests need; installed only when missing.
+APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev pkg-config postgresql
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Python checkers that open our files in the reference implementations (git-ignored venv).
+CHECK_VENV := .qf/venv
+CHECK_PACKAGES := numpy safetensors h5py
+export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
+
+.PHONY: deps check-venv build test run bench bench-compute bench-malloc clean
+
+## deps: install the missing system packages (apt-get update first, only when something is missing)
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## check-venv: Python venv with safetensors, numpy and h5py (from PyPI) for interchange tests
+check-venv: $(CHECK_VENV)/.ready
+$(CHECK_VENV)/.ready:
+	@mkdir -p .qf
+	python3 -m venv $(CHECK_VENV)
+	$(CHECK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(CHECK_PACKAGES)
+	@touch $@
+
+build: deps
+	swift build
+
+## test: every test, against real OpenBLAS, real files and the Python reference readers
+test: deps check-venv
+	swift build --build-tests
+	swift test
+
+## run: build in release mode and run the most complete workflow on embedded defaults
+run: deps
+	swift build -c release --product qf
+	.build/release/qf info
+	.build/release/qf demo
+
+## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
+bench: bench-compute bench-malloc
+
+bench-compute: deps
+	Benchmarks/compute.sh
+
+bench-malloc: deps
+	cd Benchmarks && swift package --disable-sandbox benchmark --target ComputeBenchmarks
+
+clean:
+	rm -rf .build Benchmarks/.build

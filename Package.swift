@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+// QuantForge: a Swift training and backtest engine for quantitative trading with a slim job
+// service in front of it. Module layering (imports point down only) is described in README.md.
+import Foundation
+import PackageDescription
+
+// Numeric kernels are compiled for AVX2 + FMA (`-target-cpu skylake`: the feature set of every
+// x86-64 server CPU since 2015, AMD Zen included), without which Swift emits SSE2 only. Set
+// QF_TARGET_CPU to another LLVM CPU name, or to "generic" for baseline x86-64.
+// `-fno-math-errno` lets `squareRoot()` (a C shim around sqrtf) become one vector instruction
+// instead of a call guarded by an errno branch, which blocks vectorisation; nothing reads errno.
+let numericFlags: [SwiftSetting] = {
+    var flags = ["-Xcc", "-fno-math-errno"]
+    #if arch(x86_64)
+    let cpu = ProcessInfo.processInfo.environment["QF_TARGET_CPU"] ?? "skylake"
+    if cpu != "generic" { flags += ["-target-cpu", cpu] }
+    #endif
+    return [.unsafeFlags(flags)]
+}()
+
+let package = Package(
+    name: "QuantForge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qf", targets: ["qf"]),
+        .library(name: "Compute", targets: ["Compute"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Backtest", targets: ["Backtest"]),
+        .library(name: "Agents", targets: ["Agents"]),
+        .library(name: "Service", targets: ["Service"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, shims only.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+
+        // Libraries, lowest first.
+        .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: numericFlags),
+        .target(name: "Ingest", dependencies: ["CHDF5"]),
+        .target(name: "Backtest", dependencies: ["Ingest"], swiftSettings: numericFlags),
+        .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest"], swiftSettings: numericFlags),
+        .target(name: "Service", dependencies: ["Agents", "Backtest", "Ingest"]),
+
+        // The one command-line tool.
+        .executableTarget(
+            name: "qf",
+            dependencies: [
+                "Compute", "Ingest", "Backtest", "Agents", "Service",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Test support: counts heap allocations so a test can prove a training step makes none.
+        .target(name: "MallocCounter", path: "Tests/Support/MallocCounter"),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
