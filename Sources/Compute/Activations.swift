@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// max(0, x). The derivative at 0 is taken as 0, as PyTorch does.
+public final class ReLU: Layer {
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+
+    public init(_ size: Int) { inputSize = size }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        let x = input.base, y = output.base
+        for i in 0..<input.count { y[i] = max(x[i], 0) }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
+        guard let inputGradient else { return }
+        let y = output.base, dy = outputGradient.base, dx = inputGradient.base
+        for i in 0..<output.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    }
+}
+
+/// x for x > 0, slope·x otherwise (PyTorch's default slope 0.01).
+public final class LeakyReLU: Layer {
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+    /// The slope for negative inputs.
+    public let negativeSlope: Float
+
+    public init(_ size: Int, negativeSlope: Float = 0.01) {
+        inputSize = size
+        self.negativeSlope = negativeSlope
+    }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        let x = input.base, y = output.base, s = negativeSlope
+        for i in 0..<input.count { y[i] = x[i] > 0 ? x[i] : s * x[i] }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
+        guard let inputGradient else { return }
+        let x = input.base, dy = outputGradient.base, dx = inputGradient.base, s = negativeSlope
+        for i in 0..<input.count { dx[i] = x[i] > 0 ? dy[i] : s * dy[i] }
+    }
+}
+
+/// tanh(x); the backward pass uses the output: d tanh = 1 − y².
+public final class Tanh: Layer {
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+
+    public init(_ size: Int) { inputSize = size }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        let x = input.base, y = output.base
+        for i in 0..<input.count { y[i] = tanhf(x[i]) }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
+        guard let inputGradient else { return }
+        let y = output.base, dy = outputGradient.base, dx = inputGradient.base
+        for i in 0..<output.count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+    }
+}
+
+/// Row-wise softmax, computed stably (the row maximum is subtracted before exponentiating).
+/// Backward: dx = y ⊙ (dy − ⟨dy, y⟩) per row.
+public final class Softmax: Layer {
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+
+    public init(_ size: Int) { inputSize = size }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        Softmax.rows(input, into: output)
+    }
+
+    /// Writes softmax of each row of `input` into `output` (may alias).
+    public static func rows(_ input: Matrix, into output: Matrix) {
+        let n = input.cols
+        for r in 0..<input.rows {
+            let x = input.row(r), y = output.row(r)
+            let m = Kernels.maximum(x, count: n)
+            var s: Float = 0
+            for c in 0..<n {
+                let e = expf(x[c] - m)
+                y[c] = e
+                s += e
+            }
+            let inv = 1 / s
+            for c in 0..<n { y[c] *= inv }
+        }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
+        guard let inputGradient else { return }
+        let n = output.cols
+        for r in 0..<output.rows {
+            let y = output.row(r), dy = outputGradient.row(r), dx = inputGradient.row(r)
+            var inner: Float = 0
+            for c in 0..<n { inner += dy[c] * y[c] }
+            for c in 0..<n { dx[c] = y[c] * (dy[c] - inner) }
+        }
+    }
+}
+
+/// Row-wise log-softmax, x − logΣexp(x), computed stably.
+/// Backward: dx = dy − softmax(x)·Σdy per row, with softmax recovered as exp(y).
+public final class LogSoftmax: Layer {
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+
+    public init(_ size: Int) { inputSize = size }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        LogSoftmax.rows(input, into: output)
+    }
+
+    /// Writes log-softmax of each row of `input` into `output` (may alias).
+    public static func rows(_ input: Matrix, into output: Matrix) {
+        let n = input.cols
+        for r in 0..<input.rows {
+            let x = input.row(r), y = output.row(r)
+            let lse = Kernels.logSumExp(x, count: n)
+            for c in 0..<n { y[c] = x[c] - lse }
+        }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
+        guard let inputGradient else { return }
+        let n = output.cols
+        for r in 0..<output.rows {
+            let y = output.row(r), dy = outputGradient.row(r), dx = inputGradient.row(r)
+            var total: Float = 0
+            for c in 0..<n { total += dy[c] }
+            for c in 0..<n { dx[c] = dy[c] - expf(y[c]) * total }
+        }
+    }
+}
+
+/// The hidden-layer nonlinearities an `MLP` can be built with.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case relu
+    case leakyRelu = "leaky_relu"
+    case tanh
+
+    /// A layer of this activation for `size` features.
+    public func makeLayer(size: Int) -> any Layer {
+        switch self {
+        case .relu: return ReLU(size)
+        case .leakyRelu: return LeakyReLU(size)
+        case .tanh: return Tanh(size)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// Global-norm gradient clipping, as `torch.nn.utils.clip_grad_norm_`.
+public enum GradientClipping {
+    /// Scales all gradients by min(1, maxNorm / (‖g‖₂ + 1e-6)) and returns ‖g‖₂ before clipping.
+    @discardableResult
+    public static func clipGlobalNorm(_ parameters: ParameterStore, maxNorm: Float) -> Float {
+        precondition(maxNorm > 0, "clipGlobalNorm: maxNorm must be positive, got \(maxNorm)")
+        let g = parameters.gradients.base, n = parameters.count
+        let norm = Kernels.sumOfSquares(g, count: n).squareRoot()
+        let coefficient = maxNorm / (norm + 1e-6)
+        if coefficient < 1 { Kernels.scale(g, by: coefficient, count: n) }
+        return norm
+    }
+}

@@ -1,0 +1,30 @@
+/// One differentiable step of a network: forward into a preallocated output, backward into
+/// preallocated gradients.
+///
+/// Layers own no activations: the model that holds them provides input and output views, so the
+/// same layer serves any batch size without allocating. A layer with parameters is bound to slices
+/// of its model's `ParameterStore`.
+public protocol Layer: AnyObject {
+    /// Features per input row.
+    var inputSize: Int { get }
+    /// Features per output row.
+    var outputSize: Int { get }
+    /// Tensors this layer needs, as (name suffix, rows, cols); empty for activations.
+    var parameterShapes: [(name: String, rows: Int, cols: Int)] { get }
+    /// Gives the layer its parameter and gradient views, in the order of `parameterShapes`.
+    func bind(parameters: [Matrix], gradients: [Matrix])
+    /// Draws initial parameter values (PyTorch's defaults unless the layer says otherwise).
+    func resetParameters(using generator: inout some RandomNumberGenerator)
+    /// Writes the layer's output for `input` (batch × inputSize) into `output` (batch × outputSize).
+    func forward(_ input: Matrix, into output: Matrix)
+    /// Given dL/d(output), writes dL/d(input) when `inputGradient` is non-nil, and writes
+    /// (or, when `accumulate`, adds) dL/d(parameters) into the bound gradient views.
+    /// `input` and `output` are the values of the matching forward call.
+    func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool)
+}
+
+extension Layer {
+    public var parameterShapes: [(name: String, rows: Int, cols: Int)] { [] }
+    public func bind(parameters: [Matrix], gradients: [Matrix]) {}
+    public func resetParameters(using generator: inout some RandomNumberGenerator) {}
+}

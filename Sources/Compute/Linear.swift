@@ -1,0 +1,60 @@
+/// A fully connected layer, y = x·Wᵀ + b, with W stored as [out, in] like PyTorch's `nn.Linear`
+/// (so a checkpoint loads into PyTorch unchanged).
+///
+/// All three products go to `cblas_sgemm` with the transposes as flags:
+/// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W.
+public final class Linear: Layer {
+    public let inputSize: Int
+    public let outputSize: Int
+    /// Whether the layer adds a bias.
+    public let hasBias: Bool
+
+    public private(set) var weight: Matrix?
+    public private(set) var bias: Matrix?
+    public private(set) var weightGradient: Matrix?
+    public private(set) var biasGradient: Matrix?
+
+    /// A layer mapping `inputSize` features to `outputSize`.
+    public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true) {
+        precondition(inputSize > 0 && outputSize > 0, "Linear(\(inputSize), \(outputSize)): sizes must be positive")
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        self.hasBias = bias
+    }
+
+    public var parameterShapes: [(name: String, rows: Int, cols: Int)] {
+        hasBias ? [("weight", outputSize, inputSize), ("bias", 1, outputSize)] : [("weight", outputSize, inputSize)]
+    }
+
+    public func bind(parameters: [Matrix], gradients: [Matrix]) {
+        weight = parameters[0]
+        weightGradient = gradients[0]
+        if hasBias {
+            bias = parameters[1]
+            biasGradient = gradients[1]
+        }
+    }
+
+    /// PyTorch's default: weight ~ U(−1/√in, 1/√in) (Kaiming uniform with a = √5), bias likewise.
+    public func resetParameters(using generator: inout some RandomNumberGenerator) {
+        guard let weight else { preconditionFailure("Linear: resetParameters before bind") }
+        Initializer.kaimingUniform(a: Float(5).squareRoot()).fill(weight, using: &generator)
+        if let bias {
+            let bound = 1 / Float(inputSize).squareRoot()
+            generator.fillUniform(bias.base, count: bias.count, lower: -bound, upper: bound)
+        }
+    }
+
+    public func forward(_ input: Matrix, into output: Matrix) {
+        guard let weight else { preconditionFailure("Linear: forward before bind") }
+        gemm(input, weight, into: output, transposeB: .transposed)
+        if let bias { Kernels.addRowVector(bias.base, to: output) }
+    }
+
+    public func backward(input: Matrix, output: Matrix, outputGradient dy: Matrix, inputGradient dx: Matrix?, accumulate: Bool) {
+        guard let weight, let weightGradient else { preconditionFailure("Linear: backward before bind") }
+        gemm(dy, input, into: weightGradient, transposeA: .transposed, beta: accumulate ? 1 : 0)
+        if let biasGradient { Kernels.sumRows(of: dy, into: biasGradient.base, accumulate: accumulate) }
+        if let dx { gemm(dy, weight, into: dx) }
+    }
+}

@@ -1,0 +1,22 @@
+/// An update rule applied to every parameter of a `ParameterStore` in one fused loop.
+///
+/// An optimizer is created for one store; its state (moments, momentum buffers) lives in buffers of
+/// the same layout, allocated once at creation, so `step()` allocates nothing. The update formulas
+/// follow PyTorch's `torch.optim` exactly, so hyperparameters carry over unchanged.
+public protocol Optimizer: AnyObject {
+    /// The learning rate used by the next `step()`; a schedule sets it before each step.
+    var learningRate: Float { get set }
+    /// Number of steps taken so far (Adam's bias correction depends on it).
+    var stepCount: Int { get set }
+    /// The store whose values are updated from its gradients.
+    var parameters: ParameterStore { get }
+    /// Named state buffers, in a fixed order (for checkpoints).
+    var stateBuffers: [(name: String, buffer: AlignedBuffer)] { get }
+    /// Applies one update from the current gradients.
+    func step()
+}
+
+/// The optimizers that can be named in a configuration (`optimizer_name`).
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case sgd, adam, adamw, rmsprop
+}
