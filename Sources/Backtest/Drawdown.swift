@@ -1,0 +1,52 @@
+/// Drawdown of an equity curve: how far it stands below its running peak.
+///
+/// drawdown[i] = 1 − equity[i] / max(equity[0...i]) (Backtesting.py's definition), so 0 at a new
+/// peak and 0.25 when a quarter of the peak has been lost. The maximum drawdown and its duration
+/// (bars from the peak before it to the recovery, or to the end if it never recovers) are the
+/// figures both Backtesting.py and vectorbt report.
+public struct Drawdown: Sendable, Equatable {
+    /// The largest drawdown, as a fraction of the peak (0 when equity never falls).
+    public let maximum: Double
+    /// Bar index of the peak the maximum drawdown started from.
+    public let peakIndex: Int
+    /// Bar index of the trough of the maximum drawdown.
+    public let troughIndex: Int
+    /// The longest drawdown in bars, from its peak to the bar that regains the peak (or the last
+    /// bar when it never does); Backtesting.py's "Max. Drawdown Duration" in bars.
+    public let longestDuration: Int
+
+    /// Analyses `equity` in one pass. Equity must be positive.
+    public init(equity: UnsafeBufferPointer<Double>) {
+        var peak = -Double.infinity, peakAt = 0
+        var maximum = 0.0, maxPeak = 0, maxTrough = 0
+        var longest = 0
+        for i in 0..<equity.count {
+            let e = equity[i]
+            if e >= peak {
+                // Recovery (or a new high): the spell underwater lasted from the peak to this bar.
+                if i - peakAt > 1 { longest = max(longest, i - peakAt) }
+                peak = e
+                peakAt = i
+            } else {
+                let d = 1 - e / peak
+                if d > maximum { maximum = d; maxPeak = peakAt; maxTrough = i }
+            }
+        }
+        // Still underwater at the end: the spell runs to the last bar.
+        if let last = equity.indices.last, equity[last] < peak { longest = max(longest, last - peakAt) }
+        self.maximum = maximum
+        self.peakIndex = maxPeak
+        self.troughIndex = maxTrough
+        self.longestDuration = longest
+    }
+
+    /// Writes drawdown[i] for every bar into `out`.
+    public static func series(equity: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(out.count >= equity.count, "Drawdown.series: output has \(out.count) slots for \(equity.count) bars")
+        var peak = -Double.infinity
+        for i in 0..<equity.count {
+            peak = max(peak, equity[i])
+            out[i] = 1 - equity[i] / peak
+        }
+    }
+}
