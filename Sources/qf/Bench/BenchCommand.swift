@@ -1,0 +1,32 @@
+import ArgumentParser
+import Compute
+import Foundation
+
+/// `qf bench <suite>`: throughput benchmarks whose JSON output Benchmarks/ scripts set beside the
+/// peers' figures. Timings belong here, never in unit tests.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run throughput benchmarks.",
+                                                    subcommands: [ComputeBench.self])
+}
+
+/// `qf bench compute`: sgemm, MLP training steps and batch-1 latency.
+struct ComputeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compute", abstract: "Benchmark sgemm, training steps and batch-1 forward latency.")
+
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "OpenBLAS threads.") var threads = 1
+    @Option(help: "Minimum seconds per timing sample.") var minTime = 0.3
+    @Option(help: "Samples per measurement (the median is reported).") var repeats = 7
+
+    func run() throws {
+        ComputeConfiguration(blasThreads: threads).apply()
+        print("OpenBLAS kernel \(BLAS.coreName), \(BLAS.threadCount) thread(s)")
+        let report = ComputeBenchmarks.run(minTime: minTime, repeats: repeats) { print($0) }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            try AtomicFile.write(Array(try encoder.encode(report)), to: json)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Compute
+import Foundation
+
+/// The Compute benchmarks of issue 2, in the shapes of ../shared/peers/rl/bench_torch_mlp.py so the
+/// figures line up with the PyTorch peer (Benchmarks/peers/torch_compute.py) run beside them.
+enum ComputeBenchmarks {
+    /// The training-step shapes: (input, hidden, output, batch).
+    static let trainShapes: [(Int, Int, Int, Int)] = [(32, 128, 3, 32), (32, 128, 3, 64), (32, 128, 3, 256), (256, 256, 3, 1024)]
+
+    struct SGEMMResult: Codable { var n: Int; var gflops: Double; var timing: Timing }
+    struct TrainResult: Codable {
+        var dIn: Int, hidden: Int, dOut: Int, batch: Int
+        var usPerStep: Double, gflops: Double, flopsPerStep: Double
+        var timing: Timing
+    }
+    struct ForwardResult: Codable { var dIn: Int; var us: Double; var timing: Timing }
+    struct Report: Codable {
+        var blasCore: String
+        var blasThreads: Int
+        var sgemm: [SGEMMResult]
+        var trainStep: [TrainResult]
+        var forwardBatch1: [ForwardResult]
+    }
+
+    static func run(minTime: Double, repeats: Int, log: (String) -> Void) -> Report {
+        var rng = Xoshiro256(seed: 0)
+        var sgemm: [SGEMMResult] = []
+        for n in [64, 128, 256, 512, 1024] {
+            let a = MatrixBuffer(rows: n, cols: n), b = MatrixBuffer(rows: n, cols: n), c = MatrixBuffer(rows: n, cols: n)
+            rng.fillNormal(a.matrix.base, count: n * n)
+            rng.fillNormal(b.matrix.base, count: n * n)
+            let t = Timing.measure(repeats: repeats, minTime: minTime, warmup: 3) { gemm(a.matrix, b.matrix, into: c.matrix) }
+            let gflops = 2 * Double(n * n * n) / t.medianSeconds / 1e9
+            sgemm.append(SGEMMResult(n: n, gflops: gflops, timing: t))
+            log(String(format: "sgemm n=%4d: %7.1f GFLOP/s", n, gflops))
+        }
+
+        var train: [TrainResult] = []
+        for (dIn, h, dOut, batch) in trainShapes {
+            let model = MLP.make(sizes: [dIn, h, h, dOut], using: &rng)
+            let adam = Adam(parameters: model.parameters, learningRate: 1e-3)
+            let x = MatrixBuffer(rows: batch, cols: dIn), target = MatrixBuffer(rows: batch, cols: dOut)
+            let grad = MatrixBuffer(rows: batch, cols: dOut)
+            rng.fillNormal(x.matrix.base, count: x.matrix.count)
+            rng.fillNormal(target.matrix.base, count: target.matrix.count)
+            let t = Timing.measure(repeats: repeats, minTime: minTime) {
+                let y = model.forward(x.matrix)
+                Loss.meanSquaredError(prediction: y, target: target.matrix, gradient: grad.matrix)
+                model.backward(outputGradient: grad.matrix)
+                adam.step()
+            }
+            // The peer's FLOP convention: 3 × forward matmul FLOPs.
+            let flops = 3 * 2 * Double(batch * (dIn * h + h * h + h * dOut))
+            train.append(TrainResult(dIn: dIn, hidden: h, dOut: dOut, batch: batch, usPerStep: t.medianSeconds * 1e6,
+                                     gflops: flops / t.medianSeconds / 1e9, flopsPerStep: flops, timing: t))
+            log(String(format: "train %d->%d->%d->%d B=%4d: %8.1f us/step %7.1f GFLOP/s", dIn, h, h, dOut, batch, t.medianSeconds * 1e6, flops / t.medianSeconds / 1e9))
+        }
+
+        var forward: [ForwardResult] = []
+        for dIn in [11, 32] {
+            let model = MLP.make(sizes: [dIn, 128, 128, 3], using: &rng)
+            let x = MatrixBuffer(rows: 1, cols: dIn)
+            rng.fillNormal(x.matrix.base, count: dIn)
+            var sink = 0
+            let t = Timing.measure(repeats: repeats, minTime: minTime, warmup: 50) {
+                let q = model.predict(x.matrix.base)
+                sink &+= Kernels.argmax(q.base, count: q.cols)
+            }
+            if sink == Int.min { print(sink) }
+            forward.append(ForwardResult(dIn: dIn, us: t.medianSeconds * 1e6, timing: t))
+            log(String(format: "forward b=1 %d->128->128->3 + argmax: %6.2f us", dIn, t.medianSeconds * 1e6))
+        }
+        return Report(blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, sgemm: sgemm, trainStep: train, forwardBatch1: forward)
+    }
+}

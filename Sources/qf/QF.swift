@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `qf` command: every QuantForge workflow from one executable.
+@main
+struct QF: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qf",
+        abstract: "QuantForge: train trading agents, backtest strategies and serve jobs, on CPUs.",
+        subcommands: [InfoCommand.self, DemoCommand.self, BenchCommand.self]
+    )
+}
