@@ -1,0 +1,78 @@
+import Compute
+import Testing
+
+/// BLAS products and reductions against slow float64 loops.
+@Suite struct KernelTests {
+    @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
+    func gemmMatchesNaiveLoop(transA: Transpose, transB: Transpose) {
+        var rng = Xoshiro256(seed: 1)
+        let m = 5, n = 7, k = 9
+        let a = transA == .none ? randomMatrix(m, k, &rng) : randomMatrix(k, m, &rng)
+        let b = transB == .none ? randomMatrix(k, n, &rng) : randomMatrix(n, k, &rng)
+        let c = randomMatrix(m, n, &rng)
+        let before = c.matrix.toArray()
+        gemm(a.matrix, b.matrix, into: c.matrix, transposeA: transA, transposeB: transB, alpha: 0.5, beta: 2)
+        for i in 0..<m {
+            for j in 0..<n {
+                var dot = 0.0
+                for l in 0..<k {
+                    let x = transA == .none ? a.matrix[i, l] : a.matrix[l, i]
+                    let y = transB == .none ? b.matrix[l, j] : b.matrix[j, l]
+                    dot += Double(x) * Double(y)
+                }
+                let expected = 0.5 * dot + 2 * Double(before[i * n + j])
+                #expect(abs(Double(c.matrix[i, j]) - expected) < 1e-5 * max(1, abs(expected)))
+            }
+        }
+    }
+
+    @Test func gemvMatchesNaiveLoop() {
+        var rng = Xoshiro256(seed: 2)
+        let a = randomMatrix(4, 6, &rng), x = randomMatrix(1, 6, &rng), y = MatrixBuffer(rows: 1, cols: 4)
+        gemv(a.matrix, x.matrix.base, into: y.matrix.base)
+        for i in 0..<4 {
+            let expected = (0..<6).reduce(0.0) { $0 + Double(a.matrix[i, $1]) * Double(x.matrix.base[$1]) }
+            #expect(abs(Double(y.matrix.base[i]) - expected) < 1e-5)
+        }
+        let xt = randomMatrix(1, 4, &rng), yt = MatrixBuffer(rows: 1, cols: 6)
+        gemv(a.matrix, xt.matrix.base, into: yt.matrix.base, transposeA: .transposed)
+        for j in 0..<6 {
+            let expected = (0..<4).reduce(0.0) { $0 + Double(a.matrix[$1, j]) * Double(xt.matrix.base[$1]) }
+            #expect(abs(Double(yt.matrix.base[j]) - expected) < 1e-5)
+        }
+    }
+
+    @Test(arguments: [0, 1, 15, 16, 17, 100, 1000]) func reductions(count: Int) {
+        var rng = Xoshiro256(seed: UInt64(count))
+        let x = randomMatrix(1, max(count, 1), &rng), y = randomMatrix(1, max(count, 1), &rng)
+        let xs = (0..<count).map { Double(x.matrix.base[$0]) }, ys = (0..<count).map { Double(y.matrix.base[$0]) }
+        let tolerance = 1e-5 * Double(max(count, 1)).squareRoot()
+        #expect(abs(Double(Kernels.sum(x.matrix.base, count: count)) - xs.reduce(0, +)) < tolerance)
+        #expect(abs(Double(Kernels.dot(x.matrix.base, y.matrix.base, count: count)) - zip(xs, ys).reduce(0) { $0 + $1.0 * $1.1 }) < tolerance)
+        if count > 0 {
+            #expect(Kernels.maximum(x.matrix.base, count: count) == x.matrix.toArray().prefix(count).max())
+            #expect(Kernels.argmax(x.matrix.base, count: count) == xs.firstIndex(of: xs.max()!))
+        }
+    }
+
+    @Test func rowBroadcastAndColumnSums() {
+        var rng = Xoshiro256(seed: 3)
+        let m = randomMatrix(3, 20, &rng), bias = randomMatrix(1, 20, &rng)
+        let before = m.matrix.toArray()
+        Kernels.addRowVector(bias.matrix.base, to: m.matrix)
+        for r in 0..<3 { for c in 0..<20 { #expect(m.matrix[r, c] == before[r * 20 + c] + bias.matrix.base[c]) } }
+        let sums = MatrixBuffer(rows: 1, cols: 20)
+        Kernels.sumRows(of: m.matrix, into: sums.matrix.base, accumulate: false)
+        for c in 0..<20 { #expect(abs(sums.matrix.base[c] - (m.matrix[0, c] + m.matrix[1, c] + m.matrix[2, c])) < 1e-5) }
+    }
+
+    @Test func threadCountIsConfigurable() throws {
+        #expect(try ComputeConfiguration.fromEnvironment([:]).blasThreads == 1)
+        #expect(try ComputeConfiguration.fromEnvironment(["QF_BLAS_THREADS": "2"]).blasThreads == 2)
+        #expect(throws: ComputeError.self) { try ComputeConfiguration.fromEnvironment(["QF_BLAS_THREADS": "zero"]) }
+        BLAS.setThreadCount(2)
+        #expect(BLAS.threadCount == 2)
+        BLAS.setThreadCount(1)
+        #expect(BLAS.threadCount == 1)
+    }
+}

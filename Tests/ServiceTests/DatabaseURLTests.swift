@@ -1,0 +1,33 @@
+import Service
+import Testing
+
+@Suite struct DatabaseURLTests {
+    @Test func parsesFullURL() throws {
+        let url = try DatabaseURL("postgresql://quant:p%40ss@db.internal:6543/forge?sslmode=require")
+        #expect(url.user == "quant" && url.password == "p@ss" && url.host == "db.internal")
+        #expect(url.port == 6543 && url.database == "forge" && url.parameters["sslmode"] == "require")
+        #expect(!url.isUnixSocket)
+    }
+
+    @Test func defaultsAndUnixSockets() throws {
+        let plain = try DatabaseURL("postgres://localhost")
+        #expect(plain.user == "postgres" && plain.port == 5432 && plain.database == "postgres" && plain.password == nil)
+        let socket = try DatabaseURL("postgres://qf@/quantforge?host=/tmp/qf-pg")
+        #expect(socket.host == "/tmp/qf-pg" && socket.isUnixSocket && socket.database == "quantforge")
+        let v6 = try DatabaseURL("postgres://u@[::1]:5433/d")
+        #expect(v6.host == "::1" && v6.port == 5433)
+    }
+
+    @Test func rejectsBadURLsWithoutLeakingPasswords() {
+        for (text, reason) in [("mysql://a@b/c", "scheme 'mysql'"), ("localhost:5432", "missing scheme"),
+                               ("postgres://u:secret@h:99999/d", "port '99999'"), ("postgres://u:secret@/d", "no host")] {
+            #expect {
+                _ = try DatabaseURL(text)
+            } throws: { error in
+                let message = "\(error)"
+                return message.contains(reason) && !message.contains("secret")
+            }
+        }
+        #expect(DatabaseURL.redacted("postgres://u:secret@h/d") == "postgres://u:***@h/d")
+    }
+}
