@@ -26,6 +26,26 @@ import Testing
         }
     }
 
+    /// The thin-output path (A·Bᵀ with at most `thinOutputLimit` columns) against the same loop.
+    @Test(arguments: [1, 3, 4, 5]) func thinOutputProductMatchesNaiveLoop(n: Int) {
+        var rng = Xoshiro256(seed: UInt64(n))
+        let m = 6, k = 37
+        let a = randomMatrix(m, k, &rng), b = randomMatrix(n, k, &rng), c = randomMatrix(m, n, &rng)
+        let before = c.matrix.toArray()
+        let original = MatrixBuffer(rows: m, cols: n, values: before)  // owns the copy source
+        for beta: Float in [0, 0.5] {
+            c.matrix.copy(from: original.matrix)
+            gemm(a.matrix, b.matrix, into: c.matrix, transposeB: .transposed, alpha: 2, beta: beta)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let dot = (0..<k).reduce(0.0) { $0 + Double(a.matrix[i, $1]) * Double(b.matrix[j, $1]) }
+                    let expected = 2 * dot + Double(beta) * Double(before[i * n + j])
+                    #expect(abs(Double(c.matrix[i, j]) - expected) < 1e-5 * max(1, abs(expected)))
+                }
+            }
+        }
+    }
+
     @Test func gemvMatchesNaiveLoop() {
         var rng = Xoshiro256(seed: 2)
         let a = randomMatrix(4, 6, &rng), x = randomMatrix(1, 6, &rng), y = MatrixBuffer(rows: 1, cols: 4)
