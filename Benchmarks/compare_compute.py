@@ -1,37 +1,59 @@
-"""Prints the Compute benchmark figures of QuantForge and PyTorch side by side (Markdown), with
-the ratios and the bars of issue 2: >= 5x PyTorch at batch 64; >= 1.2x PyTorch and >= 70% of
-the measured sgemm peak at 256-256-256-3 batch 1024.
+"""Prints the Compute benchmark figures of QuantForge and PyTorch side by side (Markdown): each
+side's median over the passes of one run, the ratio of the medians, and the range of per-pass
+ratios. The bars of issue 2: >= 5x PyTorch at batch 64; >= 1.2x PyTorch and >= 70% of the
+measured sgemm peak at 256-256-256-3, batch 1024.
 
-    python3 Benchmarks/compare_compute.py qf.json torch.json
+    python3 Benchmarks/compare_compute.py --ours qf-1.json qf-2.json --theirs torch-1.json torch-2.json
 """
+import argparse
 import json
-import sys
+import statistics
+
+
+def load(paths):
+    return [json.load(open(p)) for p in paths]
+
+
+def medians(runs, section, value):
+    return [statistics.median(run[section][i][value] for run in runs) for i in range(len(runs[0][section]))]
 
 
 def main():
-    ours = json.load(open(sys.argv[1]))
-    theirs = json.load(open(sys.argv[2]))
-    peak = max(r["gflops"] for r in ours["sgemm"])
-    print(f"OpenBLAS kernel {ours['blas_core']}, {ours['blas_threads']} thread(s); "
-          f"PyTorch {theirs['torch']}, {theirs['threads']} thread(s); CPU {theirs['machine'].get('cpu', '?')}\n")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", nargs="+", required=True)
+    ap.add_argument("--theirs", nargs="+", required=True)
+    args = ap.parse_args()
+    ours, theirs = load(args.ours), load(args.theirs)
+    first, peer = ours[0], theirs[0]
+    print(f"OpenBLAS kernel {first['blas_core']}, {first['blas_threads']} thread(s); PyTorch {peer['torch']}, "
+          f"{peer['threads']} thread(s); CPU {peer['machine'].get('cpu', '?')}; {len(ours)} + {len(theirs)} passes\n")
+
+    our_gemm, their_gemm = medians(ours, "sgemm", "gflops"), medians(theirs, "sgemm", "gflops")
+    peak = max(our_gemm)
     print("| sgemm n | QuantForge (OpenBLAS) GFLOP/s | torch.mm GFLOP/s |")
     print("|---:|---:|---:|")
-    for a, b in zip(ours["sgemm"], theirs["sgemm"]):
-        print(f"| {a['n']} | {a['gflops']:.1f} | {b['gflops']:.1f} |")
-    print(f"\nsgemm peak (best of the sizes above): {peak:.1f} GFLOP/s\n")
-    print("| training step (fwd + MSE + bwd + Adam) | QuantForge µs | PyTorch µs (best Adam) | speed-up | QuantForge GFLOP/s (exact) | % of sgemm peak |")
+    for rec, a, b in zip(first["sgemm"], our_gemm, their_gemm):
+        print(f"| {rec['n']} | {a:.1f} | {b:.1f} |")
+    print(f"\nsgemm peak (best median above): {peak:.1f} GFLOP/s\n")
+
+    our_step, their_step = medians(ours, "train_step", "us_per_step"), medians(theirs, "train_step", "us_per_step")
+    print("| training step (fwd + MSE + bwd + Adam) | QuantForge µs | PyTorch µs | speed-up (per-pass range) "
+          "| QuantForge GFLOP/s (exact) | % of sgemm peak |")
     print("|---|---:|---:|---:|---:|---:|")
-    for a, b in zip(ours["train_step"], theirs["train_step"]):
-        d, h, o, bs = a["d_in"], a["hidden"], a["d_out"], a["batch"]
+    for i, rec in enumerate(first["train_step"]):
+        d, h, o, bs = rec["d_in"], rec["hidden"], rec["d_out"], rec["batch"]
         exact = 3 * 2.0 * bs * (d * h + h * h + h * o) - 2.0 * bs * d * h  # no dX for the input layer
-        gflops = exact / (a["us_per_step"] * 1e-6) / 1e9
-        ratio = b["us_per_step"] / a["us_per_step"]
-        print(f"| {d}→{h}→{h}→{o}, batch {bs} | {a['us_per_step']:.1f} | {b['us_per_step']:.1f} ({b['adam']}) | "
-              f"{ratio:.2f}× | {gflops:.1f} | {100 * gflops / peak:.0f}% |")
+        gflops = exact / (our_step[i] * 1e-6) / 1e9
+        per_pass = [t["train_step"][i]["us_per_step"] / q["train_step"][i]["us_per_step"] for q, t in zip(ours, theirs)]
+        print(f"| {d}→{h}→{h}→{o}, batch {bs} | {our_step[i]:.1f} | {their_step[i]:.1f} | "
+              f"**{their_step[i] / our_step[i]:.2f}×** ({min(per_pass):.2f}–{max(per_pass):.2f}) | {gflops:.1f} | "
+              f"{100 * gflops / peak:.0f}% |")
+
+    our_fwd, their_fwd = medians(ours, "forward_batch1", "us"), medians(theirs, "forward_batch1", "us")
     print("\n| batch-1 forward + argmax | QuantForge µs | PyTorch µs | speed-up |")
     print("|---|---:|---:|---:|")
-    for a, b in zip(ours["forward_batch1"], theirs["forward_batch1"]):
-        print(f"| {a['d_in']}→128→128→3 | {a['us']:.2f} | {b['us']:.2f} | {b['us'] / a['us']:.1f}× |")
+    for rec, a, b in zip(first["forward_batch1"], our_fwd, their_fwd):
+        print(f"| {rec['d_in']}→128→128→3 | {a:.2f} | {b:.2f} | {b / a:.1f}× |")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Compute benchmarks side by side with PyTorch, in one run, on the same number of threads:
-# `qf bench compute` (release build) then Benchmarks/peers/torch_compute.py, then the ratios.
-#   THREADS=1 Benchmarks/compute.sh        (results in .qf/bench/)
+# Compute benchmarks side by side with PyTorch, in one run, on the same number of threads.
+# QuantForge (`qf bench compute`, release build) and the PyTorch peer run in alternating passes,
+# so slow phases of a shared machine hit both; the comparison uses each side's median over passes.
+#   THREADS=1 PASSES=3 Benchmarks/compute.sh        (results in .qf/bench/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${THREADS:-1}
+passes=${PASSES:-3}
 out=.qf/bench
 mkdir -p "$out"
+rm -f "$out"/compute-qf-*.json "$out"/compute-torch-*.json
 Benchmarks/setup-peers.sh
 swift build -c release --product qf
-echo "== QuantForge (threads $threads)"
-.build/release/qf bench compute --threads "$threads" --json "$out/compute-qf.json"
-echo "== PyTorch (threads $threads)"
-.venv-peers/bin/python Benchmarks/peers/torch_compute.py --threads "$threads" --json "$out/compute-torch.json"
-echo "== Side by side"
-python3 Benchmarks/compare_compute.py "$out/compute-qf.json" "$out/compute-torch.json" | tee "$out/compute-comparison.md"
+for pass in $(seq 1 "$passes"); do
+  echo "== pass $pass/$passes: QuantForge (threads $threads)"
+  .build/release/qf bench compute --threads "$threads" --json "$out/compute-qf-$pass.json"
+  echo "== pass $pass/$passes: PyTorch (threads $threads)"
+  .venv-peers/bin/python Benchmarks/peers/torch_compute.py --threads "$threads" --json "$out/compute-torch-$pass.json"
+done
+echo "== Side by side (medians over $passes passes)"
+python3 Benchmarks/compare_compute.py --ours "$out"/compute-qf-*.json --theirs "$out"/compute-torch-*.json \
+  | tee "$out/compute-comparison.md"

@@ -30,6 +30,32 @@ public func gemm(
         thinGemmNT(a, b, into: c, alpha: alpha, beta: beta)
         return
     }
+    if k * n <= smallOperandLimit || m * n <= smallOperandLimit {
+        if transA == .none && transB == .none && m > nnRowBlock && k * n <= smallOperandLimit {
+            // dX = dY·W of a small layer: OpenBLAS's unpacked kernel is fastest on short row blocks.
+            var start = 0
+            while start < m {
+                let rows = min(nnRowBlock, m - start)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(n), Int32(k),
+                            alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
+                            beta, c.base + start * c.cols, Int32(max(c.cols, 1)))
+                start += rows
+            }
+            return
+        }
+        if transA == .transposed && transB == .none && k > tnDepthBlock && m * n <= smallOperandLimit {
+            // dW = dYᵀ·X of a small layer: accumulate over batch blocks, the first with beta.
+            var start = 0
+            while start < k {
+                let depth = min(tnDepthBlock, k - start)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(depth),
+                            alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base + start * b.cols, Int32(max(b.cols, 1)),
+                            start == 0 ? beta : 1, c.base, Int32(max(c.cols, 1)))
+                start += depth
+            }
+            return
+        }
+    }
     cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
                 Int32(m), Int32(n), Int32(k),
                 alpha, a.base, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
@@ -45,6 +71,16 @@ public func gemv(
     cblas_sgemv(CblasRowMajor, transA.cblas, Int32(a.rows), Int32(a.cols),
                 alpha, a.base, Int32(max(a.cols, 1)), x, 1, beta, y, 1)
 }
+
+/// Blocking of products whose weight-sized operand (K·N for A·B, M·N for Aᵀ·B) holds at most
+/// this many floats (64 KB, a 128×128 layer). Measured with OpenBLAS 0.3.21 on one core (AMD EPYC,
+/// Cooperlake kernel): 64×128·128×128 takes 22.6 µs in one call and 18.3 µs as 16-row blocks;
+/// 128×64·64×128 (Aᵀ·B over a batch of 64) 22.0 µs in one call and 19.1 µs as 32-deep blocks;
+/// at batch 256 74 vs 82 µs and 79 vs 87 µs. Wider layers gained nothing or lost, so they are
+/// left to OpenBLAS whole. Blocking fixes the summation order, so results stay deterministic.
+@usableFromInline let smallOperandLimit = 128 * 128
+@usableFromInline let nnRowBlock = 16
+@usableFromInline let tnDepthBlock = 32
 
 /// Widest output for which `gemm` computes A·Bᵀ as row dot products instead of calling BLAS.
 public let thinOutputLimit = 4

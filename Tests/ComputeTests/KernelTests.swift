@@ -46,6 +46,26 @@ import Testing
         }
     }
 
+    /// Shapes that take the blocked paths (row blocks for A·B, depth blocks for Aᵀ·B) with a
+    /// remainder block, against the naive loop.
+    @Test(arguments: [(Transpose.none, 70, 40, 30), (.transposed, 30, 20, 77), (.none, 33, 128, 128), (.transposed, 128, 128, 65)])
+    func blockedProductsMatchNaiveLoop(case shape: (Transpose, Int, Int, Int)) {
+        let (transA, m, n, k) = shape
+        var rng = Xoshiro256(seed: UInt64(m * n + k))
+        let a = transA == .none ? randomMatrix(m, k, &rng) : randomMatrix(k, m, &rng)
+        let b = randomMatrix(k, n, &rng), c = randomMatrix(m, n, &rng)
+        let before = c.matrix.toArray()
+        gemm(a.matrix, b.matrix, into: c.matrix, transposeA: transA, alpha: 1.5, beta: 0.5)
+        for i in 0..<m {
+            for j in 0..<n {
+                var dot = 0.0
+                for l in 0..<k { dot += Double(transA == .none ? a.matrix[i, l] : a.matrix[l, i]) * Double(b.matrix[l, j]) }
+                let expected = 1.5 * dot + 0.5 * Double(before[i * n + j])
+                #expect(abs(Double(c.matrix[i, j]) - expected) < 2e-5 * max(1, abs(expected)), "(\(i), \(j))")
+            }
+        }
+    }
+
     @Test func gemvMatchesNaiveLoop() {
         var rng = Xoshiro256(seed: 2)
         let a = randomMatrix(4, 6, &rng), x = randomMatrix(1, 6, &rng), y = MatrixBuffer(rows: 1, cols: 4)
