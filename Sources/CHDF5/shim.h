@@ -16,6 +16,8 @@ static inline hid_t qf_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t qf_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t qf_H5S_ALL(void) { return H5S_ALL; }
 static inline hsize_t qf_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
+static inline size_t qf_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t qf_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 
 static inline hid_t qf_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t qf_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }

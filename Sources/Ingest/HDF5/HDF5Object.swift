@@ -1,0 +1,43 @@
+import CHDF5
+
+/// An error from libhdf5, naming the operation and the object it was applied to.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    /// The HDF5 call that failed, e.g. "H5Dcreate2".
+    public let operation: String
+    /// The file and object path it was applied to.
+    public let target: String
+
+    public var description: String { "HDF5 \(operation) failed for \(target)" }
+}
+
+/// An open HDF5 identifier (file, group, dataset, dataspace, property list, attribute or
+/// datatype), closed exactly once when the object is released.
+///
+/// libhdf5 here is built thread-safe (it serialises calls on a global lock), so handles may be
+/// used from any thread, one at a time.
+final class HDF5Object {
+    let id: hid_t
+    private let closer: (hid_t) -> herr_t
+
+    /// Wraps `id`, or throws when the call that produced it failed (a negative id).
+    init(_ id: hid_t, operation: String, target: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws {
+        guard id >= 0 else { throw HDF5Error(operation: operation, target: target()) }
+        self.id = id
+        self.closer = closer
+    }
+
+    deinit { _ = closer(id) }
+}
+
+/// Runs an HDF5 call returning `herr_t` and throws when it reports failure.
+func hdf5Check(_ status: herr_t, _ operation: String, _ target: @autoclosure () -> String) throws {
+    guard status >= 0 else { throw HDF5Error(operation: operation, target: target()) }
+}
+
+extension HDF5Library {
+    /// Stops libhdf5 from printing its error stack to stderr; failures surface as `HDF5Error`s
+    /// naming what failed instead. Called once before the first HDF5 operation.
+    static let silenceErrorPrinting: Void = {
+        _ = H5Eset_auto2(qf_H5E_DEFAULT(), nil, nil)
+    }()
+}
