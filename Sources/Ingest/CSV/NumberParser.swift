@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses decimal numbers from CSV bytes without creating strings.
+///
+/// Floats are correctly rounded: a mantissa of at most 19 digits that fits in 2⁵³ with a decimal
+/// exponent within ±22 is converted by Clinger's fast path (one exact multiplication or division by
+/// an exactly representable power of ten); anything else goes to `strtod`. That is the same
+/// result pandas' default ("high" precision) parser gives for ordinary market data.
+public enum NumberParser {
+    /// Powers of ten that float64 represents exactly.
+    private static let exactPowers: [Double] = (0...22).map { (0..<$0).reduce(1.0) { r, _ in r * 10 } }
+
+    /// The field's value; nil when it is not a number. "nan"/"NaN", "inf"/"-inf" are accepted.
+    @inlinable
+    public static func double(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        parse(bytes)
+    }
+
+    @usableFromInline
+    static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, n = s.count
+        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
+        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        guard i < n else { return nil }
+        var negative = false
+        if s[i] == 0x2D || s[i] == 0x2B { negative = s[i] == 0x2D; i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, exponent = 0, sawDigit = false
+        while i < n, s[i] &- 0x30 < 10 {
+            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(s[i] &- 0x30); if mantissa != 0 { digits += 1 } } else { exponent += 1 }
+            sawDigit = true
+            i += 1
+        }
+        if i < n && s[i] == 0x2E {
+            i += 1
+            while i < n, s[i] &- 0x30 < 10 {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(s[i] &- 0x30); exponent -= 1; if mantissa != 0 { digits += 1 } }
+                sawDigit = true
+                i += 1
+            }
+        }
+        guard sawDigit else { return special(s, from: i, to: n, negative: negative) }
+        if i < n && (s[i] | 0x20) == 0x65 {
+            i += 1
+            var expNegative = false
+            if i < n && (s[i] == 0x2D || s[i] == 0x2B) { expNegative = s[i] == 0x2D; i += 1 }
+            var e = 0, expDigits = 0
+            while i < n, s[i] &- 0x30 < 10 { if e < 100_000 { e = e * 10 + Int(s[i] &- 0x30) }; expDigits += 1; i += 1 }
+            guard expDigits > 0 else { return nil }
+            exponent += expNegative ? -e : e
+        }
+        guard i == n else { return nil }
+        if digits < 19 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= exactPowers[-exponent] } else { value *= exactPowers[exponent] }
+            return negative ? -value : value
+        }
+        return slowPath(s)
+    }
+
+    private static func special(_ s: UnsafeBufferPointer<UInt8>, from i: Int, to n: Int, negative: Bool) -> Double? {
+        let word = String(decoding: UnsafeBufferPointer(rebasing: s[i..<n]), as: UTF8.self).lowercased()
+        switch word {
+        case "nan": return .nan
+        case "inf", "infinity": return negative ? -.infinity : .infinity
+        default: return nil
+        }
+    }
+
+    private static func slowPath(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
+        var text = [CChar](repeating: 0, count: s.count + 1)
+        for k in 0..<s.count { text[k] = CChar(bitPattern: s[k]) }
+        return text.withUnsafeBufferPointer { p -> Double? in
+            var endPointer: UnsafeMutablePointer<CChar>?
+            let value = strtod(p.baseAddress!, &endPointer)
+            // Accept only when strtod consumed everything but trailing blanks.
+            guard let endPointer else { return nil }
+            var rest = endPointer
+            while rest.pointee == 0x20 || rest.pointee == 0x09 { rest += 1 }
+            return rest.pointee == 0 && endPointer != UnsafeMutablePointer(mutating: p.baseAddress!) ? value : nil
+        }
+    }
+
+    /// The field as a signed integer if it is one (optional sign, digits only, fits in Int64).
+    public static func int64(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        guard !s.isEmpty else { return nil }
+        var negative = false
+        if s[0] == 0x2D || s[0] == 0x2B { negative = s[0] == 0x2D; i = 1 }
+        guard i < s.count else { return nil }
+        var value: Int64 = 0
+        while i < s.count {
+            let d = s[i] &- 0x30
+            guard d < 10 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(d))
+            guard !o1 && !o2 else { return nil }
+            value = a
+            i += 1
+        }
+        return negative ? -value : value
+    }
+}
