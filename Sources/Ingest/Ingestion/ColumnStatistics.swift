@@ -1,0 +1,71 @@
+/// Statistics of one numeric column accumulated in a single streaming pass, as pandas'
+/// `describe()` reports them: count, mean, std (ddof = 1), min, quartiles, max.
+///
+/// Mean and variance use Welford's update (stable for long columns). Quartiles are exact (linear
+/// interpolation between order statistics, pandas' default) while the column holds at most
+/// `exactLimit` values; past that a uniform reservoir of `exactLimit` values, drawn with a fixed
+/// seed so the result is reproducible, estimates them, and `quantilesAreExact` turns false.
+public struct ColumnStatistics: Sendable {
+    public private(set) var count = 0
+    public private(set) var missing = 0
+    public private(set) var mean = 0.0
+    private var m2 = 0.0
+    public private(set) var minimum = Double.infinity
+    public private(set) var maximum = -Double.infinity
+    private var sample: [Double] = []
+    private var seen = 0
+    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let exactLimit: Int
+
+    public init(exactLimit: Int = 1 << 20) { self.exactLimit = exactLimit }
+
+    /// Adds one value; NaN counts as missing.
+    public mutating func add(_ x: Double) {
+        guard !x.isNaN else { missing += 1; return }
+        count += 1
+        let delta = x - mean
+        mean += delta / Double(count)
+        m2 += delta * (x - mean)
+        if x < minimum { minimum = x }
+        if x > maximum { maximum = x }
+        seen += 1
+        if sample.count < exactLimit {
+            sample.append(x)
+        } else {
+            // Reservoir sampling (Algorithm R) with a SplitMix64 stream.
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            let j = Int((z ^ (z >> 31)) % UInt64(seen))
+            if j < exactLimit { sample[j] = x }
+        }
+    }
+
+    /// Sample standard deviation (ddof = 1); nil with fewer than two values, as pandas gives NaN.
+    public var standardDeviation: Double? { count > 1 ? (m2 / Double(count - 1)).squareRoot() : nil }
+
+    /// Whether the quartiles are exact.
+    public var quantilesAreExact: Bool { seen <= exactLimit }
+
+    /// The q-quantile (0…1) by linear interpolation; nil for an empty column.
+    public func quantile(_ q: Double) -> Double? {
+        guard !sample.isEmpty else { return nil }
+        let sorted = sample.sorted()
+        return Self.interpolate(sorted, q)
+    }
+
+    /// The 25%, 50% and 75% points in one sort.
+    public func quartiles() -> (Double, Double, Double)? {
+        guard !sample.isEmpty else { return nil }
+        let sorted = sample.sorted()
+        return (Self.interpolate(sorted, 0.25), Self.interpolate(sorted, 0.5), Self.interpolate(sorted, 0.75))
+    }
+
+    static func interpolate(_ sorted: [Double], _ q: Double) -> Double {
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        let fraction = position - Double(low)
+        return sorted[low] + (sorted[high] - sorted[low]) * fraction
+    }
+}
