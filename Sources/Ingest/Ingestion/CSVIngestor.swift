@@ -51,7 +51,7 @@ public enum CSVIngestor {
         let tokenizer = try CSVTokenizer(path: path, delimiter: dialect.delimiter, blockSize: options.blockSize)
         guard let first = try tokenizer.next() else { throw IngestError.invalidInput("\(path): the file is empty") }
         var names: [String]
-        var kinds: [ColumnKind]
+        var votes: [ColumnKindVote]
         if dialect.hasHeader {
             names = try first.enumerated().map { k, field in
                 guard let name = field.string else {
@@ -59,17 +59,18 @@ public enum CSVIngestor {
                 }
                 return name
             }
-            kinds = Array(repeating: .empty, count: names.count)
+            votes = Array(repeating: ColumnKindVote(), count: names.count)
         } else {
             names = (0..<first.count).map { "column_\($0)" }
-            kinds = first.map { MissingValue.isMissing($0.bytes) ? .empty : ColumnKind.of($0.bytes) }
+            votes = Array(repeating: ColumnKindVote(), count: names.count)
+            for (k, field) in first.enumerated() where !MissingValue.isMissing(field.bytes) { votes[k].add(ColumnKind.of(field.bytes)) }
         }
         var inspected = 0
         var negatives = [Int](repeating: 0, count: names.count), numbers = negatives
         while inspected < options.inferenceRows, let fields = try tokenizer.next() {
             guard fields.count == names.count else { continue }
             for (k, field) in fields.enumerated() where !MissingValue.isMissing(field.bytes) {
-                kinds[k] = kinds[k].merged(with: ColumnKind.of(field.bytes))
+                votes[k].add(ColumnKind.of(field.bytes))
                 if let v = NumberParser.double(field.bytes) {
                     numbers[k] += 1
                     if v < 0 { negatives[k] += 1 }
@@ -78,7 +79,7 @@ public enum CSVIngestor {
             inspected += 1
         }
         guard inspected > 0 || !dialect.hasHeader else { throw IngestError.invalidInput("\(path): the file has a header but no data rows") }
-        var schema = try CSVSchema(names: names, kinds: kinds, options: options, path: path)
+        var schema = try CSVSchema(names: names, kinds: votes.map(\.decision), options: options, path: path)
         schema.mostlyNegative = Set(names.indices.filter { numbers[$0] > 0 && negatives[$0] * 2 > numbers[$0] })
         return schema
     }
@@ -130,7 +131,7 @@ struct IngestRun {
             if options.symbol == nil { warnings.append("no tic/symbol/ticker column and no --symbol: using the file name, \(defaultSymbol)") }
         }
         epochUnit = options.epochUnit
-        statistics = Array(repeating: ColumnStatistics(), count: stored.count)
+        statistics = Array(repeating: ColumnStatistics(exactLimit: options.statisticsSampleLimit), count: stored.count)
         values = Array(repeating: .nan, count: stored.count)
         let checked = stored.indices.filter { k in
             options.priceChecks && ["open", "high", "low", "close", "adjcp", "volume"].contains(stored[k].name) && !schema.mostlyNegative.contains(stored[k].index)
@@ -297,7 +298,7 @@ struct IngestRun {
     /// Writes what remains, the attributes and the summary, and commits the file.
     mutating func finish() throws -> IngestResult {
         if rejected {
-            throw IngestFailure(problems: problems, totalProblems: totalProblems, rowsRead: rowsWritten + rowsSkipped + totalProblems)
+            throw IngestFailure(problems: problems, totalProblems: totalProblems, rowsRead: rowNumber)
         }
         guard rowsWritten > 0 else {
             throw IngestError.invalidInput("\(csvPath): no valid data rows\(rowsSkipped > 0 ? " (\(rowsSkipped) skipped)" : "")")

@@ -4,20 +4,33 @@ public enum ColumnKind: String, Codable, Sendable {
     /// Only empty or missing values.
     case empty
 
-    /// The narrowest kind that holds both.
-    func merged(with other: ColumnKind) -> ColumnKind {
-        if self == other || other == .empty { return self }
-        if self == .empty { return other }
-        if (self == .int && other == .float) || (self == .float && other == .int) { return .float }
-        return .string
-    }
-
     /// The kind of one non-missing field.
     static func of(_ bytes: UnsafeBufferPointer<UInt8>) -> ColumnKind {
         if NumberParser.int64(bytes) != nil { return .int }
         if NumberParser.double(bytes) != nil { return .float }
         if BoolParser.parse(bytes) != nil { return .bool }
         if TimestampParser.parse(bytes) != nil { return .datetime }
+        return .string
+    }
+}
+
+/// Counts the kinds of a column's inspected values and decides by majority, so that a few bad
+/// values in a numeric or date column are reported as errors at ingest instead of silently turning
+/// the whole column into text.
+struct ColumnKindVote {
+    private var counts: [ColumnKind: Int] = [:]
+
+    mutating func add(_ kind: ColumnKind) { counts[kind, default: 0] += 1 }
+
+    /// Numbers if at least half the values are numbers (float if any is), else dates, else
+    /// booleans under the same rule, else text; `.empty` when nothing was seen.
+    var decision: ColumnKind {
+        let total = counts.values.reduce(0, +)
+        guard total > 0 else { return .empty }
+        let ints = counts[.int, default: 0], floats = counts[.float, default: 0]
+        if (ints + floats) * 2 >= total { return floats > 0 ? .float : .int }
+        if counts[.datetime, default: 0] * 2 >= total { return .datetime }
+        if counts[.bool, default: 0] * 2 >= total { return .bool }
         return .string
     }
 }

@@ -34,6 +34,8 @@ public struct IngestOptions: Sendable {
     public var flushRows = 16_384
     /// Rows inspected to infer column types.
     public var inferenceRows = 1_000
+    /// Values per column kept for exact quartiles; longer columns use a seeded reservoir of this size.
+    public var statisticsSampleLimit = 1 << 20
     /// Rows kept in `sample_data`.
     public var sampleRows = 5
 
