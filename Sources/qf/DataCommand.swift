@@ -5,7 +5,7 @@ import Ingest
 /// `qf data …`: inspect and transform bar files.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Inspect and transform bar files.",
-                                                    subcommands: [DescribeCommand.self])
+                                                    subcommands: [DescribeCommand.self, PreprocessCommand.self, SynthCommand.self])
 }
 
 /// `qf data describe FILE.h5`: symbols, columns, rows, time ranges and statistics.
