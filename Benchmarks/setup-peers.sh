@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # Creates .venv-peers/ (git-ignored) with the Python peers QuantForge is measured against, from
 # PyPI. Idempotent: packages already present are not fetched again.
-#   Benchmarks/setup-peers.sh            torch + numpy (Compute benchmarks)
-#   Benchmarks/setup-peers.sh all        also stable-baselines3, gymnasium, vectorbt, pandas, h5py
+#   Benchmarks/setup-peers.sh [compute] [ingest] [rl] [backtest]    (default: compute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv-peers
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-packages=(numpy torch)
-if [ "${1:-}" = all ]; then
-  packages+=(stable-baselines3 gymnasium vectorbt pandas h5py)
-fi
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(compute)
+packages=(numpy)
+for g in "${groups[@]}"; do
+  case "$g" in
+    compute) packages+=(torch) ;;
+    ingest) packages+=(pandas h5py) ;;
+    rl) packages+=(torch stable-baselines3 gymnasium) ;;
+    backtest) packages+=(vectorbt pandas backtesting) ;;
+    *) echo "unknown peer group $g (compute, ingest, rl, backtest)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
-  "$venv/bin/python" -c "import importlib.util,sys; sys.exit(0 if importlib.util.find_spec('${p//-/_}'.replace('stable_baselines3','stable_baselines3')) else 1)" 2>/dev/null || missing+=("$p")
+  module=${p//-/_}
+  "$venv/bin/python" -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('$module') else 1)" 2>/dev/null || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet "${missing[@]}"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"
 fi
-"$venv/bin/python" -c "import torch, numpy; print('peers ready: torch', torch.__version__, 'numpy', numpy.__version__)"
+echo "peers ready in $venv: ${packages[*]}"

@@ -13,6 +13,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Name of the timestamp column.") var timestampColumn: String?
     @Option(help: "Name of the symbol column.") var symbolColumn: String?
     @Option(help: "Unit of integer timestamps: seconds, milliseconds, microseconds, nanoseconds (default: guessed).") var epochUnit: TimestampParser.EpochUnit?
+    @Option(help: "Deflate level 0–9, or 'none' for uncompressed columns.") var compression = "4"
     @Flag(help: "Do not check prices for negatives and high ≥ low (for files whose OHLC columns are features).") var noPriceChecks = false
     @Flag(help: "Print the dataset summary as JSON.") var json = false
 
@@ -24,6 +25,10 @@ struct IngestCommand: ParsableCommand {
         options.symbolColumn = symbolColumn
         options.epochUnit = epochUnit
         options.priceChecks = !noPriceChecks
+        if compression == "none" { options.compressionLevel = nil } else {
+            guard let level = Int(compression), (0...9).contains(level) else { throw ValidationError("--compression must be 0–9 or none, got \(compression)") }
+            options.compressionLevel = level
+        }
         let output = out ?? "data/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent).h5"
         let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -26,6 +26,14 @@ public struct CSVField {
     }
 }
 
+/// The fields of the current record, valid until the tokenizer reads the next one.
+public struct CSVRecord: RandomAccessCollection {
+    let fields: UnsafeBufferPointer<CSVField>
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { fields.count }
+    public subscript(position: Int) -> CSVField { fields[position] }
+}
+
 extension String {
     fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
         var result = ""
@@ -52,7 +60,10 @@ public final class CSVTokenizer {
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0, end = 0
     private var atEOF = false
-    private var fields: [CSVField] = []
+    // Fields of the current record, in a buffer reused for every record (grown when a record has
+    // more fields than ever before).
+    private var fields: UnsafeMutablePointer<CSVField>
+    private var fieldCapacity = 64
     /// Physical line on which the current record starts.
     public private(set) var line = 0
     private var nextLine = 1
@@ -67,11 +78,13 @@ public final class CSVTokenizer {
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw IngestError.notFound(path) }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(blockSize, 1024), alignment: 64)
+        fields = .allocate(capacity: fieldCapacity)
     }
 
     deinit {
         close(fd)
         buffer.deallocate()
+        fields.deallocate()
     }
 
     /// Refills the buffer, keeping the unconsumed tail; returns false at end of file.
@@ -101,7 +114,7 @@ public final class CSVTokenizer {
     }
 
     /// Parses the next record; nil at end of file. The returned fields are valid until the next call.
-    public func next() throws -> [CSVField]? {
+    public func next() throws -> CSVRecord? {
         while true {
             if let record = try parseRecord(final: atEOF) { return record }
             if !(try refill()) { return nil }
@@ -109,11 +122,23 @@ public final class CSVTokenizer {
     }
 
     /// Parses one record from `start` if it is complete in the buffer (or `final`, at end of file).
-    private func parseRecord(final: Bool) throws -> [CSVField]? {
+    private func parseRecord(final: Bool) throws -> CSVRecord? {
         let b = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
         var i = start
+        let end = self.end
         if i >= end { return nil }
-        fields.removeAll(keepingCapacity: true)
+        var count = 0
+        func append(_ field: CSVField) {
+            if count == fieldCapacity {
+                let grown = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity * 2)
+                grown.moveInitialize(from: fields, count: count)
+                fields.deallocate()
+                fields = grown
+                fieldCapacity *= 2
+            }
+            (fields + count).initialize(to: field)
+            count += 1
+        }
         var lines = 0
         let quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D, d = delimiter
         while true {
@@ -134,11 +159,11 @@ public final class CSVTokenizer {
                     if b[j] == lf { lines += 1 }
                     j += 1
                 }
-                fields.append(CSVField(bytes: UnsafeBufferPointer(start: b + i + 1, count: j - i - 1), hasEscapes: escapes))
+                append(CSVField(bytes: UnsafeBufferPointer(start: b + i + 1, count: j - i - 1), hasEscapes: escapes))
                 i = j + 1
                 // After the closing quote: a delimiter, a line end, or end of data.
                 if i < end && b[i] != d && b[i] != lf && b[i] != cr {
-                    throw IngestError.invalidInput("\(path):\(nextLine + lines): unexpected character after a closing quote in field \(fields.count)")
+                    throw IngestError.invalidInput("\(path):\(nextLine + lines): unexpected character after a closing quote in field \(count)")
                 }
             } else {
                 var j = i
@@ -146,7 +171,7 @@ public final class CSVTokenizer {
                 if j == end && !final { return nil }
                 var fieldEnd = j
                 if fieldEnd > i && b[fieldEnd - 1] == cr && (j == end || b[j] == lf) { fieldEnd -= 1 }
-                fields.append(CSVField(bytes: UnsafeBufferPointer(start: b + i, count: fieldEnd - i), hasEscapes: false))
+                append(CSVField(bytes: UnsafeBufferPointer(start: b + i, count: fieldEnd - i), hasEscapes: false))
                 i = j
             }
             if i < end && b[i] == d { i += 1; continue }
@@ -157,6 +182,6 @@ public final class CSVTokenizer {
         start = i
         line = nextLine
         nextLine += max(lines, 1)
-        return fields
+        return CSVRecord(fields: UnsafeBufferPointer(start: fields, count: count))
     }
 }

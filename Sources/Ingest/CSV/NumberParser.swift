@@ -20,41 +20,52 @@ public enum NumberParser {
 
     @usableFromInline
     static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let p = s.baseAddress else { return nil }
         var i = 0, n = s.count
-        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
-        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        while n > i && (p[n - 1] == 0x20 || p[n - 1] == 0x09) { n -= 1 }
         guard i < n else { return nil }
         var negative = false
-        if s[i] == 0x2D || s[i] == 0x2B { negative = s[i] == 0x2D; i += 1 }
+        if p[i] == 0x2D || p[i] == 0x2B { negative = p[i] == 0x2D; i += 1 }
+        // Integer and fraction digits accumulate into one mantissa; the fast path needs at most
+        // 19 digits in all (leading zeros included), which covers ordinary prices.
         var mantissa: UInt64 = 0
-        var digits = 0, exponent = 0, sawDigit = false
-        while i < n, s[i] &- 0x30 < 10 {
-            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(s[i] &- 0x30); if mantissa != 0 { digits += 1 } } else { exponent += 1 }
-            sawDigit = true
+        let integerStart = i
+        while i < n {
+            let d = p[i] &- 0x30
+            if d >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
-        if i < n && s[i] == 0x2E {
+        var digits = i - integerStart
+        var exponent = 0
+        if i < n && p[i] == 0x2E {
             i += 1
-            while i < n, s[i] &- 0x30 < 10 {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(s[i] &- 0x30); exponent -= 1; if mantissa != 0 { digits += 1 } }
-                sawDigit = true
+            let fractionStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
+            exponent = fractionStart - i
+            digits += i - fractionStart
         }
-        guard sawDigit else { return special(s, from: i, to: n, negative: negative) }
-        if i < n && (s[i] | 0x20) == 0x65 {
+        guard digits > 0 else { return special(s, from: i, to: n, negative: negative) }
+        if i < n && (p[i] | 0x20) == 0x65 {
             i += 1
             var expNegative = false
-            if i < n && (s[i] == 0x2D || s[i] == 0x2B) { expNegative = s[i] == 0x2D; i += 1 }
-            var e = 0, expDigits = 0
-            while i < n, s[i] &- 0x30 < 10 { if e < 100_000 { e = e * 10 + Int(s[i] &- 0x30) }; expDigits += 1; i += 1 }
-            guard expDigits > 0 else { return nil }
+            if i < n && (p[i] == 0x2D || p[i] == 0x2B) { expNegative = p[i] == 0x2D; i += 1 }
+            var e = 0
+            let expStart = i
+            while i < n, p[i] &- 0x30 < 10 { if e < 100_000 { e = e * 10 + Int(p[i] &- 0x30) }; i += 1 }
+            guard i > expStart else { return nil }
             exponent += expNegative ? -e : e
         }
         guard i == n else { return nil }
-        if digits < 19 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
+        if digits <= 19 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
-            if exponent < 0 { value /= exactPowers[-exponent] } else { value *= exactPowers[exponent] }
+            if exponent < 0 { value /= exactPowers[-exponent] } else if exponent > 0 { value *= exactPowers[exponent] }
             return negative ? -value : value
         }
         return slowPath(s)

@@ -45,58 +45,68 @@ public enum TimestampParser {
     /// Parses a date or date-time; nil when the text is not one of the accepted forms or names an
     /// impossible date (month 13, 31 April, 29 February of a common year, hour 25, …).
     public static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var n = s.count
-        var i = 0
-        while i < n && s[i] == 0x20 { i += 1 }
-        while n > i && s[n - 1] == 0x20 { n -= 1 }
-        func digits(_ count: Int) -> Int? {
-            guard i + count <= n else { return nil }
+        guard let base = s.baseAddress else { return nil }
+        var i = 0, n = s.count
+        while i < n && base[i] == 0x20 { i += 1 }
+        while n > i && base[n - 1] == 0x20 { n -= 1 }
+        // Fixed-width fields are read by position; `number` returns −1 on a non-digit.
+        @inline(__always) func number(_ at: Int, _ count: Int) -> Int {
             var v = 0
             for k in 0..<count {
-                let d = s[i + k] &- 0x30
-                guard d < 10 else { return nil }
-                v = v * 10 + Int(d)
+                let d = Int(base[at + k]) &- 0x30
+                if d < 0 || d > 9 { return -1 }
+                v = v * 10 + d
             }
-            i += count
             return v
         }
-        func expect(_ byte: UInt8) -> Bool {
-            guard i < n && s[i] == byte else { return false }
-            i += 1
-            return true
-        }
-        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
+        guard n - i >= 10, base[i + 4] == 0x2D, base[i + 7] == 0x2D else { return nil }
+        let year = number(i, 4), month = number(i + 5, 2), day = number(i + 8, 2)
+        guard year >= 0, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
         var seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
         var nanos: Int64 = 0
-        if i < n && (s[i] == 0x20 || s[i] == 0x54) {
-            i += 1
-            guard let hour = digits(2), expect(0x3A), let minute = digits(2), hour < 24, minute < 60 else { return nil }
+        i += 10
+        if i < n && (base[i] == 0x20 || base[i] == 0x54) {
+            guard n - i >= 6, base[i + 3] == 0x3A else { return nil }
+            let hour = number(i + 1, 2), minute = number(i + 4, 2)
+            guard hour >= 0, hour < 24, minute >= 0, minute < 60 else { return nil }
             var second = 0
-            if expect(0x3A) {
-                guard let sec = digits(2), sec < 61 else { return nil }
-                second = sec
-                if expect(0x2E) {
+            i += 6
+            if i < n && base[i] == 0x3A {
+                guard n - i >= 3 else { return nil }
+                second = number(i + 1, 2)
+                guard second >= 0, second < 61 else { return nil }
+                i += 3
+                if i < n && base[i] == 0x2E {
+                    i += 1
                     var scale: Int64 = 100_000_000
-                    var any = false
-                    while i < n, s[i] &- 0x30 < 10 {
-                        nanos += Int64(s[i] &- 0x30) * scale
+                    let first = i
+                    while i < n, base[i] &- 0x30 < 10 {
+                        nanos += Int64(base[i] &- 0x30) * scale
                         scale /= 10
-                        any = true
                         i += 1
                     }
-                    guard any else { return nil }
+                    guard i > first else { return nil }
                 }
             }
             seconds += Int64(hour * 3600 + minute * 60 + second)
             if i < n {
-                if s[i] == 0x5A { i += 1 } else if s[i] == 0x2B || s[i] == 0x2D {
-                    let sign: Int64 = s[i] == 0x2B ? 1 : -1
+                if base[i] == 0x5A {
                     i += 1
-                    guard let zh = digits(2), zh <= 23 else { return nil }
+                } else if base[i] == 0x2B || base[i] == 0x2D {
+                    let sign: Int64 = base[i] == 0x2B ? 1 : -1
+                    i += 1
+                    guard n - i >= 2 else { return nil }
+                    let zh = number(i, 2)
+                    guard zh >= 0, zh <= 23 else { return nil }
+                    i += 2
                     var zm = 0
-                    if expect(0x3A) { guard let m = digits(2) else { return nil }; zm = m } else if i < n { guard let m = digits(2) else { return nil }; zm = m }
-                    guard zm < 60 else { return nil }
+                    if i < n && base[i] == 0x3A { i += 1 }
+                    if i < n {
+                        guard n - i >= 2 else { return nil }
+                        zm = number(i, 2)
+                        guard zm >= 0, zm < 60 else { return nil }
+                        i += 2
+                    }
                     seconds -= sign * Int64(zh * 3600 + zm * 60)
                 } else {
                     return nil

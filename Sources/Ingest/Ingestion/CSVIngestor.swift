@@ -147,7 +147,8 @@ struct IngestRun {
             warnings.append("no timestamp column (none is named \(CSVSchema.timestampNames.joined(separator: ", "))): rows are numbered 0, 1, 2, … on the time axis")
         }
         for i in schema.textColumns { textValues[i] = .some(nil) }
-        writer = try BarFileWriter(path: outputPath, metadata: BarFileMetadata(frequency: "irregular", source: csvPath), chunkLength: options.chunkLength)
+        writer = try BarFileWriter(path: outputPath, metadata: BarFileMetadata(frequency: "irregular", source: csvPath), chunkLength: options.chunkLength,
+                               compressionLevel: options.compressionLevel)
     }
 
     mutating func problem(_ line: Int, _ column: String?, _ value: String?, _ message: String) {
@@ -158,7 +159,7 @@ struct IngestRun {
     }
 
     /// Validates one record and, if it is good, adds it to its symbol's buffer.
-    mutating func consume(_ fields: [CSVField], line: Int) throws {
+    mutating func consume(_ fields: CSVRecord, line: Int) throws {
         let before = totalProblems
         rowNumber += 1
         guard fields.count == schema.names.count else {
@@ -286,7 +287,7 @@ struct IngestRun {
         return buffer
     }
 
-    func sampleRow(_ fields: [CSVField], timestamp: Int64, symbol: String) -> [String: DatasetSummary.Value] {
+    func sampleRow(_ fields: CSVRecord, timestamp: Int64, symbol: String) -> [String: DatasetSummary.Value] {
         var row: [String: DatasetSummary.Value] = [:]
         if let t = schema.timestampIndex { row[schema.names[t]] = .text(TimestampParser.format(timestamp)) }
         if let s = schema.symbolIndex { row[schema.names[s]] = .text(symbol) }

@@ -46,14 +46,16 @@ enum BoolParser {
     }
 }
 
-/// Spellings of a missing value (pandas' defaults that can occur in market data).
+/// Spellings of a missing value (pandas' defaults that can occur in market data), compared as
+/// bytes: this runs for every field of every row.
 enum MissingValue {
+    private static let spellings: [[UInt8]] = ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "-nan"].map { Array($0.utf8) }
+
+    @inline(__always)
     static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if bytes.isEmpty { return true }
-        if bytes.count > 4 { return false }
-        switch String(decoding: bytes, as: UTF8.self) {
-        case "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "-nan", "": return true
-        default: return false
-        }
+        // Every spelling starts with N, n or -, and is at most 4 bytes long.
+        guard bytes.count <= 4, bytes[0] == 0x4E || bytes[0] == 0x6E || bytes[0] == 0x2D else { return false }
+        return spellings.contains { $0.elementsEqual(bytes) }
     }
 }

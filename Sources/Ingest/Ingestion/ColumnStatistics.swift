@@ -48,24 +48,44 @@ public struct ColumnStatistics: Sendable {
     /// Whether the quartiles are exact.
     public var quantilesAreExact: Bool { seen <= exactLimit }
 
-    /// The q-quantile (0…1) by linear interpolation; nil for an empty column.
+    /// The q-quantile (0…1) by linear interpolation between order statistics; nil when empty.
     public func quantile(_ q: Double) -> Double? {
         guard !sample.isEmpty else { return nil }
-        let sorted = sample.sorted()
-        return Self.interpolate(sorted, q)
+        var values = sample
+        return Self.interpolate(&values, q)
     }
 
-    /// The 25%, 50% and 75% points in one sort.
+    /// The 25%, 50% and 75% points. Each needs two order statistics, found by selection in
+    /// expected linear time rather than by sorting the sample.
     public func quartiles() -> (Double, Double, Double)? {
         guard !sample.isEmpty else { return nil }
-        let sorted = sample.sorted()
-        return (Self.interpolate(sorted, 0.25), Self.interpolate(sorted, 0.5), Self.interpolate(sorted, 0.75))
+        var values = sample
+        return (Self.interpolate(&values, 0.25), Self.interpolate(&values, 0.5), Self.interpolate(&values, 0.75))
     }
 
-    static func interpolate(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        let fraction = position - Double(low)
-        return sorted[low] + (sorted[high] - sorted[low]) * fraction
+    static func interpolate(_ values: inout [Double], _ q: Double) -> Double {
+        let position = q * Double(values.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, values.count - 1)
+        let a = select(&values, low)
+        let b = high == low ? a : select(&values, high)
+        return a + (b - a) * (position - Double(low))
+    }
+
+    /// The k-th smallest value (0-based), rearranging `values` (Hoare's quickselect with a
+    /// median-of-three pivot; deterministic).
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = values.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let pivot = Swift.max(Swift.min(values[lo], values[mid]), Swift.min(Swift.max(values[lo], values[mid]), values[hi]))
+            var i = lo, j = hi
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return values[k] }
+        }
+        return values[k]
     }
 }

@@ -28,6 +28,8 @@ public struct IngestOptions: Sendable {
     public var reportLimit = 20
     /// Values per HDF5 chunk.
     public var chunkLength = 65_536
+    /// Deflate level (0–9) applied after the shuffle filter; nil stores columns uncompressed.
+    public var compressionLevel: Int? = 4
     /// Bytes read at a time; bounds the memory used by parsing.
     public var blockSize = 1 << 22
     /// Rows buffered per symbol before they are appended to the file.
