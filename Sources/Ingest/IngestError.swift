@@ -1,5 +1,5 @@
 /// Errors raised by Ingest, each saying what is wrong and where.
-public enum IngestError: Error, Equatable, CustomStringConvertible {
+public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No file at the path.
     case notFound(String)
     /// A file does not have the expected layout; the message names the object.

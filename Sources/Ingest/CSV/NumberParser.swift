@@ -9,8 +9,18 @@ import Glibc
 /// an exactly representable power of ten); anything else goes to `strtod`. That is the same
 /// result pandas' default ("high" precision) parser gives for ordinary market data.
 public enum NumberParser {
-    /// Powers of ten that float64 represents exactly.
-    private static let exactPowers: [Double] = (0...22).map { (0..<$0).reduce(1.0) { r, _ in r * 10 } }
+    /// 10^e for 0 ≤ e ≤ 22, all exactly representable in float64 (a switch compiles to a table
+    /// without the global-array access of a static array).
+    @inline(__always)
+    static func exactPower(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0; case 1: return 1e1; case 2: return 1e2; case 3: return 1e3; case 4: return 1e4
+        case 5: return 1e5; case 6: return 1e6; case 7: return 1e7; case 8: return 1e8; case 9: return 1e9
+        case 10: return 1e10; case 11: return 1e11; case 12: return 1e12; case 13: return 1e13; case 14: return 1e14
+        case 15: return 1e15; case 16: return 1e16; case 17: return 1e17; case 18: return 1e18; case 19: return 1e19
+        case 20: return 1e20; case 21: return 1e21; default: return 1e22
+        }
+    }
 
     /// The field's value; nil when it is not a number. "nan"/"NaN", "inf"/"-inf" are accepted.
     @inlinable
@@ -65,7 +75,7 @@ public enum NumberParser {
         guard i == n else { return nil }
         if digits <= 19 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
-            if exponent < 0 { value /= exactPowers[-exponent] } else if exponent > 0 { value *= exactPowers[exponent] }
+            if exponent < 0 { value /= exactPower(-exponent) } else if exponent > 0 { value *= exactPower(exponent) }
             return negative ? -value : value
         }
         return slowPath(s)

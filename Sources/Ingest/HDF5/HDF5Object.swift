@@ -1,7 +1,7 @@
 import CHDF5
 
 /// An error from libhdf5, naming the operation and the object it was applied to.
-public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     /// The HDF5 call that failed, e.g. "H5Dcreate2".
     public let operation: String
     /// The file and object path it was applied to.

@@ -98,7 +98,7 @@ struct IngestRun {
     var symbolOrder: [String] = []
     var lastSymbolBytes: [UInt8] = []
     var lastSymbol: SymbolBuffer?
-    var statistics: [ColumnStatistics]
+    let statistics: StatisticsAccumulator
     var textValues: [Int: String?] = [:]   // nil once a text column is seen to vary
     var textMissing: [Int: Int] = [:]
     var timestampMissing = 0
@@ -131,7 +131,7 @@ struct IngestRun {
             if options.symbol == nil { warnings.append("no tic/symbol/ticker column and no --symbol: using the file name, \(defaultSymbol)") }
         }
         epochUnit = options.epochUnit
-        statistics = Array(repeating: ColumnStatistics(exactLimit: options.statisticsSampleLimit), count: stored.count)
+        statistics = StatisticsAccumulator(count: stored.count, exactLimit: options.statisticsSampleLimit)
         values = Array(repeating: .nan, count: stored.count)
         let checked = stored.indices.filter { k in
             options.priceChecks && ["open", "high", "low", "close", "adjcp", "volume"].contains(stored[k].name) && !schema.mostlyNegative.contains(stored[k].index)
@@ -255,15 +255,10 @@ struct IngestRun {
 
         buffer.lastTimestamp = t
         buffer.lastLine = line
-        buffer.timestamps.append(t)
-        for k in 0..<stored.count {
-            buffer.columns[k].append(values[k])
-            statistics[k].add(values[k])
-        }
         minTime = min(minTime, t)
         maxTime = max(maxTime, t)
         if sample.count < options.sampleRows { sample.append(sampleRow(fields, timestamp: t, symbol: buffer.symbol)) }
-        if buffer.timestamps.count >= options.flushRows { try buffer.flush() }
+        try values.withUnsafeBufferPointer { try buffer.append(t, $0.baseAddress!) }
         rowsWritten += 1
     }
 
@@ -281,7 +276,8 @@ struct IngestRun {
             if column.isDatetime { spec.attributes["units"] = .string("s since 1970-01-01T00:00:00Z") }
             return spec
         }
-        let buffer = SymbolBuffer(symbol: name, writer: try writer.addSymbol(name, columns: specs), columns: stored.count, capacity: options.flushRows)
+        let buffer = SymbolBuffer(symbol: name, file: writer, writer: try writer.addSymbol(name, columns: specs), statistics: statistics,
+                                  columns: stored.count, capacity: options.flushRows)
         symbols[name] = buffer
         symbolOrder.append(name)
         return buffer
@@ -299,12 +295,14 @@ struct IngestRun {
     /// Writes what remains, the attributes and the summary, and commits the file.
     mutating func finish() throws -> IngestResult {
         if rejected {
+            try? writer.waitForAppends()
             throw IngestFailure(problems: problems, totalProblems: totalProblems, rowsRead: rowNumber)
         }
         guard rowsWritten > 0 else {
             throw IngestError.invalidInput("\(csvPath): no valid data rows\(rowsSkipped > 0 ? " (\(rowsSkipped) skipped)" : "")")
         }
         for name in symbolOrder { try symbols[name]!.flush() }
+        try writer.waitForAppends()  // statistics are complete only after the last batch
         let dropped = schema.droppedIndexColumns
         if !dropped.isEmpty { warnings.append("dropped pandas index column\(dropped.count > 1 ? "s" : "") \(dropped.map { "'\($0)'" }.joined(separator: ", "))") }
         for i in schema.textColumns {
@@ -341,7 +339,7 @@ struct IngestRun {
         if let t = schema.timestampIndex { missing[schema.names[t]] = timestampMissing }
         for i in schema.textColumns { missing[schema.names[i]] = textMissing[i, default: 0] }
         for (k, column) in stored.enumerated() {
-            let s = statistics[k]
+            let s = statistics.columns[k]
             let name = schema.names[column.index]
             missing[name] = s.missing
             guard !column.isDatetime else { continue }
@@ -368,33 +366,74 @@ struct IngestRun {
     }
 }
 
-/// Rows of one symbol waiting to be appended to its columns.
+/// Column statistics, updated on the writer's background queue batch by batch and read once all
+/// appends have finished.
+final class StatisticsAccumulator: @unchecked Sendable {
+    var columns: [ColumnStatistics]
+
+    init(count: Int, exactLimit: Int) { columns = Array(repeating: ColumnStatistics(exactLimit: exactLimit), count: count) }
+
+    func add(_ batch: [[Double]]) {
+        for k in batch.indices { columns[k].add(contentsOf: batch[k]) }
+    }
+}
+
+/// Rows of one symbol waiting to be appended to its columns, in raw per-column storage (a
+/// row costs one store per column, with no array bookkeeping).
 final class SymbolBuffer {
     let symbol: String
+    let file: BarFileWriter
     let writer: SymbolWriter
-    var timestamps: [Int64] = []
-    var columns: [[Double]]
+    let statistics: StatisticsAccumulator
+    let capacity: Int
+    let width: Int
+    private let times: UnsafeMutablePointer<Int64>
+    private let values: UnsafeMutablePointer<Double>   // column k occupies [k·capacity, (k+1)·capacity)
+    private(set) var buffered = 0
     var lastTimestamp: Int64?
     var lastLine = 0
+    /// Rows handed to the writer so far.
+    private(set) var flushedRows = 0
     /// The first 1000 timestamps, kept for frequency inference.
     var firstTimestamps: [Int64] = []
 
-    init(symbol: String, writer: SymbolWriter, columns: Int, capacity: Int) {
+    init(symbol: String, file: BarFileWriter, writer: SymbolWriter, statistics: StatisticsAccumulator, columns: Int, capacity: Int) {
         self.symbol = symbol
+        self.file = file
         self.writer = writer
-        self.columns = Array(repeating: [], count: columns)
-        timestamps.reserveCapacity(capacity)
-        for k in 0..<columns { self.columns[k].reserveCapacity(capacity) }
+        self.statistics = statistics
+        self.capacity = capacity
+        width = columns
+        times = .allocate(capacity: capacity)
+        values = .allocate(capacity: max(capacity * columns, 1))
     }
 
-    var rowCount: Int { writer.rowCount + timestamps.count }
+    deinit {
+        times.deallocate()
+        values.deallocate()
+    }
 
+    var rowCount: Int { flushedRows + buffered }
+
+    /// Stores one row; flushes when the buffer is full.
+    @inline(__always)
+    func append(_ t: Int64, _ row: UnsafePointer<Double>) throws {
+        times[buffered] = t
+        for k in 0..<width { values[k * capacity + buffered] = row[k] }
+        buffered += 1
+        if buffered == capacity { try flush() }
+    }
+
+    /// Hands the buffered rows to the file's background appender, statistics included.
     func flush() throws {
-        guard !timestamps.isEmpty else { return }
+        guard buffered > 0 else { return }
+        let timestamps = Array(UnsafeBufferPointer(start: times, count: buffered))
+        let columns = (0..<width).map { Array(UnsafeBufferPointer(start: values + $0 * capacity, count: buffered)) }
         if firstTimestamps.count < 1000 { firstTimestamps += timestamps.prefix(1000 - firstTimestamps.count) }
-        try writer.append(timestamps: timestamps, columns: columns)
-        timestamps.removeAll(keepingCapacity: true)
-        for k in columns.indices { columns[k].removeAll(keepingCapacity: true) }
+        flushedRows += buffered
+        buffered = 0
+        let statistics = self.statistics
+        try file.appendInBackground(to: writer, timestamps: timestamps, columns: columns) { statistics.add($0) }
     }
 }
 

@@ -28,11 +28,41 @@ public struct ColumnStatistics: Sendable {
         m2 += delta * (x - mean)
         if x < minimum { minimum = x }
         if x > maximum { maximum = x }
+        sampleValue(x)
+    }
+
+    /// Adds a batch of values: count, mean and squared deviations of the batch are computed in tight
+    /// loops and merged with Chan, Golub and LeVeque's pairwise update, which is as stable as
+    /// adding them one at a time.
+    public mutating func add(contentsOf values: [Double]) {
+        var n = 0, sum = 0.0, lo = Double.infinity, hi = -Double.infinity
+        for x in values where !x.isNaN {
+            n += 1
+            sum += x
+            lo = Swift.min(lo, x)
+            hi = Swift.max(hi, x)
+        }
+        missing += values.count - n
+        guard n > 0 else { return }
+        let batchMean = sum / Double(n)
+        var batchM2 = 0.0
+        for x in values where !x.isNaN { batchM2 += (x - batchMean) * (x - batchMean) }
+        let total = count + n
+        let delta = batchMean - mean
+        mean += delta * Double(n) / Double(total)
+        m2 += batchM2 + delta * delta * Double(count) * Double(n) / Double(total)
+        count = total
+        minimum = Swift.min(minimum, lo)
+        maximum = Swift.max(maximum, hi)
+        for x in values where !x.isNaN { sampleValue(x) }
+    }
+
+    /// Reservoir sampling (Algorithm R) with a SplitMix64 stream once the sample is full.
+    private mutating func sampleValue(_ x: Double) {
         seen += 1
         if sample.count < exactLimit {
             sample.append(x)
         } else {
-            // Reservoir sampling (Algorithm R) with a SplitMix64 stream.
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -12,6 +12,11 @@ public final class BarFileWriter {
     private var symbolWriters: [SymbolWriter] = []
     private let chunkLength: Int
     private let compressionLevel: Int?
+    // Background appends: one serial queue, at most two batches in flight (memory stays bounded),
+    // the first error kept and reported by the next call.
+    private let appendQueue = DispatchQueue(label: "quantforge.bars.append")
+    private let appendSlots = DispatchSemaphore(value: 2)
+    private let appendFailure = AppendFailure()
 
     /// Starts a file at `path` with `metadata`; columns are chunked by `chunkLength` values and
     /// compressed with shuffle + deflate at `compressionLevel` (nil: uncompressed).
@@ -28,6 +33,7 @@ public final class BarFileWriter {
     }
 
     deinit {
+        appendQueue.sync {}  // no append may run once the file closes
         if file != nil {
             file = nil
             symbolWriters = []
@@ -65,8 +71,33 @@ public final class BarFileWriter {
         try file.setAttribute(name, value, on: objectPath)
     }
 
+    /// Appends rows to `symbol` on a background queue, so that compressing and writing them
+    /// overlaps with whatever the caller does next (parsing the next rows). Blocks while two
+    /// batches are already waiting. Errors surface on a later call or in `waitForAppends()`.
+    /// `alsoRun`, when given, runs on the same queue after the append (e.g. statistics over the
+    /// batch), keeping that work off the caller's thread too.
+    public func appendInBackground(to symbol: SymbolWriter, timestamps: [Int64], columns: [[Double]],
+                                   alsoRun extra: (@Sendable ([[Double]]) -> Void)? = nil) throws {
+        if let error = appendFailure.error { throw error }
+        appendSlots.wait()
+        let work = UncheckedSendable(value: (symbol, timestamps, columns))
+        let slots = appendSlots, failure = appendFailure
+        appendQueue.async {
+            defer { slots.signal() }
+            do { try work.value.0.append(timestamps: work.value.1, columns: work.value.2) } catch { failure.record(error) }
+            extra?(work.value.2)
+        }
+    }
+
+    /// Waits until every background append has been written; rethrows the first failure.
+    public func waitForAppends() throws {
+        appendQueue.sync {}
+        if let error = appendFailure.error { throw error }
+    }
+
     /// Flushes, closes and renames the file into place.
     public func commit() throws {
+        try waitForAppends()
         guard let file else { throw IngestError.layout("\(path): writer already committed") }
         try file.flush()
         symbolWriters = []
@@ -77,6 +108,23 @@ public final class BarFileWriter {
             throw IngestError.layout("cannot move the new file into \(path): \(reason)")
         }
     }
+}
+
+/// The first error of the background appends, shared with the queue.
+final class AppendFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: (any Error)?
+
+    var error: (any Error)? { lock.withLock { first } }
+
+    func record(_ error: any Error) {
+        lock.withLock { if first == nil { first = error } }
+    }
+}
+
+/// Carries a value the caller hands over to another thread for good (it keeps no reference).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
 }
 
 /// Appends rows to one symbol's columns.
