@@ -82,6 +82,40 @@ import Testing
         #expect(try file.timestamps(of: "BTCUSDT").first == 1_618_680_120_172_344_000)
     }
 
+    /// Chunks compressed in parallel outside libhdf5 read back through its own filters, through
+    /// the parallel reader, and through h5py, with every value intact.
+    @Test func parallelCompressedChunksReadBackEverywhere() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "date,open,high,low,close,volume\n"
+        for i in 0..<3_500 { text += "\(TimestampParser.format(Int64(i) * 60_000_000_000)),\(100 + Double(i) / 7),\(101 + Double(i) / 7),\(99 + Double(i) / 7),\(100.5 + Double(i) / 7),\(i)\n" }
+        let csv = try write(text, in: dir)
+        var options = IngestOptions()
+        options.symbol = "C"
+        options.chunkLength = 1_000   // 3 full chunks and a partial one
+        let out = dir.appendingPathComponent("c.h5").path
+        _ = try CSVIngestor.ingest(csv: csv, to: out, options: options)
+        let file = try BarFile(path: out)
+        let expected = (0..<3_500).map { 100.5 + Double($0) / 7 }
+        #expect(try file.column("close", of: "C") == expected)
+        #expect(try file.openColumn("close", of: "C").readAllParallel() == expected)
+        #expect(try file.openColumn("close", of: "C").isShuffleDeflate)
+        #expect(try file.timestamps(of: "C") == (0..<3_500).map { Int64($0) * 60_000_000_000 })
+        #expect(try file.read(["volume"], of: "C", in: (1_500 * 60_000_000_000)...(2_499 * 60_000_000_000)).columns[0] == (1_500..<2_500).map(Double.init))
+        guard let python = ProcessInfo.processInfo.environment["QF_PYTHON"] else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", """
+        import sys, h5py, numpy as np
+        d = h5py.File(sys.argv[1], "r")["symbols/C/close"]
+        assert d.chunks == (1000,) and d.shuffle and d.compression == "gzip", (d.chunks, d.shuffle, d.compression)
+        assert np.array_equal(d[:], 100.5 + np.arange(3500) / 7), "values differ"
+        """, out]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "h5py could not read the parallel-compressed chunks")
+    }
+
     /// Each kind of bad input, with the file, line, column and value in the report.
     @Test(arguments: [
         ("date,open,high,low,close,volume\n2021-01-01,1,2,0.5,1.5,10\n2021-01-02,1,2,0.5\n", 3, nil as String?, "expected 6 fields, found 4"),
@@ -195,6 +229,7 @@ import Testing
             options.symbol = "BIG"
             options.blockSize = 1 << 20
             options.flushRows = 4096
+            options.chunkLength = 4096
             options.statisticsSampleLimit = 10_000
             let before = CSVIngestTests.residentBytes()
             var peak = before

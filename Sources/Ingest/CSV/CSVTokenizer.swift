@@ -75,7 +75,7 @@ public final class CSVTokenizer {
     public init(path: String, delimiter: UInt8, blockSize: Int = 1 << 22) throws {
         self.path = path
         self.delimiter = delimiter
-        fd = open(path, O_RDONLY)
+        fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestError.notFound(path) }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(blockSize, 1024), alignment: 64)
         fields = .allocate(capacity: fieldCapacity)

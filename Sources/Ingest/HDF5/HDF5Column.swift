@@ -10,7 +10,7 @@ public final class HDF5Column<Element: HDF5Element> {
     /// "file.h5:/symbols/BTC/close", for messages.
     public let location: String
     /// Number of elements stored.
-    public private(set) var count: Int
+    public internal(set) var count: Int
 
     init(dataset: HDF5Object, location: String) throws {
         self.dataset = dataset
@@ -28,6 +28,9 @@ public final class HDF5Column<Element: HDF5Element> {
             throw IngestError.layout("\(location) does not hold \(Element.typeName) values")
         }
     }
+
+    /// Closes the dataset now (later calls fail); see `HDF5Object.close()`.
+    public func close() { dataset.close() }
 
     /// Appends `values` at the end, growing the dataset.
     public func append(_ values: UnsafeBufferPointer<Element>) throws {

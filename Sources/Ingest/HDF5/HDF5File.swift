@@ -12,11 +12,33 @@ public final class HDF5File {
         self.path = path
     }
 
+    /// File-access properties for every file QuantForge opens: no HDF5 advisory file locks. Bar
+    /// files are written to a temporary name and renamed into place, so no reader ever sees a file
+    /// being written; the locks only caused spurious "unable to lock the file" failures when a child
+    /// process inherited a descriptor.
+    private static func accessProperties(_ path: String) throws -> HDF5Object {
+        let fapl = try HDF5Object(H5Pcreate(qf_H5P_FILE_ACCESS()), operation: "H5Pcreate", target: path, closer: H5Pclose)
+        try hdf5Check(H5Pset_file_locking(fapl.id, false, true), "H5Pset_file_locking", path)
+        return fapl
+    }
+
+    /// Marks the file's descriptor close-on-exec, so processes this one starts do not inherit it.
+    private func closeOnExec() {
+        var handle: UnsafeMutableRawPointer?
+        if H5Fget_vfd_handle(self.handle.id, qf_H5P_DEFAULT(), &handle) >= 0, let handle {
+            let fd = handle.load(as: Int32.self)
+            _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+        }
+    }
+
     /// Creates (or truncates) `path`.
     public static func create(_ path: String) throws -> HDF5File {
         HDF5Library.silenceErrorPrinting
-        let id = H5Fcreate(path, qf_H5F_ACC_TRUNC(), qf_H5P_DEFAULT(), qf_H5P_DEFAULT())
-        return HDF5File(handle: try HDF5Object(id, operation: "H5Fcreate", target: path, closer: H5Fclose), path: path)
+        let fapl = try accessProperties(path)
+        let id = H5Fcreate(path, qf_H5F_ACC_TRUNC(), qf_H5P_DEFAULT(), fapl.id)
+        let file = HDF5File(handle: try HDF5Object(id, operation: "H5Fcreate", target: path, closer: H5Fclose), path: path)
+        file.closeOnExec()
+        return file
     }
 
     /// Opens an existing file.
@@ -25,9 +47,15 @@ public final class HDF5File {
         HDF5Library.silenceErrorPrinting
         guard access(path, F_OK) == 0 else { throw IngestError.notFound(path) }
         guard H5Fis_hdf5(path) > 0 else { throw IngestError.layout("\(path) is not an HDF5 file") }
-        let id = H5Fopen(path, writable ? qf_H5F_ACC_RDWR() : qf_H5F_ACC_RDONLY(), qf_H5P_DEFAULT())
-        return HDF5File(handle: try HDF5Object(id, operation: "H5Fopen", target: path, closer: H5Fclose), path: path)
+        let fapl = try accessProperties(path)
+        let id = H5Fopen(path, writable ? qf_H5F_ACC_RDWR() : qf_H5F_ACC_RDONLY(), fapl.id)
+        let file = HDF5File(handle: try HDF5Object(id, operation: "H5Fopen", target: path, closer: H5Fclose), path: path)
+        file.closeOnExec()
+        return file
     }
+
+    /// Closes the file now; every column of it must be closed first for the close to take effect.
+    public func close() { handle.close() }
 
     /// Writes everything buffered to disk.
     public func flush() throws {

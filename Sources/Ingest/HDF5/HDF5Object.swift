@@ -6,8 +6,32 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     public let operation: String
     /// The file and object path it was applied to.
     public let target: String
+    /// libhdf5's own error stack for the failure, innermost cause last.
+    public let details: String
 
-    public var description: String { "HDF5 \(operation) failed for \(target)" }
+    init(operation: String, target: String) {
+        self.operation = operation
+        self.target = target
+        details = HDF5Error.currentStack()
+    }
+
+    public var description: String { "HDF5 \(operation) failed for \(target)" + (details.isEmpty ? "" : " (\(details))") }
+
+    /// The calling thread's HDF5 error stack as "function: description" entries.
+    static func currentStack() -> String {
+        var entries: [String] = []
+        withUnsafeMutablePointer(to: &entries) { list in
+            _ = H5Ewalk2(qf_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, error, data in
+                guard let error, let data else { return 0 }
+                let list = data.assumingMemoryBound(to: [String].self)
+                let function = error.pointee.func_name.map { String(cString: $0) } ?? "?"
+                let text = error.pointee.desc.map { String(cString: $0) } ?? ""
+                list.pointee.append("\(function): \(text)")
+                return 0
+            }, list)
+        }
+        return entries.joined(separator: "; ")
+    }
 }
 
 /// An open HDF5 identifier (file, group, dataset, dataspace, property list, attribute or
@@ -15,9 +39,11 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
 ///
 /// libhdf5 here is built thread-safe (it serialises calls on a global lock), so handles may be
 /// used from any thread, one at a time.
-final class HDF5Object {
+final class HDF5Object: @unchecked Sendable {
     let id: hid_t
     private let closer: (hid_t) -> herr_t
+    private let state = NSLockLike()
+    private var isOpen = true
 
     /// Wraps `id`, or throws when the call that produced it failed (a negative id).
     init(_ id: hid_t, operation: String, target: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws {
@@ -26,7 +52,18 @@ final class HDF5Object {
         self.closer = closer
     }
 
-    deinit { _ = closer(id) }
+    /// Closes the identifier now (idempotent). Used where the moment matters: a file is released
+    /// (and its lock dropped) only when every dataset in it is closed, whenever Swift happens to
+    /// free the wrappers.
+    func close() {
+        let wasOpen = state.locked { () -> Bool in
+            defer { isOpen = false }
+            return isOpen
+        }
+        if wasOpen { _ = closer(id) }
+    }
+
+    deinit { close() }
 }
 
 /// Runs an HDF5 call returning `herr_t` and throws when it reports failure.

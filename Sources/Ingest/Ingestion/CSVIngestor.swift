@@ -276,8 +276,11 @@ struct IngestRun {
             if column.isDatetime { spec.attributes["units"] = .string("s since 1970-01-01T00:00:00Z") }
             return spec
         }
+        // With compression, buffer whole chunks so they can be compressed on all cores, as long as
+        // a chunk of every column fits in 16 MB; otherwise append every `flushRows` rows.
+        let chunked = writer.isCompressed && (stored.count + 1) * writer.chunkElements * 8 <= 16 << 20
         let buffer = SymbolBuffer(symbol: name, file: writer, writer: try writer.addSymbol(name, columns: specs), statistics: statistics,
-                                  columns: stored.count, capacity: options.flushRows)
+                                  columns: stored.count, capacity: chunked ? writer.chunkElements : options.flushRows, wholeChunks: chunked)
         symbols[name] = buffer
         symbolOrder.append(name)
         return buffer
@@ -397,7 +400,11 @@ final class SymbolBuffer {
     /// The first 1000 timestamps, kept for frequency inference.
     var firstTimestamps: [Int64] = []
 
-    init(symbol: String, file: BarFileWriter, writer: SymbolWriter, statistics: StatisticsAccumulator, columns: Int, capacity: Int) {
+    /// Whether each flush is one whole chunk, compressed on all cores.
+    let wholeChunks: Bool
+
+    init(symbol: String, file: BarFileWriter, writer: SymbolWriter, statistics: StatisticsAccumulator, columns: Int, capacity: Int, wholeChunks: Bool) {
+        self.wholeChunks = wholeChunks
         self.symbol = symbol
         self.file = file
         self.writer = writer
@@ -433,7 +440,11 @@ final class SymbolBuffer {
         flushedRows += buffered
         buffered = 0
         let statistics = self.statistics
-        try file.appendInBackground(to: writer, timestamps: timestamps, columns: columns) { statistics.add($0) }
+        if wholeChunks {
+            try file.appendChunkInBackground(to: writer, timestamps: timestamps, columns: columns) { statistics.add($0) }
+        } else {
+            try file.appendInBackground(to: writer, timestamps: timestamps, columns: columns) { statistics.add($0) }
+        }
     }
 }
 
