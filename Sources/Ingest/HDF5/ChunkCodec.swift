@@ -17,6 +17,19 @@ enum ChunkCodec {
 
     static func unshuffle(_ input: UnsafeRawPointer, into output: UnsafeMutableRawPointer, elementSize: Int, count: Int) {
         let src = input.assumingMemoryBound(to: UInt8.self), dst = output.assumingMemoryBound(to: UInt8.self)
+        if elementSize == 8 {
+            // Assemble each element from its 8 byte planes and store it once: one sequential pass
+            // over the output instead of eight strided ones.
+            let out = output.assumingMemoryBound(to: UInt64.self)
+            let p0 = src, p1 = src + count, p2 = src + 2 * count, p3 = src + 3 * count
+            let p4 = src + 4 * count, p5 = src + 5 * count, p6 = src + 6 * count, p7 = src + 7 * count
+            for i in 0..<count {
+                var v = UInt64(p0[i]) | UInt64(p1[i]) << 8 | UInt64(p2[i]) << 16 | UInt64(p3[i]) << 24
+                v |= UInt64(p4[i]) << 32 | UInt64(p5[i]) << 40 | UInt64(p6[i]) << 48 | UInt64(p7[i]) << 56
+                out[i] = UInt64(littleEndian: v)
+            }
+            return
+        }
         for j in 0..<elementSize {
             let row = src + j * count
             for i in 0..<count { dst[i * elementSize + j] = row[i] }
