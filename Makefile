@@ -45,6 +45,12 @@ run: deps
 	swift build -c release --product qf
 	.build/release/qf info
 	.build/release/qf demo
+	.build/release/qf ingest data/synthetic.csv --symbol SYN --out .qf/run/synthetic.h5
+	.build/release/qf data preprocess .qf/run/synthetic.h5 --op trademaster_features \
+	  --op split:fractions=0.7,0.15,0.15 --out .qf/run/synthetic_features.h5
+	.build/release/qf data describe .qf/run/synthetic_features_train.h5
+	@btc=../shared/data/trademaster/algorithmic_trading/BTC/BTC.csv; if [ -f $$btc ]; then \
+	  .build/release/qf ingest $$btc --out .qf/run/btc.h5 && .build/release/qf data describe .qf/run/btc.h5; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
 bench: bench-compute bench-malloc

@@ -66,3 +66,27 @@ import Testing
         #expect(f["zadjcp"]! == [0, 0, 0, 0, 0, 0])
     }
 }
+
+/// Every CSV under shared/data/trademaster ingests, and every data row comes back.
+@Suite struct TradeMasterFilesTests {
+    @Test func everyFileIngestsAndRoundTrips() throws {
+        let root = CSVIngestTests.data
+        let files = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".csv") }.sorted()
+        #expect(files.count == 68)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-all-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (k, relative) in files.enumerated() {
+            let csv = "\(root)/\(relative)"
+            // These files have no quoted newlines: data rows are the non-empty lines after the header.
+            let lines = try String(contentsOfFile: csv, encoding: .utf8).split(whereSeparator: \.isNewline).count - 1
+            let out = dir.appendingPathComponent("\(k).h5").path
+            var options = IngestOptions()
+            options.symbol = "S\(k)"
+            let result = try CSVIngestor.ingest(csv: csv, to: out, options: options)
+            let file = try BarFile(path: out)
+            let stored = try file.symbols.reduce(0) { $0 + (try file.rowCount(of: $1)) }
+            #expect(result.rowsWritten == lines && stored == lines, "\(relative): \(stored) rows stored of \(lines)")
+        }
+    }
+}

@@ -34,8 +34,18 @@ extension HDF5Column {
     /// Reads the whole column, decompressing chunks on all cores when the column is shuffle +
     /// deflate (libhdf5 itself would decompress them one at a time); otherwise a plain read.
     public func readAllParallel() throws -> [Element] {
+        try [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readAllParallel(into: buffer)
+            initialized = count
+        }
+    }
+
+    /// Like `readAllParallel()`, into a caller's buffer of at least `count` elements (reused across
+    /// reads, it spares the page faults of a fresh allocation).
+    public func readAllParallel(into destination: UnsafeMutableBufferPointer<Element>) throws {
+        precondition(destination.count >= count, "readAllParallel: destination holds \(destination.count) of \(count)")
         let chunk = try chunkLength
-        guard isShuffleDeflate, count > chunk else { return try readAll() }
+        guard isShuffleDeflate, count > chunk else { return try read(0..<count, into: destination) }
         let chunks = (count + chunk - 1) / chunk
         // Fetch the compressed chunks (libhdf5 serialises this; it is a copy from the page cache).
         var raw: [[UInt8]] = []
@@ -48,22 +58,30 @@ extension HDF5Column {
             try bytes.withUnsafeMutableBytes { b in
                 try hdf5Check(H5Dread_chunk(dataset.id, qf_H5P_DEFAULT(), &offset, &mask, b.baseAddress), "H5Dread_chunk", location)
             }
-            guard mask == 0 else { return try readAll() }  // a filter was skipped for this chunk
+            guard mask == 0 else { return try read(0..<count, into: destination) }  // a filter was skipped for this chunk
             raw.append(bytes)
         }
         let size = MemoryLayout<Element>.stride
         let total = count
-        let output = UnsafeMutableRawPointer.allocate(byteCount: chunks * chunk * size, alignment: 64)
-        defer { output.deallocate() }
         let failed = UnsafeSendableFlag()
-        let work = UncheckedSendable(value: (raw, output))
+        let work = UncheckedSendable(value: (raw, UnsafeMutableRawPointer(destination.baseAddress!)))
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            // Whole chunks decode straight into the destination; the last, partial one via a copy.
+            let rows = min(chunk, total - c * chunk)
             work.value.0[c].withUnsafeBytes { bytes in
-                if !ChunkCodec.decode(bytes, into: work.value.1 + c * chunk * size, elementSize: size, count: chunk) { failed.set() }
+                let target = work.value.1 + c * chunk * size
+                if rows == chunk {
+                    if !ChunkCodec.decode(bytes, into: target, elementSize: size, count: chunk) { failed.set() }
+                } else {
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: chunk * size, alignment: 64)
+                    defer { scratch.deallocate() }
+                    if ChunkCodec.decode(bytes, into: scratch, elementSize: size, count: chunk) {
+                        target.copyMemory(from: scratch, byteCount: rows * size)
+                    } else { failed.set() }
+                }
             }
         }
         if failed.isSet { throw IngestError.layout("\(location): a chunk does not inflate to its expected size") }
-        return [Element](UnsafeBufferPointer(start: output.assumingMemoryBound(to: Element.self), count: total))
     }
 }
 

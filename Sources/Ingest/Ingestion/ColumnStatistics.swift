@@ -1,3 +1,5 @@
+import Foundation
+
 /// Statistics of one numeric column accumulated in a single streaming pass, as pandas'
 /// `describe()` reports them: count, mean, std (ddof = 1), min, quartiles, max.
 ///
@@ -15,6 +17,9 @@ public struct ColumnStatistics: Sendable {
     private var sample: [Double] = []
     private var seen = 0
     private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    // Algorithm L: the reservoir's weight and the index (1-based) of the next value that enters it.
+    private var weight = 1.0
+    private var nextEntry = 0
     let exactLimit: Int
 
     public init(exactLimit: Int = 1 << 20) { self.exactLimit = exactLimit }
@@ -57,19 +62,33 @@ public struct ColumnStatistics: Sendable {
         for x in values where !x.isNaN { sampleValue(x) }
     }
 
-    /// Reservoir sampling (Algorithm R) with a SplitMix64 stream once the sample is full.
+    /// Uniform in (0, 1) from a SplitMix64 stream.
+    private mutating func unit() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return (Double((z ^ (z >> 31)) >> 11) + 0.5) * 0x1p-53
+    }
+
+    /// Reservoir sampling once the sample is full, by Li's Algorithm L: the gap to the next value
+    /// that enters the reservoir is drawn directly, so values in between cost one comparison.
     private mutating func sampleValue(_ x: Double) {
         seen += 1
         if sample.count < exactLimit {
             sample.append(x)
-        } else {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            let j = Int((z ^ (z >> 31)) % UInt64(seen))
-            if j < exactLimit { sample[j] = x }
+            if sample.count == exactLimit { advanceReservoir(first: true) }
+            return
         }
+        guard seen == nextEntry else { return }
+        sample[Int(unit() * Double(exactLimit)) % exactLimit] = x
+        advanceReservoir(first: false)
+    }
+
+    private mutating func advanceReservoir(first: Bool) {
+        let k = Double(exactLimit)
+        weight = first ? Foundation.exp(Foundation.log(unit()) / k) : weight * Foundation.exp(Foundation.log(unit()) / k)
+        nextEntry = seen + Int((Foundation.log(unit()) / Foundation.log1p(-weight)).rounded(.down)) + 1
     }
 
     /// Sample standard deviation (ddof = 1); nil with fewer than two values, as pandas gives NaN.
