@@ -11,6 +11,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHECK_VENV := .qf/venv
 CHECK_PACKAGES := numpy safetensors h5py
 export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
+# The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
+export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
 .PHONY: deps check-venv build test run bench bench-compute bench-malloc clean
 
@@ -49,7 +51,7 @@ run: deps
 	.build/release/qf data preprocess .qf/run/synthetic.h5 --op trademaster_features \
 	  --op split:fractions=0.7,0.15,0.15 --out .qf/run/synthetic_features.h5
 	.build/release/qf data describe .qf/run/synthetic_features_train.h5
-	@btc=../shared/data/trademaster/algorithmic_trading/BTC/BTC.csv; if [ -f $$btc ]; then \
+	@btc=$(QF_SHARED_DIR)/data/trademaster/algorithmic_trading/BTC/BTC.csv; if [ -f $$btc ]; then \
 	  .build/release/qf ingest $$btc --out .qf/run/btc.h5 && .build/release/qf data describe .qf/run/btc.h5; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)

@@ -4,7 +4,13 @@ import Testing
 
 /// CSV ingestion end to end: real TradeMaster files, every validation error, policies, memory.
 @Suite struct CSVIngestTests {
-    static let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/trademaster").standardized.path
+    /// TradeMaster's files: `$QF_SHARED_DIR/data/trademaster`, by default the `shared/` folder beside
+    /// the repository (where CI lays it).
+    static let data: String = {
+        let shared = ProcessInfo.processInfo.environment["QF_SHARED_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared").standardized.path
+        return "\(shared)/data/trademaster"
+    }()
 
     func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("qf-ingest-\(UUID().uuidString)")
