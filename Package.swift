@@ -58,8 +58,10 @@ let package = Package(
 
         // Test support: counts heap allocations so a test can prove a training step makes none.
         .target(name: "MallocCounter", path: "Tests/Support/MallocCounter"),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+        // Test support: runs the Python reference readers (safetensors, h5py) on our files.
+        .target(name: "PythonCheck", path: "Tests/Support/PythonCheck"),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),

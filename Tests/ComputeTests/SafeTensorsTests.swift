@@ -1,5 +1,6 @@
 import Compute
 import Foundation
+import PythonCheck
 import Testing
 
 /// The safetensors format: exact round trips, precise mismatch reports, rejection of malformed
@@ -103,9 +104,8 @@ import Testing
 
     /// Python reads what we write and we read what Python writes. `make test` sets QF_PYTHON to a
     /// venv with safetensors and numpy from PyPI.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["QF_PYTHON"] != nil))
+    @Test(.enabled(if: PythonCheck.isAvailable))
     func interchangeWithPythonSafetensors() throws {
-        let python = ProcessInfo.processInfo.environment["QF_PYTHON"]!
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var rng = Xoshiro256(seed: 9)
@@ -133,16 +133,8 @@ import Testing
                   sys.argv[2], metadata={"from": "python"})
         print("ok")
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, ours, theirs]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "python: \(output)")
+        let (status, output) = try PythonCheck.run(script, arguments: [ours, theirs])
+        try #require(status == 0, "python: \(output)")
 
         let file = try SafeTensorsFile(contentsOf: theirs)
         var x = [Float](repeating: 0, count: 6)

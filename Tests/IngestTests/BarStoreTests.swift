@@ -1,5 +1,6 @@
 import Foundation
 @testable import Ingest
+import PythonCheck
 import Testing
 
 /// The HDF5 bar store: layout, round trips, range reads, panels, atomic writes, h5py.
@@ -116,7 +117,7 @@ import Testing
     }
 
     /// h5py (from the venv `make test` prepares) sees every column and attribute.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["QF_PYTHON"] != nil))
+    @Test(.enabled(if: PythonCheck.isAvailable))
     func h5pyReadsEverything() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -140,15 +141,7 @@ import Testing
         assert np.array_equal(np.asarray(t, dtype="datetime64[ns]")[:2], np.array(["1970-01-01T00:00", "1970-01-01T00:01"], dtype="datetime64[ns]"))
         print("ok")
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["QF_PYTHON"]!)
-        process.arguments = ["-c", script, path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "h5py: \(output)")
+        let (status, output) = try PythonCheck.run(script, arguments: [path])
+        #expect(status == 0, "h5py: \(output)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Ingest
+import PythonCheck
 import Testing
 
 /// CSV ingestion end to end: real TradeMaster files, every validation error, policies, memory.
@@ -108,18 +109,14 @@ import Testing
         #expect(try file.openColumn("close", of: "C").isShuffleDeflate)
         #expect(try file.timestamps(of: "C") == (0..<3_500).map { Int64($0) * 60_000_000_000 })
         #expect(try file.read(["volume"], of: "C", in: (1_500 * 60_000_000_000)...(2_499 * 60_000_000_000)).columns[0] == (1_500..<2_500).map(Double.init))
-        guard let python = ProcessInfo.processInfo.environment["QF_PYTHON"] else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", """
+        guard PythonCheck.isAvailable else { return }
+        let (status, output) = try PythonCheck.run("""
         import sys, h5py, numpy as np
         d = h5py.File(sys.argv[1], "r")["symbols/C/close"]
         assert d.chunks == (1000,) and d.shuffle and d.compression == "gzip", (d.chunks, d.shuffle, d.compression)
         assert np.array_equal(d[:], 100.5 + np.arange(3500) / 7), "values differ"
-        """, out]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "h5py could not read the parallel-compressed chunks")
+        """, arguments: [out])
+        #expect(status == 0, "h5py could not read the parallel-compressed chunks: \(output)")
     }
 
     /// Each kind of bad input, with the file, line, column and value in the report.
