@@ -14,7 +14,7 @@ public struct ColumnStatistics: Sendable {
     public private(set) var maximum = -Double.infinity
     private var sample: [Double] = []
     private var seen = 0
-    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
     let exactLimit: Int
 
     public init(exactLimit: Int = 1 << 20) { self.exactLimit = exactLimit }
@@ -58,7 +58,7 @@ public struct ColumnStatistics: Sendable {
     }
 
     /// Reservoir sampling (Algorithm R) once the sample is full: the n-th value replaces a random
-    /// slot with probability k/n. The index is drawn from a SplitMix64 stream by a multiply-high
+    /// slot with probability k/n. The index is drawn from a `SplitMix64` stream by a multiply-high
     /// (Lemire), cheaper than a division. (Li's Algorithm L, which skips ahead, was slower here: with
     /// k = 2²⁰ it still replaces k·ln(n/k) values, each with several logarithms.)
     private mutating func sampleValue(_ x: Double) {
@@ -67,11 +67,7 @@ public struct ColumnStatistics: Sendable {
             sample.append(x)
             return
         }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        let j = Int((z ^ (z >> 31)).multipliedFullWidth(by: UInt64(seen)).high)
+        let j = Int(random.next().multipliedFullWidth(by: UInt64(seen)).high)
         if j < exactLimit { sample[j] = x }
     }
 
