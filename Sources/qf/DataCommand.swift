@@ -33,11 +33,13 @@ struct DescribeCommand: ParsableCommand {
         let columns = try bars.columns(of: first)
         print("  columns (\(columns.count)): \(columns.joined(separator: ", "))")
         if let text = bars.metadata.extra["summary"]?.stringValue, let summary = try? JSONDecoder().decode(DatasetSummary.self, from: Data(text.utf8)) {
-            print(String(format: "  %-14@ %10@ %12@ %12@ %12@ %12@ %12@", "column", "count", "mean", "std", "min", "50%", "max"))
+            func left(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "-" }
+            print("  " + left("column", 14) + ["count", "mean", "std", "min", "50%", "max"].map { right($0, 12) }.joined())
             for name in summary.statistics.numericalSummary.keys.sorted() {
                 let s = summary.statistics.numericalSummary[name]!
-                func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "-" }
-                print(String(format: "  %-14@ %10d %12@ %12@ %12@ %12@ %12@", name, s.count, f(s.mean), f(s.std), f(s.min), f(s.p50), f(s.max)))
+                print("  " + left(name, 14) + [String(s.count), f(s.mean), f(s.std), f(s.min), f(s.p50), f(s.max)].map { right($0, 12) }.joined())
             }
             for warning in summary.warnings { print("  note: \(warning)") }
         }
