@@ -6,9 +6,10 @@
 #define QUANTFORGE_CHDF5_SHIM_H
 
 #include <hdf5.h>
-// zlib (a dependency of libhdf5-dev): chunks are compressed in parallel outside HDF5 and written
-// with H5Dwrite_chunk, byte-identical to what HDF5's deflate filter produces.
-#include <zlib.h>
+// libdeflate: chunks are compressed and decompressed in parallel outside HDF5 (H5Dwrite_chunk,
+// H5Dread_chunk) as standard zlib streams, which HDF5's deflate filter reads and writes too;
+// libdeflate is 2-3x faster than zlib at both.
+#include <libdeflate.h>
 
 static inline hid_t qf_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t qf_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }

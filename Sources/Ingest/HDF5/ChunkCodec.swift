@@ -4,8 +4,9 @@ import CHDF5
 /// compressed and decompressed on several cores (libhdf5 serialises its own filters).
 ///
 /// Shuffle (H5Z_FILTER_SHUFFLE) stores byte j of every element together: out[j·n + i] =
-/// in[i·s + j] for n elements of s bytes. Deflate (H5Z_FILTER_DEFLATE) is zlib's `compress2`
-/// format. A chunk encoded here reads back through HDF5's own filters unchanged, and vice versa.
+/// in[i·s + j] for n elements of s bytes. Deflate (H5Z_FILTER_DEFLATE) stores a zlib stream;
+/// libdeflate writes and reads the same format, faster than zlib. A chunk encoded here reads back
+/// through HDF5's own filters (and h5py) unchanged, and chunks HDF5 wrote decode here.
 enum ChunkCodec {
     static func shuffle(_ input: UnsafeRawPointer, into output: UnsafeMutableRawPointer, elementSize: Int, count: Int) {
         let src = input.assumingMemoryBound(to: UInt8.self), dst = output.assumingMemoryBound(to: UInt8.self)
@@ -42,14 +43,14 @@ enum ChunkCodec {
         let shuffled = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         defer { shuffled.deallocate() }
         shuffle(input, into: shuffled, elementSize: elementSize, count: count)
-        var capacity = compressBound(uLong(bytes))
-        var out = [UInt8](repeating: 0, count: Int(capacity))
-        let status = out.withUnsafeMutableBytes { buffer in
-            compress2(buffer.baseAddress!.assumingMemoryBound(to: Bytef.self), &capacity,
-                      shuffled.assumingMemoryBound(to: Bytef.self), uLong(bytes), Int32(level))
-        }
-        precondition(status == Z_OK, "zlib compress2 failed with status \(status)")
-        out.removeLast(out.count - Int(capacity))
+        // A compressor is not thread-safe; each call has its own (chunks are 512 KB, so its
+        // allocation is small next to the work).
+        guard let compressor = libdeflate_alloc_compressor(Int32(level)) else { preconditionFailure("libdeflate: no compressor for level \(level)") }
+        defer { libdeflate_free_compressor(compressor) }
+        var out = [UInt8](repeating: 0, count: libdeflate_zlib_compress_bound(compressor, bytes))
+        let written = out.withUnsafeMutableBytes { libdeflate_zlib_compress(compressor, shuffled, bytes, $0.baseAddress, $0.count) }
+        precondition(written > 0, "libdeflate_zlib_compress found no room in its own bound")
+        out.removeLast(out.count - written)
         return out
     }
 
@@ -58,10 +59,11 @@ enum ChunkCodec {
         let bytes = elementSize * count
         let inflated = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         defer { inflated.deallocate() }
-        var length = uLong(bytes)
-        let status = uncompress(inflated.assumingMemoryBound(to: Bytef.self), &length,
-                                input.baseAddress!.assumingMemoryBound(to: Bytef.self), uLong(input.count))
-        guard status == Z_OK, Int(length) == bytes else { return false }
+        guard let decompressor = libdeflate_alloc_decompressor() else { return false }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var length = 0
+        let status = libdeflate_zlib_decompress(decompressor, input.baseAddress, input.count, inflated, bytes, &length)
+        guard status == LIBDEFLATE_SUCCESS, length == bytes else { return false }
         unshuffle(inflated, into: output, elementSize: elementSize, count: count)
         return true
     }
