@@ -89,6 +89,34 @@ import Testing
         #expect(try file.timestamps(of: "BTCUSDT").first == 1_618_680_120_172_344_000)
     }
 
+    /// Bool columns become 0/1, a varying text column is dropped with a warning, and the summary
+    /// encodes to the seed's `datasets` JSON keys.
+    @Test func typesTextColumnsAndSummaryJSON() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try write("date,close,halted,venue,count\n2021-01-01,1.5,False,NYSE,3\n2021-01-02,,True,ARCA,4\n2021-01-03,1.7,false,NYSE,5\n", in: dir)
+        let out = dir.appendingPathComponent("t.h5").path
+        var options = IngestOptions()
+        options.symbol = "T"
+        let result = try CSVIngestor.ingest(csv: csv, to: out, options: options)
+        let file = try BarFile(path: out)
+        #expect(try file.column("halted", of: "T") == [0, 1, 0])
+        #expect(try file.columns(of: "T") == ["close", "count", "halted"], "the varying text column is not stored")
+        #expect(result.summary.warnings.contains { $0.contains("text column 'venue' varies: dropped") })
+        #expect(result.summary.statistics.dataTypes == ["date": "datetime", "close": "float64", "halted": "bool", "venue": "string", "count": "int64"])
+        #expect(result.summary.statistics.missingValues["close"] == 1)
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(result.summary)) as! [String: Any]
+        #expect(json["row_count"] as? Int == 3 && json["column_count"] as? Int == 5)
+        let columns = json["columns"] as! [[String: String]]
+        #expect(columns.first == ["name": "date", "type": "datetime", "description": "Bar time, stored as int64 nanoseconds since 1970-01-01 UTC"])
+        let statistics = json["statistics"] as! [String: Any]
+        let close = (statistics["numerical_summary"] as! [String: [String: Any]])["close"]!
+        #expect(close["count"] as? Int == 2 && close["25%"] as? Double == 1.55 && close["mean"] as? Double == 1.6)
+        #expect((statistics["missing_values"] as! [String: Int])["close"] == 1)
+        let sample = json["sample_data"] as! [[String: Any]]
+        #expect(sample.count == 3 && sample[1]["close"] is NSNull && sample[0]["venue"] as? String == "NYSE")
+    }
+
     /// Chunks compressed in parallel outside libhdf5 read back through its own filters, through
     /// the parallel reader, and through h5py, with every value intact.
     @Test func parallelCompressedChunksReadBackEverywhere() throws {
