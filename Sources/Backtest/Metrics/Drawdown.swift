@@ -11,6 +11,10 @@ public struct Drawdown: Sendable, Equatable {
     public let peakIndex: Int
     /// Bar index of the trough of the maximum drawdown.
     public let troughIndex: Int
+    /// The deepest drawdown of each spell below a peak, in order.
+    public let spellDepths: [Double]
+    /// The length in bars of each spell, peak to recovery (or to the last bar), in order.
+    public let spellDurations: [Int]
     /// The longest drawdown in bars, from its peak to the bar that regains the peak (or the last
     /// bar when it never does); Backtesting.py's "Max. Drawdown Duration" in bars.
     public let longestDuration: Int
@@ -19,21 +23,27 @@ public struct Drawdown: Sendable, Equatable {
     public init(equity: UnsafeBufferPointer<Double>) {
         var peak = -Double.infinity, peakAt = 0
         var maximum = 0.0, maxPeak = 0, maxTrough = 0
-        var longest = 0
+        var depth = 0.0
+        var depths: [Double] = [], durations: [Int] = []
         for i in 0..<equity.count {
             let e = equity[i]
             if e >= peak {
-                // Recovery (or a new high): the spell underwater lasted from the peak to this bar.
-                if i - peakAt > 1 { longest = max(longest, i - peakAt) }
+                // Recovery (or a new high): a spell underwater lasted from the peak to this bar.
+                if depth > 0 { depths.append(depth); durations.append(i - peakAt) }
                 peak = e
                 peakAt = i
+                depth = 0
             } else {
                 let d = 1 - e / peak
+                depth = max(depth, d)
                 if d > maximum { maximum = d; maxPeak = peakAt; maxTrough = i }
             }
         }
         // Still underwater at the end: the spell runs to the last bar.
-        if let last = equity.indices.last, equity[last] < peak { longest = max(longest, last - peakAt) }
+        if depth > 0 { depths.append(depth); durations.append(equity.count - 1 - peakAt) }
+        let longest = durations.max() ?? 0
+        spellDepths = depths
+        spellDurations = durations
         self.maximum = maximum
         self.peakIndex = maxPeak
         self.troughIndex = maxTrough
