@@ -1,0 +1,52 @@
+/// The result of a backtest: equity and position per bar, and the closed trades.
+public struct BacktestResult: Sendable {
+    public var equity: [Double]
+    /// Units held at each bar's close.
+    public var positions: [Double]
+    public var trades: [TradeRecord]
+    /// The state after the last bar (an open trade stays in equity, not in `trades`).
+    public var finalState: AccountState
+}
+
+/// Runs one strategy's signals over one symbol's bars in a single pass.
+///
+/// `next_open`: the signal of bar i fills at bar i+1's open (the last bar's signal never fills);
+/// `close`: it fills at bar i's close. Equity is marked at every close after that bar's fills.
+public enum SignalBacktest {
+    public static func run(open: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>, timestamps: UnsafeBufferPointer<Int64>,
+                           signals: UnsafeBufferPointer<Signal>, settings: ExecutionSettings) -> BacktestResult {
+        let n = close.count
+        precondition(open.count == n && timestamps.count == n && signals.count == n, "SignalBacktest: columns of unequal length")
+        var state = AccountState(cash: settings.initialCash)
+        var equity = [Double](repeating: 0, count: n), positions = [Double](repeating: 0, count: n)
+        var trades: [TradeRecord] = []
+        for i in 0..<n {
+            switch settings.fill {
+            case .nextOpen:
+                if i > 0 {
+                    let (next, trade) = OrderExecution.execute(state, signal: signals[i - 1], price: open[i], bar: i, time: timestamps[i], settings: settings)
+                    state = next
+                    if let trade { trades.append(trade) }
+                }
+            case .close:
+                let (next, trade) = OrderExecution.execute(state, signal: signals[i], price: close[i], bar: i, time: timestamps[i], settings: settings)
+                state = next
+                if let trade { trades.append(trade) }
+            }
+            equity[i] = state.equity(at: close[i])
+            positions[i] = state.units
+        }
+        return BacktestResult(equity: equity, positions: positions, trades: trades, finalState: state)
+    }
+
+    /// Convenience over arrays.
+    public static func run(open: [Double], close: [Double], timestamps: [Int64], signals: [Signal], settings: ExecutionSettings) -> BacktestResult {
+        open.withUnsafeBufferPointer { o in
+            close.withUnsafeBufferPointer { c in
+                timestamps.withUnsafeBufferPointer { t in
+                    signals.withUnsafeBufferPointer { s in run(open: o, close: c, timestamps: t, signals: s, settings: settings) }
+                }
+            }
+        }
+    }
+}
