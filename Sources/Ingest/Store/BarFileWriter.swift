@@ -82,6 +82,18 @@ public final class BarFileWriter {
         try file.setAttribute(name, value, on: objectPath)
     }
 
+    /// Runs `work` on the background queue once one of the two in-flight slots is free (blocking
+    /// until then), recording its error for a later call; throws an earlier job's error first.
+    private func enqueue(_ work: @escaping @Sendable () throws -> Void) throws {
+        if let error = appendFailure.error { throw error }
+        appendSlots.wait()
+        let slots = appendSlots, failure = appendFailure
+        appendQueue.async {
+            defer { slots.signal() }
+            do { try work() } catch { failure.record(error) }
+        }
+    }
+
     /// Appends rows to `symbol` on a background queue, so that compressing and writing them
     /// overlaps with whatever the caller does next (parsing the next rows). Blocks while two
     /// batches are already waiting. Errors surface on a later call or in `waitForAppends()`.
@@ -89,14 +101,10 @@ public final class BarFileWriter {
     /// batch), keeping that work off the caller's thread too.
     public func appendInBackground(to symbol: SymbolWriter, timestamps: [Int64], columns: [[Double]],
                                    alsoRun extra: (@Sendable ([[Double]]) -> Void)? = nil) throws {
-        if let error = appendFailure.error { throw error }
-        appendSlots.wait()
         let work = UncheckedSendable(value: (symbol, timestamps, columns))
-        let slots = appendSlots, failure = appendFailure
-        appendQueue.async {
-            defer { slots.signal() }
-            do { try work.value.0.append(timestamps: work.value.1, columns: work.value.2) } catch { failure.record(error) }
-            extra?(work.value.2)
+        try enqueue {
+            defer { extra?(work.value.2) }
+            try work.value.0.append(timestamps: work.value.1, columns: work.value.2)
         }
     }
 
@@ -107,43 +115,37 @@ public final class BarFileWriter {
 
     /// Like `appendInBackground`, for exactly one chunk of rows (fewer only for a symbol's last
     /// batch): every column's chunk is shuffled and deflated on all cores at once, then written
-    /// with `H5Dwrite_chunk`, byte-identical to HDF5's own filters. Falls back to the plain path
+    /// with `H5Dwrite_chunk`, readable by HDF5's own filters. Falls back to the plain path
     /// when the file is uncompressed or the symbol does not end on a chunk boundary.
     public func appendChunkInBackground(to symbol: SymbolWriter, timestamps: [Int64], columns: [[Double]],
                                         alsoRun extra: (@Sendable ([[Double]]) -> Void)? = nil) throws {
         guard let level = compressionLevel, timestamps.count <= chunkLength, symbol.rowCount % chunkLength == 0 else {
             return try appendInBackground(to: symbol, timestamps: timestamps, columns: columns, alsoRun: extra)
         }
-        if let error = appendFailure.error { throw error }
-        appendSlots.wait()
         let work = UncheckedSendable(value: (symbol, timestamps, columns))
-        let slots = appendSlots, failure = appendFailure, chunk = chunkLength
-        appendQueue.async {
-            defer { slots.signal() }
+        let chunk = chunkLength
+        try enqueue {
             let (symbol, timestamps, columns) = work.value
+            defer { extra?(columns) }
             let rows = timestamps.count
             let encoded = UncheckedSendable(value: UnsafeMutablePointer<[UInt8]>.allocate(capacity: columns.count + 1))
             encoded.value.initialize(repeating: [], count: columns.count + 1)
             defer { encoded.value.deinitialize(count: columns.count + 1); encoded.value.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: columns.count + 1) { k in
-                // Pad the last, partial chunk with zeros: HDF5 stores whole chunks.
-                if k == 0 {
-                    var padded = timestamps
-                    padded.append(contentsOf: repeatElement(0, count: chunk - rows))
-                    encoded.value[0] = padded.withUnsafeBytes { ChunkCodec.encode($0.baseAddress!, elementSize: 8, count: chunk, level: level) }
-                } else {
-                    var padded = columns[k - 1]
-                    padded.append(contentsOf: repeatElement(0, count: chunk - rows))
-                    encoded.value[k] = padded.withUnsafeBytes { ChunkCodec.encode($0.baseAddress!, elementSize: 8, count: chunk, level: level) }
-                }
+            // HDF5 stores whole chunks: the last, partial one is padded with zeros.
+            @Sendable func encodePadded(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
+                let full = UnsafeMutableRawPointer.allocate(byteCount: chunk * 8, alignment: 64)
+                defer { full.deallocate() }
+                full.initializeMemory(as: UInt8.self, repeating: 0, count: chunk * 8)
+                full.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+                return ChunkCodec.encode(full, elementSize: 8, count: chunk, level: level)
             }
-            do {
-                try symbol.timestamps.appendEncodedChunks([encoded.value[0]], rows: rows, chunkLength: chunk)
-                for (k, column) in symbol.columns.enumerated() {
-                    try column.appendEncodedChunks([encoded.value[k + 1]], rows: rows, chunkLength: chunk)
-                }
-            } catch { failure.record(error) }
-            extra?(columns)
+            DispatchQueue.concurrentPerform(iterations: columns.count + 1) { k in
+                encoded.value[k] = k == 0 ? timestamps.withUnsafeBytes(encodePadded) : columns[k - 1].withUnsafeBytes(encodePadded)
+            }
+            try symbol.timestamps.appendEncodedChunks([encoded.value[0]], rows: rows, chunkLength: chunk)
+            for (k, column) in symbol.columns.enumerated() {
+                try column.appendEncodedChunks([encoded.value[k + 1]], rows: rows, chunkLength: chunk)
+            }
         }
     }
 
