@@ -1,7 +1,8 @@
 /// Statistics of one numeric column accumulated in a single streaming pass, as pandas'
 /// `describe()` reports them: count, mean, std (ddof = 1), min, quartiles, max.
 ///
-/// Mean and variance use Welford's update (stable for long columns). Quartiles are exact (linear
+/// Values arrive in batches; mean and variance merge each batch with Chan, Golub and LeVeque's
+/// pairwise update (stable for long columns). Quartiles are exact (linear
 /// interpolation between order statistics, pandas' default) while the column holds at most
 /// `exactLimit` values; past that a uniform reservoir of `exactLimit` values, drawn with a fixed
 /// seed so the result is reproducible, estimates them, and `quantilesAreExact` turns false.
@@ -18,18 +19,6 @@ public struct ColumnStatistics: Sendable {
     let exactLimit: Int
 
     public init(exactLimit: Int = 1 << 20) { self.exactLimit = exactLimit }
-
-    /// Adds one value; NaN counts as missing.
-    public mutating func add(_ x: Double) {
-        guard !x.isNaN else { missing += 1; return }
-        count += 1
-        let delta = x - mean
-        mean += delta / Double(count)
-        m2 += delta * (x - mean)
-        if x < minimum { minimum = x }
-        if x > maximum { maximum = x }
-        sampleValue(x)
-    }
 
     /// Adds a batch of values: count, mean and squared deviations of the batch are computed in tight
     /// loops and merged with Chan, Golub and LeVeque's pairwise update, which is as stable as
@@ -76,13 +65,6 @@ public struct ColumnStatistics: Sendable {
 
     /// Whether the quartiles are exact.
     public var quantilesAreExact: Bool { seen <= exactLimit }
-
-    /// The q-quantile (0…1) by linear interpolation between order statistics; nil when empty.
-    public func quantile(_ q: Double) -> Double? {
-        guard !sample.isEmpty else { return nil }
-        var values = sample
-        return Self.interpolate(&values, q)
-    }
 
     /// The 25%, 50% and 75% points. Each needs two order statistics, found by selection in
     /// expected linear time rather than by sorting the sample.
