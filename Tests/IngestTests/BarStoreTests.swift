@@ -5,12 +5,6 @@ import Testing
 
 /// The HDF5 bar store: layout, round trips, range reads, panels, atomic writes, h5py.
 @Suite struct BarStoreTests {
-    func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qf-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Writes two symbols with `rows` rows, appended in uneven pieces; returns the path.
     func writeSample(in dir: URL, rows: Int = 1000, chunk: Int = 64) throws -> String {
         let path = dir.appendingPathComponent("bars.h5").path

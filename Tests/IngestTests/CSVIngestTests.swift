@@ -13,12 +13,6 @@ import Testing
         return "\(shared)/data/trademaster"
     }()
 
-    func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qf-ingest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     func write(_ text: String, in dir: URL, name: String = "bars.csv") throws -> String {
         let path = dir.appendingPathComponent(name).path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -239,8 +233,7 @@ import Testing
     /// holds it either. The child exits with status 3 when the limit is exceeded.
     @Test func memoryStaysBoundedForLargeFiles() async {
         await #expect(processExitsWith: .success) {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-ingest-mem-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = try folder()
             defer { try? FileManager.default.removeItem(at: dir) }
             let path = dir.appendingPathComponent("big.csv").path
             guard FileManager.default.createFile(atPath: path, contents: nil) else { exit(2) }

@@ -5,12 +5,6 @@ import Testing
 /// Preprocessing operations: each transform against hand-worked values, lineage, splits,
 /// fitted parameters reused on later data, and precise errors.
 @Suite struct PreprocessTests {
-    func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qf-prep-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test func fillMethodsByHand() {
         let x: [Double] = [.nan, 1, .nan, .nan, 4, .nan]
         func same(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { ($0.isNaN && $1.isNaN) || $0 == $1 } && a.count == b.count }

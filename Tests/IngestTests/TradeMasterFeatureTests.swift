@@ -17,8 +17,7 @@ import Testing
     }
 
     @Test func btcFullHistoryMatchesEveryRow() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-feat-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = try ingest("algorithmic_trading/BTC/BTC.csv", in: dir)
         let s = file.symbols[0]
@@ -35,8 +34,7 @@ import Testing
     /// DJ30 exists only as the 2020 and 2021 splits, whose first rows were computed with earlier
     /// history; joined, every row from the 30th on has its whole window inside the data.
     @Test func dj30MatchesWhereTheWindowIsInside() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-feat-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let valid = try ingest("portfolio_management/dj30/valid.csv", in: dir)
         let test = try ingest("portfolio_management/dj30/test.csv", in: dir)
@@ -73,8 +71,7 @@ import Testing
         let root = CSVIngestTests.data
         let files = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".csv") }.sorted()
         #expect(files.count == 68)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-all-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         for (k, relative) in files.enumerated() {
             let csv = "\(root)/\(relative)"
