@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "PythonCheck", path: "Tests/Support/PythonCheck"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
-        .testTarget(name: "BacktestTests", dependencies: ["Backtest"]),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
     ],

@@ -31,7 +31,7 @@ import Testing
         #expect(close(m.averageDrawdown, 0.1) && m.averageDrawdownDuration == 2)
         #expect(close(m.calmar, m.annualReturn / 0.1))
         #expect(close(m.cagr, pow(1.21, 365.25 / 3) - 1, 1e-9))
-        #expect(m.exposure == 0.75)   // bars 0, 1 (first trade) and 2 (second)
+        #expect(m.exposure == 1)   // bars 0…2 (first trade, exit bar included) and 2…3 (second)
         #expect(m.tradeCount == 2 && m.winRate == 0.5)
         #expect(close(m.bestTrade, 0.098) && close(m.worstTrade, -0.104))
         #expect(close(m.averageTrade, (1.098 * 0.896).squareRoot() - 1))
@@ -44,12 +44,19 @@ import Testing
     }
 
     @Test func vectorbtConventionByHand() {
-        let m = PerformanceMetrics(equity: equity, timestamps: days, trades: trades, convention: .vectorbt, annualization: .barsPerYear(4))
-        let r = [0.1, -0.1, 2.0 / 9], mean = r.reduce(0, +) / 3
-        let std = (r.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+        // vectorbt's first return is against the initial cash (90 here), then bar to bar.
+        let m = PerformanceMetrics(equity: equity, timestamps: days, trades: trades, convention: .vectorbt, annualization: .barsPerYear(4), initialCash: 90)
+        let r = [10.0 / 90, 0.1, -0.1, 2.0 / 9], mean = r.reduce(0, +) / 4
+        let std = (r.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+        #expect(close(m.totalReturn, 121.0 / 90 - 1))
         #expect(close(m.sharpe, mean / std * 2))
-        #expect(close(m.annualReturn, pow(1.21, 4.0 / 3) - 1))   // (1 + total)^(D / n) with n = 3
+        #expect(close(m.annualReturn, pow(121.0 / 90, 4.0 / 4) - 1))   // (e_end / C)^(D / n) with n = 4
         #expect(close(m.annualVolatility, std * 2))
+        #expect(close(m.sortino, mean * 4 / ((0.01 / 4).squareRoot() * 2)))
+        #expect(close(m.omega, (10.0 / 90 + 0.1 + 2.0 / 9) / 0.1))
+        // Spell from bar 1 (peak 110) to the recovery at bar 3: vectorbt counts bars 2…2 = 1.
+        // Positions held at the closes of bars 0, 1 (first trade) and 2 (second): 3 of 4.
+        #expect(m.maxDrawdownDuration == 1 && m.exposure == 0.75)
         #expect(close(m.profitFactor, 98.0 / 26) && close(m.expectancy, 36))
         #expect(m.winRate == 0.5)
     }
@@ -85,8 +92,28 @@ import Testing
             let offset = Int64(k / 5 * 7 + k % 5)
             return monday + offset * day
         }
-        #expect(Annualization.inferred.barsPerYear(timestamps: weekdays) == 252)
-        #expect(Annualization.inferred.barsPerYear(timestamps: (0..<20).map { Int64($0) * day }) == 365)
-        #expect(Annualization.inferred.barsPerYear(timestamps: (0..<20).map { Int64($0) * 3_600_000_000_000 }) == 365 * 24)
+        let everyDay = (0..<20).map { Int64($0) * day }, hourly = (0..<200).map { Int64($0) * 3_600_000_000_000 }
+        // Backtesting.py: returns per day; 252 without weekend bars, 365 with.
+        #expect(Annualization.inferred.periodsPerYear(timestamps: weekdays, convention: .backtestingPy) == 252)
+        #expect(Annualization.inferred.periodsPerYear(timestamps: everyDay, convention: .backtestingPy) == 365)
+        #expect(Annualization.inferred.periodsPerYear(timestamps: hourly, convention: .backtestingPy) == 365)
+        #expect(Annualization.inferred.periodsPerYear(timestamps: (0..<20).map { Int64($0) * 7 * day }, convention: .backtestingPy) == 52)
+        // vectorbt: bars of a 365-day year at the median spacing.
+        #expect(Annualization.inferred.periodsPerYear(timestamps: weekdays, convention: .vectorbt) == 365)
+        #expect(Annualization.inferred.periodsPerYear(timestamps: hourly, convention: .vectorbt) == 365 * 24)
+        #expect(Annualization.tradingDays.periodsPerYear(timestamps: hourly, convention: .vectorbt) == 252 * 24)
+        #expect(Annualization.barsPerYear(12).periodsPerYear(timestamps: hourly, convention: .vectorbt) == 12)
+    }
+
+    @Test func intradayEquityIsResampledToDaysForBacktestingPy() {
+        // Six hourly bars over two days: the daily returns are last(day 2) / last(day 1) − 1 only.
+        let hour: Int64 = 3_600_000_000_000
+        let times = [20, 21, 22, 23, 24, 25].map { Int64($0) * hour }
+        let equity: [Double] = [100, 101, 99, 102, 98, 110]
+        #expect(ReturnSeries.periodReturns(equity: equity, timestamps: times, period: .day) == [110.0 / 102 - 1])
+        // Calendar helpers: 2024-02-29 is day 19,782 and a Thursday.
+        #expect(ReturnSeries.civilDate(day: 19_782) == (2024, 2, 29))
+        #expect(ReturnSeries.periodKey(19_782 * 86_400_000_000_000, .week) == ReturnSeries.periodKey(19_785 * 86_400_000_000_000, .week))
+        #expect(ReturnSeries.periodKey(19_782 * 86_400_000_000_000, .week) != ReturnSeries.periodKey(19_786 * 86_400_000_000_000, .week))
     }
 }

@@ -13,7 +13,9 @@ import Testing
         var trades: [(Int, Int, Double, Double)] = []
         func position() -> Double { fills.reduce(0) { $0 + $1.units } }
         func cash() -> Double { s.initialCash - fills.reduce(0) { $0 + $1.units * $1.price + $1.fee } }
+        var bust = false
         for i in 0..<close.count {
+            if bust { equity.append(0); continue }
             let signalBar = s.fill == .nextOpen ? i - 1 : i
             if signalBar >= 0 {
                 let price = s.fill == .nextOpen ? open[i] : close[i]
@@ -44,6 +46,19 @@ import Testing
                     }
                 }
             }
+            if cash() + position() * close[i] <= s.initialCash * 1e-12 {
+                // Wiped out: the position is closed at this close and nothing trades again.
+                let held = position()
+                if held != 0 {
+                    let fee = s.commission * abs(held) * close[i] + s.fixedFee
+                    let entry = fills.last!
+                    fills.append(Fill(bar: i, units: -held, price: close[i], fee: fee))
+                    trades.append((entry.bar, i, held, held * (close[i] - entry.price) - entry.fee - fee))
+                }
+                bust = true
+                equity.append(0)
+                continue
+            }
             equity.append(cash() + position() * close[i])
         }
         return (equity, trades)
@@ -53,13 +68,15 @@ import Testing
     func matchesReferenceOnRandomData(fill: ExecutionSettings.Fill, allowShort: Bool) {
         var state: UInt64 = allowShort ? 11 : 7
         func unit() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        var wipedOut = 0
         for trial in 0..<20 {
             let n = 300
             var price = 100.0
             var open: [Double] = [], close: [Double] = []
             for _ in 0..<n {
                 open.append(price * (1 + (unit() - 0.5) * 0.01))
-                price *= 1 + (unit() - 0.5) * 0.06
+                // Every fifth trial swings ±40% a bar, so shorts get wiped out.
+                price *= 1 + (unit() - 0.5) * (trial % 5 == 4 ? 0.8 : 0.06)
                 close.append(price)
             }
             let signals: [Signal] = (0..<n).map { _ in
@@ -71,6 +88,7 @@ import Testing
                                              slippageBps: Double(trial % 4) * 2.5, initialCash: 10_000, allowShort: allowShort, lot: lots[trial % 3])
             let result = SignalBacktest.run(open: open, close: close, timestamps: (0..<n).map(Int64.init), signals: signals, settings: settings)
             let expected = reference(open: open, close: close, signals: signals, s: settings)
+            if result.finalState.isBust { wipedOut += 1 }
             for i in 0..<n {
                 #expect(abs(result.equity[i] - expected.equity[i]) <= 1e-9 * abs(expected.equity[i]), "trial \(trial) bar \(i)")
             }
@@ -82,6 +100,7 @@ import Testing
                 #expect(abs(a.pnl - b.pnl) <= 1e-9 * max(1, abs(b.pnl)), "trial \(trial)")
             }
         }
+        if allowShort { #expect(wipedOut > 0, "some trials must exercise the wipe-out rule") }
     }
 
     let days: [Int64] = (0..<5).map { Int64($0) * 86_400_000_000_000 }
@@ -111,12 +130,14 @@ import Testing
     }
 
     @Test func aShortCanLoseMoreThanTheCash() {
-        // Short floor(1000·(1 − 2⁻⁵²)/100) = 9 at 100 with 1000 cash; the price triples:
-        // equity 1000 + 9·100 − 9·300 = −800.
+        // Short floor(1000·(1 − 2⁻⁵²)/100) = 9 at 100 with 1000 cash; the price triples: equity
+        // 1000 + 9·100 − 9·300 = −800 at bar 2's close. The account is wiped out there, as in
+        // Backtesting.py: the short is bought back at that close (a 1800 loss, more than the cash),
+        // and equity stays 0 with no further trading.
         let r = SignalBacktest.run(open: [100, 100, 300, 300, 300], close: [100, 100, 300, 300, 300], timestamps: days,
-                                   signals: [.short, .hold, .hold, .hold, .hold], settings: ExecutionSettings(initialCash: 1_000, allowShort: true))
-        #expect(r.positions[1] == -9 && r.equity.last == -800)
-        #expect(r.trades.isEmpty, "the open trade stays in equity, not in the trade list")
+                                   signals: [.short, .hold, .hold, .long, .hold], settings: ExecutionSettings(initialCash: 1_000, allowShort: true))
+        #expect(r.positions == [0, -9, 0, 0, 0] && r.equity == [1_000, 1_000, 0, 0, 0])
+        #expect(r.trades.count == 1 && r.trades[0].pnl == -1_800 && r.trades[0].exitBar == 2 && r.finalState.isBust)
         // Without shorting, the same signal does nothing.
         let longOnly = SignalBacktest.run(open: [100, 100, 300, 300, 300], close: [100, 100, 300, 300, 300], timestamps: days,
                                           signals: [.short, .hold, .hold, .hold, .hold], settings: ExecutionSettings(initialCash: 1_000))

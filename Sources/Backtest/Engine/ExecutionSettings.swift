@@ -13,15 +13,13 @@ public struct ExecutionSettings: Sendable, Codable, Equatable {
         case fractional
         case whole
         case size(Double)
-
-        func round(_ units: Double) -> Double {
-            switch self {
-            case .fractional: return units
-            case .whole: return units.rounded(.down)
-            case .size(let lot): return (units / lot).rounded(.down) * lot
-            }
-        }
     }
+
+    /// Equity at or below this fraction of the initial cash wipes the account out: the position is
+    /// closed at that bar's close, cash is set to zero and nothing trades again (Backtesting.py
+    /// stops at equity ≤ 0). The margin above zero also keeps an account that compounds fees
+    /// towards zero out of subnormal numbers, where every operation costs ~100× more.
+    public static let wipeOutFraction = 1e-12
 
     public var fill: Fill
     /// Commission as a fraction of traded value, charged on entry and on exit.

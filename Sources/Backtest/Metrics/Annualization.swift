@@ -1,35 +1,34 @@
-/// How many bars make a year, for annualised figures.
+/// How many returns make a year, for annualised figures.
 public enum Annualization: Sendable, Equatable, Codable {
-    /// 252 trading days (equities, daily bars).
+    /// A year of 252 trading days (equities).
     case tradingDays
-    /// 365 days (crypto trades every day).
+    /// A year of 365 days (crypto trades every day).
     case calendarDays
-    /// A given number of bars per year.
+    /// A given number of returns per year (of the convention's returns: days for Backtesting.py,
+    /// bars for vectorbt).
     case barsPerYear(Double)
-    /// Inferred from the timestamps: daily data with weekend bars counts 365 per year, without 252;
-    /// intraday data counts the bars of a 365-day year at the median spacing.
+    /// From the timestamps, as each library does: Backtesting.py counts 365 days for a market with
+    /// weekend bars and 252 without (52 for weekly, 12 for monthly, 1 for yearly bars); vectorbt
+    /// counts the bars of a 365-day year at the median spacing of the bars.
     case inferred
 
-    /// Bars per year for a series with these timestamps (ns since the epoch).
-    public func barsPerYear(timestamps: [Int64]) -> Double {
-        switch self {
-        case .tradingDays: return 252
-        case .calendarDays: return 365
-        case .barsPerYear(let n): return n
-        case .inferred:
-            guard timestamps.count > 2 else { return 252 }
+    /// Returns per year for a series with these timestamps (ns since the epoch) under `convention`.
+    /// Backtesting.py's returns are per calendar period (days for daily and intraday bars), so
+    /// `tradingDays` gives 252 of them; vectorbt's are per bar, so it gives 252 × bars per day.
+    public func periodsPerYear(timestamps: [Int64], convention: MetricsConvention) -> Double {
+        let day = Double(ReturnSeries.nanosecondsPerDay)
+        let barsPerDay: Double = {
             let gaps = zip(timestamps.dropFirst(), timestamps).map { $0 - $1 }.sorted()
-            let median = Double(gaps[gaps.count / 2])
-            let day = 86_400e9
-            if median >= 0.5 * day {
-                // Daily or slower: weekend bars mean a 7-day market.
-                let hasWeekend = timestamps.contains { t in
-                    let weekday = ((t / 86_400_000_000_000) + 4) % 7   // 1970-01-01 was a Thursday (4)
-                    return weekday == 0 || weekday == 6
-                }
-                return (hasWeekend ? 365 : 252) * day / median
-            }
-            return 365 * day / median
+            guard !gaps.isEmpty, gaps[gaps.count / 2] > 0 else { return 1 }
+            return day / Double(gaps[gaps.count / 2])
+        }()
+        switch (self, convention) {
+        case (.barsPerYear(let n), _): return n
+        case (.tradingDays, .backtestingPy): return 252
+        case (.calendarDays, .backtestingPy): return 365
+        case (.tradingDays, .vectorbt): return 252 * barsPerDay
+        case (.calendarDays, .vectorbt), (.inferred, .vectorbt): return 365 * barsPerDay
+        case (.inferred, .backtestingPy): return ReturnSeries.backtestingPyPeriodsPerYear(timestamps)
         }
     }
 }

@@ -1,53 +1,73 @@
 /// Drawdown of an equity curve: how far it stands below its running peak.
 ///
 /// drawdown[i] = 1 − equity[i] / max(equity[0...i]) (Backtesting.py's definition), so 0 at a new
-/// peak and 0.25 when a quarter of the peak has been lost. The maximum drawdown and its duration
-/// (bars from the peak before it to the recovery, or to the end if it never recovers) are the
-/// figures both Backtesting.py and vectorbt report.
+/// peak and 0.25 when a quarter of the peak has been lost. A *spell* runs from a bar at its peak
+/// (drawdown 0) to the next such bar, or to the last bar when equity never gets back; its depth is
+/// the deepest drawdown inside it and its duration the bars (and time) between its two ends —
+/// Backtesting.py's `compute_drawdown_duration_peaks`, which ignores a spell that only starts on
+/// the last bar (vectorbt counts it: `countsTrailingBar`).
 public struct Drawdown: Sendable, Equatable {
+    /// One spell below a peak.
+    public struct Spell: Sendable, Equatable {
+        /// The bar at the peak and the bar of recovery (or the last bar).
+        public var start: Int
+        public var end: Int
+        public var depth: Double
+        /// Whether equity regained the peak at `end` (false: still underwater at the last bar).
+        public var recovered: Bool
+        public var bars: Int { end - start }
+        /// vectorbt's duration: from the first bar below the peak to the recovery, or to and
+        /// including the last bar when it never recovers.
+        public var vectorbtBars: Int { recovered ? end - start - 1 : end - start }
+    }
+
     /// The largest drawdown, as a fraction of the peak (0 when equity never falls).
     public let maximum: Double
     /// Bar index of the peak the maximum drawdown started from.
     public let peakIndex: Int
     /// Bar index of the trough of the maximum drawdown.
     public let troughIndex: Int
-    /// The deepest drawdown of each spell below a peak, in order.
-    public let spellDepths: [Double]
-    /// The length in bars of each spell, peak to recovery (or to the last bar), in order.
-    public let spellDurations: [Int]
-    /// The longest drawdown in bars, from its peak to the bar that regains the peak (or the last
-    /// bar when it never does); Backtesting.py's "Max. Drawdown Duration" in bars.
-    public let longestDuration: Int
+    /// Every spell, in order.
+    public let spells: [Spell]
 
-    /// Analyses `equity` in one pass. Equity must be positive.
-    public init(equity: UnsafeBufferPointer<Double>) {
-        var peak = -Double.infinity, peakAt = 0
+    /// The deepest drawdown of each spell, in order.
+    public var spellDepths: [Double] { spells.map(\.depth) }
+    /// The length in bars of each spell, in order.
+    public var spellDurations: [Int] { spells.map(\.bars) }
+    /// The longest spell in bars (0 without one); Backtesting.py's "Max. Drawdown Duration" in bars.
+    public var longestDuration: Int { spells.map(\.bars).max() ?? 0 }
+
+    /// Analyses `equity` in one pass.
+    public init(equity: UnsafeBufferPointer<Double>, countsTrailingBar: Bool = false) {
+        var peak = -Double.infinity
         var maximum = 0.0, maxPeak = 0, maxTrough = 0
-        var depth = 0.0
-        var depths: [Double] = [], durations: [Int] = []
-        for i in 0..<equity.count {
+        var spells: [Spell] = []
+        var lastZero = 0, peakAt = 0, depth = 0.0
+        let n = equity.count
+        for i in 0..<n {
             let e = equity[i]
             if e >= peak {
-                // Recovery (or a new high): a spell underwater lasted from the peak to this bar.
-                if depth > 0 { depths.append(depth); durations.append(i - peakAt) }
                 peak = e
                 peakAt = i
+            }
+            let d = 1 - e / peak
+            if d > maximum { maximum = d; maxPeak = peakAt; maxTrough = i }
+            if d == 0 {
+                if i > lastZero + 1 { spells.append(Spell(start: lastZero, end: i, depth: depth, recovered: true)) }
+                lastZero = i
                 depth = 0
-            } else {
-                let d = 1 - e / peak
-                depth = max(depth, d)
-                if d > maximum { maximum = d; maxPeak = peakAt; maxTrough = i }
+            } else if d > depth || depth.isNaN {
+                depth = d
             }
         }
-        // Still underwater at the end: the spell runs to the last bar.
-        if depth > 0 { depths.append(depth); durations.append(equity.count - 1 - peakAt) }
-        let longest = durations.max() ?? 0
-        spellDepths = depths
-        spellDurations = durations
+        // Underwater at the end: the spell runs to the last bar.
+        if n > 0 && lastZero < n - 1 && (n - 1 > lastZero + 1 || countsTrailingBar) {
+            spells.append(Spell(start: lastZero, end: n - 1, depth: depth, recovered: false))
+        }
+        self.spells = spells
         self.maximum = maximum
         self.peakIndex = maxPeak
         self.troughIndex = maxTrough
-        self.longestDuration = longest
     }
 
     /// Writes drawdown[i] for every bar into `out`.

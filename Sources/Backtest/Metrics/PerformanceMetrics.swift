@@ -1,56 +1,77 @@
 import Foundation
 
-/// Which library's definitions the ratio metrics follow.
+/// Which library's definitions the metrics follow.
 public enum MetricsConvention: String, Sendable, Codable, CaseIterable {
-    /// Backtesting.py: geometric annualisation, Sharpe = annual return / annual volatility, trade
-    /// statistics on trade returns.
+    /// Backtesting.py: returns of equity resampled to days, geometric annualisation,
+    /// Sharpe = annual return / annual volatility, trade statistics on trade returns.
     case backtestingPy = "backtesting.py"
-    /// vectorbt: arithmetic Sharpe (mean / std · √D), trade statistics in money.
+    /// vectorbt: per-bar returns (the first against the initial cash), arithmetic Sharpe
+    /// (mean / std · √D), trade statistics in money.
     case vectorbt
 }
 
 /// Every figure of a backtest, computed from its equity curve and trade records afterwards.
 ///
-/// Notation: e = equity per bar, r_i = e_i / e_{i−1} − 1, D = bars per year, n = number of returns.
-/// Undefined figures (a ratio with a zero denominator, trade statistics without trades) are NaN,
-/// as both reference libraries report them.
+/// Notation: e = equity per bar, C = initial cash, r = the convention's return series
+/// (`ReturnSeries`), D = returns per year (`Annualization`), n = number of returns, trades = the
+/// closed trades (an open trade at the end counts in equity and `openTradeCount` only). Undefined
+/// figures (a ratio with a zero denominator, trade statistics without trades) are NaN.
 public struct PerformanceMetrics: Sendable, Codable, Equatable {
     public var convention: MetricsConvention
+    /// D: returns per year used to annualise.
     public var barsPerYear: Double
-    /// e_end / e_start − 1.
+    public var startTime: Int64
+    public var endTime: Int64
+    public var equityFinal: Double
+    public var equityPeak: Double
+    /// Commissions and fees of the closed trades.
+    public var commissions: Double
+    /// Backtesting.py: (e_end − e_0) / e_0. vectorbt: (e_end − C) / C.
     public var totalReturn: Double
-    /// (e_end / e_start)^(1/years) − 1 with years = (t_end − t_start) / 365.25 days.
+    /// (c_end − c_s) / c_s of the close, from s = the strategy's warm-up bar (Backtesting.py) or 0.
+    public var buyAndHoldReturn: Double
+    /// (e_end / e_0)^(1/years) − 1 with years = (t_end − t_start) / 365.25 days.
     public var cagr: Double
-    /// Backtesting.py: (1 + g)^D − 1 with g = exp(mean(log(1 + r))) − 1.
-    /// vectorbt: (1 + total return)^(D / n) − 1.
+    /// Backtesting.py: (1 + g)^D − 1 with g = exp(mean(log(1 + r))) − 1 (0 if some 1 + r ≤ 0).
+    /// vectorbt: (e_end / C)^(D / n) − 1.
     public var annualReturn: Double
     /// Backtesting.py: √((var(r, ddof 1) + (1 + g)²)^D − (1 + g)^(2D)). vectorbt: std(r, ddof 1)·√D.
     public var annualVolatility: Double
     /// Backtesting.py: annual return / annual volatility. vectorbt: mean(r) / std(r, ddof 1)·√D.
     public var sharpe: Double
-    /// Backtesting.py: annual return / (√mean(min(r, 0)²)·√D). vectorbt: mean(r) / √mean(min(r, 0)²)·√D.
+    /// Backtesting.py: annual return / (√mean(min(r, 0)²)·√D). vectorbt: mean(r)·D / (√mean(min(r, 0)²)·√D).
     public var sortino: Double
     /// Annual return / maximum drawdown.
     public var calmar: Double
+    /// Σ max(r, 0) / Σ max(−r, 0) (vectorbt's Omega at threshold 0).
+    public var omega: Double
     /// max(1 − e / cummax(e)).
     public var maxDrawdown: Double
-    /// Longest drawdown in bars, peak to recovery (or to the last bar).
+    /// Longest drawdown spell (`Drawdown`), in bars and in seconds (Backtesting.py rounds the time
+    /// up to the resolution of the bar spacing).
     public var maxDrawdownDuration: Int
-    /// Mean over drawdown spells of each spell's deepest drawdown.
+    public var maxDrawdownDurationSeconds: Double
+    /// Mean over spells of each spell's deepest drawdown (NaN without a spell), and the mean spell
+    /// length.
     public var averageDrawdown: Double
-    /// Mean spell length in bars.
     public var averageDrawdownDuration: Double
-    /// Fraction of bars at whose close a position is held (bars entry ..< exit of every trade).
+    public var averageDrawdownDurationSeconds: Double
+    /// Backtesting.py: share of bars from the entry to the exit bar (inclusive) of a closed trade.
+    /// vectorbt: share of bars at whose close a position is held, the open trade included.
     public var exposure: Double
     public var tradeCount: Int
-    /// Backtesting.py: share of trades with pnl > 0. vectorbt: the same over closed trades.
+    public var openTradeCount: Int
+    /// Share of closed trades with pnl > 0.
     public var winRate: Double
-    /// Best, worst trade return; average trade: geometric mean of trade returns (Backtesting.py).
+    /// Best, worst trade return (pnl / |units · entry price|).
     public var bestTrade: Double
     public var worstTrade: Double
+    /// Backtesting.py: geometric mean of trade returns. vectorbt: arithmetic mean.
     public var averageTrade: Double
     public var maxTradeDuration: Int
     public var averageTradeDuration: Double
+    public var maxTradeDurationSeconds: Double
+    public var averageTradeDurationSeconds: Double
     /// Backtesting.py: Σ positive trade returns / |Σ negative trade returns|.
     /// vectorbt: Σ positive pnl / |Σ negative pnl| (money).
     public var profitFactor: Double
@@ -58,145 +79,171 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
     public var expectancy: Double
     /// System quality number: √N · mean(pnl) / std(pnl, ddof 1).
     public var sqn: Double
-    /// Historical value at risk of one bar's return at 95% / 99%, as a positive loss: −quantile(r, 5%).
+    /// Kelly criterion: W − (1 − W) / (mean winning pnl / |mean losing pnl|), W the win rate.
+    public var kellyCriterion: Double
+    /// Historical value at risk of one day's return at 95% / 99%, as a positive loss:
+    /// −quantile(r_day, 5%) with numpy's linear interpolation; r_day are the daily returns
+    /// (equity resampled to days as Backtesting.py does).
     public var valueAtRisk95: Double
     public var valueAtRisk99: Double
-    /// Mean loss beyond the VaR: −mean(r | r ≤ quantile(r, 5%)).
+    /// Mean loss beyond the VaR: −mean(r_day | r_day ≤ quantile(r_day, 5%)).
     public var conditionalValueAtRisk95: Double
     public var conditionalValueAtRisk99: Double
-    /// Bias-corrected sample skewness and excess kurtosis of r (pandas `skew()`, `kurt()`).
+    /// Bias-corrected sample skewness and excess kurtosis of r_day (pandas `skew()`, `kurt()`).
     public var skew: Double
     public var kurtosis: Double
-    /// Against a benchmark price series (Backtesting.py): β = cov(log returns)/var(benchmark log
-    /// returns), α = total return − β·benchmark return. NaN without a benchmark.
+    /// Against a benchmark price series (Backtesting.py): β = cov(log returns of e, of the
+    /// benchmark) / var(benchmark log returns), α = total return − β·benchmark return. NaN without
+    /// a benchmark.
     public var alpha: Double
     public var beta: Double
 
-    /// Computes every figure. `timestamps` (ns) date the bars; `benchmark` holds prices per bar.
+    /// Computes every figure.
+    /// - Parameters:
+    ///   - timestamps: the bars' times (ns since the epoch, UTC).
+    ///   - trades: the closed trades; `openTrade` is the position still open at the end, if any.
+    ///   - benchmark: prices per bar for alpha, beta and the buy & hold return (usually the close).
+    ///   - benchmarkStart: the first bar of the buy & hold return (the strategy's warm-up).
+    ///   - initialCash: C (vectorbt's base for the first return and the total return); e_0 if nil.
     public init(equity: [Double], timestamps: [Int64], trades: [TradeRecord], convention: MetricsConvention = .backtestingPy,
-                annualization: Annualization = .inferred, benchmark: [Double]? = nil) {
+                annualization: Annualization = .inferred, benchmark: [Double]? = nil, benchmarkStart: Int = 0,
+                initialCash: Double? = nil, openTrade: TradeRecord? = nil) {
         precondition(equity.count == timestamps.count && equity.count >= 1, "PerformanceMetrics: equity and timestamps must match and be non-empty")
+        let nan = Double.nan
         self.convention = convention
-        let d = annualization.barsPerYear(timestamps: timestamps)
-        barsPerYear = d
-        let r = (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
-        let n = Double(r.count)
-        totalReturn = equity.last! / equity.first! - 1
-        let years = Double(timestamps.last! - timestamps.first!) / (365.25 * 86_400e9)
-        cagr = years > 0 ? Foundation.pow(equity.last! / equity.first!, 1 / years) - 1 : .nan
-        let meanR = Stats.mean(r), stdR = Stats.standardDeviation(r)
-        let downside = (r.map { Swift.min($0, 0) * Swift.min($0, 0) }.reduce(0, +) / n).squareRoot()
+        let n = equity.count
+        let first = equity[0], last = equity[n - 1]
+        let cash = initialCash ?? first
+        startTime = timestamps[0]
+        endTime = timestamps[n - 1]
+        equityFinal = last
+        equityPeak = equity.max() ?? nan
+        commissions = trades.reduce(0) { $0 + $1.commission }
+        let period = ReturnSeries.resamplingPeriod(timestamps)
+        let dayReturns = ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: period)
+        let years = Double(endTime - startTime) / (365.25 * Double(ReturnSeries.nanosecondsPerDay))
+        cagr = years > 0 ? Foundation.pow(last / first, 1 / years) - 1 : nan
+
+        let drawdown = equity.withUnsafeBufferPointer { Drawdown(equity: $0, countsTrailingBar: convention == .vectorbt) }
+        maxDrawdown = drawdown.maximum
+        let resolution = Self.timeResolution(ReturnSeries.dataPeriod(timestamps))
+        // Backtesting.py measures a spell in time between its two ends; vectorbt counts bars from
+        // the first one underwater and multiplies by the bar spacing.
+        let spellBars = drawdown.spells.map { convention == .vectorbt ? $0.vectorbtBars : $0.bars }
+        let spacing = Double(Self.medianSpacing(timestamps))
+        let spellSeconds = convention == .vectorbt ? spellBars.map { Double($0) * spacing } : drawdown.spells.map { Double(timestamps[$0.end] - timestamps[$0.start]) }
+        maxDrawdownDuration = spellBars.max() ?? 0
+        maxDrawdownDurationSeconds = Self.roundedUp(spellSeconds.max() ?? nan, resolution)
+        averageDrawdown = drawdown.spells.isEmpty ? nan : Stats.mean(drawdown.spellDepths)
+        averageDrawdownDuration = drawdown.spells.isEmpty ? nan : Stats.mean(spellBars.map(Double.init))
+        averageDrawdownDurationSeconds = Self.roundedUp(Stats.mean(spellSeconds), resolution)
+
+        let r: [Double]
         switch convention {
         case .backtestingPy:
+            totalReturn = (last - first) / first
+            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
+            barsPerYear = d
+            r = dayReturns
             let g = Stats.geometricMean(r)
             annualReturn = Foundation.pow(1 + g, d) - 1
-            let variance = stdR * stdR
+            let variance = Stats.variance(r)
             annualVolatility = (Foundation.pow(variance + (1 + g) * (1 + g), d) - Foundation.pow(1 + g, 2 * d)).squareRoot()
-            sharpe = annualReturn / annualVolatility
-            sortino = annualReturn / (downside * d.squareRoot())
+            sharpe = annualVolatility == 0 ? nan : (annualReturn * 100) / (annualVolatility * 100)
+            sortino = annualReturn / (Stats.downsideDeviation(r) * d.squareRoot())
+            calmar = maxDrawdown == 0 ? nan : annualReturn / maxDrawdown
         case .vectorbt:
-            annualReturn = Foundation.pow(1 + totalReturn, d / n) - 1
+            totalReturn = (last - cash) / cash
+            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
+            barsPerYear = d
+            r = ReturnSeries.barReturns(equity: equity, initialValue: cash)
+            let meanR = Stats.mean(r), stdR = Stats.standardDeviation(r)
+            annualReturn = Foundation.pow(last / cash, d / Double(r.count)) - 1
             annualVolatility = stdR * d.squareRoot()
-            sharpe = meanR / stdR * d.squareRoot()
-            sortino = meanR / downside * d.squareRoot()
+            sharpe = stdR == 0 || r.count < 2 ? nan : meanR / stdR * d.squareRoot()
+            sortino = r.count < 2 ? nan : meanR * d / (Stats.downsideDeviation(r) * d.squareRoot())
+            calmar = maxDrawdown == 0 ? nan : annualReturn / maxDrawdown
         }
-        let drawdown = equity.withUnsafeBufferPointer { Drawdown(equity: $0) }
-        maxDrawdown = drawdown.maximum
-        maxDrawdownDuration = drawdown.longestDuration
-        averageDrawdown = drawdown.spellDepths.isEmpty ? 0 : Stats.mean(drawdown.spellDepths)
-        averageDrawdownDuration = drawdown.spellDurations.isEmpty ? 0 : Stats.mean(drawdown.spellDurations.map(Double.init))
-        calmar = annualReturn / maxDrawdown
+        let gains = r.filter { $0 > 0 }.reduce(0, +), losses = -r.filter { $0 < 0 }.reduce(0, +)
+        omega = losses == 0 ? nan : gains / losses
 
-        var exposed = [Bool](repeating: false, count: equity.count)
-        for t in trades { for bar in Swift.max(t.entryBar, 0)..<Swift.min(Swift.max(t.exitBar, t.entryBar), equity.count) { exposed[bar] = true } }
-        exposure = Double(exposed.filter { $0 }.count) / Double(equity.count)
+        var exposed = [Bool](repeating: false, count: n)
+        switch convention {
+        case .backtestingPy:
+            for t in trades where t.entryBar < n { for bar in Swift.max(t.entryBar, 0)...Swift.min(Swift.max(t.exitBar, t.entryBar), n - 1) { exposed[bar] = true } }
+        case .vectorbt:
+            for t in trades + (openTrade.map { [$0] } ?? []) {
+                let end = t == openTrade ? n : Swift.min(t.exitBar, n)
+                for bar in Swift.max(t.entryBar, 0)..<Swift.max(end, t.entryBar) { exposed[bar] = true }
+            }
+        }
+        exposure = Double(exposed.filter { $0 }.count) / Double(n)
 
         tradeCount = trades.count
+        openTradeCount = openTrade == nil ? 0 : 1
         let pnl = trades.map(\.pnl), returns = trades.map(\.returnFraction)
-        let nan = Double.nan
         winRate = trades.isEmpty ? nan : Double(pnl.filter { $0 > 0 }.count) / Double(trades.count)
         bestTrade = returns.max() ?? nan
         worstTrade = returns.min() ?? nan
-        averageTrade = trades.isEmpty ? nan : Stats.geometricMean(returns)
+        averageTrade = trades.isEmpty ? nan : (convention == .backtestingPy ? Stats.geometricMean(returns) : Stats.mean(returns))
         maxTradeDuration = trades.map(\.durationBars).max() ?? 0
         averageTradeDuration = trades.isEmpty ? nan : Stats.mean(trades.map { Double($0.durationBars) })
+        let tradeSeconds = trades.map { Double($0.durationNanoseconds) }
+        maxTradeDurationSeconds = Self.roundedUp(tradeSeconds.max() ?? nan, resolution)
+        averageTradeDurationSeconds = Self.roundedUp(Stats.mean(tradeSeconds), resolution)
         let basis = convention == .backtestingPy ? returns : pnl
-        let gains = basis.filter { $0 > 0 }.reduce(0, +), losses = -basis.filter { $0 < 0 }.reduce(0, +)
-        profitFactor = trades.isEmpty ? nan : gains / losses
+        let won = basis.filter { $0 > 0 }.reduce(0, +), lost = -basis.filter { $0 < 0 }.reduce(0, +)
+        profitFactor = trades.isEmpty || lost == 0 ? nan : won / lost
         expectancy = trades.isEmpty ? nan : Stats.mean(basis)
-        sqn = trades.count > 1 ? Double(trades.count).squareRoot() * Stats.mean(pnl) / Stats.standardDeviation(pnl) : nan
+        let pnlStd = Stats.standardDeviation(pnl)
+        sqn = trades.count > 1 && pnlStd > 0 ? Double(trades.count).squareRoot() * Stats.mean(pnl) / pnlStd : nan
+        let wins = pnl.filter { $0 > 0 }, lossesPnl = pnl.filter { $0 < 0 }
+        kellyCriterion = trades.isEmpty ? nan : winRate - (1 - winRate) / (Stats.mean(wins) / -Stats.mean(lossesPnl))
 
-        let q95 = Stats.quantile(r, 0.05), q99 = Stats.quantile(r, 0.01)
+        let daily = period == .day ? dayReturns : ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: .day)
+        let q95 = Stats.quantile(daily, 0.05), q99 = Stats.quantile(daily, 0.01)
         valueAtRisk95 = -q95
         valueAtRisk99 = -q99
-        conditionalValueAtRisk95 = -Stats.mean(r.filter { $0 <= q95 })
-        conditionalValueAtRisk99 = -Stats.mean(r.filter { $0 <= q99 })
-        skew = Stats.skewness(r)
-        kurtosis = Stats.excessKurtosis(r)
+        conditionalValueAtRisk95 = -Stats.mean(daily.filter { $0 <= q95 })
+        conditionalValueAtRisk99 = -Stats.mean(daily.filter { $0 <= q99 })
+        skew = Stats.skewness(daily)
+        kurtosis = Stats.excessKurtosis(daily)
 
-        if let benchmark, benchmark.count == equity.count, benchmark.count > 2 {
-            let le = (1..<equity.count).map { Foundation.log(equity[$0] / equity[$0 - 1]) }
-            let lm = (1..<benchmark.count).map { Foundation.log(benchmark[$0] / benchmark[$0 - 1]) }
+        if let benchmark, benchmark.count == n {
+            let start = Swift.min(Swift.max(benchmarkStart, 0), n - 1)
+            buyAndHoldReturn = (benchmark[n - 1] - benchmark[start]) / benchmark[start]
+        } else {
+            buyAndHoldReturn = nan
+        }
+        if let benchmark, benchmark.count == n, n > 2 {
+            let le = (1..<n).map { Foundation.log(equity[$0] / equity[$0 - 1]) }
+            let lm = (1..<n).map { Foundation.log(benchmark[$0] / benchmark[$0 - 1]) }
             beta = Stats.covariance(le, lm) / Stats.covariance(lm, lm)
-            alpha = totalReturn - beta * (benchmark.last! / benchmark.first! - 1)
+            alpha = totalReturn - beta * buyAndHoldReturn
         } else {
             alpha = nan
             beta = nan
         }
     }
-}
 
-/// Sample statistics with pandas' conventions.
-enum Stats {
-    static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
-
-    /// Sample standard deviation (ddof 1).
-    static func standardDeviation(_ x: [Double]) -> Double { covariance(x, x).squareRoot() }
-
-    /// Sample covariance (ddof 1).
-    static func covariance(_ x: [Double], _ y: [Double]) -> Double {
-        guard x.count > 1, x.count == y.count else { return .nan }
-        let mx = mean(x), my = mean(y)
-        return zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +) / Double(x.count - 1)
+    /// The median gap between bars (ns), 0 for a single bar.
+    static func medianSpacing(_ timestamps: [Int64]) -> Int64 {
+        let gaps = zip(timestamps.dropFirst(), timestamps).map { $0 - $1 }.sorted()
+        return gaps.isEmpty ? 0 : gaps[gaps.count / 2]
     }
 
-    /// exp(mean(log(1 + x))) − 1; 0 when some 1 + x ≤ 0 (Backtesting.py's `geometric_mean`).
-    static func geometricMean(_ x: [Double]) -> Double {
-        guard !x.isEmpty else { return .nan }
-        guard x.allSatisfy({ $0 > -1 }) else { return 0 }
-        return Foundation.exp(x.map { Foundation.log1p($0) }.reduce(0, +) / Double(x.count)) - 1
+    /// The smallest unit (ns) in which a bar spacing is whole: day, hour, minute, second, ms, µs,
+    /// ns (pandas' `Timedelta.resolution_string`), to which Backtesting.py rounds durations up.
+    static func timeResolution(_ spacing: Int64) -> Int64 {
+        for unit: Int64 in [86_400_000_000_000, 3_600_000_000_000, 60_000_000_000, 1_000_000_000, 1_000_000, 1_000] where spacing % unit == 0 {
+            return unit
+        }
+        return 1
     }
 
-    /// The q-quantile by linear interpolation (numpy's default).
-    static func quantile(_ x: [Double], _ q: Double) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted()
-        let p = q * Double(s.count - 1)
-        let lo = Int(p.rounded(.down)), hi = Swift.min(lo + 1, s.count - 1)
-        return s[lo] + (s[hi] - s[lo]) * (p - Double(lo))
-    }
-
-    /// Adjusted Fisher–Pearson skewness, G1 = √(n(n−1))/(n−2) · m3 / m2^{3/2} (pandas `skew()`).
-    static func skewness(_ x: [Double]) -> Double {
-        let n = Double(x.count)
-        guard n > 2 else { return .nan }
-        let m = mean(x)
-        let m2 = x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / n
-        let m3 = x.map { ($0 - m) * ($0 - m) * ($0 - m) }.reduce(0, +) / n
-        guard m2 > 0 else { return 0 }
-        return (n * (n - 1)).squareRoot() / (n - 2) * m3 / Foundation.pow(m2, 1.5)
-    }
-
-    /// Bias-corrected excess kurtosis, G2 = ((n+1)·g2 + 6)·(n−1)/((n−2)(n−3)), g2 = m4/m2² − 3
-    /// (pandas `kurt()`).
-    static func excessKurtosis(_ x: [Double]) -> Double {
-        let n = Double(x.count)
-        guard n > 3 else { return .nan }
-        let m = mean(x)
-        let m2 = x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / n
-        let m4 = x.map { Foundation.pow($0 - m, 4) }.reduce(0, +) / n
-        guard m2 > 0 else { return 0 }
-        let g2 = m4 / (m2 * m2) - 3
-        return ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3))
+    /// Nanoseconds rounded up to a multiple of `unit`, in seconds.
+    static func roundedUp(_ nanoseconds: Double, _ unit: Int64) -> Double {
+        guard nanoseconds.isFinite else { return .nan }
+        return (nanoseconds / Double(unit)).rounded(.up) * Double(unit) / 1e9
     }
 }

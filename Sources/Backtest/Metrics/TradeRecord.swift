@@ -28,9 +28,14 @@ public struct TradeRecord: Sendable, Equatable, Codable {
     /// Profit in money: units·(exit − entry) − commission.
     public var pnl: Double { units * (exitPrice - entryPrice) - commission }
 
-    /// Return on the capital committed, after commission: pnl / |units·entry|
-    /// (Backtesting.py's `Trade.pl_pct` with its commissions).
-    public var returnFraction: Double { pnl / abs(units * entryPrice) }
+    /// Return on the capital committed, after commission: sign·(exit/entry − 1) − commission/|units·entry|,
+    /// which is pnl / |units·entry| written as Backtesting.py's `Trade.pl_pct` computes it.
+    public var returnFraction: Double {
+        (units < 0 ? -1 : 1) * (exitPrice / entryPrice - 1) - commission / (abs(units) * entryPrice)
+    }
+
+    /// Holding time in nanoseconds.
+    public var durationNanoseconds: Int64 { exitTime - entryTime }
 
     /// Holding time in bars.
     public var durationBars: Int { exitBar - entryBar }

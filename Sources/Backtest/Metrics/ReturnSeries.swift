@@ -1,0 +1,135 @@
+/// The return series the ratio metrics are computed from, in each convention.
+///
+/// - Backtesting.py: equity is resampled to calendar periods first — the last equity of each UTC
+///   day (or week, month, year when the bars are that far apart: median spacing of the last 100
+///   bars of 7, 31 or 365 whole days) — and r_k = e_k / e_{k−1} − 1 between consecutive periods,
+///   NaNs dropped (`resample(freq).last().dropna().pct_change().dropna()`). For daily bars these
+///   are the per-bar returns; for intraday bars they are daily returns.
+/// - vectorbt: one return per bar, the first against the initial cash: r_0 = (e_0 − C)/C,
+///   r_i = (e_i − e_{i−1}) / e_{i−1} (0 when both are 0).
+public enum ReturnSeries {
+    public static let nanosecondsPerDay: Int64 = 86_400_000_000_000
+
+    /// The calendar period Backtesting.py resamples equity to.
+    public enum Period: Sendable, Equatable {
+        case day, week, month, year
+    }
+
+    /// Backtesting.py's `_data_period`: the median spacing of the last 100 timestamps (ns).
+    public static func dataPeriod(_ timestamps: [Int64]) -> Int64 {
+        let tail = timestamps.suffix(100)
+        guard tail.count > 1 else { return 0 }
+        let gaps = zip(tail.dropFirst(), tail).map { $0 - $1 }.sorted()
+        let m = gaps.count
+        // pandas' median of an even count averages the two middle values.
+        return m % 2 == 1 ? gaps[m / 2] : (gaps[m / 2 - 1] + gaps[m / 2]) / 2
+    }
+
+    /// The period equity is resampled to, from the data period in whole days.
+    public static func resamplingPeriod(_ timestamps: [Int64]) -> Period {
+        switch dataPeriod(timestamps) / nanosecondsPerDay {
+        case 7: return .week
+        case 31: return .month
+        case 365: return .year
+        default: return .day
+        }
+    }
+
+    /// Whether more than 60% of the weekend's share of days (2/7) of the bars fall on a Saturday
+    /// or Sunday: a market that trades every day.
+    public static func hasWeekends(_ timestamps: [Int64]) -> Bool {
+        guard !timestamps.isEmpty else { return false }
+        let weekend = timestamps.reduce(0) { count, t in
+            let weekday = weekdayMondayZero(day: floorDivide(t, nanosecondsPerDay))
+            return count + (weekday >= 5 ? 1 : 0)
+        }
+        return Double(weekend) / Double(timestamps.count) > 2.0 / 7 * 0.6
+    }
+
+    /// Backtesting.py's periods per year: 52 weekly, 12 monthly, 1 yearly, else 365 days for a
+    /// market with weekend bars and 252 without.
+    public static func backtestingPyPeriodsPerYear(_ timestamps: [Int64]) -> Double {
+        switch resamplingPeriod(timestamps) {
+        case .week: return 52
+        case .month: return 12
+        case .year: return 1
+        case .day: return hasWeekends(timestamps) ? 365 : 252
+        }
+    }
+
+    /// Backtesting.py's period returns of `equity`.
+    public static func periodReturns(equity: [Double], timestamps: [Int64], period: Period) -> [Double] {
+        var lasts: [Double] = []
+        var currentKey = Int64.min
+        for i in equity.indices where !equity[i].isNaN {
+            let key = periodKey(timestamps[i], period)
+            if key != currentKey { lasts.append(equity[i]); currentKey = key } else { lasts[lasts.count - 1] = equity[i] }
+        }
+        var out: [Double] = []
+        out.reserveCapacity(max(lasts.count - 1, 0))
+        for k in lasts.indices.dropFirst() {
+            let r = lasts[k] / lasts[k - 1] - 1
+            if !r.isNaN { out.append(r) }
+        }
+        return out
+    }
+
+    /// vectorbt's per-bar returns of `equity`, the first against `initialValue`.
+    public static func barReturns(equity: [Double], initialValue: Double) -> [Double] {
+        var out = [Double](repeating: 0, count: equity.count)
+        var previous = initialValue
+        for i in equity.indices {
+            out[i] = vectorbtReturn(from: previous, to: equity[i])
+            previous = equity[i]
+        }
+        return out
+    }
+
+    /// vectorbt's `get_return_nb`.
+    @inlinable
+    public static func vectorbtReturn(from input: Double, to output: Double) -> Double {
+        if input == 0 { return output == 0 ? 0 : (output > 0 ? .infinity : -.infinity) }
+        let r = (output - input) / input
+        return input < 0 ? -r : r
+    }
+
+    /// A key that is equal for two timestamps in the same calendar period (UTC).
+    @inlinable
+    public static func periodKey(_ t: Int64, _ period: Period) -> Int64 {
+        let day = floorDivide(t, nanosecondsPerDay)
+        switch period {
+        case .day: return day
+        case .week: return floorDivide(day + 3, 7)   // weeks Monday…Sunday; 1970-01-01 was a Thursday
+        case .month:
+            let (y, m, _) = civilDate(day: day)
+            return y * 12 + m
+        case .year: return civilDate(day: day).year
+        }
+    }
+
+    @inlinable
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Monday = 0 … Sunday = 6 for a day count since 1970-01-01 (a Thursday).
+    static func weekdayMondayZero(day: Int64) -> Int {
+        Int(((day + 3) % 7 + 7) % 7)
+    }
+
+    /// Year, month (1–12) and day of a day count since 1970-01-01 (Howard Hinnant's algorithm for
+    /// the proleptic Gregorian calendar).
+    @inlinable
+    public static func civilDate(day z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
