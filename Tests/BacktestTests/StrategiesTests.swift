@@ -177,3 +177,21 @@ import Testing
         #expect(try Strategies.warmupBars(StrategySpec(name: "rsi")) == 14)
     }
 }
+
+/// The rolling mean's division (a reciprocal product with two fused corrections) against IEEE
+/// division.
+@Suite struct RollingMeanDivisionTests {
+    @Test func fusedDivisionEqualsIEEEDivision() {
+        var state: UInt64 = 99
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state }
+        var differing = 0
+        for _ in 0..<1_000_000 {
+            let w = Double(Int(next() % 2_000) + 1)
+            // Sums of w prices between 1e-3 and 1e6, with full 53-bit significands.
+            let price = pow(10, Double(next() >> 11) * 0x1p-53 * 9 - 3)
+            let s = (w * price).nextUp
+            if RollingMean.divide(s, by: w, reciprocal: 1 / w) != s / w { differing += 1 }
+        }
+        #expect(differing == 0, "\(differing) of 1,000,000 quotients differ from IEEE division")
+    }
+}

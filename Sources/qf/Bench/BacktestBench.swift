@@ -1,0 +1,127 @@
+import ArgumentParser
+import Backtest
+import Compute
+import Foundation
+
+/// `qf bench backtest`: the three backtest figures of BENCHMARKS.md — a single SMA-cross run over
+/// 10 M bars, the SMA grid over 100 k bars, and one Backtesting.py-style run (stats included) over
+/// 100 k bars — on synthetic bars shaped like the peers' (`../shared/peers/backtest/common.py`:
+/// a geometric random walk from 100 with σ = 0.001 per bar, open = previous close, 1-minute bars).
+struct BacktestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Benchmark single runs and sweeps of the backtester.")
+
+    @Option(help: "Bars of the single-run benchmark.") var bars = 10_000_000
+    @Option(help: "Bars of the sweep and Backtesting.py-style benchmarks.") var sweepBars = 100_000
+    @Option(help: "Which parts to run: single, sweep, run (comma-separated).") var parts = "single,sweep,run"
+    @Option(help: "Samples per measurement (the median is reported).") var repeats = 5
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    struct Result: Codable {
+        var name: String
+        var bars: Int
+        var combinations: Int
+        var seconds: Double
+        var barsPerSecond: Double
+        var timing: Timing
+        var check: [String: Double]
+    }
+
+    /// The peers' synthetic OHLC: close = 100·exp(cumsum(N(0, σ))), open = previous close, minute bars.
+    static func walk(_ n: Int, seed: UInt64, sigma: Double = 0.001) -> (open: [Double], close: [Double], times: [Int64]) {
+        var rng = Xoshiro256(seed: seed)
+        var close = [Double](repeating: 0, count: n), open = [Double](repeating: 0, count: n)
+        var logPrice = Foundation.log(100.0), previous = 100.0
+        for i in 0..<n {
+            // Box–Muller in double precision (cosine branch).
+            let u1 = 1 - rng.nextUnitDouble(), u2 = rng.nextUnitDouble()
+            logPrice += sigma * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+            close[i] = Foundation.exp(logPrice)
+            open[i] = previous
+            previous = close[i]
+        }
+        let start: Int64 = 946_684_800_000_000_000   // 2000-01-01
+        return (open, close, (0..<n).map { start + Int64($0) * 60_000_000_000 })
+    }
+
+    func run() throws {
+        var results: [Result] = []
+        let selected = Set(parts.split(separator: ",").map(String.init))
+        if selected.contains("single") {
+            let (open, close, times) = Self.walk(bars, seed: 7)
+            let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20])
+            for (label, settings, withPositions) in [
+                ("single sma_cross close fill, fractional, fee 1 bp: equity + trades", ExecutionSettings(fill: .close, commission: 0.0001), false),
+                ("single sma_cross next_open, whole units, fee 1 bp: equity + trades", ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 1_000_000), false),
+                ("single sma_cross next_open, whole units, fee 1 bp: equity + positions + trades", ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 1_000_000), true),
+            ] {
+                var final = 0.0, trades = 0
+                // The equity curve and positions go to buffers reused between runs (the first
+                // touch of 160 MB of new pages would otherwise be measured as well).
+                var equity = [Double](repeating: 0, count: bars), positions = [Double](repeating: 0, count: bars)
+                let t = open.withUnsafeBufferPointer { o in
+                    close.withUnsafeBufferPointer { c in
+                        times.withUnsafeBufferPointer { ts in
+                            equity.withUnsafeMutableBufferPointer { e in
+                                positions.withUnsafeMutableBufferPointer { p in
+                                    Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
+                                        let r = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: settings, equity: e, positions: withPositions ? p : nil)
+                                        final = e[bars - 1]
+                                        trades = r.trades.count
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                results.append(Result(name: label, bars: bars, combinations: 1, seconds: t.medianSeconds, barsPerSecond: Double(bars) / t.medianSeconds,
+                                      timing: t, check: ["final_equity": final, "trades": Double(trades)]))
+                print(String(format: "%@: %.1f ms, %.0f M bars/s (final equity %.6g, %d trades)", label, t.medianSeconds * 1e3, Double(bars) / t.medianSeconds / 1e6, final, trades))
+            }
+        }
+        if selected.contains("probe") {
+            // Where a fused run's time goes: the same bars through strategies that skip parts.
+            let (open, close, times) = Self.walk(bars, seed: 7)
+            var equity = [Double](repeating: 0, count: bars)
+            for spec in [StrategySpec(name: "buy_and_hold"), StrategySpec(name: "momentum", parameters: ["lookback": 1]),
+                         StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20]), StrategySpec(name: "sma_cross", parameters: ["fast": 1000, "slow": 2000])] {
+                let t = open.withUnsafeBufferPointer { o in
+                    close.withUnsafeBufferPointer { c in
+                        times.withUnsafeBufferPointer { ts in
+                            equity.withUnsafeMutableBufferPointer { e in
+                                Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
+                                    _ = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: ExecutionSettings(fill: .close, commission: 0.0001), equity: e, positions: nil)
+                                }
+                            }
+                        }
+                    }
+                }
+                print(String(format: "%@ %@: %.1f ms, %.2f ns/bar", spec.name, spec.parameters.description, t.medianSeconds * 1e3, t.medianSeconds / Double(bars) * 1e9))
+            }
+        }
+        if selected.contains("sma") {
+            let (_, close, _) = Self.walk(bars, seed: 7)
+            var out = [Double](repeating: 0, count: bars)
+            for w in [10, 20, 200] {
+                let t = close.withUnsafeBufferPointer { c in
+                    out.withUnsafeMutableBufferPointer { o in
+                        Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
+                            var start = 0
+                            while start < bars {
+                                let r = start..<min(start + 4096, bars)
+                                RollingMean.compute(c, window: w, range: r, into: o.baseAddress! + start)
+                                start = r.upperBound
+                            }
+                        }
+                    }
+                }
+                print(String(format: "rolling mean w=%d in 4096-bar blocks: %.1f ms, %.2f ns/bar", w, t.medianSeconds * 1e3, t.medianSeconds / Double(bars) * 1e9))
+            }
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}

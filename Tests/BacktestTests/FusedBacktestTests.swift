@@ -1,0 +1,77 @@
+import Backtest
+import Foundation
+import Testing
+
+/// The fused, block-wise, event-driven path against the readable one (`Strategies.signals` then
+/// `SignalBacktest.run`): the same bits for every strategy, fill, lot and cost, across block edges.
+@Suite struct FusedBacktestTests {
+    /// A random walk with open ≠ previous close; `wild` makes ±30% bars so shorts get wiped out.
+    static func bars(_ n: Int, seed: UInt64, wild: Bool = false) -> (open: [Double], close: [Double], times: [Int64]) {
+        var state = seed
+        func unit() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        var price = 100.0
+        var open: [Double] = [], close: [Double] = []
+        for i in 0..<n {
+            open.append(price * (1 + (unit() - 0.5) * 0.004))
+            price *= 1 + (unit() - 0.5) * (wild && i % 50 == 0 ? 0.6 : 0.02)
+            // Runs of identical closes exercise the rolling mean's equal-values rule.
+            close.append(i % 997 < 30 && i > 997 ? close[i - 1] : price)
+        }
+        return (open, close, (0..<n).map { Int64($0) * 3_600_000_000_000 })
+    }
+
+    static let specs: [StrategySpec] = [
+        StrategySpec(name: "sma_cross", parameters: ["fast": 5, "slow": 23]),
+        StrategySpec(name: "sma_cross", parameters: ["fast": 40, "slow": 300]),
+        StrategySpec(name: "ema_cross", parameters: ["fast": 7, "slow": 19]),
+        StrategySpec(name: "momentum", parameters: ["lookback": 12]),
+        StrategySpec(name: "mean_reversion", parameters: ["window": 30, "entry": 1.5, "exit": 0.2]),
+        StrategySpec(name: "bollinger", parameters: ["window": 20, "k": 2]),
+        StrategySpec(name: "rsi", parameters: ["period": 9, "lower": 35, "upper": 65]),
+        StrategySpec(name: "buy_and_hold"),
+    ]
+
+    @Test(arguments: specs)
+    func sameBitsAsTheReadablePath(spec: StrategySpec) throws {
+        let settingsList: [ExecutionSettings] = [
+            ExecutionSettings(fill: .nextOpen, commission: 0.002),
+            ExecutionSettings(fill: .close, commission: 0.001, fixedFee: 0.5, slippageBps: 3),
+            ExecutionSettings(fill: .nextOpen, commission: 0.0005, slippageBps: 1, allowShort: true, lot: .size(0.25)),
+            ExecutionSettings(fill: .close, commission: 0, initialCash: 1_000, allowShort: true, lot: .fractional),
+        ]
+        for (t, settings) in settingsList.enumerated() {
+            // 10,007 bars: two full 4,096-bar blocks and a ragged one.
+            let (open, close, times) = Self.bars(10_007, seed: UInt64(t + 1), wild: t == 3)
+            let signals = try Strategies.signals(spec, close: close)
+            let slow = SignalBacktest.run(open: open, close: close, timestamps: times, signals: signals, settings: settings)
+            let fused = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+            let firstDifference = slow.equity.indices.first { slow.equity[$0].bitPattern != fused.equity[$0].bitPattern }
+            #expect(firstDifference == nil, "\(spec.name) settings \(t): equity differs first at bar \(firstDifference ?? -1)")
+            #expect(slow.positions == fused.positions, "\(spec.name) settings \(t): positions")
+            #expect(slow.trades == fused.trades, "\(spec.name) settings \(t): \(slow.trades.count) vs \(fused.trades.count) trades")
+            #expect(slow.finalState == fused.finalState, "\(spec.name) settings \(t): final state")
+            #expect(!slow.trades.isEmpty || spec.name == "buy_and_hold", "\(spec.name) settings \(t) should trade")
+        }
+    }
+
+    @Test func indicatorsComputedInBlocksEqualWholeArrays() {
+        let (_, close, _) = Self.bars(9_000, seed: 5)
+        for kernel: IndicatorKernel in [.sma(1), .sma(17), .sma(600), .ema(12), .zScore(25), .rsi(14), .momentum(9)] {
+            let whole = kernel.compute(close)
+            var state = IndicatorKernel.State()
+            var blocks = [Double](repeating: 0, count: close.count)
+            close.withUnsafeBufferPointer { x in
+                blocks.withUnsafeMutableBufferPointer { out in
+                    var start = 0
+                    for size in [1, 100, 4_096, 3, 4_800] where start < close.count {
+                        let range = start..<min(start + size, close.count)
+                        kernel.fill(x, range: range, into: out.baseAddress! + start, state: &state)
+                        start = range.upperBound
+                    }
+                }
+            }
+            let same = zip(whole, blocks).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+            #expect(same, "\(kernel)")
+        }
+    }
+}
