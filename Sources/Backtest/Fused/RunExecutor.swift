@@ -8,8 +8,8 @@ protocol RunObserver {
     mutating func trade(_ t: TradeRecord)
 }
 
-/// Whole-series columns the executor reads.
-struct PriceColumns {
+/// Whole-series columns the executor reads (read-only, so shared across sweep workers).
+struct PriceColumns: @unchecked Sendable {
     let open: UnsafePointer<Double>
     let close: UnsafePointer<Double>
     let times: UnsafePointer<Int64>

@@ -18,9 +18,8 @@ public enum Annualization: Sendable, Equatable, Codable {
     public func periodsPerYear(timestamps: [Int64], convention: MetricsConvention) -> Double {
         let day = Double(ReturnSeries.nanosecondsPerDay)
         let barsPerDay: Double = {
-            let gaps = zip(timestamps.dropFirst(), timestamps).map { $0 - $1 }.sorted()
-            guard !gaps.isEmpty, gaps[gaps.count / 2] > 0 else { return 1 }
-            return day / Double(gaps[gaps.count / 2])
+            let spacing = ReturnSeries.medianSpacing(timestamps)
+            return spacing > 0 ? day / Double(spacing) : 1
         }()
         switch (self, convention) {
         case (.barsPerYear(let n), _): return n

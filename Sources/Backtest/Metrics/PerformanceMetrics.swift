@@ -130,7 +130,7 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         // Backtesting.py measures a spell in time between its two ends; vectorbt counts bars from
         // the first one underwater and multiplies by the bar spacing.
         let spellBars = drawdown.spells.map { convention == .vectorbt ? $0.vectorbtBars : $0.bars }
-        let spacing = Double(Self.medianSpacing(timestamps))
+        let spacing = Double(ReturnSeries.medianSpacing(timestamps))
         let spellSeconds = convention == .vectorbt ? spellBars.map { Double($0) * spacing } : drawdown.spells.map { Double(timestamps[$0.end] - timestamps[$0.start]) }
         maxDrawdownDuration = spellBars.max() ?? 0
         maxDrawdownDurationSeconds = Self.roundedUp(spellSeconds.max() ?? nan, resolution)
@@ -167,17 +167,22 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         let gains = r.filter { $0 > 0 }.reduce(0, +), losses = -r.filter { $0 < 0 }.reduce(0, +)
         omega = losses == 0 ? nan : gains / losses
 
-        var exposed = [Bool](repeating: false, count: n)
+        // Bars covered by the trades' spans (trades follow each other, so only shared end bars
+        // can overlap): entry…exit inclusive (Backtesting.py), or entry..<exit plus the open
+        // trade to the end (vectorbt: positions held at a close).
+        var exposedBars = 0, covered = -1
+        func cover(_ from: Int, _ to: Int) {
+            let start = Swift.max(from, covered + 1, 0), end = Swift.min(to, n - 1)
+            if end >= start { exposedBars += end - start + 1; covered = end }
+        }
         switch convention {
         case .backtestingPy:
-            for t in trades where t.entryBar < n { for bar in Swift.max(t.entryBar, 0)...Swift.min(Swift.max(t.exitBar, t.entryBar), n - 1) { exposed[bar] = true } }
+            for t in trades { cover(t.entryBar, t.exitBar) }
         case .vectorbt:
-            for t in trades + (openTrade.map { [$0] } ?? []) {
-                let end = t == openTrade ? n : Swift.min(t.exitBar, n)
-                for bar in Swift.max(t.entryBar, 0)..<Swift.max(end, t.entryBar) { exposed[bar] = true }
-            }
+            for t in trades { cover(t.entryBar, t.exitBar - 1) }
+            if let openTrade { cover(openTrade.entryBar, n - 1) }
         }
-        exposure = Double(exposed.filter { $0 }.count) / Double(n)
+        exposure = Double(exposedBars) / Double(n)
 
         tradeCount = trades.count
         openTradeCount = openTrade == nil ? 0 : 1
@@ -216,8 +221,7 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
             buyAndHoldReturn = nan
         }
         if let benchmark, benchmark.count == n, n > 2 {
-            let le = (1..<n).map { Foundation.log(equity[$0] / equity[$0 - 1]) }
-            let lm = (1..<n).map { Foundation.log(benchmark[$0] / benchmark[$0 - 1]) }
+            let (le, lm) = Self.logReturns(equity, benchmark)
             beta = Stats.covariance(le, lm) / Stats.covariance(lm, lm)
             alpha = totalReturn - beta * buyAndHoldReturn
         } else {
@@ -226,10 +230,19 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         }
     }
 
-    /// The median gap between bars (ns), 0 for a single bar.
-    static func medianSpacing(_ timestamps: [Int64]) -> Int64 {
-        let gaps = zip(timestamps.dropFirst(), timestamps).map { $0 - $1 }.sorted()
-        return gaps.isEmpty ? 0 : gaps[gaps.count / 2]
+    /// Per-bar log returns of equity and of the benchmark; a bar whose equity did not change
+    /// (flat) skips the logarithm.
+    static func logReturns(_ equity: [Double], _ benchmark: [Double]) -> ([Double], [Double]) {
+        let m = equity.count - 1
+        let le = [Double](unsafeUninitializedCapacity: m) { buffer, count in
+            for i in 0..<m { buffer[i] = equity[i + 1] == equity[i] && equity[i] > 0 ? 0 : Foundation.log(equity[i + 1] / equity[i]) }
+            count = m
+        }
+        let lm = [Double](unsafeUninitializedCapacity: m) { buffer, count in
+            for i in 0..<m { buffer[i] = Foundation.log(benchmark[i + 1] / benchmark[i]) }
+            count = m
+        }
+        return (le, lm)
     }
 
     /// The smallest unit (ns) in which a bar spacing is whole: day, hour, minute, second, ms, µs,

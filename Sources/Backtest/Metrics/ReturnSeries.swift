@@ -39,11 +39,56 @@ public enum ReturnSeries {
     /// or Sunday: a market that trades every day.
     public static func hasWeekends(_ timestamps: [Int64]) -> Bool {
         guard !timestamps.isEmpty else { return false }
-        let weekend = timestamps.reduce(0) { count, t in
-            let weekday = weekdayMondayZero(day: floorDivide(t, nanosecondsPerDay))
-            return count + (weekday >= 5 ? 1 : 0)
+        var weekend = 0
+        // Whole days at a time: the division and weekday only when a bar starts a new day.
+        var dayStart = Int64.max, dayEnd = Int64.min, isWeekend = false
+        for t in timestamps {
+            if t < dayStart || t >= dayEnd {
+                let d = day(t)
+                dayStart = d * 86_400_000_000_000
+                dayEnd = dayStart + 86_400_000_000_000
+                isWeekend = weekdayMondayZero(day: d) >= 5
+            }
+            if isWeekend { weekend += 1 }
         }
         return Double(weekend) / Double(timestamps.count) > 2.0 / 7 * 0.6
+    }
+
+    /// The UTC day number of a timestamp (floor division by a literal, which compiles to a
+    /// multiplication).
+    @inlinable
+    public static func day(_ t: Int64) -> Int64 {
+        let q = t / 86_400_000_000_000
+        return t < 0 && q * 86_400_000_000_000 != t ? q - 1 : q
+    }
+
+    /// The median gap between consecutive timestamps (the upper median for an even count), found
+    /// by selection rather than a sort; 0 for fewer than two bars.
+    public static func medianSpacing(_ timestamps: [Int64]) -> Int64 {
+        guard timestamps.count > 1 else { return 0 }
+        var gaps = [Int64](unsafeUninitializedCapacity: timestamps.count - 1) { buffer, count in
+            for i in 1..<timestamps.count { buffer[i - 1] = timestamps[i] - timestamps[i - 1] }
+            count = timestamps.count - 1
+        }
+        let k = gaps.count / 2
+        return gaps.withUnsafeMutableBufferPointer { select($0, k) }
+    }
+
+    /// The k-th smallest element (quickselect, median-of-three pivots), reordering `x`.
+    static func select(_ x: UnsafeMutableBufferPointer<Int64>, _ k: Int) -> Int64 {
+        var lo = 0, hi = x.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let pivot = max(min(x[lo], x[mid]), min(max(x[lo], x[mid]), x[hi]))
+            var i = lo, j = hi
+            while i <= j {
+                while x[i] < pivot { i += 1 }
+                while x[j] > pivot { j -= 1 }
+                if i <= j { x.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return x[k] }
+        }
+        return x[k]
     }
 
     /// Backtesting.py's periods per year: 52 weekly, 12 monthly, 1 yearly, else 365 days for a
@@ -61,8 +106,15 @@ public enum ReturnSeries {
     public static func periodReturns(equity: [Double], timestamps: [Int64], period: Period) -> [Double] {
         var lasts: [Double] = []
         var currentKey = Int64.min
+        // Calendar keys change only at a new day: a bar inside the current day needs no division.
+        var dayStart = Int64.max, dayEnd = Int64.min
         for i in equity.indices where !equity[i].isNaN {
-            let key = periodKey(timestamps[i], period)
+            let t = timestamps[i]
+            if t >= dayStart && t < dayEnd { lasts[lasts.count - 1] = equity[i]; continue }
+            let d = day(t)
+            dayStart = d * 86_400_000_000_000
+            dayEnd = dayStart + 86_400_000_000_000
+            let key = period == .day ? d : periodKey(timestamps[i], period)
             if key != currentKey { lasts.append(equity[i]); currentKey = key } else { lasts[lasts.count - 1] = equity[i] }
         }
         var out: [Double] = []
@@ -96,21 +148,15 @@ public enum ReturnSeries {
     /// A key that is equal for two timestamps in the same calendar period (UTC).
     @inlinable
     public static func periodKey(_ t: Int64, _ period: Period) -> Int64 {
-        let day = floorDivide(t, nanosecondsPerDay)
+        let day = day(t)
         switch period {
         case .day: return day
-        case .week: return floorDivide(day + 3, 7)   // weeks Monday…Sunday; 1970-01-01 was a Thursday
+        case .week: return (day + 3 - ((day + 3) % 7 + 7) % 7) / 7   // weeks Monday…Sunday; 1970-01-01 was a Thursday
         case .month:
             let (y, m, _) = civilDate(day: day)
             return y * 12 + m
         case .year: return civilDate(day: day).year
         }
-    }
-
-    @inlinable
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
     /// Monday = 0 … Sunday = 6 for a day count since 1970-01-01 (a Thursday).

@@ -52,10 +52,11 @@ public struct StrategySpec: Sendable, Codable, Equatable {
 public enum BacktestError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownStrategy(String)
     case invalidParameter(String)
+    case io(String)
 
     public var description: String {
         switch self {
-        case .unknownStrategy(let message), .invalidParameter(let message): return message
+        case .unknownStrategy(let message), .invalidParameter(let message), .io(let message): return message
         }
     }
 }

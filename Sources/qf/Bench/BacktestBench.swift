@@ -2,6 +2,7 @@ import ArgumentParser
 import Backtest
 import Compute
 import Foundation
+import Ingest
 
 /// `qf bench backtest`: the three backtest figures of BENCHMARKS.md — a single SMA-cross run over
 /// 10 M bars, the SMA grid over 100 k bars, and one Backtesting.py-style run (stats included) over
@@ -15,6 +16,16 @@ struct BacktestBench: ParsableCommand {
     @Option(help: "Which parts to run: single, sweep, run (comma-separated).") var parts = "single,sweep,run"
     @Option(help: "Samples per measurement (the median is reported).") var repeats = 5
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Bar file for the single-run benchmark (default: an in-process random walk).") var singleData: String?
+    @Option(help: "Bar file for the sweep and Backtesting.py-style benchmarks (default: an in-process random walk).") var sweepData: String?
+
+    /// Bars from a file (the peers' data, ingested) or the in-process walk.
+    func load(_ path: String?, bars: Int, seed: UInt64) throws -> (open: [Double], close: [Double], times: [Int64]) {
+        guard let path else { return Self.walk(bars, seed: seed) }
+        let file = try BarFile(path: path)
+        let symbol = file.symbols[0]
+        return (try file.column("open", of: symbol), try file.column("close", of: symbol), try file.timestamps(of: symbol))
+    }
 
     struct Result: Codable {
         var name: String
@@ -47,7 +58,8 @@ struct BacktestBench: ParsableCommand {
         var results: [Result] = []
         let selected = Set(parts.split(separator: ",").map(String.init))
         if selected.contains("single") {
-            let (open, close, times) = Self.walk(bars, seed: 7)
+            let (open, close, times) = try load(singleData, bars: bars, seed: 7)
+            let bars = close.count
             let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20])
             for (label, settings, withPositions) in [
                 ("single sma_cross close fill, fractional, fee 1 bp: equity + trades", ExecutionSettings(fill: .close, commission: 0.0001), false),
@@ -77,6 +89,50 @@ struct BacktestBench: ParsableCommand {
                                       timing: t, check: ["final_equity": final, "trades": Double(trades)]))
                 print(String(format: "%@: %.1f ms, %.0f M bars/s (final equity %.6g, %d trades)", label, t.medianSeconds * 1e3, Double(bars) / t.medianSeconds / 1e6, final, trades))
             }
+        }
+        if selected.contains("sweep") {
+            let (open, close, times) = try load(sweepData, bars: sweepBars, seed: 42)
+            let sweepBars = close.count
+            let grid = ParameterGrid(axes: [try .init(parsing: "slow=10:208:2"), try .init(parsing: "fast=2:51")])
+            for threads in [1, 0] {
+                let config = SweepConfiguration(strategy: "sma_cross", grid: grid, settings: ExecutionSettings(fill: .close, commission: 0.0001),
+                                                convention: .vectorbt, threads: threads)
+                var checksum = 0.0, evaluated = 0
+                let t = Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
+                    checksum = 0
+                    evaluated = try! Sweep.run(config, open: open, close: close, timestamps: times, onRows: { rows in
+                        for r in rows { checksum += r.metrics.totalReturn }
+                    }).evaluated
+                }
+                let label = "sweep sma_cross 4,538 combinations, \(threads == 1 ? "1 thread" : "all cores")"
+                let rate = Double(evaluated) * Double(sweepBars) / t.medianSeconds
+                results.append(Result(name: label, bars: sweepBars, combinations: evaluated, seconds: t.medianSeconds, barsPerSecond: rate,
+                                      timing: t, check: ["checksum_total_return": checksum]))
+                print(String(format: "%@: %.3f s, %.1f M bar·combinations/s (checksum %.6f)", label, t.medianSeconds, rate / 1e6, checksum))
+            }
+        }
+        if selected.contains("run") {
+            // Backtesting.py's README strategy as 31_perf_backtesting_py.py runs it: SmaCross(10, 20),
+            // buy on the cross up, sell short on the cross down (exclusive orders), whole units,
+            // commission 1 bp, 10,000 cash; the run includes the full statistics.
+            let (open, close, times) = try load(sweepData, bars: sweepBars, seed: 42)
+            let n = close.count
+            let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20])
+            let settings = ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 10_000, allowShort: true)
+            var final = 0.0, trades = 0, sharpe = 0.0
+            let t = Timing.measure(repeats: repeats, minTime: 0.3, warmup: 2) {
+                let r = try! FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+                let m = PerformanceMetrics(equity: r.equity, timestamps: times, trades: r.trades, convention: .backtestingPy, benchmark: close,
+                                           benchmarkStart: 19, initialCash: 10_000, openTrade: r.openTrade)
+                final = m.equityFinal
+                trades = m.tradeCount
+                sharpe = m.sharpe
+            }
+            let label = "Backtesting.py-style run, SmaCross(10, 20) long/short with statistics"
+            results.append(Result(name: label, bars: n, combinations: 1, seconds: t.medianSeconds, barsPerSecond: Double(n) / t.medianSeconds,
+                                  timing: t, check: ["equity_final": final, "trades": Double(trades), "sharpe": sharpe]))
+            print(String(format: "%@: %.3f ms over %d bars, %.1f M bars/s (equity final %.6f, %d trades, Sharpe %.6f)", label, t.medianSeconds * 1e3, n,
+                         Double(n) / t.medianSeconds / 1e6, final, trades, sharpe))
         }
         if selected.contains("probe") {
             // Where a fused run's time goes: the same bars through strategies that skip parts.

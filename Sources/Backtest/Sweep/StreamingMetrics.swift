@@ -1,0 +1,213 @@
+import Foundation
+
+/// The figures a sweep reports for each combination, in the conventions of `PerformanceMetrics`
+/// and equal to its figures for the same run to rounding (tested to 1e-9).
+public struct SweepMetrics: Sendable, Codable, Equatable {
+    public var equityFinal: Double
+    public var totalReturn: Double
+    public var cagr: Double
+    public var annualReturn: Double
+    public var annualVolatility: Double
+    public var sharpe: Double
+    public var sortino: Double
+    public var calmar: Double
+    public var maxDrawdown: Double
+    public var exposure: Double
+    public var trades: Int
+    public var winRate: Double
+    public var profitFactor: Double
+    public var expectancy: Double
+    public var sqn: Double
+
+    /// Column names, in the order of `values`.
+    public static let names = ["equity_final", "total_return", "cagr", "annual_return", "annual_volatility", "sharpe", "sortino", "calmar",
+                               "max_drawdown", "exposure", "trades", "win_rate", "profit_factor", "expectancy", "sqn"]
+
+    public var values: [Double] {
+        [equityFinal, totalReturn, cagr, annualReturn, annualVolatility, sharpe, sortino, calmar, maxDrawdown, exposure, Double(trades),
+         winRate, profitFactor, expectancy, sqn]
+    }
+
+    /// The value of a column by name, nil for an unknown name.
+    public func value(_ name: String) -> Double? {
+        SweepMetrics.names.firstIndex(of: name).map { values[$0] }
+    }
+}
+
+/// What the sweep needs to know about the series once, for every combination.
+struct SeriesFacts {
+    let convention: MetricsConvention
+    let initialCash: Double
+    /// D, returns per year in the convention.
+    let periodsPerYear: Double
+    let years: Double
+    /// Backtesting.py: the last bar of each calendar period (nil for vectorbt).
+    let periodEnds: UnsafePointer<Bool>?
+}
+
+/// `PerformanceMetrics`' figures folded from runs of equity and trade records as they come, in
+/// fixed memory: sums of returns and of their squares (shifted by the first return, so the
+/// variance keeps its digits), the running peak and deepest ratio to it, trade counts and a
+/// Welford mean and variance of trade pnl.
+struct StreamingMetrics: RunObserver {
+    let facts: SeriesFacts
+    var first = Double.nan, last = Double.nan
+    var bars = 0
+    // Returns r: count, shift, Σ(r − shift), Σ(r − shift)², Σ min(r, 0)².
+    var returns = 0
+    var shift = Double.nan
+    var sum = 0.0, sumSquares = 0.0, downsideSquares = 0.0
+    /// vectorbt: the previous bar's equity (the initial cash at first); Backtesting.py: the
+    /// previous period's closing equity (NaN before the first period closes).
+    var previous: Double
+    var firstPeriod = Double.nan, lastPeriod = Double.nan
+    var growthWentNonPositive = false
+    var peak = -Double.infinity
+    var lowestRatio = 1.0
+    var exposedBars = 0
+    var lastExposedBar = -1
+    var tradeCount = 0, wins = 0
+    var pnlMean = 0.0, pnlM2 = 0.0
+    var basisGains = 0.0, basisLosses = 0.0, basisSum = 0.0
+
+    init(facts: SeriesFacts) {
+        self.facts = facts
+        previous = facts.convention == .vectorbt ? facts.initialCash : .nan
+    }
+
+    @inline(__always)
+    mutating func equityDestination(_ range: Range<Int>) -> UnsafeMutablePointer<Double>? { nil }
+
+    @inline(__always)
+    mutating func run(_ range: Range<Int>, equity: UnsafePointer<Double>, units: Double) {
+        let count = range.count
+        if bars == 0 { first = equity[0] }
+        bars &+= count
+        last = equity[count &- 1]
+        trackDrawdown(equity, count: count)
+        if facts.convention == .vectorbt {
+            if units != 0 { exposedBars &+= count }
+            barReturns(equity, count: count)
+        } else {
+            periodReturns(equity, bars: range)
+        }
+    }
+
+    /// Peak and deepest equity/peak ratio, with the ratio divided out only for bars that may set a
+    /// new low (the multiply test has a few ulps of slack, so the division decides exactly).
+    @inline(__always)
+    mutating func trackDrawdown(_ equity: UnsafePointer<Double>, count: Int) {
+        var peak = self.peak, lowest = self.lowestRatio
+        for k in 0..<count {
+            let e = equity[k]
+            if e >= peak { peak = e } else if e <= lowest * peak * (1 + 0x1p-50) {
+                let ratio = e / peak
+                if ratio < lowest { lowest = ratio }
+            }
+        }
+        self.peak = peak
+        lowestRatio = lowest
+    }
+
+    @inline(__always)
+    mutating func add(_ r: Double) {
+        if returns == 0 { shift = r }
+        returns &+= 1
+        let d = r - shift
+        sum += d
+        sumSquares += d * d
+        if r < 0 { downsideSquares += r * r }
+    }
+
+    /// vectorbt: one return per bar against the bar before.
+    @inline(__always)
+    mutating func barReturns(_ equity: UnsafePointer<Double>, count: Int) {
+        var previous = self.previous
+        for k in 0..<count {
+            let e = equity[k]
+            add(e == previous ? 0 : ReturnSeries.vectorbtReturn(from: previous, to: e))
+            previous = e
+        }
+        self.previous = previous
+    }
+
+    /// Backtesting.py: one return per calendar period, at its last bar.
+    @inline(__always)
+    mutating func periodReturns(_ equity: UnsafePointer<Double>, bars range: Range<Int>) {
+        guard let ends = facts.periodEnds else { return }
+        let lower = range.lowerBound
+        for i in range where ends[i] {
+            let e = equity[i &- lower]
+            if e.isNaN { continue }
+            if lastPeriod.isNaN {
+                firstPeriod = e
+            } else {
+                let r = e / lastPeriod - 1
+                if !r.isNaN {
+                    add(r)
+                    if 1 + r <= 0 { growthWentNonPositive = true }
+                }
+            }
+            lastPeriod = e
+        }
+    }
+
+    mutating func trade(_ t: TradeRecord) {
+        tradeCount &+= 1
+        let pnl = t.pnl
+        if pnl > 0 { wins &+= 1 }
+        let delta = pnl - pnlMean
+        pnlMean += delta / Double(tradeCount)
+        pnlM2 += delta * (pnl - pnlMean)
+        let basis = facts.convention == .backtestingPy ? t.returnFraction : pnl
+        basisSum += basis
+        if basis > 0 { basisGains += basis } else if basis < 0 { basisLosses -= basis }
+        if facts.convention == .backtestingPy {
+            // Bars from entry to exit, inclusive, counted once where trades meet.
+            let from = Swift.max(t.entryBar, lastExposedBar + 1)
+            if t.exitBar >= from {
+                exposedBars &+= t.exitBar - from + 1
+                lastExposedBar = t.exitBar
+            }
+        }
+    }
+
+    /// The figures after the last bar.
+    func finish() -> SweepMetrics {
+        let nan = Double.nan
+        let d = facts.periodsPerYear
+        let n = Double(returns)
+        let mean = returns > 0 ? shift + sum / n : nan
+        let variance = returns > 1 ? Swift.max(0, (sumSquares - sum * sum / n) / (n - 1)) : nan
+        let downside = (downsideSquares / n).squareRoot()
+        let maxDrawdown = 1 - lowestRatio
+        let totalReturn: Double, annualReturn: Double, volatility: Double, sharpe: Double, sortino: Double
+        switch facts.convention {
+        case .backtestingPy:
+            totalReturn = (last - first) / first
+            let g = returns == 0 ? nan : (growthWentNonPositive ? 0 : Foundation.pow(lastPeriod / firstPeriod, 1 / n) - 1)
+            annualReturn = Foundation.pow(1 + g, d) - 1
+            volatility = (Foundation.pow(variance + (1 + g) * (1 + g), d) - Foundation.pow(1 + g, 2 * d)).squareRoot()
+            sharpe = volatility == 0 ? nan : (annualReturn * 100) / (volatility * 100)
+            sortino = annualReturn / (downside * d.squareRoot())
+        case .vectorbt:
+            totalReturn = (last - facts.initialCash) / facts.initialCash
+            annualReturn = Foundation.pow(last / facts.initialCash, d / n) - 1
+            let std = variance.squareRoot()
+            volatility = std * d.squareRoot()
+            sharpe = std == 0 || returns < 2 ? nan : mean / std * d.squareRoot()
+            sortino = returns < 2 ? nan : mean * d / (downside * d.squareRoot())
+        }
+        let pnlStd = tradeCount > 1 ? (pnlM2 / Double(tradeCount - 1)).squareRoot() : nan
+        return SweepMetrics(
+            equityFinal: last, totalReturn: totalReturn,
+            cagr: facts.years > 0 ? Foundation.pow(last / first, 1 / facts.years) - 1 : nan,
+            annualReturn: annualReturn, annualVolatility: volatility, sharpe: sharpe, sortino: sortino,
+            calmar: maxDrawdown == 0 ? nan : annualReturn / maxDrawdown, maxDrawdown: maxDrawdown,
+            exposure: bars > 0 ? Double(exposedBars) / Double(bars) : nan, trades: tradeCount,
+            winRate: tradeCount == 0 ? nan : Double(wins) / Double(tradeCount),
+            profitFactor: tradeCount == 0 || basisLosses == 0 ? nan : basisGains / basisLosses,
+            expectancy: tradeCount == 0 ? nan : basisSum / Double(tradeCount),
+            sqn: tradeCount > 1 && pnlStd > 0 ? Double(tradeCount).squareRoot() * pnlMean / pnlStd : nan)
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Backtest
+import Foundation
+import Ingest
+
+/// `qf backtest`: one strategy over one symbol of a bar file, with a stats table in the style
+/// Backtesting.py users know, JSON, and an HTML report.
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Backtest a built-in strategy on a bar file.")
+
+    @OptionGroup var market: MarketOptions
+    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
+    @Option(name: .customLong("param"), help: "A strategy parameter, name=value (repeatable).") var parameters: [String] = []
+    @Flag(help: "Print the metrics as JSON.") var json = false
+
+    func run() throws {
+        let values = try parseParameters(parameters)
+        let (symbol, open, close, times) = try market.bars()
+        let spec = StrategySpec(name: strategy, parameters: values)
+        let settings = try market.settings()
+        let result = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+        let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, convention: market.convention,
+                                   annualization: try market.annualizationValue(), benchmark: close,
+                                   benchmarkStart: market.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
+                                   initialCash: settings.initialCash, openTrade: result.openTrade)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            print(String(decoding: try encoder.encode(m), as: UTF8.self))
+            return
+        }
+        let label = "\(symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
+        for (name, value) in StatsTable.rows(m, label: label, openTrade: result.openTrade) {
+            print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + value)
+        }
+    }
+}

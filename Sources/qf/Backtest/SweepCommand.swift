@@ -1,0 +1,78 @@
+import ArgumentParser
+import Backtest
+import Foundation
+import Synchronization
+
+/// `qf sweep`: every combination of a parameter grid over one symbol, across all cores, with the
+/// best rows printed and every row streamed to CSV.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep", abstract: "Sweep a strategy's parameter grid over a bar file.",
+        discussion: "Axes: --grid name=start:stop[:step] (inclusive) or --grid name=a,b,c. Combinations the strategy refuses (fast ≥ slow) are skipped and counted.")
+
+    @OptionGroup var market: MarketOptions
+    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
+    @Option(name: .customLong("grid"), help: "An axis of the grid (repeatable).") var axes: [String] = []
+    @Option(name: .customLong("param"), help: "A parameter every combination shares, name=value (repeatable).") var parameters: [String] = []
+    @Option(help: "Figure to rank by: \(SweepMetrics.names.joined(separator: ", ")).") var sort = "sharpe"
+    @Flag(help: "Rank smallest first (for drawdown or volatility).") var ascending = false
+    @Option(help: "Rows to print.") var top = 20
+    @Option(help: "Write every row to this CSV file.") var out: String?
+    @Option(help: "Worker threads (default: one per core).") var threads = 0
+    @Flag(help: "Print the top rows as JSON.") var json = false
+
+    func run() throws {
+        guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
+        let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
+        var ranking = try SweepRanking(metric: sort, ascending: ascending, limit: top)
+        let (symbol, open, close, times) = try market.bars()
+        let config = SweepConfiguration(strategy: strategy, grid: grid, settings: try market.settings(), convention: market.convention,
+                                        annualization: try market.annualizationValue(), threads: threads)
+        let writer = try out.map { try SweepCSVWriter(path: $0, axisNames: grid.axes.map(\.name)) }
+        let bar = Mutex(ProgressBar(total: grid.count * close.count, label: "sweep \(strategy)"))
+        let started = monotonicNanoseconds()
+        let summary = try Sweep.run(config, open: open, close: close, timestamps: times, onRows: { rows in
+            ranking.add(rows)
+            try writer?.write(rows)
+        }, progress: { done, _ in bar.withLock { $0.update(done) } })
+        try writer?.commit()
+        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            struct Row: Encodable { var parameters: [String: Double]; var metrics: [String: Double] }
+            let rows = ranking.rows.map { row in
+                Row(parameters: Dictionary(uniqueKeysWithValues: zip(grid.axes.map(\.name), row.parameters)),
+                    metrics: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, row.metrics.values)))
+            }
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        let throughput = Double(summary.evaluated) * Double(summary.bars) / seconds
+        print("\(symbol): \(summary.evaluated) combinations × \(summary.bars) bars in \(String(format: "%.2f", seconds)) s "
+              + "(\(String(format: "%.1f", throughput / 1e6)) M bar·combinations/s)"
+              + (summary.rejected > 0 ? "; \(summary.rejected) skipped (\(summary.firstRejection ?? ""))" : ""))
+        printTable(ranking.rows, axisNames: grid.axes.map(\.name))
+        if let out { print("all rows: \(out)") }
+    }
+
+    func printTable(_ rows: [SweepRow], axisNames: [String]) {
+        let figures = ["total_return", "annual_return", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "profit_factor"]
+        let header = ["rank"] + axisNames + figures
+        var lines = [header]
+        for (k, row) in rows.enumerated() {
+            var line = ["\(k + 1)"] + row.parameters.map { SweepCSVWriter.format($0) }
+            for f in figures {
+                let v = row.metrics.value(f)!
+                let percent = ["total_return", "annual_return", "max_drawdown", "win_rate"].contains(f)
+                line.append(v.isNaN ? "NaN" : (f == "trades" ? "\(Int(v))" : String(format: percent ? "%.2f%%" : "%.3f", percent ? v * 100 : v)))
+            }
+            lines.append(line)
+        }
+        let widths = header.indices.map { c in lines.map { $0[c].count }.max()! }
+        for line in lines {
+            print(line.indices.map { c in String(repeating: " ", count: widths[c] - line[c].count) + line[c] }.joined(separator: "  "))
+        }
+    }
+}
