@@ -23,14 +23,14 @@ public enum FusedBacktest {
         var executor = RunExecutor(cash: settings.initialCash)
         guard n > 0 else { return ([], executor.account) }
         var recorder = Recorder(equity: equity.baseAddress!, positions: positions?.baseAddress)
-        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!)
+        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n)
         let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
         var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: plan.kernels.count)
-        let scratchBytes = 3 * blockSize * MemoryLayout<Double>.stride + SignalEvents.byteCount(capacity: blockSize)
+        let scratchBytes = (3 * blockSize + 4) * MemoryLayout<Double>.stride + SignalEvents.byteCount(capacity: blockSize)
         withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 64) { raw in
             let a = raw.baseAddress!.bindMemory(to: Double.self, capacity: 3 * blockSize)
             let b = a + blockSize, scratch = b + blockSize
-            let eventMemory = raw.baseAddress! + 3 * blockSize * 8
+            let eventMemory = raw.baseAddress! + (3 * blockSize + 4) * 8
             var start = 0
             while start < n {
                 let range = start..<min(start + blockSize, n)

@@ -13,6 +13,8 @@ struct PriceColumns: @unchecked Sendable {
     let open: UnsafePointer<Double>
     let close: UnsafePointer<Double>
     let times: UnsafePointer<Int64>
+    /// Bars in the series (at least 4 for the vector tail of a run; shorter series pad).
+    let count: Int
 }
 
 /// One strategy combination's account executed from its signal events, block by block, with no
@@ -93,13 +95,25 @@ struct RunExecutor {
             lowest4 = lowest4.replacing(with: e, where: e .< lowest4)
             k &+= 4
         }
-        var lowest = lowest4.min()
-        while k < count {
-            let e = cash + units * close[k]
-            equity[k] = e
-            lowest = Swift.min(lowest, e)
-            k &+= 1
+        if k < count {
+            let tail = count &- k
+            if start &+ k &+ 4 <= prices.count {
+                // The last one to three bars as one more vector, without a scalar tail and its
+                // branches: the lanes past the run are stored too (every destination has room,
+                // and the next run overwrites them) but left out of the minimum.
+                let e = cash4 + units4 * UnsafeRawPointer(close + k).loadUnaligned(as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(equity + k).storeBytes(of: e, as: SIMD4<Double>.self)
+                let valid = SIMD4<Int64>(0, 1, 2, 3) .< SIMD4(repeating: Int64(tail))
+                lowest4 = lowest4.replacing(with: e, where: valid .& (e .< lowest4))
+            } else {
+                for lane in 0..<tail {
+                    let e = cash + units * close[k &+ lane]
+                    equity[k &+ lane] = e
+                    lowest4[0] = Swift.min(lowest4[0], e)
+                }
+            }
         }
+        let lowest = lowest4.min()
         if lowest <= wipeOut && !state.isBust {
             var m = 0
             while !(equity[m] <= wipeOut) { m &+= 1 }

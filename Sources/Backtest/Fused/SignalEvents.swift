@@ -15,6 +15,10 @@ struct SignalEvents {
     /// Columns to prefetch at each event's bar, if any.
     var prefetch: PriceColumns?
 
+    /// Scratch for the crossing finder: the side of each bar of the block (−1, 0, 1), with the
+    /// bar before the block at index −1.
+    let sides: UnsafeMutablePointer<Int8>
+
     /// Carves the event arrays for `capacity` events out of `memory`
     /// (`byteCount(capacity:)` bytes, 8-byte aligned).
     init(memory: UnsafeMutableRawPointer, capacity: Int) {
@@ -22,10 +26,11 @@ struct SignalEvents {
         prices = (memory + 8 * capacity).bindMemory(to: Double.self, capacity: capacity)
         times = (memory + 16 * capacity).bindMemory(to: Int64.self, capacity: capacity)
         signals = (memory + 24 * capacity).bindMemory(to: Signal.self, capacity: capacity)
+        sides = (memory + 25 * capacity + 32).bindMemory(to: Int8.self, capacity: capacity + 32)
         self.capacity = capacity
     }
 
-    static func byteCount(capacity: Int) -> Int { 25 * capacity }
+    static func byteCount(capacity: Int) -> Int { 26 * capacity + 96 }
 
     @inline(__always)
     mutating func append(_ bar: Int, _ signal: Signal) {
@@ -63,32 +68,46 @@ enum EventFinder {
     static func crossings<P: ColumnPair>(_ pair: P, range: Range<Int>, previous: inout Int8, into events: inout SignalEvents) {
         let n = range.count
         let lower = range.lowerBound
-        var k = 0
-        // Sides as bits: above/below of the four bars (bit j = bar k + j), and of the bar before.
-        var lastAbove = previous == 1 ? 1 : 0, lastBelow = previous == -1 ? 1 : 0
-        let weights = SIMD4<Int64>(1, 2, 4, 8), zero = SIMD4<Int64>(repeating: 0)
-        while k &+ 4 <= n {
-            let (va, vb) = pair.load4(k)
-            let above = Int(zero.replacing(with: weights, where: va .> vb).wrappedSum())
-            let below = Int(zero.replacing(with: weights, where: va .< vb).wrappedSum())
-            // A long where a bar is above and the bar before it below, a short the other way.
-            let ups = above & (below << 1 | lastBelow), downs = below & (above << 1 | lastAbove)
-            if ups | downs != 0 {
-                for j in 0..<4 where (ups | downs) >> j & 1 == 1 { events.append(lower &+ k &+ j, ups >> j & 1 == 1 ? .long : .short) }
-            }
-            lastAbove = above >> 3
-            lastBelow = below >> 3
-            k &+= 4
+        let sides = events.sides
+        // Pass 1, four bars at a time: the side of every bar, as bytes.
+        sides[-1] = previous
+        let one = SIMD4<Int64>(repeating: 1), zero = SIMD4<Int64>(repeating: 0)
+        var m = 0
+        while m &+ 4 <= n {
+            let (va, vb) = pair.load4(m)
+            let side = zero.replacing(with: one, where: va .> vb) &- zero.replacing(with: one, where: va .< vb)
+            UnsafeMutableRawPointer(sides + m).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: side), as: SIMD4<Int8>.self)
+            m &+= 4
         }
-        var last: Int8 = lastAbove == 1 ? 1 : (lastBelow == 1 ? -1 : 0)
+        while m < n {
+            let (x, y) = pair.load(m)
+            sides[m] = x > y ? 1 : (x < y ? -1 : 0)
+            m &+= 1
+        }
+        // Pass 2, eight bars at a time in a 64-bit word: a crossing is a bar whose side is the
+        // opposite of the bar before, side ^ previous side == −2 (0xFE, from 1 ^ −1; zero sides
+        // never match). A byte is 0xFE where (x ^ 0xFEFE…) has a zero byte, found with the
+        // classic (v − 0x0101…) & ~v & 0x8080… test.
+        let raw = UnsafeRawPointer(sides)
+        var k = 0
+        while k &+ 8 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ raw.loadUnaligned(fromByteOffset: k &- 1, as: UInt64.self)
+            let v = x ^ 0xFEFE_FEFE_FEFE_FEFE
+            var hits = (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
+            // Each flagged byte is checked exactly (the test can also flag a byte just above a
+            // real match), lowest first.
+            while hits != 0 {
+                let j = k &+ hits.trailingZeroBitCount >> 3
+                if sides[j] ^ sides[j &- 1] == -2 { events.append(lower &+ j, sides[j] == 1 ? .long : .short) }
+                hits &= hits &- 1
+            }
+            k &+= 8
+        }
         while k < n {
-            let (x, y) = pair.load(k)
-            let side: Int8 = x > y ? 1 : (x < y ? -1 : 0)
-            if side == 1 && last == -1 { events.append(lower &+ k, .long) } else if side == -1 && last == 1 { events.append(lower &+ k, .short) }
-            last = side
+            if sides[k] ^ sides[k &- 1] == -2 { events.append(lower &+ k, sides[k] == 1 ? .long : .short) }
             k &+= 1
         }
-        previous = last
+        if n > 0 { previous = sides[n &- 1] }
     }
 
     /// Events of any rule, stepping its stepper bar by bar.

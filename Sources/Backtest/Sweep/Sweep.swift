@@ -158,7 +158,7 @@ public enum Sweep {
         defer { columns.deallocate() }
         var kernelStates = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: kernels.count)
         let wipeOut = config.settings.initialCash * ExecutionSettings.wipeOutFraction
-        let prices = PriceColumns(open: bars.open.baseAddress!, close: bars.close.baseAddress!, times: bars.times.baseAddress!)
+        let prices = PriceColumns(open: bars.open.baseAddress!, close: bars.close.baseAddress!, times: bars.times.baseAddress!, count: n)
         let chunkCount = Swift.min(lanes.count, threads * 8)
         let chunkSize = (lanes.count + chunkCount - 1) / chunkCount
         var start = 0
@@ -178,10 +178,10 @@ public enum Sweep {
                 parallel(chunkCount, threads: threads) { chunk in
                     let first = chunk * chunkSize, last = Swift.min(first + chunkSize, laneCount)
                     guard first < last else { return }
-                    let bytes = SignalEvents.byteCount(capacity: range.count) + range.count * 8
+                    let bytes = SignalEvents.byteCount(capacity: range.count) + (range.count + 4) * 8
                     let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
                     defer { memory.deallocate() }
-                    let scratch = (memory + SignalEvents.byteCount(capacity: range.count)).bindMemory(to: Double.self, capacity: range.count)
+                    let scratch = (memory + SignalEvents.byteCount(capacity: range.count)).bindMemory(to: Double.self, capacity: range.count + 4)
                     for l in first..<last {
                         let lane = sharedLanes.pointer + l
                         var events = SignalEvents(memory: memory, capacity: range.count)

@@ -12,6 +12,8 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
     @Option(name: .customLong("param"), help: "A strategy parameter, name=value (repeatable).") var parameters: [String] = []
     @Flag(help: "Print the metrics as JSON.") var json = false
+    @Option(help: "Write a self-contained HTML report (charts, statistics, trades) to this file.") var report: String?
+    @Option(help: "Write the chart data (equity, drawdown, positions, trades) as JSON to this file.") var charts: String?
 
     func run() throws {
         let values = try parseParameters(parameters)
@@ -23,6 +25,17 @@ struct BacktestCommand: ParsableCommand {
                                    annualization: try market.annualizationValue(), benchmark: close,
                                    benchmarkStart: market.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
                                    initialCash: settings.initialCash, openTrade: result.openTrade)
+        let label = "\(symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
+        let statistics = StatsTable.rows(m, label: label, openTrade: result.openTrade)
+        if let charts {
+            let data = ChartData.charts(equity: result.equity, positions: result.positions, timestamps: times, trades: result.trades, benchmark: close)
+            try StagedFile.write(try ChartData.json(data), to: charts)
+        }
+        if let report {
+            let content = HTMLReport.Content(title: "Backtest: \(label)", metrics: m, statistics: statistics, equity: result.equity, timestamps: times,
+                                             trades: result.trades, benchmark: close)
+            try StagedFile.write(HTMLReport.html(content), to: report)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -31,9 +44,8 @@ struct BacktestCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(m), as: UTF8.self))
             return
         }
-        let label = "\(symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
-        for (name, value) in StatsTable.rows(m, label: label, openTrade: result.openTrade) {
-            print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + value)
-        }
+        for (name, value) in statistics { print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + value) }
+        if let report { print("report: \(report)") }
+        if let charts { print("charts: \(charts)") }
     }
 }

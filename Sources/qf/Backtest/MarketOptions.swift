@@ -48,15 +48,24 @@ struct MarketOptions: ParsableArguments {
 
     /// Reads open, close and times of the symbol.
     func bars() throws -> (symbol: String, open: [Double], close: [Double], times: [Int64]) {
-        let file = try BarFile(path: data)
-        guard let name = symbol ?? file.symbols.first else { throw ValidationError("\(data) has no symbols") }
-        guard file.symbols.contains(name) else { throw ValidationError("\(data) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))") }
-        let columns = try file.columns(of: name)
-        for needed in ["open", "close"] where !columns.contains(needed) {
-            throw ValidationError("\(data): symbol \(name) has no '\(needed)' column (columns: \(columns.joined(separator: ", ")))")
-        }
-        return (name, try file.column("open", of: name), try file.column("close", of: name), try file.timestamps(of: name))
+        try readBars(path: data, symbol: symbol)
     }
+}
+
+/// Open, close and times of one symbol of a bar file; the price columns are found whatever their
+/// case (`close`, `Close`).
+func readBars(path: String, symbol: String?) throws -> (symbol: String, open: [Double], close: [Double], times: [Int64]) {
+    let file = try BarFile(path: path)
+    guard let name = symbol ?? file.symbols.first else { throw ValidationError("\(path) has no symbols") }
+    guard file.symbols.contains(name) else { throw ValidationError("\(path) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))") }
+    let columns = try file.columns(of: name)
+    func column(_ wanted: String) throws -> [Double] {
+        guard let found = columns.first(where: { $0.lowercased() == wanted }) else {
+            throw ValidationError("\(path): symbol \(name) has no '\(wanted)' column (columns: \(columns.joined(separator: ", ")))")
+        }
+        return try file.column(found, of: name)
+    }
+    return (name, try column("open"), try column("close"), try file.timestamps(of: name))
 }
 
 /// Parses `name=value` pairs of `--param`.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Backtest
 import Compute
 import Foundation
-import Ingest
 
 /// `qf bench backtest`: the three backtest figures of BENCHMARKS.md — a single SMA-cross run over
 /// 10 M bars, the SMA grid over 100 k bars, and one Backtesting.py-style run (stats included) over
@@ -22,9 +21,8 @@ struct BacktestBench: ParsableCommand {
     /// Bars from a file (the peers' data, ingested) or the in-process walk.
     func load(_ path: String?, bars: Int, seed: UInt64) throws -> (open: [Double], close: [Double], times: [Int64]) {
         guard let path else { return Self.walk(bars, seed: seed) }
-        let file = try BarFile(path: path)
-        let symbol = file.symbols[0]
-        return (try file.column("open", of: symbol), try file.column("close", of: symbol), try file.timestamps(of: symbol))
+        let (_, open, close, times) = try readBars(path: path, symbol: nil)
+        return (open, close, times)
     }
 
     struct Result: Codable {

@@ -1,11 +1,10 @@
-import Backtest
 import Foundation
 import Ingest
 
-/// The stats table of `qf backtest`, laid out as Backtesting.py prints its `Stats`: percentages
-/// as percent, durations as "D days HH:MM:SS", undefined figures as NaN.
-enum StatsTable {
-    static func rows(_ m: PerformanceMetrics, label: String, openTrade: TradeRecord?) -> [(String, String)] {
+/// The stats table of `qf backtest` and of the HTML report, laid out as Backtesting.py prints its
+/// `Stats`: percentages as percent, durations as "D days HH:MM:SS", undefined figures as NaN.
+public enum StatsTable {
+    public static func rows(_ m: PerformanceMetrics, label: String, openTrade: TradeRecord?) -> [(String, String)] {
         func pct(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.5f", v * 100) }
         func num(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.5f", v) }
         func money(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.2f", v) }
@@ -35,7 +34,7 @@ enum StatsTable {
     }
 
     /// Seconds as pandas prints a Timedelta: "45 days 00:00:00".
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "NaN" }
         let s = Int(seconds.rounded())
         return String(format: "%d days %02d:%02d:%02d", s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60)
