@@ -14,7 +14,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run bench bench-compute bench-malloc clean
+.PHONY: deps check-venv build test run bench bench-compute bench-backtest bench-malloc clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -51,14 +51,25 @@ run: deps
 	.build/release/qf data preprocess .qf/run/synthetic.h5 --op trademaster_features \
 	  --op split:fractions=0.7,0.15,0.15 --out .qf/run/synthetic_features.h5
 	.build/release/qf data describe .qf/run/synthetic_features_train.h5
+	.build/release/qf backtest --data .qf/run/synthetic.h5 --strategy sma_cross --param fast=10 --param slow=30 \
+	  --commission 0.001 --report .qf/run/synthetic-report.html --charts .qf/run/synthetic-charts.json
+	.build/release/qf sweep --data .qf/run/synthetic.h5 --strategy sma_cross --grid fast=2:30 --grid slow=10:120:5 \
+	  --fill close --commission 0.001 --convention vectorbt --top 5 --out .qf/run/synthetic-sweep.csv
 	@btc=$(QF_SHARED_DIR)/data/trademaster/algorithmic_trading/BTC/BTC.csv; if [ -f $$btc ]; then \
-	  .build/release/qf ingest $$btc --out .qf/run/btc.h5 && .build/release/qf data describe .qf/run/btc.h5; fi
+	  .build/release/qf ingest $$btc --out .qf/run/btc.h5 && .build/release/qf data describe .qf/run/btc.h5 && \
+	  .build/release/qf backtest --data .qf/run/btc.h5 --param fast=10 --param slow=30 --commission 0.002 --cash 1000000 --short \
+	    --report .qf/run/btc-report.html && \
+	  .build/release/qf sweep --data .qf/run/btc.h5 --grid fast=2:51 --grid slow=10:208:2 --fill close --commission 0.001 \
+	    --convention vectorbt --top 10 --out .qf/run/btc-sweep.csv; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
-bench: bench-compute bench-malloc
+bench: bench-compute bench-backtest bench-malloc
 
 bench-compute: deps
 	Benchmarks/compute.sh
+
+bench-backtest: deps
+	Benchmarks/backtest.sh
 
 bench-malloc: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --target ComputeBenchmarks
