@@ -152,3 +152,21 @@ import Testing
         #expect(r.trades.count == 1 && r.trades[0].pnl == 18 && r.positions[2] == -9)
     }
 }
+
+/// The fast floor division used for Backtesting.py's sizing against CPython's algorithm.
+@Suite struct FloorDivisionTests {
+    @Test func fastFloorDivisionEqualsCPythons() {
+        var state: UInt64 = 3
+        func unit() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        for _ in 0..<200_000 {
+            // Cash·(1 − 2⁻⁵²) over a price with commission, across the magnitudes sizing sees.
+            let a = pow(10, unit() * 12) * (1 - 0x1p-52), b = pow(10, unit() * 6 - 2) * (1 + unit() * 0.01)
+            #expect(OrderExecution.pythonFloorDivide(a, b) == OrderExecution.pythonFloorDivideReference(a, b), "\(a) // \(b)")
+        }
+        // Exact multiples and the quotients just below them.
+        for (a, b) in [(9.0, 1.0), (0.3, 0.1), (1e6 * (1 - 0x1p-52), 100.0), (7.0, 7.0 + 0x1p-50), (0.0, 3.0), (2.5, 5.0)] {
+            #expect(OrderExecution.pythonFloorDivide(a, b) == OrderExecution.pythonFloorDivideReference(a, b), "\(a) // \(b)")
+        }
+        #expect(OrderExecution.pythonFloorDivide(0.3, 0.1) == 2, "0.3 // 0.1 is 2.0 in Python")
+    }
+}

@@ -100,10 +100,22 @@ public enum OrderExecution {
         settings.fixedFee + abs(units) * price * settings.commission
     }
 
-    /// Python's `a // b` for floats: the floor of the exact quotient, computed as CPython does
-    /// (fmod, then a correction), so that a quotient like 8.9999999999999999 rounds to 8, not 9.
+    /// Python's `a // b` for floats (positive b): the floor of the exact quotient, so that a
+    /// quotient like 8.9999999999999999 gives 8, not 9. The rounded quotient is corrected by the
+    /// exact remainder a − q·b (one fused multiply-add), which costs a fraction of CPython's
+    /// `fmod`; `pythonFloorDivideReference` is CPython's algorithm, and the two are tested equal.
     @inlinable
     public static func pythonFloorDivide(_ a: Double, _ b: Double) -> Double {
+        guard b > 0, a.isFinite, b.isFinite, abs(a / b) < 0x1p52 else { return pythonFloorDivideReference(a, b) }
+        var q = (a / b).rounded(.down)
+        let r = a.addingProduct(-q, b)
+        if r < 0 { q -= 1 } else if r >= b { q += 1 }
+        return q == 0 ? ((a / b).sign == .minus ? -0.0 : 0.0) : q
+    }
+
+    /// CPython's float floor division (`float_floor_div`: fmod, then a correction).
+    @inlinable
+    public static func pythonFloorDivideReference(_ a: Double, _ b: Double) -> Double {
         var mod = a.truncatingRemainder(dividingBy: b)
         var div = (a - mod) / b
         if mod != 0 {

@@ -23,7 +23,10 @@ public enum FusedBacktest {
         var executor = RunExecutor(cash: settings.initialCash)
         guard n > 0 else { return ([], executor.account) }
         var recorder = Recorder(equity: equity.baseAddress!, positions: positions?.baseAddress)
-        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n)
+        // Room for a trade every 32 bars up front: growing a list of hundreds of thousands of
+        // trades by doubling would copy it again and again.
+        recorder.trades.reserveCapacity(min(n / 32, 1 << 22))
+        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, count: n)
         let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
         var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: plan.kernels.count)
         let scratchBytes = (3 * blockSize + 4) * MemoryLayout<Double>.stride + SignalEvents.byteCount(capacity: blockSize)
@@ -35,10 +38,12 @@ public enum FusedBacktest {
             while start < n {
                 let range = start..<min(start + blockSize, n)
                 var events = SignalEvents(memory: eventMemory, capacity: blockSize)
-                events.prefetch = prices
+                if settings.fill == .nextOpen { events.prefetchOpens = open.baseAddress! }
                 if case .cross = plan.rule, case .sma(let fast) = plan.kernels[0], case .sma(let slow) = plan.kernels[1],
-                   !RollingMean.identicalWindows(close, window: fast, range: range), !RollingMean.identicalWindows(close, window: slow, range: range) {
-                    // Two rolling means: their sums, then one pass that divides and finds crossings.
+                   !RollingMean.identicalWindows(close, window: max(fast, slow), range: range) {
+                    // Two rolling means (no window of identical values in this block, checked for
+                    // the longer window, which covers the shorter): their sums, then one pass
+                    // that divides, compares and finds the crossings.
                     RollingMean.sums(close, window: fast, range: range, into: a)
                     RollingMean.sums(close, window: slow, range: range, into: b)
                     EventFinder.crossingsOfMeans(sumsA: a, windowA: fast, sumsB: b, windowB: slow, range: range, previous: &executor.side, into: &events)
@@ -52,7 +57,18 @@ public enum FusedBacktest {
                 start = range.upperBound
             }
         }
-        return (recorder.trades, executor.account)
+        // Times of the trades and of the open position, from their bars (see `RunExecutor`).
+        var trades = recorder.trades
+        trades.withUnsafeMutableBufferPointer { list in
+            let times = timestamps.baseAddress!
+            for k in list.indices {
+                list[k].entryTime = times[list[k].entryBar]
+                list[k].exitTime = times[list[k].exitBar]
+            }
+        }
+        var final = executor.account
+        if final.units != 0 || final.entryBar != 0 || !trades.isEmpty { final.entryTime = timestamps[final.entryBar] }
+        return (trades, final)
     }
 
     /// A block's signal events for `plan`: crossings found four bars at a time, other rules stepped.

@@ -12,7 +12,6 @@ protocol RunObserver {
 struct PriceColumns: @unchecked Sendable {
     let open: UnsafePointer<Double>
     let close: UnsafePointer<Double>
-    let times: UnsafePointer<Int64>
     /// Bars in the series (at least 4 for the vector tail of a run; shorter series pad).
     let count: Int
 }
@@ -20,7 +19,9 @@ struct PriceColumns: @unchecked Sendable {
 /// One strategy combination's account executed from its signal events, block by block, with no
 /// allocation. Between two fills the account is constant, so a run's equity, cash + units·close,
 /// is one vectorised loop; the wipe-out test is a vectorised minimum. Each bar's equity and every
-/// fill are exactly those of `SignalBacktest.run` (tested bit for bit).
+/// fill are exactly those of `SignalBacktest.run` (tested bit for bit). Trades carry bars only
+/// (times 0): reading the timestamp column at every fill would miss the cache each time, so the
+/// fused single run fills the times in afterwards and sweeps never need them.
 struct RunExecutor {
     var account: AccountState
     /// A `next_open` signal from the last bar of the previous block, filled at this block's first open.
@@ -40,7 +41,7 @@ struct RunExecutor {
         let upper = range.upperBound
         var runStart = range.lowerBound
         if nextOpen && pending != .hold {
-            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: prices.times[runStart], settings: settings, observer: &observer)
+            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: 0, settings: settings, observer: &observer)
             pending = .hold
         }
         let fillPrices = nextOpen ? prices.open : prices.close
@@ -48,7 +49,6 @@ struct RunExecutor {
         for e in 0..<events.count {
             let fillBar = Swift.min(events.bars[e] &+ shift, upper &- 1)
             events.prices[e] = fillPrices[fillBar]
-            events.times[e] = prices.times[fillBar]
         }
         for e in 0..<events.count {
             let signalBar = events.bars[e], signal = events.signals[e]
@@ -58,7 +58,7 @@ struct RunExecutor {
                 continue
             }
             Self.emit(runStart..<fillBar, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
-            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: events.times[e], settings: settings, observer: &observer)
+            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: 0, settings: settings, observer: &observer)
             runStart = fillBar
         }
         Self.emit(runStart..<upper, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
@@ -113,12 +113,12 @@ struct RunExecutor {
                 }
             }
         }
-        let lowest = lowest4.min()
+        let lowest = Swift.min(Swift.min(lowest4[0], lowest4[1]), Swift.min(lowest4[2], lowest4[3]))
         if lowest <= wipeOut && !state.isBust {
             var m = 0
             while !(equity[m] <= wipeOut) { m &+= 1 }
             if m > 0 { observer.run(start..<(start &+ m), equity: equity, units: units) }
-            wipe(&state, bar: start &+ m, price: close[m], time: prices.times[start &+ m], settings: settings, observer: &observer)
+            wipe(&state, bar: start &+ m, price: close[m], time: 0, settings: settings, observer: &observer)
             for k in m..<count { equity[k] = 0 }
             observer.run((start &+ m)..<range.upperBound, equity: equity + m, units: 0)
             return

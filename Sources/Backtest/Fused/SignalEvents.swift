@@ -6,14 +6,13 @@ import CMemoryHints
 struct SignalEvents {
     let bars: UnsafeMutablePointer<Int>
     let signals: UnsafeMutablePointer<Signal>
-    /// Fill price and time of each event, gathered in one pass before the fills run: the loads
-    /// are independent there, so their cache misses overlap instead of stalling one fill each.
+    /// Fill price of each event, gathered in one pass before the fills run: the loads are
+    /// independent there, so their cache misses overlap instead of stalling one fill each.
     let prices: UnsafeMutablePointer<Double>
-    let times: UnsafeMutablePointer<Int64>
     let capacity: Int
     var count = 0
-    /// Columns to prefetch at each event's bar, if any.
-    var prefetch: PriceColumns?
+    /// The opens to prefetch at each event's next bar (`next_open` fills), if any.
+    var prefetchOpens: UnsafePointer<Double>?
 
     /// Scratch for the crossing finder: the side of each bar of the block (−1, 0, 1), with the
     /// bar before the block at index −1.
@@ -24,7 +23,6 @@ struct SignalEvents {
     init(memory: UnsafeMutableRawPointer, capacity: Int) {
         bars = memory.bindMemory(to: Int.self, capacity: capacity)
         prices = (memory + 8 * capacity).bindMemory(to: Double.self, capacity: capacity)
-        times = (memory + 16 * capacity).bindMemory(to: Int64.self, capacity: capacity)
         signals = (memory + 24 * capacity).bindMemory(to: Signal.self, capacity: capacity)
         sides = (memory + 25 * capacity + 32).bindMemory(to: Int8.self, capacity: capacity + 32)
         self.capacity = capacity
@@ -37,9 +35,9 @@ struct SignalEvents {
         bars[count] = bar
         signals[count] = signal
         count &+= 1
-        // The fill will read this bar's (or the next bar's) open and time, far from anything
-        // streamed: start those loads now, a block ahead of the fill.
-        if let prefetch { qf_prefetch(prefetch.open + (bar &+ 1)); qf_prefetch(prefetch.times + (bar &+ 1)) }
+        // A `next_open` fill reads the next bar's open, far from anything streamed: start that
+        // load now, a block ahead of the fill.
+        if let prefetchOpens { qf_prefetch(prefetchOpens + (bar &+ 1)) }
     }
 }
 
@@ -84,6 +82,14 @@ enum EventFinder {
             sides[m] = x > y ? 1 : (x < y ? -1 : 0)
             m &+= 1
         }
+        crossings(sides: sides, count: n, lower: lower, previous: &previous, into: &events)
+    }
+
+    /// Pass 2 of `crossings`, on sides already written to `events.sides[0..<count]` (with the
+    /// side before them passed in `previous`).
+    @inline(__always)
+    static func crossings(sides: UnsafeMutablePointer<Int8>, count n: Int, lower: Int, previous: inout Int8, into events: inout SignalEvents) {
+        sides[-1] = previous
         // Pass 2, eight bars at a time in a 64-bit word: a crossing is a bar whose side is the
         // opposite of the bar before, side ^ previous side == −2 (0xFE, from 1 ^ −1; zero sides
         // never match). A byte is 0xFE where (x ^ 0xFEFE…) has a zero byte, found with the

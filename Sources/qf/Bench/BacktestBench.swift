@@ -59,12 +59,16 @@ struct BacktestBench: ParsableCommand {
             let (open, close, times) = try load(singleData, bars: bars, seed: 7)
             let bars = close.count
             let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20])
+            // A fee under which the account keeps trading to the last bar: on a driftless walk the
+            // ~250,000 round trips of SMA(10, 20) over 10 M bars lose 2 × fee each, so at 1 bp the
+            // account is gone (wiped out, or unable to buy one unit) well before the end, and the
+            // rest of the series would be trivially cheap. 0.1 bp keeps it alive.
             for (label, settings, withPositions) in [
-                ("single sma_cross close fill, fractional, fee 1 bp: equity + trades", ExecutionSettings(fill: .close, commission: 0.0001), false),
-                ("single sma_cross next_open, whole units, fee 1 bp: equity + trades", ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 1_000_000), false),
-                ("single sma_cross next_open, whole units, fee 1 bp: equity + positions + trades", ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 1_000_000), true),
+                ("single sma_cross close fill, fractional, fee 0.1 bp: equity + trades", ExecutionSettings(fill: .close, commission: 0.00001), false),
+                ("single sma_cross next_open, whole units, fee 0.1 bp: equity + trades", ExecutionSettings(fill: .nextOpen, commission: 0.00001, initialCash: 1e9), false),
+                ("single sma_cross next_open, whole units, fee 0.1 bp: equity + positions + trades", ExecutionSettings(fill: .nextOpen, commission: 0.00001, initialCash: 1e9), true),
             ] {
-                var final = 0.0, trades = 0
+                var final = 0.0, trades = 0, wipedOut = -1, lastTrade = -1
                 // The equity curve and positions go to buffers reused between runs (the first
                 // touch of 160 MB of new pages would otherwise be measured as well).
                 var equity = [Double](repeating: 0, count: bars), positions = [Double](repeating: 0, count: bars)
@@ -77,6 +81,8 @@ struct BacktestBench: ParsableCommand {
                                         let r = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: settings, equity: e, positions: withPositions ? p : nil)
                                         final = e[bars - 1]
                                         trades = r.trades.count
+                                        wipedOut = r.finalState.isBust ? (0..<bars).first { e[$0] == 0 } ?? -1 : -1
+                                        lastTrade = r.trades.last?.exitBar ?? -1
                                     }
                                 }
                             }
@@ -84,8 +90,10 @@ struct BacktestBench: ParsableCommand {
                     }
                 }
                 results.append(Result(name: label, bars: bars, combinations: 1, seconds: t.medianSeconds, barsPerSecond: Double(bars) / t.medianSeconds,
-                                      timing: t, check: ["final_equity": final, "trades": Double(trades)]))
-                print(String(format: "%@: %.1f ms, %.0f M bars/s (final equity %.6g, %d trades)", label, t.medianSeconds * 1e3, Double(bars) / t.medianSeconds / 1e6, final, trades))
+                                      timing: t, check: ["final_equity": final, "trades": Double(trades), "wiped_out_at_bar": Double(wipedOut),
+                                                                   "last_trade_exit_bar": Double(lastTrade)]))
+                print(String(format: "%@: %.1f ms, %.0f M bars/s (final equity %.6g, %d trades, the last closed at bar %d%@)", label, t.medianSeconds * 1e3,
+                             Double(bars) / t.medianSeconds / 1e6, final, trades, lastTrade, wipedOut >= 0 ? ", wiped out at bar \(wipedOut)" : ""))
             }
         }
         if selected.contains("sweep") {
