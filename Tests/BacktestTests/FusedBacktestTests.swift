@@ -75,3 +75,35 @@ import Testing
         }
     }
 }
+
+/// The slow, bar-by-bar reference loop against the fused engine directly, on random data with
+/// random strategies, parameters and settings (every fill, lot, cost and shorting).
+@Suite struct ReferenceLoopTests {
+    @Test func fusedEngineMatchesTheReferenceLoop() throws {
+        var state: UInt64 = 77
+        func unit() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        func int(_ lo: Int, _ hi: Int) -> Int { lo + Int(unit() * Double(hi - lo + 1)) }
+        let reference = SignalBacktestTests()
+        for trial in 0..<40 {
+            let spec: StrategySpec
+            switch trial % 6 {
+            case 0: let f = int(2, 20); spec = StrategySpec(name: "sma_cross", parameters: ["fast": Double(f), "slow": Double(int(f + 1, 80))])
+            case 1: let f = int(2, 20); spec = StrategySpec(name: "ema_cross", parameters: ["fast": Double(f), "slow": Double(int(f + 1, 60))])
+            case 2: spec = StrategySpec(name: "momentum", parameters: ["lookback": Double(int(1, 30))])
+            case 3: let e = 0.5 + unit() * 2; spec = StrategySpec(name: "mean_reversion", parameters: ["window": Double(int(5, 40)), "entry": e, "exit": unit() * e])
+            case 4: let l = 10 + unit() * 30; spec = StrategySpec(name: "rsi", parameters: ["period": Double(int(2, 20)), "lower": l, "upper": l + 10 + unit() * 40])
+            default: spec = StrategySpec(name: "bollinger", parameters: ["window": Double(int(5, 40)), "k": 0.5 + unit() * 2])
+            }
+            let lots: [ExecutionSettings.Lot] = [.whole, .fractional, .size(0.1)]
+            let settings = ExecutionSettings(fill: unit() < 0.5 ? .nextOpen : .close, commission: unit() * 0.003, fixedFee: unit() < 0.5 ? 0 : unit() * 3,
+                                             slippageBps: unit() * 5, initialCash: 10_000, allowShort: unit() < 0.5, lot: lots[int(0, 2)])
+            let (open, close, times) = FusedBacktestTests.bars(int(500, 5_000), seed: UInt64(100 + trial), wild: trial % 7 == 6)
+            let fused = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+            let expected = reference.reference(open: open, close: close, signals: try Strategies.signals(spec, close: close), s: settings)
+            for i in close.indices {
+                #expect(abs(fused.equity[i] - expected.equity[i]) <= 1e-9 * max(1, abs(expected.equity[i])), "trial \(trial) \(spec) bar \(i)")
+            }
+            #expect(fused.trades.count == expected.trades.count, "trial \(trial) \(spec)")
+        }
+    }
+}
