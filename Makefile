@@ -61,6 +61,10 @@ run: deps
 	    --report .qf/run/btc-report.html && \
 	  .build/release/qf sweep --data .qf/run/btc.h5 --grid fast=2:51 --grid slow=10:208:2 --fill close --commission 0.001 \
 	    --convention vectorbt --top 10 --out .qf/run/btc-sweep.csv; fi
+	@dj30=$(QF_SHARED_DIR)/data/trademaster/portfolio_management/dj30/test.csv; if [ -f $$dj30 ]; then \
+	  .build/release/qf ingest $$dj30 --out .qf/run/dj30_2021.h5 > /dev/null && \
+	  .build/release/qf portfolio --data .qf/run/dj30_2021.h5 --rebalance monthly --commission 0.001 --cash 1000000 \
+	    --report .qf/run/dj30-portfolio.html; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
 bench: bench-compute bench-backtest bench-malloc

@@ -52,6 +52,13 @@ struct PortfolioCommand: ParsableCommand {
         }
         let label = "\(names.count) symbols, \(weights) weights, rebalanced \(rebalance)"
         var statistics = StatsTable.rows(m, label: label, openTrade: nil)
+        // A portfolio's exposure is the share of bars holding anything, and its costs are every
+        // order's, open positions included (the trade figures cover closed trades only).
+        let held = panel.timestamps.indices.filter { i in result.units.contains { $0[i] != 0 } }.count
+        for k in statistics.indices {
+            if statistics[k].0 == "Exposure Time [%]" { statistics[k].1 = String(format: "%.5f", Double(held) / Double(panel.timestamps.count) * 100) }
+            if statistics[k].0 == "Commissions [$]" { statistics[k].1 = String(format: "%.2f", result.fees) }
+        }
         statistics.insert(("Traded Value [$]", String(format: "%.2f", result.tradedValue)), at: 8)
         statistics.insert(("Orders", "\(result.fills.count)"), at: 9)
         for (name, value) in statistics { print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + value) }
