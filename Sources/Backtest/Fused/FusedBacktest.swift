@@ -16,17 +16,32 @@ public enum FusedBacktest {
     public static func run(_ spec: StrategySpec, open: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
                            timestamps: UnsafeBufferPointer<Int64>, settings: ExecutionSettings,
                            equity: UnsafeMutableBufferPointer<Double>, positions: UnsafeMutableBufferPointer<Double>?) throws -> (trades: [TradeRecord], finalState: AccountState) {
+        var trades: [TradeRecord] = []
+        let final = try run(spec, open: open, close: close, timestamps: timestamps, settings: settings, equity: equity, positions: positions, trades: &trades)
+        return (trades, final)
+    }
+
+    /// The same, with the closed trades written into `trades` (emptied first, its storage kept):
+    /// a caller running many backtests reuses one list instead of touching megabytes of fresh
+    /// memory each time.
+    /// - Returns: the account after the last bar.
+    public static func run(_ spec: StrategySpec, open: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
+                           timestamps: UnsafeBufferPointer<Int64>, settings: ExecutionSettings,
+                           equity: UnsafeMutableBufferPointer<Double>, positions: UnsafeMutableBufferPointer<Double>?,
+                           trades: inout [TradeRecord]) throws -> AccountState {
         let plan = try StrategyPlan(spec)
         let n = close.count
         precondition(open.count == n && timestamps.count == n, "FusedBacktest: columns of unequal length")
         precondition(equity.count >= n && (positions?.count ?? n) >= n, "FusedBacktest: output buffers shorter than \(n) bars")
         var executor = RunExecutor(cash: settings.initialCash)
-        guard n > 0 else { return ([], executor.account) }
+        trades.removeAll(keepingCapacity: true)
+        guard n > 0 else { return executor.account }
         var recorder = Recorder(equity: equity.baseAddress!, positions: positions?.baseAddress)
+        swap(&recorder.trades, &trades)
         // Room for a trade every 32 bars up front: growing a list of hundreds of thousands of
         // trades by doubling would copy it again and again.
         recorder.trades.reserveCapacity(min(n / 32, 1 << 22))
-        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, count: n)
+        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n)
         let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
         var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: plan.kernels.count)
         let scratchBytes = (3 * blockSize + 4) * MemoryLayout<Double>.stride + SignalEvents.byteCount(capacity: blockSize)
@@ -39,6 +54,7 @@ public enum FusedBacktest {
                 let range = start..<min(start + blockSize, n)
                 var events = SignalEvents(memory: eventMemory, capacity: blockSize)
                 if settings.fill == .nextOpen { events.prefetchOpens = open.baseAddress! }
+                events.prefetchTimes = timestamps.baseAddress!
                 if case .cross = plan.rule, case .sma(let fast) = plan.kernels[0], case .sma(let slow) = plan.kernels[1],
                    !RollingMean.identicalWindows(close, window: max(fast, slow), range: range) {
                     // Two rolling means (no window of identical values in this block, checked for
@@ -58,17 +74,8 @@ public enum FusedBacktest {
             }
         }
         // Times of the trades and of the open position, from their bars (see `RunExecutor`).
-        var trades = recorder.trades
-        trades.withUnsafeMutableBufferPointer { list in
-            let times = timestamps.baseAddress!
-            for k in list.indices {
-                list[k].entryTime = times[list[k].entryBar]
-                list[k].exitTime = times[list[k].exitBar]
-            }
-        }
-        var final = executor.account
-        if final.units != 0 || final.entryBar != 0 || !trades.isEmpty { final.entryTime = timestamps[final.entryBar] }
-        return (trades, final)
+        swap(&recorder.trades, &trades)
+        return executor.account
     }
 
     /// A block's signal events for `plan`: crossings found four bars at a time, other rules stepped.

@@ -12,6 +12,8 @@ protocol RunObserver {
 struct PriceColumns: @unchecked Sendable {
     let open: UnsafePointer<Double>
     let close: UnsafePointer<Double>
+    /// Bar times, when trades should carry them (nil: times 0, filled in later or never needed).
+    var times: UnsafePointer<Int64>? = nil
     /// Bars in the series (at least 4 for the vector tail of a run; shorter series pad).
     let count: Int
 }
@@ -19,9 +21,9 @@ struct PriceColumns: @unchecked Sendable {
 /// One strategy combination's account executed from its signal events, block by block, with no
 /// allocation. Between two fills the account is constant, so a run's equity, cash + units·close,
 /// is one vectorised loop; the wipe-out test is a vectorised minimum. Each bar's equity and every
-/// fill are exactly those of `SignalBacktest.run` (tested bit for bit). Trades carry bars only
-/// (times 0): reading the timestamp column at every fill would miss the cache each time, so the
-/// fused single run fills the times in afterwards and sweeps never need them.
+/// fill are exactly those of `SignalBacktest.run` (tested bit for bit). Trade times come from
+/// the timestamp column, prefetched when the block's events are found (a fill would otherwise
+/// wait for a cache miss); sweeps leave them out (times 0), their figures never use them.
 struct RunExecutor {
     var account: AccountState
     /// A `next_open` signal from the last bar of the previous block, filled at this block's first open.
@@ -41,7 +43,7 @@ struct RunExecutor {
         let upper = range.upperBound
         var runStart = range.lowerBound
         if nextOpen && pending != .hold {
-            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: 0, settings: settings, observer: &observer)
+            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: prices.times?[runStart] ?? 0, settings: settings, observer: &observer)
             pending = .hold
         }
         let fillPrices = nextOpen ? prices.open : prices.close
@@ -49,6 +51,7 @@ struct RunExecutor {
         for e in 0..<events.count {
             let fillBar = Swift.min(events.bars[e] &+ shift, upper &- 1)
             events.prices[e] = fillPrices[fillBar]
+            if let times = prices.times { events.times[e] = times[fillBar] }
         }
         for e in 0..<events.count {
             let signalBar = events.bars[e], signal = events.signals[e]
@@ -58,7 +61,7 @@ struct RunExecutor {
                 continue
             }
             Self.emit(runStart..<fillBar, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
-            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: 0, settings: settings, observer: &observer)
+            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: prices.times == nil ? 0 : events.times[e], settings: settings, observer: &observer)
             runStart = fillBar
         }
         Self.emit(runStart..<upper, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
@@ -118,7 +121,7 @@ struct RunExecutor {
             var m = 0
             while !(equity[m] <= wipeOut) { m &+= 1 }
             if m > 0 { observer.run(start..<(start &+ m), equity: equity, units: units) }
-            wipe(&state, bar: start &+ m, price: close[m], time: 0, settings: settings, observer: &observer)
+            wipe(&state, bar: start &+ m, price: close[m], time: prices.times?[start &+ m] ?? 0, settings: settings, observer: &observer)
             for k in m..<count { equity[k] = 0 }
             observer.run((start &+ m)..<range.upperBound, equity: equity + m, units: 0)
             return

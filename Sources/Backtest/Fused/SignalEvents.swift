@@ -13,6 +13,10 @@ struct SignalEvents {
     var count = 0
     /// The opens to prefetch at each event's next bar (`next_open` fills), if any.
     var prefetchOpens: UnsafePointer<Double>?
+    /// The times to prefetch at each event's bar, if any.
+    var prefetchTimes: UnsafePointer<Int64>?
+    /// Fill time of each event (when times are gathered).
+    let times: UnsafeMutablePointer<Int64>
 
     /// Scratch for the crossing finder: the side of each bar of the block (−1, 0, 1), with the
     /// bar before the block at index −1.
@@ -25,10 +29,11 @@ struct SignalEvents {
         prices = (memory + 8 * capacity).bindMemory(to: Double.self, capacity: capacity)
         signals = (memory + 24 * capacity).bindMemory(to: Signal.self, capacity: capacity)
         sides = (memory + 25 * capacity + 32).bindMemory(to: Int8.self, capacity: capacity + 32)
+        times = (memory + 26 * capacity + 128).bindMemory(to: Int64.self, capacity: capacity)
         self.capacity = capacity
     }
 
-    static func byteCount(capacity: Int) -> Int { 26 * capacity + 96 }
+    static func byteCount(capacity: Int) -> Int { 34 * capacity + 192 }
 
     @inline(__always)
     mutating func append(_ bar: Int, _ signal: Signal) {
@@ -38,6 +43,7 @@ struct SignalEvents {
         // A `next_open` fill reads the next bar's open, far from anything streamed: start that
         // load now, a block ahead of the fill.
         if let prefetchOpens { qf_prefetch(prefetchOpens + (bar &+ 1)) }
+        if let prefetchTimes { qf_prefetch(prefetchTimes + bar) }
     }
 }
 

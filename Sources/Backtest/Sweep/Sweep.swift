@@ -158,7 +158,7 @@ public enum Sweep {
         defer { columns.deallocate() }
         var kernelStates = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: kernels.count)
         let wipeOut = config.settings.initialCash * ExecutionSettings.wipeOutFraction
-        let prices = PriceColumns(open: bars.open.baseAddress!, close: bars.close.baseAddress!, count: n)
+        let prices = PriceColumns(open: bars.open.baseAddress!, close: bars.close.baseAddress!, times: nil, count: n)
         let chunkCount = Swift.min(lanes.count, threads * 8)
         let chunkSize = (lanes.count + chunkCount - 1) / chunkCount
         var start = 0

@@ -69,20 +69,22 @@ struct BacktestBench: ParsableCommand {
                 ("single sma_cross next_open, whole units, fee 0.1 bp: equity + positions + trades", ExecutionSettings(fill: .nextOpen, commission: 0.00001, initialCash: 1e9), true),
             ] {
                 var final = 0.0, trades = 0, wipedOut = -1, lastTrade = -1
-                // The equity curve and positions go to buffers reused between runs (the first
-                // touch of 160 MB of new pages would otherwise be measured as well).
+                // The equity curve, positions and trade list go to buffers reused between runs (the
+                // first touch of 100+ MB of new pages would otherwise be measured as well).
                 var equity = [Double](repeating: 0, count: bars), positions = [Double](repeating: 0, count: bars)
+                var tradeList: [TradeRecord] = []
                 let t = open.withUnsafeBufferPointer { o in
                     close.withUnsafeBufferPointer { c in
                         times.withUnsafeBufferPointer { ts in
                             equity.withUnsafeMutableBufferPointer { e in
                                 positions.withUnsafeMutableBufferPointer { p in
                                     Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
-                                        let r = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: settings, equity: e, positions: withPositions ? p : nil)
+                                        let state = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: settings, equity: e,
+                                                                           positions: withPositions ? p : nil, trades: &tradeList)
                                         final = e[bars - 1]
-                                        trades = r.trades.count
-                                        wipedOut = r.finalState.isBust ? (0..<bars).first { e[$0] == 0 } ?? -1 : -1
-                                        lastTrade = r.trades.last?.exitBar ?? -1
+                                        trades = tradeList.count
+                                        wipedOut = state.isBust ? (0..<bars).first { e[$0] == 0 } ?? -1 : -1
+                                        lastTrade = tradeList.last?.exitBar ?? -1
                                     }
                                 }
                             }
