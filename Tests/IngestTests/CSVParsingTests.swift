@@ -41,10 +41,8 @@ import Testing
     }
 
     @Test func numbersAreCorrectlyRounded() {
-        var rng = SystemRandomNumberGenerator()
         var state: UInt64 = 12345
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
-        _ = rng
         var cases = ["0", "-0", "1", "-1.5", "+2.25", "1e3", "1.5E-7", "123456789012345678901234", "0.1", "0.3",
                      "9007199254740993", "3.141592653589793238462643", "1e-320", "1.7976931348623157e308", "  42.5 ", "00012.50", ".5", "5."]
         for _ in 0..<20_000 {

@@ -1,3 +1,5 @@
+import Ingest
+
 /// The return series the ratio metrics are computed from, in each convention.
 ///
 /// - Backtesting.py: equity is resampled to calendar periods first — the last equity of each UTC
@@ -164,18 +166,10 @@ public enum ReturnSeries {
         Int(((day + 3) % 7 + 7) % 7)
     }
 
-    /// Year, month (1–12) and day of a day count since 1970-01-01 (Howard Hinnant's algorithm for
-    /// the proleptic Gregorian calendar).
+    /// Year, month (1–12) and day of a day count since 1970-01-01 (Ingest's calendar).
     @inlinable
-    public static func civilDate(day z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    public static func civilDate(day: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let (y, m, d) = TimestampParser.civilFromDays(Int(day))
+        return (Int64(y), Int64(m), Int64(d))
     }
 }

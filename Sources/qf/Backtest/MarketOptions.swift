@@ -68,6 +68,16 @@ func readBars(path: String, symbol: String?) throws -> (symbol: String, open: [D
     return (name, try column("open"), try column("close"), try file.timestamps(of: name))
 }
 
+/// Prints a value as pretty JSON with sorted keys (snake_case keys unless told otherwise); NaN
+/// and infinities as the strings "nan", "inf", "-inf".
+func printJSON<T: Encodable>(_ value: T, snakeCase: Bool = true) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
 /// Parses `name=value` pairs of `--param`.
 func parseParameters(_ items: [String]) throws -> [String: Double] {
     var values: [String: Double] = [:]

@@ -43,11 +43,7 @@ struct PortfolioCommand: ParsableCommand {
         let m = PerformanceMetrics(equity: result.equity, timestamps: panel.timestamps, trades: trades, convention: market.convention,
                                    annualization: try market.annualizationValue(), benchmark: benchmark, initialCash: settings.initialCash)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            print(String(decoding: try encoder.encode(m), as: UTF8.self))
+            try printJSON(m)
             return
         }
         let label = "\(names.count) symbols, \(weights) weights, rebalanced \(rebalance)"

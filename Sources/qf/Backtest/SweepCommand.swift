@@ -38,15 +38,11 @@ struct SweepCommand: ParsableCommand {
         try writer?.commit()
         let seconds = Double(monotonicNanoseconds() - started) / 1e9
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             struct Row: Encodable { var parameters: [String: Double]; var metrics: [String: Double] }
-            let rows = ranking.rows.map { row in
+            try printJSON(ranking.rows.map { row in
                 Row(parameters: Dictionary(uniqueKeysWithValues: zip(grid.axes.map(\.name), row.parameters)),
                     metrics: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, row.metrics.values)))
-            }
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            }, snakeCase: false)
             return
         }
         let throughput = Double(summary.evaluated) * Double(summary.bars) / seconds
