@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Ingest"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
     ],
     swiftLanguageModes: [.v6]
