@@ -1,0 +1,195 @@
+import Compute
+
+/// Every DQN hyperparameter, with Stable-Baselines3's defaults unless noted (CleanRL's dqn.py
+/// reads the same way), so settings carry over.
+public struct DQNConfiguration: Codable, Sendable, Equatable {
+    /// Hidden layer sizes of the Q-network (ReLU between layers).
+    public var hiddenSizes: [Int] = [64, 64]
+    /// Adam's learning rate.
+    public var learningRate: Float = 1e-4
+    /// Transitions the replay buffer holds.
+    public var bufferSize = 1_000_000
+    /// Environment steps taken (at random) before learning starts.
+    public var learningStarts = 100
+    /// Transitions per gradient step.
+    public var batchSize = 32
+    /// Discount factor γ.
+    public var gamma: Float = 0.99
+    /// Environment steps between gradient updates, and gradient steps per update.
+    public var trainFrequency = 4
+    public var gradientSteps = 1
+    /// Environment steps between target-network updates, and the Polyak weight of an update
+    /// (1: copy).
+    public var targetUpdateInterval = 10_000
+    public var tau: Float = 1
+    /// ε decays linearly from `explorationInitial` to `explorationFinal` over this fraction of
+    /// the run.
+    public var explorationFraction = 0.1
+    public var explorationInitial = 1.0
+    public var explorationFinal = 0.05
+    /// Huber (smooth L1, SB3's) or mean squared error on the TD error.
+    public var loss: TDLoss = .huber
+    /// Gradient global-norm clip (SB3: 10).
+    public var maxGradientNorm: Float = 10
+    /// Double DQN: the online network picks the next action, the target network values it.
+    public var doubleDQN = false
+
+    public init() {}
+
+    /// The TD loss.
+    public enum TDLoss: String, Codable, Sendable {
+        case huber
+        case mse
+    }
+}
+
+/// Deep Q-learning (Mnih et al. 2015) on the Compute core, in CleanRL's order: act ε-greedily,
+/// store the transition, and every `trainFrequency` steps after `learningStarts` fit Q(s, a) to
+/// r + γ·(1 − done)·max Q_target(s', ·) on a uniform batch from the replay buffer; copy (or blend)
+/// the online network into the target every `targetUpdateInterval` steps. One thread, no
+/// allocation per step once running; the same seed gives the same parameters.
+public final class DQNAgent {
+    public let configuration: DQNConfiguration
+    public let online: Sequential
+    public let target: Sequential
+    public let optimizer: Adam
+    public let replay: ReplayBuffer
+    let batch: ReplayBuffer.Batch
+    let gradient: MatrixBuffer
+    let bootstrap: [Float]
+    var targets: [Float]
+    var nextActions: [Int]
+    public var rng: Xoshiro256
+    /// Environment steps taken and gradient steps done.
+    public private(set) var steps = 0
+    public private(set) var updates = 0
+    /// The loss of the latest gradient step.
+    public private(set) var lastLoss: Float = 0
+
+    public init(observationCount: Int, actionCount: Int, configuration: DQNConfiguration = DQNConfiguration(), seed: UInt64) {
+        self.configuration = configuration
+        var rng = Xoshiro256(seed: seed)
+        let sizes = [observationCount] + configuration.hiddenSizes + [actionCount]
+        online = MLP.make(sizes: sizes, activation: .relu, using: &rng)
+        target = MLP.make(sizes: sizes, activation: .relu, using: &rng)
+        target.parameters.copyValues(from: online.parameters)
+        optimizer = Adam(parameters: online.parameters, learningRate: configuration.learningRate)
+        replay = ReplayBuffer(capacity: configuration.bufferSize, observationCount: observationCount)
+        batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
+        gradient = MatrixBuffer(rows: configuration.batchSize, cols: actionCount)
+        bootstrap = [Float](repeating: 0, count: configuration.batchSize)
+        targets = [Float](repeating: 0, count: configuration.batchSize)
+        nextActions = [Int](repeating: 0, count: configuration.batchSize)
+        self.rng = rng
+    }
+
+    /// The greedy action for one observation.
+    public func greedyAction(_ observation: UnsafePointer<Float>) -> Int {
+        let q = online.predict(observation)
+        var best = 0
+        for a in 1..<q.cols where q[0, a] > q[0, best] { best = a }
+        return best
+    }
+
+    /// ε-greedy: a uniformly random action with probability ε, else the greedy one.
+    public func action(_ observation: UnsafePointer<Float>, epsilon: Double) -> Int {
+        if rng.nextUnitDouble() < epsilon { return rng.nextIndex(below: online.outputSize) }
+        return greedyAction(observation)
+    }
+
+    /// Trains for `totalSteps` environment steps from a reset, calling `episodeEnded` after every
+    /// finished episode with the step count and the episode's return. The trading environments
+    /// end by running out of data — a time limit, not a terminal state — so every transition
+    /// bootstraps from its next state (SB3's timeout handling); the step that reports the end
+    /// takes no action and is not a transition.
+    public func learn<E: TradingEnvironment>(_ env: inout E, totalSteps: Int, seed: UInt64 = 0, episodeEnded: ((Int, Double) -> Void)? = nil) {
+        let schedule = ExplorationSchedule(initial: configuration.explorationInitial, final: configuration.explorationFinal,
+                                           fraction: configuration.explorationFraction, totalSteps: totalSteps)
+        let n = env.observationCount
+        let observation = AlignedBuffer(count: n), nextObservation = AlignedBuffer(count: n)
+        let obs = UnsafeMutableBufferPointer(start: observation.base, count: n), nextObs = UnsafeMutableBufferPointer(start: nextObservation.base, count: n)
+        env.reset(seed: seed, observation: obs)
+        var episodeReturn = 0.0, episodes = 0
+        let start = steps
+        while steps - start < totalSteps {
+            let step = steps - start
+            let a = steps < configuration.learningStarts ? rng.nextIndex(below: env.actionCount) : action(observation.base, epsilon: schedule.epsilon(at: step))
+            let outcome = env.step(a, observation: nextObs)
+            if outcome.done {
+                episodes += 1
+                episodeEnded?(steps, episodeReturn)
+                episodeReturn = 0
+                env.reset(seed: seed &+ UInt64(episodes), observation: obs)
+                continue
+            }
+            episodeReturn += outcome.reward
+            replay.add(observation: observation.base, action: a, reward: Float(outcome.reward), nextObservation: nextObservation.base, done: false)
+            observation.base.update(from: nextObservation.base, count: n)
+            steps += 1
+            if steps > configuration.learningStarts && steps % configuration.trainFrequency == 0 {
+                for _ in 0..<configuration.gradientSteps { update() }
+            }
+            if steps % configuration.targetUpdateInterval == 0 {
+                if configuration.tau >= 1 { target.parameters.copyValues(from: online.parameters) } else { target.parameters.blendValues(from: online.parameters, tau: configuration.tau) }
+            }
+        }
+    }
+
+    /// The greedy policy's return over one episode (no learning, no exploration).
+    public func evaluate<E: TradingEnvironment>(_ env: inout E, seed: UInt64 = 0) -> Double {
+        let n = env.observationCount
+        let observation = AlignedBuffer(count: n)
+        let obs = UnsafeMutableBufferPointer(start: observation.base, count: n)
+        env.reset(seed: seed, observation: obs)
+        var total = 0.0
+        while true {
+            let outcome = env.step(greedyAction(observation.base), observation: obs)
+            if outcome.done { return total }
+            total += outcome.reward
+        }
+    }
+
+    /// One gradient step on a uniform batch from the replay buffer.
+    public func update() {
+        replay.sample(into: batch, using: &rng)
+        let b = batch.size
+        let gamma = configuration.gamma
+        if configuration.doubleDQN {
+            let qNext = online.forward(batch.nextObservations)
+            for i in 0..<b { nextActions[i] = Self.argmax(qNext, row: i) }
+        }
+        let qTarget = target.forward(batch.nextObservations)
+        for i in 0..<b {
+            let next = configuration.doubleDQN ? qTarget[i, nextActions[i]] : qTarget[i, Self.argmax(qTarget, row: i)]
+            targets[i] = batch.rewards[i] + gamma * (1 - batch.dones[i]) * next
+        }
+        let q = online.forward(batch.observations)
+        let g = gradient.matrix
+        g.fill(0)
+        var loss: Float = 0
+        let scale = 1 / Float(b)
+        for i in 0..<b {
+            let a = batch.actions[i]
+            let d = q[i, a] - targets[i]
+            switch configuration.loss {
+            case .huber:
+                // Smooth L1 with δ = 1 (PyTorch's smooth_l1_loss, SB3's DQN loss).
+                if abs(d) < 1 { loss += 0.5 * d * d; g[i, a] = d * scale } else { loss += abs(d) - 0.5; g[i, a] = (d > 0 ? 1 : -1) * scale }
+            case .mse:
+                loss += d * d
+                g[i, a] = 2 * d * scale
+            }
+        }
+        lastLoss = loss * scale
+        online.backward(outputGradient: g)
+        _ = GradientClipping.clipGlobalNorm(online.parameters, maxNorm: configuration.maxGradientNorm)
+        optimizer.step()
+        updates += 1
+    }
+
+    static func argmax(_ m: Matrix, row: Int) -> Int {
+        var best = 0
+        for a in 1..<m.cols where m[row, a] > m[row, best] { best = a }
+        return best
+    }
+}

@@ -1,0 +1,74 @@
+import Compute
+
+/// Transitions (s, a, r, s', done) in a ring of fixed capacity, all storage allocated up front:
+/// adding overwrites the oldest once full, sampling draws uniformly from what is stored into the
+/// caller's batch buffers. Nothing is allocated after `init`.
+public final class ReplayBuffer {
+    public let capacity: Int
+    public let observationCount: Int
+    /// Transitions stored (≤ capacity) and the slot the next one goes to.
+    public private(set) var count = 0
+    public private(set) var next = 0
+    let observations: AlignedBuffer
+    let nextObservations: AlignedBuffer
+    var actions: [Int32]
+    var rewards: [Float]
+    var dones: [Float]
+
+    public init(capacity: Int, observationCount: Int) {
+        precondition(capacity > 0 && observationCount > 0, "ReplayBuffer: capacity and observation size must be positive")
+        self.capacity = capacity
+        self.observationCount = observationCount
+        observations = AlignedBuffer(count: capacity * observationCount)
+        nextObservations = AlignedBuffer(count: capacity * observationCount)
+        actions = [Int32](repeating: 0, count: capacity)
+        rewards = [Float](repeating: 0, count: capacity)
+        dones = [Float](repeating: 0, count: capacity)
+    }
+
+    /// Stores one transition. `done` means the episode ended at s' (no bootstrap from it).
+    public func add(observation: UnsafePointer<Float>, action: Int, reward: Float, nextObservation: UnsafePointer<Float>, done: Bool) {
+        let offset = next * observationCount
+        (observations.base + offset).update(from: observation, count: observationCount)
+        (nextObservations.base + offset).update(from: nextObservation, count: observationCount)
+        actions[next] = Int32(action)
+        rewards[next] = reward
+        dones[next] = done ? 1 : 0
+        next = (next + 1) % capacity
+        count = min(count + 1, capacity)
+    }
+
+    /// Draws `batch.rows` transitions uniformly (with replacement) into the batch buffers.
+    public func sample(into batch: Batch, using rng: inout Xoshiro256) {
+        precondition(count > 0, "ReplayBuffer.sample: the buffer is empty")
+        for i in 0..<batch.size {
+            let j = rng.nextIndex(below: count)
+            batch.observations.row(i).update(from: observations.base + j * observationCount, count: observationCount)
+            batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount)
+            batch.actions[i] = Int(actions[j])
+            batch.rewards[i] = rewards[j]
+            batch.dones[i] = dones[j]
+        }
+    }
+
+    /// Preallocated room for one sampled batch.
+    public final class Batch {
+        public let size: Int
+        let observationBuffer: MatrixBuffer
+        let nextObservationBuffer: MatrixBuffer
+        public var observations: Matrix { observationBuffer.matrix }
+        public var nextObservations: Matrix { nextObservationBuffer.matrix }
+        public var actions: [Int]
+        public var rewards: [Float]
+        public var dones: [Float]
+
+        public init(size: Int, observationCount: Int) {
+            self.size = size
+            observationBuffer = MatrixBuffer(rows: size, cols: observationCount)
+            nextObservationBuffer = MatrixBuffer(rows: size, cols: observationCount)
+            actions = [Int](repeating: 0, count: size)
+            rewards = [Float](repeating: 0, count: size)
+            dones = [Float](repeating: 0, count: size)
+        }
+    }
+}
