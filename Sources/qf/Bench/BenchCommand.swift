@@ -6,7 +6,7 @@ import Foundation
 /// peers' figures. Timings belong here, never in unit tests.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run throughput benchmarks.",
-                                                    subcommands: [ComputeBench.self, ReadBench.self, BacktestBench.self])
+                                                    subcommands: [ComputeBench.self, ReadBench.self, BacktestBench.self, AgentsBench.self])
 }
 
 /// `qf bench compute`: sgemm, MLP training steps and batch-1 latency.
