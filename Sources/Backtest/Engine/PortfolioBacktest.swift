@@ -17,12 +17,6 @@ public enum RebalanceSchedule: Sendable, Equatable {
     }
 }
 
-/// A closed trade of one asset of a portfolio.
-public struct AssetTrade: Sendable, Equatable {
-    public var asset: Int
-    public var trade: TradeRecord
-}
-
 /// The result of a portfolio backtest: equity, cash and units per bar, fills and trades.
 public struct PortfolioResult: Sendable {
     public var equity: [Double]
@@ -96,7 +90,7 @@ public enum PortfolioBacktest {
                                                              time: timestamps[bar], settings: settings)
             state = next
             fills += newFills
-            trades += closed.map { AssetTrade(asset: $0.asset, trade: $0.trade) }
+            trades += closed
         }
         for i in 0..<n {
             let closes = (0..<assets).map { close[$0][i] }
@@ -111,13 +105,8 @@ public enum PortfolioBacktest {
             if e <= wipeOut && !state.isBust {
                 // Wiped out: everything is closed at this close and nothing trades again.
                 for j in 0..<assets where state.books[j].units != 0 {
-                    let delta = -state.books[j].units
-                    let fee = OrderExecution.commission(units: delta, price: closes[j], settings: settings)
-                    state.cash -= delta * closes[j] + fee
-                    let (book, closed) = state.books[j].applying(delta, price: closes[j], fee: fee, bar: i, time: timestamps[i])
-                    state.books[j] = book
-                    trades += closed.map { AssetTrade(asset: j, trade: $0) }
-                    fills.append(Fill(asset: j, units: delta, price: closes[j], fee: fee))
+                    Rebalance.fill(asset: j, units: -state.books[j].units, price: closes[j], bar: i, time: timestamps[i],
+                                   settings: settings, state: &state, fills: &fills, closed: &trades)
                 }
                 state.cash = 0
                 state.isBust = true

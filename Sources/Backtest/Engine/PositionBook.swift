@@ -59,11 +59,4 @@ public struct PositionBook: Sendable, Equatable {
         }
         return (book, closed)
     }
-
-    /// The open position as a trade marked at `price` (entry fees only), nil when flat.
-    public func openTrade(markedAt price: Double, bar: Int, time: Int64) -> TradeRecord? {
-        guard units != 0 else { return nil }
-        return TradeRecord(entryBar: entryBar, exitBar: bar, entryTime: entryTime, exitTime: time, entryPrice: entryPrice,
-                           exitPrice: price, units: units, commission: entryFees)
-    }
 }

@@ -26,8 +26,14 @@ public struct Fill: Sendable, Equatable {
     public var fee: Double
 }
 
+/// A closed trade of one asset of a portfolio.
+public struct AssetTrade: Sendable, Equatable {
+    public var asset: Int
+    public var trade: TradeRecord
+}
+
 /// Moving a portfolio to target units, as a pure function (state in → new state, fills and closed
-/// trades out). The Agents' portfolio environment uses the same accounting.
+/// trades out).
 ///
 /// Rules: targets are rounded toward zero to the lot (and floored at 0 without shorting); sells
 /// run first (selling longs, opening or adding to shorts), raising cash; then buys, and when
@@ -37,12 +43,12 @@ public struct Fill: Sendable, Equatable {
 public enum Rebalance {
     /// Executes orders towards `targets` (units per asset; NaN leaves an asset alone) at `prices`.
     public static func execute(_ state: PortfolioState, targets: [Double], prices: [Double], bar: Int, time: Int64,
-                               settings: ExecutionSettings) -> (PortfolioState, [Fill], [(asset: Int, trade: TradeRecord)]) {
+                               settings: ExecutionSettings) -> (PortfolioState, [Fill], [AssetTrade]) {
         precondition(targets.count == state.books.count && prices.count == state.books.count, "Rebalance: one target and price per asset")
         guard !state.isBust else { return (state, [], []) }
         var s = state
         var fills: [Fill] = []
-        var closed: [(asset: Int, trade: TradeRecord)] = []
+        var closed: [AssetTrade] = []
         let slip = settings.slippageBps / 10_000
         var deltas = [Double](repeating: 0, count: targets.count)
         for j in targets.indices where !targets[j].isNaN && prices[j].isFinite && prices[j] > 0 {
@@ -52,12 +58,7 @@ public enum Rebalance {
         func order(_ j: Int, _ delta: Double) {
             guard delta != 0 else { return }
             let price = delta > 0 ? prices[j] * (1 + slip) : prices[j] * (1 - slip)
-            let fee = OrderExecution.commission(units: delta, price: price, settings: settings)
-            s.cash -= delta * price + fee
-            let (book, trades) = s.books[j].applying(delta, price: price, fee: fee, bar: bar, time: time)
-            s.books[j] = book
-            closed += trades.map { (j, $0) }
-            fills.append(Fill(asset: j, units: delta, price: price, fee: fee))
+            fill(asset: j, units: delta, price: price, bar: bar, time: time, settings: settings, state: &s, fills: &fills, closed: &closed)
         }
         for j in deltas.indices where deltas[j] < 0 { order(j, deltas[j]) }
         let buys = deltas.indices.filter { deltas[$0] > 0 }
@@ -69,6 +70,18 @@ public enum Rebalance {
             order(j, delta)
         }
         return (s, fills, closed)
+    }
+
+    /// One order of `units` of `asset` at `price` (slippage already applied): cash pays for it and
+    /// its fee, the book moves, and the fill and any trades it closes are recorded.
+    static func fill(asset j: Int, units delta: Double, price: Double, bar: Int, time: Int64, settings: ExecutionSettings,
+                     state s: inout PortfolioState, fills: inout [Fill], closed: inout [AssetTrade]) {
+        let fee = OrderExecution.commission(units: delta, price: price, settings: settings)
+        s.cash -= delta * price + fee
+        let (book, trades) = s.books[j].applying(delta, price: price, fee: fee, bar: bar, time: time)
+        s.books[j] = book
+        closed += trades.map { AssetTrade(asset: j, trade: $0) }
+        fills.append(Fill(asset: j, units: delta, price: price, fee: fee))
     }
 
     /// Target units of weights `w` (fractions of equity, negative short) at `prices`.
