@@ -1,7 +1,8 @@
 /// One strategy over one symbol in a single fused pass: indicators are computed a block of bars at
 /// a time into buffers that stay in the L1/L2 cache, the block's signals are reduced to the few
-/// bars where something happens (crossings are found four bars at a time), and the account is
-/// carried from fill to fill with each run of unchanged bars marked in one vectorised loop. The
+/// bars where something happens (crossings found from a side byte per bar, eight bars per word),
+/// and the account is carried from fill to fill with each run of unchanged bars marked in one
+/// vectorised loop. The
 /// only memory traffic is reading the prices and writing the equity curve. Results are
 /// bit-identical to `Strategies.signals` + `SignalBacktest.run` (tested), which remain the
 /// readable form of the same rules.
@@ -73,12 +74,12 @@ public enum FusedBacktest {
                 start = range.upperBound
             }
         }
-        // Times of the trades and of the open position, from their bars (see `RunExecutor`).
+        // The caller's list, now holding this run's trades, goes back to the caller.
         swap(&recorder.trades, &trades)
         return executor.account
     }
 
-    /// A block's signal events for `plan`: crossings found four bars at a time, other rules stepped.
+    /// A block's signal events for `plan`: crossings found from side bytes (`EventFinder`), other rules stepped.
     @inline(__always)
     static func findEvents(_ plan: StrategyPlan, a: UnsafePointer<Double>?, b: UnsafePointer<Double>?, range: Range<Int>,
                            executor: inout RunExecutor, into events: inout SignalEvents) {

@@ -14,7 +14,8 @@ struct PriceColumns: @unchecked Sendable {
     let close: UnsafePointer<Double>
     /// Bar times, when trades should carry them (nil: times 0, filled in later or never needed).
     var times: UnsafePointer<Int64>? = nil
-    /// Bars in the series (at least 4 for the vector tail of a run; shorter series pad).
+    /// Bars in the series: a run's last one to three bars are marked as one more vector only
+    /// when four bars remain from there, otherwise one by one.
     let count: Int
 }
 
