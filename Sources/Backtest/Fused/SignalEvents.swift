@@ -9,7 +9,6 @@ struct SignalEvents {
     /// Fill price of each event, gathered in one pass before the fills run: the loads are
     /// independent there, so their cache misses overlap instead of stalling one fill each.
     let prices: UnsafeMutablePointer<Double>
-    let capacity: Int
     var count = 0
     /// The opens to prefetch at each event's next bar (`next_open` fills), if any.
     var prefetchOpens: UnsafePointer<Double>?
@@ -30,7 +29,6 @@ struct SignalEvents {
         signals = (memory + 24 * capacity).bindMemory(to: Signal.self, capacity: capacity)
         sides = (memory + 25 * capacity + 32).bindMemory(to: Int8.self, capacity: capacity + 32)
         times = (memory + 26 * capacity + 128).bindMemory(to: Int64.self, capacity: capacity)
-        self.capacity = capacity
     }
 
     static func byteCount(capacity: Int) -> Int { 34 * capacity + 192 }

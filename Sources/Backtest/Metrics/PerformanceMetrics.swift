@@ -121,8 +121,7 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         commissions = trades.reduce(0) { $0 + $1.commission }
         let period = ReturnSeries.resamplingPeriod(timestamps)
         let dayReturns = ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: period)
-        let years = Double(endTime - startTime) / (365.25 * Double(ReturnSeries.nanosecondsPerDay))
-        cagr = years > 0 ? Foundation.pow(last / first, 1 / years) - 1 : nan
+        cagr = ReturnSeries.cagr(first: first, last: last, start: startTime, end: endTime)
 
         let drawdown = equity.withUnsafeBufferPointer { Drawdown(equity: $0, countsTrailingBar: convention == .vectorbt) }
         maxDrawdown = drawdown.maximum

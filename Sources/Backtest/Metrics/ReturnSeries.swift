@@ -1,3 +1,4 @@
+import Foundation
 import Ingest
 
 /// The return series the ratio metrics are computed from, in each convention.
@@ -11,6 +12,13 @@ import Ingest
 ///   r_i = (e_i − e_{i−1}) / e_{i−1} (0 when both are 0).
 public enum ReturnSeries {
     public static let nanosecondsPerDay: Int64 = 86_400_000_000_000
+
+    /// The compound annual growth from `first` to `last` equity over the span `start`…`end`
+    /// (ns), years counted in days of 365.25: (last / first)^(1/years) − 1, NaN without a span.
+    static func cagr(first: Double, last: Double, start: Int64, end: Int64) -> Double {
+        let years = Double(end - start) / (365.25 * Double(nanosecondsPerDay))
+        return years > 0 ? Foundation.pow(last / first, 1 / years) - 1 : .nan
+    }
 
     /// The calendar period Backtesting.py resamples equity to.
     public enum Period: Sendable, Equatable {

@@ -212,13 +212,4 @@ public enum RollingMean {
         if j &+ 2 < end { p2 += x[j &+ 2] }
         return (p0 + p1) + (p2 + p3)
     }
-
-    /// The mean over every bar of `x`.
-    public static func compute(_ x: [Double], window: Int) -> [Double] {
-        var out = [Double](repeating: .nan, count: x.count)
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { compute(xp, window: window, range: 0..<x.count, into: $0.baseAddress!) }
-        }
-        return out
-    }
 }

@@ -40,7 +40,8 @@ struct SeriesFacts {
     let initialCash: Double
     /// D, returns per year in the convention.
     let periodsPerYear: Double
-    let years: Double
+    /// First and last time of the series (ns), the span of the CAGR.
+    let start: Int64, end: Int64
     /// Backtesting.py: the last bar of each calendar period (nil for vectorbt).
     let periodEnds: UnsafePointer<Bool>?
 }
@@ -201,7 +202,7 @@ struct StreamingMetrics: RunObserver {
         let pnlStd = tradeCount > 1 ? (pnlM2 / Double(tradeCount - 1)).squareRoot() : nan
         return SweepMetrics(
             equityFinal: last, totalReturn: totalReturn,
-            cagr: facts.years > 0 ? Foundation.pow(last / first, 1 / facts.years) - 1 : nan,
+            cagr: ReturnSeries.cagr(first: first, last: last, start: facts.start, end: facts.end),
             annualReturn: annualReturn, annualVolatility: volatility, sharpe: sharpe, sortino: sortino,
             calmar: maxDrawdown == 0 ? nan : annualReturn / maxDrawdown, maxDrawdown: maxDrawdown,
             exposure: bars > 0 ? Double(exposedBars) / Double(bars) : nan, trades: tradeCount,

@@ -70,35 +70,32 @@ public enum Sweep {
         let done = Atomic<Int>(0)
         try open.withUnsafeBufferPointer { o in
             try close.withUnsafeBufferPointer { c in
-                try timestamps.withUnsafeBufferPointer { t in
-                    try periodEnds.withUnsafeBufferPointer { ends in
-                        let years = Double(timestamps[n - 1] - timestamps[0]) / (365.25 * Double(ReturnSeries.nanosecondsPerDay))
-                        let facts = SeriesFacts(convention: config.convention, initialCash: config.settings.initialCash,
-                                                periodsPerYear: config.annualization.periodsPerYear(timestamps: timestamps, convention: config.convention),
-                                                years: years, periodEnds: ends.baseAddress)
-                        let bars = Bars(open: o, close: c, times: t)
-                        var start = 0
-                        while start < total {
-                            let batch = start..<min(start + config.batchSize, total)
-                            var plans: [(index: Int, plan: StrategyPlan)] = []
-                            plans.reserveCapacity(batch.count)
-                            for index in batch {
-                                do {
-                                    plans.append((index, try StrategyPlan(StrategySpec(name: config.strategy, parameters: config.grid.parameters(at: index)))))
-                                } catch {
-                                    summary.rejected += 1
-                                    if summary.firstRejection == nil { summary.firstRejection = "\(error)" }
-                                }
+                try periodEnds.withUnsafeBufferPointer { ends in
+                    let facts = SeriesFacts(convention: config.convention, initialCash: config.settings.initialCash,
+                                            periodsPerYear: config.annualization.periodsPerYear(timestamps: timestamps, convention: config.convention),
+                                            start: timestamps[0], end: timestamps[n - 1], periodEnds: ends.baseAddress)
+                    let bars = Bars(open: o, close: c)
+                    var start = 0
+                    while start < total {
+                        let batch = start..<min(start + config.batchSize, total)
+                        var plans: [(index: Int, plan: StrategyPlan)] = []
+                        plans.reserveCapacity(batch.count)
+                        for index in batch {
+                            do {
+                                plans.append((index, try StrategyPlan(StrategySpec(name: config.strategy, parameters: config.grid.parameters(at: index)))))
+                            } catch {
+                                summary.rejected += 1
+                                if summary.firstRejection == nil { summary.firstRejection = "\(error)" }
                             }
-                            let rejectedHere = batch.count - plans.count
-                            if rejectedHere > 0 { progress?(done.add(rejectedHere * n, ordering: .relaxed).newValue, total * n) }
-                            let metrics = runBatch(plans.map(\.plan), bars: bars, config: config, facts: facts, threads: threads) { work in
-                                progress?(done.add(work, ordering: .relaxed).newValue, total * n)
-                            }
-                            summary.evaluated += plans.count
-                            try onRows(zip(plans, metrics).map { SweepRow(index: $0.index, parameters: config.grid.values(at: $0.index), metrics: $1) })
-                            start = batch.upperBound
                         }
+                        let rejectedHere = batch.count - plans.count
+                        if rejectedHere > 0 { progress?(done.add(rejectedHere * n, ordering: .relaxed).newValue, total * n) }
+                        let metrics = runBatch(plans.map(\.plan), bars: bars, config: config, facts: facts, threads: threads) { work in
+                            progress?(done.add(work, ordering: .relaxed).newValue, total * n)
+                        }
+                        summary.evaluated += plans.count
+                        try onRows(zip(plans, metrics).map { SweepRow(index: $0.index, parameters: config.grid.values(at: $0.index), metrics: $1) })
+                        start = batch.upperBound
                     }
                 }
             }
@@ -118,7 +115,6 @@ public enum Sweep {
     struct Bars: @unchecked Sendable {
         let open: UnsafeBufferPointer<Double>
         let close: UnsafeBufferPointer<Double>
-        let times: UnsafeBufferPointer<Int64>
     }
 
     /// A combination's account and figures, carried from block to block.
