@@ -33,11 +33,6 @@ struct AgentsBench: ParsableCommand {
         let result = Result(name: "DQN, benchmark environment, SB3 settings", steps: steps, seconds: seconds, stepsPerSecond: Double(steps) / seconds)
         print(String(format: "%@: %d steps in %.2f s, %.0f env steps/s (%d gradient steps, last loss %.3g)", result.name, steps, seconds,
                      result.stepsPerSecond, agent.updates, Double(agent.lastLoss)))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            try encoder.encode([result]).write(to: URL(fileURLWithPath: json))
-        }
+        if let json { try writeBenchJSON([result], to: json) }
     }
 }

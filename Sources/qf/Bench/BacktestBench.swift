@@ -142,50 +142,6 @@ struct BacktestBench: ParsableCommand {
             print(String(format: "%@: %.3f ms over %d bars, %.1f M bars/s (equity final %.6f, %d trades, Sharpe %.6f)", label, t.medianSeconds * 1e3, n,
                          Double(n) / t.medianSeconds / 1e6, final, trades, sharpe))
         }
-        if selected.contains("probe") {
-            // Where a fused run's time goes: the same bars through strategies that skip parts.
-            let (open, close, times) = Self.walk(bars, seed: 7)
-            var equity = [Double](repeating: 0, count: bars)
-            for spec in [StrategySpec(name: "buy_and_hold"), StrategySpec(name: "momentum", parameters: ["lookback": 1]),
-                         StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20]), StrategySpec(name: "sma_cross", parameters: ["fast": 1000, "slow": 2000])] {
-                let t = open.withUnsafeBufferPointer { o in
-                    close.withUnsafeBufferPointer { c in
-                        times.withUnsafeBufferPointer { ts in
-                            equity.withUnsafeMutableBufferPointer { e in
-                                Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
-                                    _ = try! FusedBacktest.run(spec, open: o, close: c, timestamps: ts, settings: ExecutionSettings(fill: .close, commission: 0.0001), equity: e, positions: nil)
-                                }
-                            }
-                        }
-                    }
-                }
-                print(String(format: "%@ %@: %.1f ms, %.2f ns/bar", spec.name, spec.parameters.description, t.medianSeconds * 1e3, t.medianSeconds / Double(bars) * 1e9))
-            }
-        }
-        if selected.contains("sma") {
-            let (_, close, _) = Self.walk(bars, seed: 7)
-            var out = [Double](repeating: 0, count: bars)
-            for w in [10, 20, 200] {
-                let t = close.withUnsafeBufferPointer { c in
-                    out.withUnsafeMutableBufferPointer { o in
-                        Timing.measure(repeats: repeats, minTime: 0, warmup: 1) {
-                            var start = 0
-                            while start < bars {
-                                let r = start..<min(start + 4096, bars)
-                                RollingMean.compute(c, window: w, range: r, into: o.baseAddress! + start)
-                                start = r.upperBound
-                            }
-                        }
-                    }
-                }
-                print(String(format: "rolling mean w=%d in 4096-bar blocks: %.1f ms, %.2f ns/bar", w, t.medianSeconds * 1e3, t.medianSeconds / Double(bars) * 1e9))
-            }
-        }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
-        }
+        if let json { try writeBenchJSON(results, to: json) }
     }
 }

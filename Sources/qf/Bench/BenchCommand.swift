@@ -9,6 +9,15 @@ struct BenchCommand: ParsableCommand {
                                                     subcommands: [ComputeBench.self, ReadBench.self, BacktestBench.self, AgentsBench.self])
 }
 
+/// Writes benchmark results as the JSON the Benchmarks/ scripts read (snake_case keys, sorted),
+/// through a temporary file so a reader never sees half a report.
+func writeBenchJSON<T: Encodable>(_ results: T, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    try AtomicFile.write(Array(try encoder.encode(results)), to: path)
+}
+
 /// `qf bench compute`: sgemm, MLP training steps and batch-1 latency.
 struct ComputeBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compute", abstract: "Benchmark sgemm, training steps and batch-1 forward latency.")
@@ -22,11 +31,6 @@ struct ComputeBench: ParsableCommand {
         ComputeConfiguration(blasThreads: threads).apply()
         print("OpenBLAS kernel \(BLAS.coreName), \(BLAS.threadCount) thread(s)")
         let report = ComputeBenchmarks.run(minTime: minTime, repeats: repeats) { print($0) }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            try AtomicFile.write(Array(try encoder.encode(report)), to: json)
-        }
+        if let json { try writeBenchJSON(report, to: json) }
     }
 }

@@ -36,11 +36,6 @@ struct ReadBench: ParsableCommand {
             results.append(Result(mode: mode, bytes: bytes, gbPerSecond: Double(bytes) / t.medianSeconds / 1e9, timing: t))
             print(String(format: "read %@ %@/%@ (%d values, %@): %.2f GB/s", file, symbol, column, handle.count, mode, Double(bytes) / t.medianSeconds / 1e9))
         }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
-        }
+        if let json { try writeBenchJSON(results, to: json) }
     }
 }
