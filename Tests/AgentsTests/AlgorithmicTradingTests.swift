@@ -7,17 +7,9 @@ import Testing
 /// code produced on these files (../shared/data/trademaster/ENVIRONMENTS.md §3.1), and the fixes
 /// of its defects by hand.
 @Suite struct AlgorithmicTradingTests {
-    static let shared: String = ProcessInfo.processInfo.environment["QF_SHARED_DIR"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared").standardized.path
-
     /// A split of TradeMaster's BTC files through the real pipeline: CSV → ingest → HDF5 → columns.
     static func split(_ name: String) throws -> AlgorithmicTradingData {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-at-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("\(name).h5").path
-        _ = try CSVIngestor.ingest(csv: "\(shared)/data/trademaster/algorithmic_trading/BTC/\(name).csv", to: out)
-        return try AlgorithmicTradingData(file: try BarFile(path: out))
+        try TradeMasterFiles.ingested("algorithmic_trading/BTC/\(name).csv") { try AlgorithmicTradingData(file: $0) }
     }
 
     /// Runs one episode with actions chosen by step index.
@@ -40,11 +32,7 @@ import Testing
         return (env, steps, rewards, first)
     }
 
-    /// Whether `value` shows as `printed` with `decimals` decimals (half a unit of the last digit,
-    /// plus float slack on large numbers).
-    func shows(_ value: Double, _ printed: Double, decimals: Int) -> Bool {
-        abs(value - printed) <= 0.5 * pow(10, -Double(decimals)) + 1e-12 * abs(printed)
-    }
+    func shows(_ value: Double, _ printed: Double, decimals: Int) -> Bool { TradeMasterFiles.shows(value, printed, decimals: decimals) }
 
     struct Golden: Sendable, CustomTestStringConvertible {
         var split: String, policy: String, steps: Int, rewards: Double, value: Double, tr: Double, sr: Double, vol: Double, mdd: Double

@@ -12,17 +12,10 @@ import Testing
     static func split(_ name: String) throws -> PortfolioData { try (name == "valid" ? valid : test).get() }
 
     static func load(_ name: String) throws -> PortfolioData {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-pm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("\(name).h5").path
-        _ = try CSVIngestor.ingest(csv: "\(AlgorithmicTradingTests.shared)/data/trademaster/portfolio_management/dj30/\(name).csv", to: out)
-        return try PortfolioData(file: try BarFile(path: out))
+        try TradeMasterFiles.ingested("portfolio_management/dj30/\(name).csv") { try PortfolioData(file: $0) }
     }
 
-    func shows(_ value: Double, _ printed: Double, decimals: Int) -> Bool {
-        abs(value - printed) <= 0.5 * pow(10, -Double(decimals)) + 1e-12 * abs(printed)
-    }
+    func shows(_ value: Double, _ printed: Double, decimals: Int) -> Bool { TradeMasterFiles.shows(value, printed, decimals: decimals) }
 
     struct Golden: Sendable, CustomTestStringConvertible {
         var flavour: PortfolioManagementEnvironment.Flavour, split: String, action: String
