@@ -32,8 +32,6 @@ public struct Drawdown: Sendable, Equatable {
 
     /// The deepest drawdown of each spell, in order.
     public var spellDepths: [Double] { spells.map(\.depth) }
-    /// The length in bars of each spell, in order.
-    public var spellDurations: [Int] { spells.map(\.bars) }
     /// The longest spell in bars (0 without one); Backtesting.py's "Max. Drawdown Duration" in bars.
     public var longestDuration: Int { spells.map(\.bars).max() ?? 0 }
 

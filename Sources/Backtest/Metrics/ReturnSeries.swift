@@ -81,24 +81,7 @@ public enum ReturnSeries {
             count = timestamps.count - 1
         }
         let k = gaps.count / 2
-        return gaps.withUnsafeMutableBufferPointer { select($0, k) }
-    }
-
-    /// The k-th smallest element (quickselect, median-of-three pivots), reordering `x`.
-    static func select(_ x: UnsafeMutableBufferPointer<Int64>, _ k: Int) -> Int64 {
-        var lo = 0, hi = x.count - 1
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            let pivot = max(min(x[lo], x[mid]), min(max(x[lo], x[mid]), x[hi]))
-            var i = lo, j = hi
-            while i <= j {
-                while x[i] < pivot { i += 1 }
-                while x[j] > pivot { j -= 1 }
-                if i <= j { x.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k <= j { hi = j } else if k >= i { lo = i } else { return x[k] }
-        }
-        return x[k]
+        return gaps.withUnsafeMutableBufferPointer { Selection.kthSmallest($0, k) }
     }
 
     /// Backtesting.py's periods per year: 52 weekly, 12 monthly, 1 yearly, else 365 days for a

@@ -77,26 +77,8 @@ public struct ColumnStatistics: Sendable {
     static func interpolate(_ values: inout [Double], _ q: Double) -> Double {
         let position = q * Double(values.count - 1)
         let low = Int(position.rounded(.down)), high = min(low + 1, values.count - 1)
-        let a = select(&values, low)
-        let b = high == low ? a : select(&values, high)
+        let a = values.withUnsafeMutableBufferPointer { Selection.kthSmallest($0, low) }
+        let b = high == low ? a : values.withUnsafeMutableBufferPointer { Selection.kthSmallest($0, high) }
         return a + (b - a) * (position - Double(low))
-    }
-
-    /// The k-th smallest value (0-based), rearranging `values` (Hoare's quickselect with a
-    /// median-of-three pivot; deterministic).
-    static func select(_ values: inout [Double], _ k: Int) -> Double {
-        var lo = 0, hi = values.count - 1
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            let pivot = Swift.max(Swift.min(values[lo], values[mid]), Swift.min(Swift.max(values[lo], values[mid]), values[hi]))
-            var i = lo, j = hi
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k <= j { hi = j } else if k >= i { lo = i } else { return values[k] }
-        }
-        return values[k]
     }
 }
