@@ -56,7 +56,6 @@ public final class DQNAgent {
     public let replay: ReplayBuffer
     let batch: ReplayBuffer.Batch
     let gradient: MatrixBuffer
-    let bootstrap: [Float]
     var targets: [Float]
     var nextActions: [Int]
     public var rng: Xoshiro256
@@ -77,7 +76,6 @@ public final class DQNAgent {
         replay = ReplayBuffer(capacity: configuration.bufferSize, observationCount: observationCount)
         batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
         gradient = MatrixBuffer(rows: configuration.batchSize, cols: actionCount)
-        bootstrap = [Float](repeating: 0, count: configuration.batchSize)
         targets = [Float](repeating: 0, count: configuration.batchSize)
         nextActions = [Int](repeating: 0, count: configuration.batchSize)
         self.rng = rng
@@ -86,9 +84,7 @@ public final class DQNAgent {
     /// The greedy action for one observation.
     public func greedyAction(_ observation: UnsafePointer<Float>) -> Int {
         let q = online.predict(observation)
-        var best = 0
-        for a in 1..<q.cols where q[0, a] > q[0, best] { best = a }
-        return best
+        return Kernels.argmax(q.row(0), count: q.cols)
     }
 
     /// ε-greedy: a uniformly random action with probability ε, else the greedy one.
@@ -156,11 +152,11 @@ public final class DQNAgent {
         let gamma = configuration.gamma
         if configuration.doubleDQN {
             let qNext = online.forward(batch.nextObservations)
-            for i in 0..<b { nextActions[i] = Self.argmax(qNext, row: i) }
+            for i in 0..<b { nextActions[i] = Kernels.argmax(qNext.row(i), count: qNext.cols) }
         }
         let qTarget = target.forward(batch.nextObservations)
         for i in 0..<b {
-            let next = configuration.doubleDQN ? qTarget[i, nextActions[i]] : qTarget[i, Self.argmax(qTarget, row: i)]
+            let next = configuration.doubleDQN ? qTarget[i, nextActions[i]] : qTarget[i, Kernels.argmax(qTarget.row(i), count: qTarget.cols)]
             targets[i] = batch.rewards[i] + gamma * (1 - batch.dones[i]) * next
         }
         let q = online.forward(batch.observations)
@@ -185,11 +181,5 @@ public final class DQNAgent {
         _ = GradientClipping.clipGlobalNorm(online.parameters, maxNorm: configuration.maxGradientNorm)
         optimizer.step()
         updates += 1
-    }
-
-    static func argmax(_ m: Matrix, row: Int) -> Int {
-        var best = 0
-        for a in 1..<m.cols where m[row, a] > m[row, best] { best = a }
-        return best
     }
 }
