@@ -67,6 +67,10 @@ public struct PortfolioManagementEnvironment {
     public private(set) var drifted: [Double] = []
     public private(set) var assets: [Double] = []
     public private(set) var dailyReturns: [Double] = []
+    /// Per-step scratch, sized once by `reset`: this step's weights and each price's growth
+    /// (cash first, growth 1).
+    var weights: [Double] = []
+    var growth: [Double] = []
 
     public var actionCount: Int { data.assets + 1 }
     public var observationCount: Int { data.assets * PortfolioData.features.count * (flavour == .eiie ? window : 1) }
@@ -89,25 +93,37 @@ public struct PortfolioManagementEnvironment {
         drifted = flavour == .eiie ? [Double](repeating: 1 / Double(n), count: n) : [1] + [Double](repeating: 0, count: n - 1)
         assets = [initialValue]
         dailyReturns = [0]
+        assets.reserveCapacity(data.days)
+        dailyReturns.reserveCapacity(data.days)
+        weights = [Double](repeating: 0, count: n)
+        growth = [Double](repeating: 1, count: n)
         observe(into: observation)
     }
 
     /// Takes an action from a network (logits for `generic`, weights for `eiie`).
     public mutating func step(_ action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
-        step(action.map(Double.init), observation: observation)
+        precondition(action.count == actionCount, "PortfolioManagementEnvironment: \(action.count) action values for \(actionCount)")
+        for k in 0..<actionCount { weights[k] = Double(action[k]) }
+        return advance(observation: observation)
     }
 
     /// Takes an action in double precision (TradeMaster's own actions are float64 arrays).
     public mutating func step(_ action: [Double], observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action.count == actionCount, "PortfolioManagementEnvironment: \(action.count) action values for \(actionCount)")
+        for k in 0..<actionCount { weights[k] = action[k] }
+        return advance(observation: observation)
+    }
+
+    /// One step with the action in `weights` (logits for `generic`), in the buffers set up by
+    /// `reset`: nothing is allocated per step.
+    mutating func advance(observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         guard day < data.days - 1 else {
             observe(into: observation)
             return StepOutcome(reward: 0, done: true)
         }
-        let weights = flavour == .generic ? Self.softmax(action) : action
+        if flavour == .generic { Self.softmax(&weights) }
         let t = day
         day += 1
-        var growth = [Double](repeating: 1, count: actionCount)
         var r = 0.0
         for i in 0..<data.assets {
             growth[i + 1] = data.close[i][t + 1] / data.close[i][t]
@@ -118,10 +134,12 @@ public struct PortfolioManagementEnvironment {
         let cost = turnover * fee * value
         let next = (value - cost) * (1 + r)
         let reward = flavour == .generic ? next - value : log(next) - log(value)
-        var d = (0..<actionCount).map { weights[$0] * growth[$0] }
-        let total = d.reduce(0, +)
-        for k in d.indices { d[k] /= total }
-        drifted = d
+        var total = 0.0
+        for k in 0..<actionCount {
+            drifted[k] = weights[k] * growth[k]
+            total += drifted[k]
+        }
+        for k in 0..<actionCount { drifted[k] /= total }
         value = next
         assets.append(next)
         dailyReturns.append(r)
@@ -129,12 +147,15 @@ public struct PortfolioManagementEnvironment {
         return StepOutcome(reward: reward, done: false)
     }
 
-    /// Softmax in double precision, stable for large logits.
-    static func softmax(_ x: [Double]) -> [Double] {
+    /// Softmax in double precision, in place, stable for large logits.
+    static func softmax(_ x: inout [Double]) {
         let m = x.max() ?? 0
-        let e = x.map { exp($0 - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+        var s = 0.0
+        for k in x.indices {
+            x[k] = exp(x[k] - m)
+            s += x[k]
+        }
+        for k in x.indices { x[k] /= s }
     }
 
     func observe(into out: UnsafeMutableBufferPointer<Float>) {
