@@ -130,6 +130,9 @@ public struct AlgorithmicTradingEnvironment: TradingEnvironment {
         holding = 0
         assets = [configuration.initialCash]
         dailyReturns = [0]
+        // Room for the whole episode, so steps append without reallocating.
+        assets.reserveCapacity(stepsPerEpisode + 1)
+        dailyReturns.reserveCapacity(stepsPerEpisode + 1)
         observe(into: observation)
     }
 
