@@ -48,7 +48,8 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
 /// r + γ·(1 − done)·max Q_target(s', ·) on a uniform batch from the replay buffer; copy (or blend)
 /// the online network into the target every `targetUpdateInterval` steps. One thread, no
 /// allocation per step once running; the same seed gives the same parameters.
-public final class DQNAgent {
+public final class DQNAgent: TrainableAgent {
+    public let kind = "dqn"
     public let configuration: DQNConfiguration
     public let online: Sequential
     public let target: Sequential
@@ -64,6 +65,11 @@ public final class DQNAgent {
     public private(set) var updates = 0
     /// The loss of the latest gradient step.
     public private(set) var lastLoss: Float = 0
+    /// Losses since the current episode began (for the epoch's mean loss).
+    var lossSum = 0.0, lossCount = 0
+
+    public var observationCount: Int { online.inputSize }
+    public var actionCount: Int { online.outputSize }
 
     public init(observationCount: Int, actionCount: Int, configuration: DQNConfiguration = DQNConfiguration(), seed: UInt64) {
         self.configuration = configuration
@@ -101,24 +107,46 @@ public final class DQNAgent {
     public func learn<E: TradingEnvironment>(_ env: inout E, totalSteps: Int, seed: UInt64 = 0, episodeEnded: ((Int, Double) -> Void)? = nil) {
         let schedule = ExplorationSchedule(initial: configuration.explorationInitial, final: configuration.explorationFinal,
                                            fraction: configuration.explorationFraction, totalSteps: totalSteps)
+        let start = steps
+        var episodes = 0
+        while steps - start < totalSteps {
+            let stats = runEpisode(&env, seed: seed &+ UInt64(episodes)) { steps - start >= totalSteps ? nil : schedule.epsilon(at: steps - start) }
+            guard stats.completed else { return }
+            episodes += 1
+            episodeEnded?(steps, stats.episodeReturn)
+        }
+    }
+
+    /// One epoch: an episode of `env` from a reset, ε following the schedule over `plannedSteps`
+    /// counted from this agent's first step.
+    public func trainEpisode<E: TradingEnvironment>(_ env: inout E, seed: UInt64, plannedSteps: Int, shouldStop: () -> Bool) -> EpisodeTrainingStats {
+        let schedule = ExplorationSchedule(initial: configuration.explorationInitial, final: configuration.explorationFinal,
+                                           fraction: configuration.explorationFraction, totalSteps: plannedSteps)
+        return runEpisode(&env, seed: seed) { shouldStop() ? nil : schedule.epsilon(at: steps) }
+    }
+
+    /// The training loop over one episode. `epsilon()` is asked before every step; nil stops the
+    /// episode there (budget spent or cancelled), reported as not completed.
+    func runEpisode<E: TradingEnvironment>(_ env: inout E, seed: UInt64, epsilon: () -> Double?) -> EpisodeTrainingStats {
         let n = env.observationCount
         let observation = AlignedBuffer(count: n), nextObservation = AlignedBuffer(count: n)
         let obs = UnsafeMutableBufferPointer(start: observation.base, count: n), nextObs = UnsafeMutableBufferPointer(start: nextObservation.base, count: n)
         env.reset(seed: seed, observation: obs)
-        var episodeReturn = 0.0, episodes = 0
-        let start = steps
-        while steps - start < totalSteps {
-            let step = steps - start
-            let a = steps < configuration.learningStarts ? rng.nextIndex(below: env.actionCount) : action(observation.base, epsilon: schedule.epsilon(at: step))
+        var episodeReturn = 0.0, taken = 0, lastEpsilon = configuration.explorationFinal
+        lossSum = 0
+        lossCount = 0
+        while true {
+            guard let eps = epsilon() else {
+                return EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: meanLoss, exploration: lastEpsilon, completed: false)
+            }
+            lastEpsilon = eps
+            let a = steps < configuration.learningStarts ? rng.nextIndex(below: env.actionCount) : action(observation.base, epsilon: eps)
             let outcome = env.step(a, observation: nextObs)
             if outcome.done {
-                episodes += 1
-                episodeEnded?(steps, episodeReturn)
-                episodeReturn = 0
-                env.reset(seed: seed &+ UInt64(episodes), observation: obs)
-                continue
+                return EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: meanLoss, exploration: lastEpsilon, completed: true)
             }
             episodeReturn += outcome.reward
+            taken += 1
             replay.add(observation: observation.base, action: a, reward: Float(outcome.reward), nextObservation: nextObservation.base, done: false)
             observation.base.update(from: nextObservation.base, count: n)
             steps += 1
@@ -130,6 +158,8 @@ public final class DQNAgent {
             }
         }
     }
+
+    var meanLoss: Double { lossCount > 0 ? lossSum / Double(lossCount) : .nan }
 
     /// The greedy policy's return over one episode (no learning, no exploration).
     public func evaluate<E: TradingEnvironment>(_ env: inout E, seed: UInt64 = 0) -> Double {
@@ -177,9 +207,42 @@ public final class DQNAgent {
             }
         }
         lastLoss = loss * scale
+        lossSum += Double(lastLoss)
+        lossCount += 1
         online.backward(outputGradient: g)
         _ = GradientClipping.clipGlobalNorm(online.parameters, maxNorm: configuration.maxGradientNorm)
         optimizer.step()
         updates += 1
+    }
+
+    // MARK: state
+
+    /// Networks, Adam's moments, the replay contents, the generator and the counters.
+    public func save(to path: String, metadata: [String: String]) throws {
+        var w = AgentStateWriter(kind: kind, configurationJSON: configuration.canonicalJSON())
+        for (key, value) in metadata { w.setMetadata(key, value) }
+        w.add("online", parameters: online.parameters)
+        w.add("target", parameters: target.parameters)
+        w.add("optimizer", optimizer: optimizer)
+        replay.write(into: &w, prefix: "replay")
+        w.add("rng", generator: rng)
+        w.add("counters.steps", integer: steps)
+        w.add("counters.updates", integer: updates)
+        w.add("counters.last_loss", float: lastLoss)
+        try w.write(to: path)
+    }
+
+    @discardableResult
+    public func restore(from path: String) throws -> [String: String] {
+        let r = try AgentStateReader(path: path, kind: kind, configurationJSON: configuration.canonicalJSON())
+        try r.read("online", parameters: online.parameters)
+        try r.read("target", parameters: target.parameters)
+        try r.read("optimizer", optimizer: optimizer)
+        try replay.read(from: r, prefix: "replay")
+        rng = try r.generator("rng")
+        steps = try r.integer("counters.steps")
+        updates = try r.integer("counters.updates")
+        lastLoss = try r.float("counters.last_loss")
+        return r.file.metadata
     }
 }

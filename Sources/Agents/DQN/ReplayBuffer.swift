@@ -51,6 +51,33 @@ public final class ReplayBuffer {
         }
     }
 
+    /// Writes the stored transitions (only the filled part of the ring) and the ring's position.
+    public func write(into w: inout AgentStateWriter, prefix: String) {
+        w.add("\(prefix).count", integer: count)
+        w.add("\(prefix).next", integer: next)
+        w.add("\(prefix).observations", floats: observations.base, shape: [count, observationCount])
+        w.add("\(prefix).next_observations", floats: nextObservations.base, shape: [count, observationCount])
+        w.add("\(prefix).actions", int32s: Array(actions[0..<count]))
+        rewards.withUnsafeBufferPointer { w.add("\(prefix).rewards", floats: $0.baseAddress!, shape: [count]) }
+        dones.withUnsafeBufferPointer { w.add("\(prefix).dones", floats: $0.baseAddress!, shape: [count]) }
+    }
+
+    /// Restores what `write` stored; the capacity must hold it.
+    public func read(from r: AgentStateReader, prefix: String) throws {
+        let stored = try r.integer("\(prefix).count"), position = try r.integer("\(prefix).next")
+        guard stored <= capacity, position < capacity else {
+            throw AgentsError.invalidData("\(r.path): replay buffer of \(stored) transitions does not fit capacity \(capacity)")
+        }
+        try r.read("\(prefix).observations", floats: observations.base, shape: [stored, observationCount])
+        try r.read("\(prefix).next_observations", floats: nextObservations.base, shape: [stored, observationCount])
+        let a = try r.int32s("\(prefix).actions", count: stored)
+        for i in 0..<stored { actions[i] = a[i] }
+        try rewards.withUnsafeMutableBufferPointer { try r.read("\(prefix).rewards", floats: $0.baseAddress!, shape: [stored]) }
+        try dones.withUnsafeMutableBufferPointer { try r.read("\(prefix).dones", floats: $0.baseAddress!, shape: [stored]) }
+        count = stored
+        next = position
+    }
+
     /// Preallocated room for one sampled batch.
     public final class Batch {
         public let size: Int
