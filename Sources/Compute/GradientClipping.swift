@@ -11,3 +11,20 @@ public enum GradientClipping {
         return norm
     }
 }
+
+extension GradientClipping {
+    /// Clips the gradients of two stores (an actor and a critic) by their joint norm, as one
+    /// `clip_grad_norm_` over both networks' parameters; returns the joint norm before clipping.
+    @discardableResult
+    public static func clipGlobalNorm(_ first: ParameterStore, _ second: ParameterStore, maxNorm: Float) -> Float {
+        precondition(maxNorm > 0, "clipGlobalNorm: maxNorm must be positive, got \(maxNorm)")
+        let norm = (Kernels.sumOfSquares(first.gradients.base, count: first.count)
+            + Kernels.sumOfSquares(second.gradients.base, count: second.count)).squareRoot()
+        let coefficient = maxNorm / (norm + 1e-6)
+        if coefficient < 1 {
+            Kernels.scale(first.gradients.base, by: coefficient, count: first.count)
+            Kernels.scale(second.gradients.base, by: coefficient, count: second.count)
+        }
+        return norm
+    }
+}

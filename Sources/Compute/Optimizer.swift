@@ -20,3 +20,16 @@ public protocol Optimizer: AnyObject {
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
     case sgd, adam, adamw, rmsprop
 }
+
+extension OptimizerKind {
+    /// The optimizer of this kind over `parameters`, with PyTorch's defaults besides the
+    /// learning rate (RMSprop takes Stable-Baselines3's ε = 1e-5 when `rmspropEpsilon` is given).
+    public func make(parameters: ParameterStore, learningRate: Float, rmspropEpsilon: Float = 1e-8) -> any Optimizer {
+        switch self {
+        case .sgd: return SGD(parameters: parameters, learningRate: learningRate)
+        case .adam: return Adam(parameters: parameters, learningRate: learningRate)
+        case .adamw: return Adam.adamW(parameters: parameters, learningRate: learningRate)
+        case .rmsprop: return RMSprop(parameters: parameters, learningRate: learningRate, epsilon: rmspropEpsilon)
+        }
+    }
+}

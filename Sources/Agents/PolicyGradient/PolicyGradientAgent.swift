@@ -1,0 +1,275 @@
+import Compute
+import Foundation
+
+/// On-policy actor-critic learning for discrete actions, in CleanRL's ppo.py order: collect a
+/// rollout with the categorical policy, estimate advantages with GAE(λ) against the value
+/// network, then take minibatch gradient steps for a few epochs on
+///   L = L_policy + c_v·L_value − c_H·H,
+/// where for PPO (Schulman et al. 2017) L_policy = mean(max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε))) with
+/// ρ = π(a|s)/π_old(a|s), and for A2C and REINFORCE L_policy = −mean(A·log π(a|s)).
+/// L_value = mean((V(s) − R)²), or with `clipRangeValue` the larger of that and the clipped
+/// prediction's error (CleanRL's value clipping). Policy and value are separate MLPs with one
+/// joint gradient-norm clip. The trading environments end on a time limit, so a rollout cut by
+/// the episode's end bootstraps from the value of the last state (SB3's timeout handling).
+public final class PolicyGradientAgent: TrainableAgent {
+    public var kind: String { configuration.algorithm.rawValue }
+    public let configuration: PolicyGradientConfiguration
+    public let actor: Sequential
+    public let critic: Sequential
+    public let actorOptimizer: any Optimizer
+    public let criticOptimizer: any Optimizer
+    public var rng: Xoshiro256
+    /// Environment steps taken and gradient steps done.
+    public private(set) var steps = 0
+    public private(set) var updates = 0
+    let rollout: Rollout
+    var minibatch: Minibatch
+    var sampled: [Int32] = [0]
+    var lossSum = 0.0, entropySum = 0.0, statCount = 0
+
+    public var observationCount: Int { actor.inputSize }
+    public var actionCount: Int { actor.outputSize }
+
+    public init(observationCount: Int, actionCount: Int, configuration: PolicyGradientConfiguration = .ppo, seed: UInt64) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        var rng = Xoshiro256(seed: seed)
+        actor = MLP.make(sizes: [observationCount] + configuration.hiddenSizes + [actionCount], activation: configuration.activation, using: &rng)
+        critic = MLP.make(sizes: [observationCount] + configuration.hiddenSizes + [1], activation: configuration.activation, using: &rng)
+        let epsilon: Float = configuration.optimizer == .rmsprop ? 1e-5 : 1e-8
+        actorOptimizer = configuration.optimizer.make(parameters: actor.parameters, learningRate: configuration.learningRate, rmspropEpsilon: epsilon)
+        criticOptimizer = configuration.optimizer.make(parameters: critic.parameters, learningRate: configuration.learningRate, rmspropEpsilon: epsilon)
+        self.rng = rng
+        let capacity = configuration.rolloutSteps > 0 ? configuration.rolloutSteps : 1024
+        rollout = Rollout(capacity: capacity, observationCount: observationCount)
+        let batch = configuration.batchSize > 0 ? min(configuration.batchSize, capacity) : capacity
+        minibatch = Minibatch(size: batch, observationCount: observationCount, actionCount: actionCount)
+    }
+
+    /// The most probable action.
+    public func greedyAction(_ observation: UnsafePointer<Float>) -> Int {
+        let logits = actor.predict(observation)
+        return Kernels.argmax(logits.row(0), count: logits.cols)
+    }
+
+    /// One epoch: an episode of `env`, updating after every full rollout and on the remainder
+    /// when the episode ends (so an epoch's end leaves no transitions pending: a safe point).
+    public func trainEpisode<E: TradingEnvironment>(_ env: inout E, seed: UInt64, plannedSteps: Int, shouldStop: () -> Bool) -> EpisodeTrainingStats {
+        runEpisode(&env, seed: seed, shouldStop: shouldStop, stopAtRolloutEnd: { false })
+    }
+
+    /// Trains for at least `totalSteps` environment steps, stopping at the first rollout boundary
+    /// past it (SB3's `learn`), over as many episodes as that takes.
+    public func learn<E: TradingEnvironment>(_ env: inout E, totalSteps: Int, seed: UInt64 = 0) {
+        let start = steps
+        var episodes: UInt64 = 0
+        while steps - start < totalSteps {
+            let stats = runEpisode(&env, seed: seed &+ episodes, shouldStop: { false }, stopAtRolloutEnd: { steps - start >= totalSteps })
+            if !stats.completed { return }
+            episodes += 1
+        }
+    }
+
+    func runEpisode<E: TradingEnvironment>(_ env: inout E, seed: UInt64, shouldStop: () -> Bool, stopAtRolloutEnd: () -> Bool) -> EpisodeTrainingStats {
+        let n = env.observationCount
+        let observation = AlignedBuffer(count: n)
+        let obs = UnsafeMutableBufferPointer(start: observation.base, count: n)
+        env.reset(seed: seed, observation: obs)
+        rollout.count = 0
+        lossSum = 0
+        entropySum = 0
+        statCount = 0
+        var episodeReturn = 0.0, taken = 0
+        func stats(_ completed: Bool) -> EpisodeTrainingStats {
+            EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: statCount > 0 ? lossSum / Double(statCount) : .nan,
+                                 exploration: statCount > 0 ? entropySum / Double(statCount) : .nan, completed: completed)
+        }
+        while true {
+            if shouldStop() { return stats(false) }
+            let logits = actor.predict(observation.base)
+            let value = critic.predict(observation.base)[0, 0]
+            let logp: Float = sampled.withUnsafeMutableBufferPointer { a in
+                Categorical.sample(logits: logits, into: a.baseAddress!, using: &rng)
+                return logits[0, Int(a[0])] - Kernels.logSumExp(logits.row(0), count: logits.cols)
+            }
+            let a = sampled[0]
+            // The rollout keeps the observation the action was taken in; the environment then
+            // overwrites the buffer with the next one.
+            let before = rollout.count
+            rollout.append(observation: observation.base, action: a, logProbability: logp, value: value, reward: 0)
+            let outcome = env.step(Int(a), observation: obs)
+            if outcome.done {
+                // No action was taken: drop the sample; bootstrap the rest from V(final state).
+                rollout.count = before
+                if rollout.count > 0 { update(bootstrap: value) }
+                return stats(true)
+            }
+            rollout.rewards[before] = Float(outcome.reward)
+            episodeReturn += outcome.reward
+            taken += 1
+            steps += 1
+            if configuration.rolloutSteps > 0 && rollout.count == configuration.rolloutSteps {
+                update(bootstrap: critic.predict(observation.base)[0, 0])
+                if stopAtRolloutEnd() { return stats(false) }
+            }
+        }
+    }
+
+    /// GAE over the collected rollout, then `epochs` passes of shuffled minibatch steps; empties
+    /// the rollout.
+    func update(bootstrap: Float) {
+        let c = configuration
+        let count = rollout.count
+        rollout.rewards.withUnsafeBufferPointer { r in
+            rollout.values.withUnsafeBufferPointer { v in
+                rollout.dones.withUnsafeBufferPointer { d in
+                    rollout.advantages.withUnsafeMutableBufferPointer { adv in
+                        rollout.returns.withUnsafeMutableBufferPointer { ret in
+                            GAE.compute(rewards: r.baseAddress!, values: v.baseAddress!, dones: d.baseAddress!, count: count, bootstrap: bootstrap,
+                                        gamma: c.gamma, lambda: c.gaeLambda, advantages: adv.baseAddress!, returns: ret.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        let size = c.batchSize > 0 ? min(c.batchSize, count) : count
+        if minibatch.size < size { minibatch = Minibatch(size: size, observationCount: observationCount, actionCount: actionCount) }
+        for _ in 0..<c.epochs {
+            for i in 0..<count { rollout.order[i] = i }
+            // Fisher–Yates with the agent's generator (numpy's permutation is the same algorithm).
+            if c.batchSize > 0 {
+                for i in stride(from: count - 1, to: 0, by: -1) { rollout.order.swapAt(i, rng.nextIndex(below: i + 1)) }
+            }
+            var start = 0
+            while start < count {
+                let m = min(size, count - start)
+                minibatch.gather(from: rollout, start: start, count: m)
+                step(minibatch, rows: m)
+                start += m
+            }
+        }
+        rollout.count = 0
+    }
+
+    /// One gradient step on the first `m` rows of the minibatch.
+    func step(_ b: Minibatch, rows m: Int) {
+        let c = configuration
+        if c.normalizeAdvantage && m > 1 { Self.standardize(&b.advantages, count: m) }
+        let obs = b.observations.matrix.leadingRows(m)
+        let gLogits = b.logitGradient.matrix.leadingRows(m), gValue = b.valueGradient.matrix.leadingRows(m)
+        let inverse = 1 / Float(m)
+
+        let logits = actor.forward(obs)
+        var policyLoss: Float = 0, entropy: Float = 0
+        b.actions.withUnsafeBufferPointer { actions in
+            b.newLogProbabilities.withUnsafeMutableBufferPointer { logp in
+                Categorical.logProbabilities(logits: logits, actions: actions.baseAddress!, into: logp.baseAddress!)
+            }
+            b.entropies.withUnsafeMutableBufferPointer { Categorical.entropies(logits: logits, into: $0.baseAddress!) }
+            for i in 0..<m {
+                let adv = b.advantages[i]
+                entropy += b.entropies[i]
+                switch c.algorithm {
+                case .ppo:
+                    let ratio = expf(b.newLogProbabilities[i] - b.oldLogProbabilities[i])
+                    let term = Self.clippedSurrogate(ratio: ratio, advantage: adv, clip: c.clipRange)
+                    policyLoss += term.loss
+                    b.weights[i] = term.slope * inverse
+                case .a2c, .reinforce:
+                    policyLoss -= adv * b.newLogProbabilities[i]
+                    b.weights[i] = -adv * inverse
+                }
+            }
+            b.weights.withUnsafeBufferPointer { w in
+                Categorical.logProbabilityBackward(logits: logits, actions: actions.baseAddress!, weights: w.baseAddress!, gradient: gLogits, accumulate: false)
+            }
+            if c.entropyCoefficient != 0 {
+                for i in 0..<m { b.weights[i] = -c.entropyCoefficient * inverse }
+                b.weights.withUnsafeBufferPointer { w in
+                    Categorical.entropyBackward(logits: logits, weights: w.baseAddress!, gradient: gLogits, accumulate: true)
+                }
+            }
+        }
+        actor.backward(outputGradient: gLogits)
+
+        let values = critic.forward(obs)
+        var valueLoss: Float = 0
+        for i in 0..<m {
+            let v = values[i, 0], target = b.returns[i]
+            var d = v - target
+            var slope: Float = 1
+            if let band = c.clipRangeValue {
+                let change = v - b.oldValues[i]
+                let clippedV = b.oldValues[i] + min(max(change, -band), band)
+                let dc = clippedV - target
+                if dc * dc > d * d {
+                    d = dc
+                    slope = abs(change) < band ? 1 : 0
+                }
+            }
+            valueLoss += d * d
+            gValue[i, 0] = c.valueCoefficient * 2 * d * slope * inverse
+        }
+        critic.backward(outputGradient: gValue)
+
+        GradientClipping.clipGlobalNorm(actor.parameters, critic.parameters, maxNorm: c.maxGradientNorm)
+        actorOptimizer.step()
+        criticOptimizer.step()
+        updates += 1
+        lossSum += Double((policyLoss + c.valueCoefficient * valueLoss - c.entropyCoefficient * entropy) * inverse)
+        entropySum += Double(entropy * inverse)
+        statCount += 1
+    }
+
+    /// PPO's per-sample loss max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) and its slope with respect to
+    /// log π (ρ = exp(log π − log π_old), so ∂ρ/∂log π = ρ): the active branch's, which is zero
+    /// when the clipped branch is active and ρ lies outside the band.
+    public static func clippedSurrogate(ratio: Float, advantage: Float, clip: Float) -> (loss: Float, slope: Float) {
+        let clipped = min(max(ratio, 1 - clip), 1 + clip)
+        let unclippedLoss = -advantage * ratio, clippedLoss = -advantage * clipped
+        let active = unclippedLoss >= clippedLoss || (ratio > 1 - clip && ratio < 1 + clip)
+        return (max(unclippedLoss, clippedLoss), active ? -advantage * ratio : 0)
+    }
+
+    /// (x − mean) / (std + 1e-8) over the first `count` values, std with Bessel's correction
+    /// (PyTorch's `Tensor.std()`, as SB3 and CleanRL normalise).
+    static func standardize(_ x: inout [Float], count: Int) {
+        var mean: Float = 0
+        for i in 0..<count { mean += x[i] }
+        mean /= Float(count)
+        var ss: Float = 0
+        for i in 0..<count { ss += (x[i] - mean) * (x[i] - mean) }
+        let std = (ss / Float(count - 1)).squareRoot()
+        for i in 0..<count { x[i] = (x[i] - mean) / (std + 1e-8) }
+    }
+
+    // MARK: state
+
+    /// Both networks, both optimizers' state, the generator and the counters (the rollout is
+    /// empty at every safe point).
+    public func save(to path: String, metadata: [String: String]) throws {
+        var w = AgentStateWriter(kind: kind, configurationJSON: configuration.canonicalJSON())
+        for (key, value) in metadata { w.setMetadata(key, value) }
+        w.add("actor", parameters: actor.parameters)
+        w.add("critic", parameters: critic.parameters)
+        w.add("actor_optimizer", optimizer: actorOptimizer)
+        w.add("critic_optimizer", optimizer: criticOptimizer)
+        w.add("rng", generator: rng)
+        w.add("counters.steps", integer: steps)
+        w.add("counters.updates", integer: updates)
+        try w.write(to: path)
+    }
+
+    @discardableResult
+    public func restore(from path: String) throws -> [String: String] {
+        let r = try AgentStateReader(path: path, kind: kind, configurationJSON: configuration.canonicalJSON())
+        try r.read("actor", parameters: actor.parameters)
+        try r.read("critic", parameters: critic.parameters)
+        try r.read("actor_optimizer", optimizer: actorOptimizer)
+        try r.read("critic_optimizer", optimizer: criticOptimizer)
+        rng = try r.generator("rng")
+        steps = try r.integer("counters.steps")
+        updates = try r.integer("counters.updates")
+        return r.file.metadata
+    }
+}
