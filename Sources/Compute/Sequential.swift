@@ -123,12 +123,17 @@ public final class Sequential {
 public enum MLP {
     /// `sizes` = [input, hidden…, output]; e.g. [11, 128, 128, 3].
     public static func make(sizes: [Int], activation: Activation = .relu, using generator: inout some RandomNumberGenerator) -> Sequential {
+        Sequential(layers(sizes: sizes, activation: activation), using: &generator)
+    }
+
+    /// The layers of such an MLP, unbound, for a network that adds layers after them.
+    public static func layers(sizes: [Int], activation: Activation = .relu) -> [any Layer] {
         precondition(sizes.count >= 2, "MLP needs at least an input and an output size, got \(sizes)")
         var layers: [any Layer] = []
         for i in 0..<(sizes.count - 1) {
             layers.append(Linear(sizes[i], sizes[i + 1]))
             if i < sizes.count - 2 { layers.append(activation.makeLayer(size: sizes[i + 1])) }
         }
-        return Sequential(layers, using: &generator)
+        return layers
     }
 }

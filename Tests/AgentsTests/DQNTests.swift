@@ -41,12 +41,17 @@ import Testing
         return c
     }
 
-    @Test func learnsTheAutoregressiveSignal() {
+    @Test(arguments: [false, true])
+    func learnsTheAutoregressiveSignal(doubleDueling: Bool) {
         // Train on one AR(1) series, evaluate greedily on another: the agent must beat both a
         // random policy and buy-and-hold by a clear margin (the sign-following rule earns ~+6).
         var train = ReturnSeriesEnvironment.autoregressive(returns: 20_000, phi: 0.3, seed: 11)
         var test = ReturnSeriesEnvironment.autoregressive(returns: 5_000, phi: 0.3, seed: 12)
-        let agent = DQNAgent(observationCount: train.observationCount, actionCount: 3, configuration: configuration(), seed: 7)
+        var c = configuration()
+        c.doubleDQN = doubleDueling
+        c.dueling = doubleDueling
+        let agent = DQNAgent(observationCount: train.observationCount, actionCount: 3, configuration: c, seed: 7)
+        #expect(agent.online.layers.last is DuelingCombine == doubleDueling)
         agent.learn(&train, totalSteps: 30_000)
         let learned = agent.evaluate(&test)
         var hold = test

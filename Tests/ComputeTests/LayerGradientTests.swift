@@ -57,6 +57,18 @@ import Testing
         checkLayer({ n, _ in LogSoftmax(n) }, seed: seed)
     }
 
+    @Test(arguments: [17, 18] as [UInt64]) func duelingCombine(seed: UInt64) {
+        checkLayer({ _, k in DuelingCombine(actions: k) }, seed: seed)
+    }
+
+    @Test func duelingCombineSubtractsTheMeanAdvantage() {
+        let x = MatrixBuffer(rows: 1, cols: 4, values: [2, 1, 3, 5])
+        let y = MatrixBuffer(rows: 1, cols: 3)
+        DuelingCombine(actions: 3).forward(x.matrix, into: y.matrix)
+        let expected: [Float] = [0, 2, 4]  // V + A − mean(A) with V = 2, A = (1, 3, 5), mean 3
+        #expect(y.matrix.toArray() == expected)
+    }
+
     @Test func accumulateAddsToExistingGradients() {
         var rng = Xoshiro256(seed: 21)
         let layer = Linear(3, 2)

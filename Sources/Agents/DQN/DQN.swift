@@ -33,6 +33,10 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
     public var maxGradientNorm: Float = 10
     /// Double DQN: the online network picks the next action, the target network values it.
     public var doubleDQN = false
+    /// Dueling head: the last layer outputs V and k advantages, combined as V + A − mean(A).
+    public var dueling = false
+    /// The optimizer (SB3: Adam).
+    public var optimizer: OptimizerKind = .adam
 
     public init() {}
 
@@ -53,7 +57,7 @@ public final class DQNAgent: TrainableAgent {
     public let configuration: DQNConfiguration
     public let online: Sequential
     public let target: Sequential
-    public let optimizer: Adam
+    public let optimizer: any Optimizer
     public let replay: ReplayBuffer
     let batch: ReplayBuffer.Batch
     let gradient: MatrixBuffer
@@ -74,17 +78,24 @@ public final class DQNAgent: TrainableAgent {
     public init(observationCount: Int, actionCount: Int, configuration: DQNConfiguration = DQNConfiguration(), seed: UInt64) {
         self.configuration = configuration
         var rng = Xoshiro256(seed: seed)
-        let sizes = [observationCount] + configuration.hiddenSizes + [actionCount]
-        online = MLP.make(sizes: sizes, activation: .relu, using: &rng)
-        target = MLP.make(sizes: sizes, activation: .relu, using: &rng)
+        online = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
+        target = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
         target.parameters.copyValues(from: online.parameters)
-        optimizer = Adam(parameters: online.parameters, learningRate: configuration.learningRate)
+        optimizer = configuration.optimizer.make(parameters: online.parameters, learningRate: configuration.learningRate)
         replay = ReplayBuffer(capacity: configuration.bufferSize, observationCount: observationCount)
         batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
         gradient = MatrixBuffer(rows: configuration.batchSize, cols: actionCount)
         targets = [Float](repeating: 0, count: configuration.batchSize)
         nextActions = [Int](repeating: 0, count: configuration.batchSize)
         self.rng = rng
+    }
+
+    /// The Q-network: an MLP with ReLU, or with the dueling head an MLP to k + 1 outputs followed
+    /// by the dueling aggregation.
+    static func network(observationCount: Int, actionCount: Int, configuration: DQNConfiguration, using rng: inout Xoshiro256) -> Sequential {
+        let sizes = [observationCount] + configuration.hiddenSizes + [actionCount + (configuration.dueling ? 1 : 0)]
+        let layers = MLP.layers(sizes: sizes, activation: .relu)
+        return Sequential(configuration.dueling ? layers + [DuelingCombine(actions: actionCount)] : layers, using: &rng)
     }
 
     /// The greedy action for one observation.

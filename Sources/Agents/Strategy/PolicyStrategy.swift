@@ -1,0 +1,52 @@
+import Backtest
+
+/// A trained agent as a Backtest strategy ("policy"): the greedy policy walks the days of an
+/// algorithmic-trading dataset, its actions become the units held after each day's close, and
+/// those targets are run through Backtest's engine and metrics like any other strategy's. The
+/// backtest charges its own commission (c·price·units, Backtest's convention) where the
+/// environment charges TradeMaster's P/(1 − c) per unit bought, so the two equity curves differ
+/// by the second-order fee terms.
+public enum PolicyStrategy {
+    /// Units the policy holds after each day's decision, one per day of `data`; NaN on days the
+    /// environment does not trade (the first window and the last forward days).
+    public static func targetUnits(agent: some TrainableAgent, data: AlgorithmicTradingData,
+                                   environment configuration: AlgorithmicTradingEnvironment.Configuration) -> [Double] {
+        var env = AlgorithmicTradingEnvironment(data: data, configuration: configuration)
+        var targets = [Double](repeating: .nan, count: data.days)
+        var observation = [Float](repeating: 0, count: env.observationCount)
+        observation.withUnsafeMutableBufferPointer { obs in
+            env.reset(seed: 0, observation: obs)
+            while true {
+                // The decision is taken on the window ending at day − 1 and fills at its close.
+                let bar = env.day - 1
+                if env.step(agent.greedyAction(obs.baseAddress!), observation: obs).done { break }
+                targets[bar] = env.holding
+            }
+        }
+        return targets
+    }
+
+    /// What a policy backtest returns.
+    public struct Report: Sendable {
+        public var targets: [Double]
+        public var result: PortfolioResult
+        public var metrics: PerformanceMetrics
+    }
+
+    /// Backtests the policy's targets: fills at the decision day's close, commission at the
+    /// environment's fee, its initial cash, shorts allowed; metrics in `convention` with the
+    /// close as the buy-and-hold benchmark.
+    public static func backtest(agent: some TrainableAgent, data: AlgorithmicTradingData,
+                                environment configuration: AlgorithmicTradingEnvironment.Configuration,
+                                convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred) -> Report {
+        let targets = targetUnits(agent: agent, data: data, environment: configuration)
+        let settings = ExecutionSettings(fill: .close, commission: configuration.fee, initialCash: configuration.initialCash, allowShort: true)
+        let close = data.close, open = data.values[2]
+        let result = PortfolioBacktest.run(open: open, close: close, timestamps: data.timestamps, targets: targets, kind: .units, settings: settings)
+        let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        let metrics = PerformanceMetrics(equity: result.equity, timestamps: data.timestamps, trades: trades, convention: convention,
+                                         annualization: annualization, benchmark: close, benchmarkStart: configuration.backwardDays,
+                                         initialCash: configuration.initialCash)
+        return Report(targets: targets, result: result, metrics: metrics)
+    }
+}
