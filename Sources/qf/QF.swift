@@ -6,6 +6,6 @@ struct QF: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qf",
         abstract: "QuantForge: train trading agents, backtest strategies and serve jobs, on CPUs.",
-        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, PortfolioCommand.self, BenchCommand.self]
+        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, PortfolioCommand.self, TrainCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 }

@@ -109,8 +109,7 @@ import Testing
         // Normalised observations: prices relative to the last close, cash relative to the start.
         #expect(a.first[19] == 1 && a.first[80] == 1 && a.first[81] == 0)
         // Shorting every day: each short sale stops where the short is worth the account at the
-        // sale (no leverage); TradeMaster's go on one a day. (Later rises can still push equity
-        // below zero: the environment has no margin calls.)
+        // sale (no leverage); TradeMaster's go on one a day.
         var capped = AlgorithmicTradingEnvironment(data: data)
         var o = [Float](repeating: 0, count: capped.observationCount)
         var capHit = false
@@ -124,5 +123,28 @@ import Testing
         }
         #expect(capHit, "the cap must bind on some day")
         #expect(Self.episode(data, policy: { _ in 0 }).env.holding == -13)
+    }
+
+    @Test func aShortThatLosesTheAccountIsClosedOut() {
+        // Prices rise 20% a day; the policy shorts every day until a rise wipes the account out.
+        let days = 40
+        let close = (0..<days).map { 100 * pow(1.2, Double($0)) }
+        let values = AlgorithmicTradingData.columns.indices.map { $0 < 5 ? close : [Double](repeating: 0, count: days) }
+        let data = AlgorithmicTradingData(values: values, timestamps: (0..<days).map { Int64($0) * 86_400_000_000_000 })
+        var env = AlgorithmicTradingEnvironment(data: data)
+        var o = [Float](repeating: 0, count: env.observationCount)
+        var closedOutAt: Int?
+        o.withUnsafeMutableBufferPointer { buffer in
+            env.reset(seed: 0, observation: buffer)
+            while !env.step(0, observation: buffer).done {
+                if let at = closedOutAt {
+                    #expect(env.holding == 0 && env.portfolioValue == env.assets[at], "no trading after the close-out (day \(env.day))")
+                } else if env.holding == 0 && env.day > 6 {
+                    closedOutAt = env.assets.count - 1
+                    #expect(env.portfolioValue <= 0)
+                }
+            }
+        }
+        #expect(closedOutAt != nil, "the short must be closed out")
     }
 }

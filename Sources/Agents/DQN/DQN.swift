@@ -41,10 +41,7 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
     public init() {}
 
     /// The TD loss.
-    public enum TDLoss: String, Codable, Sendable {
-        case huber
-        case mse
-    }
+    public typealias TDLoss = LossKind
 }
 
 /// Deep Q-learning (Mnih et al. 2015) on the Compute core, in CleanRL's order: act ε-greedily,
@@ -75,14 +72,17 @@ public final class DQNAgent: TrainableAgent {
     public var observationCount: Int { online.inputSize }
     public var actionCount: Int { online.outputSize }
 
-    public init(observationCount: Int, actionCount: Int, configuration: DQNConfiguration = DQNConfiguration(), seed: UInt64) {
+    /// `replayCapacity` caps the ring below `bufferSize` when a run can never fill it (a run of
+    /// N environment steps stores at most N transitions), which keeps TradeMaster's 10⁶-slot
+    /// setting from reserving gigabytes for an 18 k-step run; sampling is unaffected.
+    public init(observationCount: Int, actionCount: Int, configuration: DQNConfiguration = DQNConfiguration(), seed: UInt64, replayCapacity: Int? = nil) {
         self.configuration = configuration
         var rng = Xoshiro256(seed: seed)
         online = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
         target = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
         target.parameters.copyValues(from: online.parameters)
         optimizer = configuration.optimizer.make(parameters: online.parameters, learningRate: configuration.learningRate)
-        replay = ReplayBuffer(capacity: configuration.bufferSize, observationCount: observationCount)
+        replay = ReplayBuffer(capacity: max(1, min(configuration.bufferSize, replayCapacity ?? .max)), observationCount: observationCount)
         batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
         gradient = MatrixBuffer(rows: configuration.batchSize, cols: actionCount)
         targets = [Float](repeating: 0, count: configuration.batchSize)

@@ -148,6 +148,12 @@ public struct AlgorithmicTradingEnvironment: TradingEnvironment {
         execute(Double(action - c.maxVolume), at: price)
         day += 1
         let now = data.close[day - 1], previous = data.close[day - 2]
+        if c.shorts == .margin && holding < 0 && portfolioValue <= 0 {
+            // A short that has lost the whole account is closed out at this close (a margin
+            // call); the account keeps its non-positive value and can no longer trade.
+            cash = portfolioValue
+            holding = 0
+        }
         let value = portfolioValue
         let reward: Double
         switch c.reward {

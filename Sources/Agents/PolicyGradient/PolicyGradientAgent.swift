@@ -7,7 +7,7 @@ import Foundation
 ///   L = L_policy + c_v·L_value − c_H·H,
 /// where for PPO (Schulman et al. 2017) L_policy = mean(max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε))) with
 /// ρ = π(a|s)/π_old(a|s), and for A2C and REINFORCE L_policy = −mean(A·log π(a|s)).
-/// L_value = mean((V(s) − R)²), or with `clipRangeValue` the larger of that and the clipped
+/// L_value = mean((V(s) − R)²) (or Huber), or with `clipRangeValue` the larger of that and the clipped
 /// prediction's error (CleanRL's value clipping). Policy and value are separate MLPs with one
 /// joint gradient-norm clip. The trading environments end on a time limit, so a rollout cut by
 /// the episode's end bootstraps from the value of the last state (SB3's timeout handling).
@@ -207,8 +207,14 @@ public final class PolicyGradientAgent: TrainableAgent {
                     slope = abs(change) < band ? 1 : 0
                 }
             }
-            valueLoss += d * d
-            gValue[i, 0] = c.valueCoefficient * 2 * d * slope * inverse
+            switch c.valueLoss {
+            case .mse:
+                valueLoss += d * d
+                gValue[i, 0] = c.valueCoefficient * 2 * d * slope * inverse
+            case .huber:
+                valueLoss += abs(d) < 1 ? 0.5 * d * d : abs(d) - 0.5
+                gValue[i, 0] = c.valueCoefficient * (abs(d) < 1 ? d : (d > 0 ? 1 : -1)) * slope * inverse
+            }
         }
         critic.backward(outputGradient: gValue)
 

@@ -35,6 +35,8 @@ public struct PolicyGradientConfiguration: Codable, Sendable, Equatable {
     public var entropyCoefficient: Float = 0
     /// Weight of the value loss.
     public var valueCoefficient: Float = 0.5
+    /// The value loss: squared error (SB3) or Huber with δ = 1.
+    public var valueLoss: LossKind = .mse
     /// Joint gradient-norm clip over both networks.
     public var maxGradientNorm: Float = 0.5
     /// Normalise advantages per minibatch (mean 0, std 1).

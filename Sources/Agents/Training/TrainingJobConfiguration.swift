@@ -1,0 +1,150 @@
+import Compute
+import Foundation
+
+/// A training job as the seed's `training_jobs` row and `POST /training/jobs` describe it:
+/// TradeMaster-style names (`task_name`, `dataset_name`, `agent_name`, `optimizer_name`,
+/// `loss_name`), hyperparameters by their usual names, and where the data lives. Unknown keys are
+/// an error naming them, so a typo never trains with a silent default.
+public struct TrainingJobConfiguration: Codable, Sendable, Equatable {
+    /// The names that pick the task, data, agent, optimizer and loss.
+    public struct Names: Codable, Sendable, Equatable {
+        public var taskName: String
+        public var datasetName: String
+        public var agentName: String
+        public var optimizerName: String?
+        public var lossName: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case taskName = "task_name", datasetName = "dataset_name", agentName = "agent_name"
+            case optimizerName = "optimizer_name", lossName = "loss_name"
+        }
+
+        public init(taskName: String, datasetName: String, agentName: String, optimizerName: String? = nil, lossName: String? = nil) {
+            self.taskName = taskName
+            self.datasetName = datasetName
+            self.agentName = agentName
+            self.optimizerName = optimizerName
+            self.lossName = lossName
+        }
+    }
+
+    /// Files of the splits: CSV (ingested on the way in) or HDF5 from `qf ingest`. Relative paths
+    /// resolve against the working directory. Defaults come from the dataset name.
+    public struct DataPaths: Codable, Sendable, Equatable {
+        public var train: String?
+        public var valid: String?
+        public var test: String?
+
+        public init(train: String? = nil, valid: String? = nil, test: String? = nil) {
+            self.train = train
+            self.valid = valid
+            self.test = test
+        }
+    }
+
+    public var name: String?
+    public var config: Names
+    public var hyperparameters = Hyperparameters()
+    public var data: DataPaths?
+
+    public init(name: String? = nil, config: Names, hyperparameters: Hyperparameters = Hyperparameters(), data: DataPaths? = nil) {
+        self.name = name
+        self.config = config
+        self.hyperparameters = hyperparameters
+        self.data = data
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, config, hyperparameters, data
+    }
+
+    /// Parses a job from JSON, rejecting unknown keys at every level with their path.
+    public static func decode(json: Data, source: String = "config") throws -> TrainingJobConfiguration {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: json) } catch {
+            throw AgentsError.invalidConfiguration("\(source): not valid JSON (\(error.localizedDescription))")
+        }
+        guard let top = object as? [String: Any] else { throw AgentsError.invalidConfiguration("\(source): expected a JSON object") }
+        try checkKeys(top, known: CodingKeys.allCases.map(\.rawValue), path: source)
+        if let names = top["config"] as? [String: Any] { try checkKeys(names, known: Names.CodingKeys.allCases.map(\.rawValue), path: "\(source).config") }
+        if let h = top["hyperparameters"] as? [String: Any] { try checkKeys(h, known: Hyperparameters.CodingKeys.allCases.map(\.rawValue), path: "\(source).hyperparameters") }
+        if let d = top["data"] as? [String: Any] { try checkKeys(d, known: ["train", "valid", "test"], path: "\(source).data") }
+        do { return try JSONDecoder().decode(TrainingJobConfiguration.self, from: json) } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw AgentsError.invalidConfiguration("\(source).\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            throw AgentsError.invalidConfiguration("\(source).\(path): required")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw AgentsError.invalidConfiguration("\(source).\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+        }
+    }
+
+    /// Reads and parses a config file.
+    public static func load(path: String) throws -> TrainingJobConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AgentsError.invalidConfiguration("\(path): cannot read the file") }
+        return try decode(json: data, source: path)
+    }
+
+    static func checkKeys(_ object: [String: Any], known: [String], path: String) throws {
+        let unknown = object.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw AgentsError.invalidConfiguration("\(path): unknown key\(unknown.count > 1 ? "s" : "") \(unknown.joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+/// Hyperparameters by the names TradeMaster, SB3 and the seed's API use. Every field is optional:
+/// a missing one takes the agent's preset for the task (see `AgentRegistry`).
+public struct Hyperparameters: Codable, Sendable, Equatable {
+    // Shared.
+    public var learningRate: Double?
+    public var batchSize: Int?
+    /// Training epochs: passes over the training split.
+    public var epochs: Int?
+    public var gamma: Double?
+    public var hiddenSizes: [Int]?
+    public var maxGradNorm: Double?
+    public var seed: UInt64?
+    public var earlyStoppingPatience: Int?
+    public var selectionMetric: SelectionMetric?
+    // DQN.
+    public var bufferSize: Int?
+    public var learningStarts: Int?
+    public var trainFrequency: Int?
+    public var gradientSteps: Int?
+    public var targetUpdateInterval: Int?
+    public var tau: Double?
+    public var explorationInitial: Double?
+    public var explorationFinal: Double?
+    public var explorationFraction: Double?
+    public var doubleDqn: Bool?
+    public var dueling: Bool?
+    // Policy gradient.
+    public var nSteps: Int?
+    public var nEpochs: Int?
+    public var gaeLambda: Double?
+    public var clipRange: Double?
+    public var clipRangeVf: Double?
+    public var entCoef: Double?
+    public var vfCoef: Double?
+    public var normalizeAdvantage: Bool?
+    // Environment.
+    public var fee: Double?
+    public var initialCash: Double?
+    public var normalizeObservations: Bool?
+    public var reward: String?
+    public var shorts: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case learningRate = "learning_rate", batchSize = "batch_size", epochs, gamma, hiddenSizes = "hidden_sizes"
+        case maxGradNorm = "max_grad_norm", seed, earlyStoppingPatience = "early_stopping_patience", selectionMetric = "selection_metric"
+        case bufferSize = "buffer_size", learningStarts = "learning_starts", trainFrequency = "train_frequency", gradientSteps = "gradient_steps"
+        case targetUpdateInterval = "target_update_interval", tau, explorationInitial = "exploration_initial", explorationFinal = "exploration_final"
+        case explorationFraction = "exploration_fraction", doubleDqn = "double_dqn", dueling
+        case nSteps = "n_steps", nEpochs = "n_epochs", gaeLambda = "gae_lambda", clipRange = "clip_range", clipRangeVf = "clip_range_vf"
+        case entCoef = "ent_coef", vfCoef = "vf_coef", normalizeAdvantage = "normalize_advantage"
+        case fee, initialCash = "initial_cash", normalizeObservations = "normalize_observations", reward, shorts
+    }
+}

@@ -1,0 +1,172 @@
+import Compute
+import Backtest
+import Foundation
+import Ingest
+
+/// What the final test run reports: TradeMaster's episode metrics from the environment, and the
+/// Backtest metrics of the policy run as a strategy (algorithmic trading) or of its equity curve.
+public struct TestReport: Codable, Sendable {
+    /// The data the test ran on.
+    public var source: String
+    /// The epoch whose weights were tested (the best one), if known.
+    public var epoch: Int?
+    public var episode: EpisodeMetrics
+    public var backtest: PerformanceMetrics
+}
+
+/// A training job ready to run: names resolved, data loaded, agent and environments built.
+/// Files go to `directory`: `job.json` (the job as given, for `qf evaluate`), the trainer's
+/// `checkpoint.safetensors` and `best.safetensors`, and `test.json` after `test()`.
+public final class TrainingRun {
+    public let job: TrainingJobConfiguration
+    public let resolved: AgentRegistry.Resolved
+    public let directory: String?
+    let driver: any TrainingDriver
+
+    /// Resolves `job` and loads its data (CSV splits are ingested to HDF5 on the way, as any
+    /// user file is).
+    public init(job: TrainingJobConfiguration, directory: String?) throws {
+        self.job = job
+        self.directory = directory
+        resolved = try AgentRegistry.resolve(job)
+        driver = try Self.makeDriver(resolved, directory: directory)
+        if let directory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try encoder.encode(job)), to: "\(directory)/job.json")
+        }
+    }
+
+    /// Rebuilds the run saved in a training directory (from its `job.json`).
+    public convenience init(directory: String) throws {
+        let path = "\(directory)/job.json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AgentsError.invalidData("\(directory): no job.json (not a qf train output directory)")
+        }
+        try self.init(job: try TrainingJobConfiguration.load(path: path), directory: directory)
+    }
+
+    public var progress: TrainingProgress { driver.progress }
+    public var stepsPerEpoch: Int { driver.stepsPerEpoch }
+    public var checkpointPath: String? { directory.map { "\($0)/checkpoint.safetensors" } }
+
+    @discardableResult
+    public func resumeIfPossible() throws -> Bool { try driver.resumeIfPossible() }
+
+    public func run(shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
+        try driver.run(shouldStop: shouldStop, onEpoch: onEpoch)
+    }
+
+    /// Loads the best epoch and runs it on the test split (or on `dataPath`), through Backtest.
+    public func test(dataPath: String? = nil) throws -> TestReport {
+        let report = try driver.test(dataPath: dataPath)
+        if let directory, dataPath == nil {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try AtomicFile.write(Array(try encoder.encode(report)), to: "\(directory)/test.json")
+        }
+        return report
+    }
+
+    static func makeDriver(_ r: AgentRegistry.Resolved, directory: String?) throws -> any TrainingDriver {
+        switch r.task {
+        case "algorithmic_trading":
+            let train = AlgorithmicTradingEnvironment(data: try loadBars(r.data.train!, split: "train"), configuration: r.environment)
+            let valid = try r.data.valid.map { AlgorithmicTradingEnvironment(data: try loadBars($0, split: "valid"), configuration: r.environment) }
+            let configuration = r.environment
+            return try makeDriver(r, train: train, valid: valid, directory: directory, testEnvironment: { path in
+                guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
+                return (AlgorithmicTradingEnvironment(data: try loadBars(path, split: "test"), configuration: configuration), path)
+            }, report: { agent, env, source in
+                var run = env
+                _ = agent.run(&run)
+                let backtest = PolicyStrategy.backtest(agent: agent, data: env.data, environment: configuration)
+                return TestReport(source: source, episode: run.metrics, backtest: backtest.metrics)
+            })
+        default:
+            let series: (UInt64, Int) -> ReturnSeriesEnvironment = r.dataset == "synthetic:ar1"
+                ? { ReturnSeriesEnvironment.autoregressive(returns: $1, phi: 0.3, seed: $0) }
+                : { ReturnSeriesEnvironment.randomWalk(prices: $1 + 1, seed: $0) }
+            let trainLength = r.dataset == "synthetic:ar1" ? 20_000 : 100_000
+            return try makeDriver(r, train: series(0, trainLength), valid: series(1, 5_000), directory: directory, testEnvironment: { path in
+                guard path == nil else { throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; a test file cannot be given") }
+                return (series(2, 5_000), r.dataset)
+            }, report: { agent, env, source in
+                var run = env
+                let values = agent.run(&run).values
+                let daily = [0] + (1..<values.count).map { values[$0] / values[$0 - 1] - 1 }
+                // One bar a day from 2000-01-01, so the calendar-based metrics have a calendar.
+                let day: Int64 = 86_400_000_000_000
+                let timestamps = (0..<values.count).map { 946_684_800_000_000_000 + Int64($0) * day }
+                return TestReport(source: source, episode: EpisodeMetrics(assets: values, dailyReturns: daily),
+                                  backtest: PerformanceMetrics(equity: values, timestamps: timestamps, trades: [], annualization: .tradingDays))
+            })
+        }
+    }
+
+    static func makeDriver<E: TradingEnvironment>(_ r: AgentRegistry.Resolved, train: E, valid: E?, directory: String?,
+                                                  testEnvironment: @escaping (String?) throws -> (E, String),
+                                                  report: @escaping (any TrainableAgent, E, String) -> TestReport) throws -> any TrainingDriver {
+        let stepsPerEpoch = Trainer<DQNAgent, E>.episodeLength(of: train)
+        let seed = r.trainer.seed
+        switch r.algorithm {
+        case .dqn(let c):
+            let agent = DQNAgent(observationCount: train.observationCount, actionCount: train.actionCount, configuration: c, seed: seed,
+                                 replayCapacity: stepsPerEpoch * r.trainer.epochs)
+            return Driver(trainer: Trainer(agent: agent, train: train, valid: valid, configuration: r.trainer, directory: directory),
+                          testEnvironment: testEnvironment, report: report)
+        case .policyGradient(let c):
+            let agent = try PolicyGradientAgent(observationCount: train.observationCount, actionCount: train.actionCount, configuration: c, seed: seed)
+            return Driver(trainer: Trainer(agent: agent, train: train, valid: valid, configuration: r.trainer, directory: directory),
+                          testEnvironment: testEnvironment, report: report)
+        }
+    }
+
+    /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
+    static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
+        guard FileManager.default.fileExists(atPath: path) else { throw AgentsError.invalidData("data.\(split): \(path) does not exist") }
+        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { return try AlgorithmicTradingData(file: try BarFile(path: path)) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let h5 = dir.appendingPathComponent("\(split).h5").path
+        _ = try CSVIngestor.ingest(csv: path, to: h5)
+        return try AlgorithmicTradingData(file: try BarFile(path: h5))
+    }
+}
+
+/// The type-erased face of a `Trainer` and its test step.
+protocol TrainingDriver: AnyObject {
+    var progress: TrainingProgress { get }
+    var stepsPerEpoch: Int { get }
+    func resumeIfPossible() throws -> Bool
+    func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus
+    func test(dataPath: String?) throws -> TestReport
+}
+
+final class Driver<A: TrainableAgent, E: TradingEnvironment>: TrainingDriver {
+    let trainer: Trainer<A, E>
+    let testEnvironment: (String?) throws -> (E, String)
+    let report: (any TrainableAgent, E, String) -> TestReport
+
+    init(trainer: Trainer<A, E>, testEnvironment: @escaping (String?) throws -> (E, String), report: @escaping (any TrainableAgent, E, String) -> TestReport) {
+        self.trainer = trainer
+        self.testEnvironment = testEnvironment
+        self.report = report
+    }
+
+    var progress: TrainingProgress { trainer.progress }
+    var stepsPerEpoch: Int { trainer.progress.stepsPerEpoch > 0 ? trainer.progress.stepsPerEpoch : Trainer<A, E>.episodeLength(of: trainer.train) }
+    func resumeIfPossible() throws -> Bool { try trainer.resumeIfPossible() }
+    func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus { try trainer.run(shouldStop: shouldStop, onEpoch: onEpoch) }
+
+    func test(dataPath: String?) throws -> TestReport {
+        try trainer.restoreBest()
+        let (env, source) = try testEnvironment(dataPath)
+        var r = report(trainer.agent, env, source)
+        r.epoch = trainer.progress.bestEpoch
+        return r
+    }
+}
