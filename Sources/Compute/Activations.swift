@@ -56,7 +56,7 @@ public final class Tanh: Layer {
 
     public func forward(_ input: Matrix, into output: Matrix) {
         let x = input.base, y = output.base
-        for i in 0..<input.count { y[i] = tanhf(x[i]) }
+        for i in 0..<input.count { y[i] = Kernels.fastTanh(x[i]) }
     }
 
     public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {

@@ -1,4 +1,5 @@
 import Compute
+import Foundation
 import Testing
 
 /// BLAS products and reductions against slow float64 loops.
@@ -114,5 +115,23 @@ import Testing
         #expect(BLAS.threadCount == 2)
         BLAS.setThreadCount(1)
         #expect(BLAS.threadCount == 1)
+    }
+}
+
+/// The vectorisable tanh against double precision.
+@Suite struct FastTanhTests {
+    @Test func fastTanhIsWithinFourTenMillionthsEverywhere() {
+        var worst = 0.0, at = 0.0
+        var x = -12.0
+        while x <= 12 {
+            let error = abs(Double(Kernels.fastTanh(Float(x))) - Foundation.tanh(Double(Float(x))))
+            if error > worst { worst = error; at = x }
+            x += 1e-4
+        }
+        #expect(worst < 4e-7, "worst error \(worst) at \(at)")
+        // Odd, exact at 0, saturating to ±1, and tiny inputs keep their relative precision.
+        #expect(Kernels.fastTanh(0) == 0 && Kernels.fastTanh(-3) == -Kernels.fastTanh(3))
+        #expect(Kernels.fastTanh(20) == 1 && Kernels.fastTanh(-20) == -1)
+        #expect(abs(Kernels.fastTanh(1e-6) - 1e-6) < 1e-12)
     }
 }

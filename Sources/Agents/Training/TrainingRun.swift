@@ -125,7 +125,7 @@ public final class TrainingRun {
     }
 
     /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
-    static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
+    public static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
         guard FileManager.default.fileExists(atPath: path) else { throw AgentsError.invalidData("data.\(split): \(path) does not exist") }
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { return try AlgorithmicTradingData(file: try BarFile(path: path)) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-train-\(UUID().uuidString)")

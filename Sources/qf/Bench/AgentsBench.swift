@@ -3,36 +3,64 @@ import ArgumentParser
 import Compute
 import Foundation
 
-/// `qf bench agents`: DQN environment steps per second on the peers' benchmark environment with
-/// ../shared/peers/rl/bench_sb3.py's settings (MLP 11→128→128→3, batch 64, buffer 100 k,
-/// learning starts 1,000, one gradient step per environment step, target update every 1,000),
-/// one thread.
+/// `qf bench agents`: training throughput in environment steps per second, one thread, with the
+/// settings of ../shared/peers/rl/bench_sb3.py on its benchmark environment (a 100 k-step random
+/// walk; MLP 128×128):
+/// - dqn: batch 64, buffer 100 k, learning starts 1,000, one gradient step per environment step,
+///   target copy every 1,000;
+/// - ppo: n_steps 2048, batch 64, 10 epochs (SB3's defaults otherwise);
+/// - a2c: SB3's defaults (5-step rollouts, RMSprop);
+/// and `trademaster_dqn`: TradeMaster's AlgorithmicTradingDQN setup on its BTC training split
+/// (QNet 82→64→32→3, 128 gradient steps of batch 64 per 128 environment steps).
 struct AgentsBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "agents", abstract: "Benchmark DQN training throughput.")
+    static let configuration = CommandConfiguration(commandName: "agents", abstract: "Benchmark agent training throughput.")
 
-    @Option(help: "Environment steps to time.") var steps = 50_000
+    @Option(help: "Environment steps to time (SB3's trials: 50,000).") var steps = 50_000
+    @Option(help: "Comma-separated: dqn, ppo, a2c, trademaster_dqn.") var algos = "dqn,ppo,a2c,trademaster_dqn"
+    @Option(help: "TradeMaster's BTC training split (CSV), for trademaster_dqn.") var btc = "\(AgentRegistry.sharedDirectory)/data/trademaster/algorithmic_trading/BTC/train.csv"
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
-    struct Result: Codable { var name: String; var steps: Int; var seconds: Double; var stepsPerSecond: Double }
+    struct Result: Codable { var algo: String; var steps: Int; var seconds: Double; var stepsPerSecond: Double; var updates: Int }
 
     func run() throws {
         ComputeConfiguration(blasThreads: 1).apply()
-        var env = ReturnSeriesEnvironment.randomWalk()
-        var c = DQNConfiguration()
-        c.hiddenSizes = [128, 128]
-        c.batchSize = 64
-        c.bufferSize = 100_000
-        c.learningStarts = 1_000
-        c.trainFrequency = 1
-        c.gradientSteps = 1
-        c.targetUpdateInterval = 1_000
-        let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0)
+        var results: [Result] = []
+        for algo in algos.split(separator: ",").map(String.init) {
+            let result: Result
+            switch algo {
+            case "dqn":
+                var env = ReturnSeriesEnvironment.randomWalk()
+                let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: AgentRegistry.benchmarkDQN, seed: 0)
+                result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+            case "ppo", "a2c":
+                var env = ReturnSeriesEnvironment.randomWalk()
+                var c: PolicyGradientConfiguration = algo == "ppo" ? .ppo : .a2c
+                c.hiddenSizes = [128, 128]
+                let agent = try PolicyGradientAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0)
+                result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+            case "trademaster_dqn":
+                let job = TrainingJobConfiguration(config: .init(taskName: "algorithmic_trading", datasetName: "algorithmic_trading:BTC",
+                                                                 agentName: "algorithmic_trading:dqn", optimizerName: "adam", lossName: "mse"),
+                                                   data: .init(train: btc))
+                let resolved = try AgentRegistry.resolve(job)
+                guard case .dqn(let c) = resolved.algorithm else { fatalError("the DQN preset") }
+                let data = try TrainingRun.loadBars(btc, split: "train")
+                var env = AlgorithmicTradingEnvironment(data: data, configuration: resolved.environment)
+                let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0, replayCapacity: steps)
+                result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+            default:
+                throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, trademaster_dqn")
+            }
+            print(String(format: "%@: %d steps in %.2f s, %.0f env steps/s (%d gradient steps)", algo, result.steps, result.seconds, result.stepsPerSecond, result.updates))
+            results.append(result)
+        }
+        if let json { try writeBenchJSON(results, to: json) }
+    }
+
+    func time(_ algo: String, _ body: () -> (steps: Int, updates: Int)) -> Result {
         let t0 = monotonicNanoseconds()
-        agent.learn(&env, totalSteps: steps)
+        let (n, updates) = body()
         let seconds = Double(monotonicNanoseconds() - t0) / 1e9
-        let result = Result(name: "DQN, benchmark environment, SB3 settings", steps: steps, seconds: seconds, stepsPerSecond: Double(steps) / seconds)
-        print(String(format: "%@: %d steps in %.2f s, %.0f env steps/s (%d gradient steps, last loss %.3g)", result.name, steps, seconds,
-                     result.stepsPerSecond, agent.updates, Double(agent.lastLoss)))
-        if let json { try writeBenchJSON([result], to: json) }
+        return Result(algo: algo, steps: n, seconds: seconds, stepsPerSecond: Double(n) / seconds, updates: updates)
     }
 }
