@@ -56,7 +56,7 @@ import Testing
                                                                                      optimizerName: optimizer, lossName: loss)))
             }
         }
-        #expect(resolve(task: "market_making").contains("known: algorithmic_trading, synthetic, portfolio_management"))
+        #expect(resolve(task: "market_making").contains("known: algorithmic_trading, order_execution, high_frequency_trading, synthetic, portfolio_management"))
         #expect(resolve(task: "portfolio_management", agent: "portfolio_management:ppo").contains("cannot train yet"))
         let agent = resolve(agent: "algorithmic_trading:sac")
         #expect(agent.contains("config.agent_name") && agent.contains("algorithmic_trading:ppo") && agent.contains("algorithmic_trading:ddqn"), "\(agent)")

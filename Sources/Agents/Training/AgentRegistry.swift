@@ -7,19 +7,22 @@ import Foundation
 public enum AgentRegistry {
     /// The tasks a job may name, and whether this build trains them.
     public static let tasks: [(name: String, available: Bool)] = [
-        ("algorithmic_trading", true), ("synthetic", true),
-        ("portfolio_management", false), ("order_execution", false), ("high_frequency_trading", false),
+        ("algorithmic_trading", true), ("order_execution", true), ("high_frequency_trading", true), ("synthetic", true),
+        ("portfolio_management", false),
     ]
 
     /// The agents by task.
     public static let agents: [String: [String]] = [
         "algorithmic_trading": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
+        "order_execution": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
+        "high_frequency_trading": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
         "synthetic": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
     ]
 
     /// Datasets with built-in locations: TradeMaster's BTC splits under the shared data
     /// directory (`QF_SHARED_DIR`, default ../shared), and generated series.
-    public static let datasets = ["algorithmic_trading:BTC", "synthetic:random_walk", "synthetic:ar1"]
+    public static let datasets = ["algorithmic_trading:BTC", "order_execution:PD_BTC", "high_frequency_trading:small_BTC",
+                                  "synthetic:random_walk", "synthetic:ar1"]
 
     /// Every `task:agent` name this build trains.
     public static var knownAgentNames: [String] {
@@ -88,6 +91,14 @@ public enum AgentRegistry {
         switch agent {
         case "dqn", "ddqn", "dueling_dqn":
             var c = task.name == "algorithmic_trading" ? tradeMasterDQN : benchmarkDQN
+            if task.name == "order_execution" || task.name == "high_frequency_trading" {
+                // Episodes of a few thousand steps: a smaller network, learning from the start
+                // of the first epoch, ε decaying over its first third.
+                c.hiddenSizes = [64, 64]
+                c.learningStarts = 256
+                c.targetUpdateInterval = 500
+                c.explorationFraction = 0.3
+            }
             c.doubleDQN = agent != "dqn"
             c.dueling = agent == "dueling_dqn"
             if let optimizer { c.optimizer = optimizer }
@@ -158,13 +169,21 @@ public enum AgentRegistry {
         try require(environment.initialCash > 0, "hyperparameters.initial_cash", "positive")
 
         var data = job.data ?? TrainingJobConfiguration.DataPaths()
-        if task.name == "algorithmic_trading" {
-            let base = names.datasetName == "algorithmic_trading:BTC" ? "\(sharedDirectory)/data/trademaster/algorithmic_trading/BTC" : nil
+        if task.name == "high_frequency_trading" {
+            let base = names.datasetName == "high_frequency_trading:small_BTC"
+                ? "\(sharedDirectory)/data/trademaster/high_frequency_trading/small_BTC/Market_Dynamics_Model/BTC/default" : nil
+            data.train = data.train ?? base
+            guard data.train != nil else {
+                throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: high_frequency_trading:small_BTC)")
+            }
+        } else if task.name == "algorithmic_trading" || task.name == "order_execution" {
+            let base = names.datasetName == "algorithmic_trading:BTC" ? "\(sharedDirectory)/data/trademaster/algorithmic_trading/BTC"
+                : names.datasetName == "order_execution:PD_BTC" ? "\(sharedDirectory)/data/trademaster/order_execution/PD_BTC" : nil
             data.train = data.train ?? base.map { "\($0)/train.csv" }
             data.valid = data.valid ?? base.map { "\($0)/valid.csv" }
             data.test = data.test ?? base.map { "\($0)/test.csv" }
             guard data.train != nil else {
-                throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: algorithmic_trading:BTC)")
+                throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: algorithmic_trading:BTC, order_execution:PD_BTC)")
             }
         } else if job.data != nil {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")

@@ -12,6 +12,8 @@ public struct TestReport: Codable, Sendable {
     public var epoch: Int?
     public var episode: EpisodeMetrics
     public var backtest: PerformanceMetrics
+    /// Task-specific figures (order execution: `mean_shortfall_bps`, `orders`).
+    public var extras: [String: Double] = [:]
 }
 
 /// A training job ready to run: names resolved, data loaded, agent and environments built.
@@ -85,6 +87,44 @@ public final class TrainingRun {
                 let backtest = PolicyStrategy.backtest(agent: agent, data: env.data, environment: configuration)
                 return TestReport(source: source, episode: run.metrics, backtest: backtest.metrics)
             })
+        case "order_execution":
+            var configuration = OrderExecutionEnvironment.Configuration()
+            configuration.initialCash = r.environment.initialCash
+            let make = { (path: String, split: String) in OrderExecutionEnvironment(data: try loadBars(path, split: split), configuration: configuration) }
+            return try makeDriver(r, train: try make(r.data.train!, "train"), valid: try r.data.valid.map { try make($0, "valid") }, directory: directory,
+                                  testEnvironment: { path in
+                guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
+                return (try make(path, "test"), path)
+            }, report: { agent, env, source in
+                var run = env
+                let values = agent.run(&run).values
+                var report = equityReport(values: values, source: source, spacing: 86_400, annualization: .calendarDays)
+                report.extras = ["mean_shortfall_bps": run.meanShortfallBps, "orders": Double(run.orders.count)]
+                return report
+            })
+        case "high_frequency_trading":
+            // The snapshots split in time: 70% train, 15% valid, 15% test (unless given separately).
+            let source = try HighFrequencyData.load(directory: r.data.train!)
+            let n = source.rows, a = n * 70 / 100, b = n * 85 / 100
+            var configuration = HighFrequencyTradingEnvironment.Configuration()
+            configuration.initialCash = r.environment.initialCash
+            let train = r.data.valid == nil ? source.slice(0..<a) : source
+            let valid = try r.data.valid.map { try HighFrequencyData.load(directory: $0) } ?? source.slice(a..<b)
+            let test = { (path: String?) throws -> (HighFrequencyData, String) in
+                if let path = path ?? r.data.test { return (try HighFrequencyData.load(directory: path), path) }
+                return (source.slice(b..<n), "\(r.data.train!) (last 15%)")
+            }
+            return try makeDriver(r, train: HighFrequencyTradingEnvironment(data: train, configuration: configuration),
+                                  valid: HighFrequencyTradingEnvironment(data: valid, configuration: configuration), directory: directory,
+                                  testEnvironment: { path in
+                let (data, name) = try test(path)
+                return (HighFrequencyTradingEnvironment(data: data, configuration: configuration), name)
+            }, report: { agent, env, source in
+                var run = env
+                // A year of seconds, as TradeMaster annualises its HFT Sharpe ratio.
+                return equityReport(values: agent.run(&run).values, source: source, spacing: 1, annualization: .barsPerYear(31_536_000),
+                                    periodsPerYear: 31_536_000)
+            })
         default:
             let series: (UInt64, Int) -> ReturnSeriesEnvironment = r.dataset == "synthetic:ar1"
                 ? { ReturnSeriesEnvironment.autoregressive(returns: $1, phi: 0.3, seed: $0) }
@@ -95,13 +135,7 @@ public final class TrainingRun {
                 return (series(2, 5_000), r.dataset)
             }, report: { agent, env, source in
                 var run = env
-                let values = agent.run(&run).values
-                let daily = [0] + (1..<values.count).map { values[$0] / values[$0 - 1] - 1 }
-                // One bar a day from 2000-01-01, so the calendar-based metrics have a calendar.
-                let day: Int64 = 86_400_000_000_000
-                let timestamps = (0..<values.count).map { 946_684_800_000_000_000 + Int64($0) * day }
-                return TestReport(source: source, episode: EpisodeMetrics(assets: values, dailyReturns: daily),
-                                  backtest: PerformanceMetrics(equity: values, timestamps: timestamps, trades: [], annualization: .tradingDays))
+                return equityReport(values: agent.run(&run).values, source: source, spacing: 86_400, annualization: .tradingDays)
             })
         }
     }
@@ -122,6 +156,16 @@ public final class TrainingRun {
             return Driver(trainer: Trainer(agent: agent, train: train, valid: valid, configuration: r.trainer, directory: directory),
                           testEnvironment: testEnvironment, report: report)
         }
+    }
+
+    /// The metrics of an equity curve with one bar every `spacing` seconds from 2000-01-01 (the
+    /// environments without a calendar of their own), TradeMaster's and Backtest's.
+    static func equityReport(values: [Double], source: String, spacing: Int64, annualization: Annualization,
+                             periodsPerYear: Double = 252) -> TestReport {
+        let daily = [0] + (1..<values.count).map { values[$0] / values[$0 - 1] - 1 }
+        let timestamps = (0..<values.count).map { 946_684_800_000_000_000 + Int64($0) * spacing * 1_000_000_000 }
+        return TestReport(source: source, episode: EpisodeMetrics(assets: values, dailyReturns: daily, periodsPerYear: periodsPerYear),
+                          backtest: PerformanceMetrics(equity: values, timestamps: timestamps, trades: [], annualization: annualization))
     }
 
     /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.

@@ -91,11 +91,13 @@ struct TrainCommand: ParsableCommand {
 
     static func summary(_ r: TestReport) -> String {
         let e = r.episode, b = r.backtest
-        return """
+        var text = """
         test on \(r.source):
           TradeMaster: total_return \(format(e.totalReturn))  sharpe \(format(e.sharpe))  max_drawdown \(format(e.maxDrawdown))  calmar \(format(e.calmar))  sortino \(format(e.sortino))
           Backtest:    return \(percent(b.totalReturn))  sharpe \(format(b.sharpe))  max_drawdown \(percent(b.maxDrawdown))  trades \(b.tradeCount)  win_rate \(percent(b.winRate))  buy&hold \(percent(b.buyAndHoldReturn))
         """
+        if !r.extras.isEmpty { text += "\n  " + r.extras.keys.sorted().map { "\($0) \(format(r.extras[$0]))" }.joined(separator: "  ") }
+        return text
     }
 }
 

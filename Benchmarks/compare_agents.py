@@ -1,0 +1,36 @@
+"""Prints QuantForge's and Stable-Baselines3's training throughput side by side (Markdown): each
+side's median env steps/s over the passes of one run, and the ratio of the medians. The bars of
+issue 5: DQN and PPO >= 20x SB3; DQN on TradeMaster's BTC setup >= 100x TradeMaster's ~90 steps/s.
+
+    python3 Benchmarks/compare_agents.py .qf/bench/agents
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+TRADEMASTER_STEPS_PER_SECOND = 90  # issue 5's figure for TradeMaster's DQN on this kind of machine
+
+
+def main():
+    d = sys.argv[1]
+    ours = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "qf-*.json")))]
+    rows = []
+    for algo, bar in [("dqn", 20), ("ppo", 20), ("a2c", None)]:
+        q = statistics.median(r["steps_per_second"] for run in ours for r in run if r["algo"] == algo)
+        peer = [json.load(open(p))[0] for p in sorted(glob.glob(os.path.join(d, f"sb3-{algo}-*.json")))]
+        s = statistics.median(r["steps_per_second"] for r in peer)
+        rows.append((algo, q, f"SB3 {peer[0]['torch'] and 'torch ' + peer[0]['torch']}", s, bar, len(peer)))
+    tm = statistics.median(r["steps_per_second"] for run in ours for r in run if r["algo"] == "trademaster_dqn")
+    rows.append(("trademaster_dqn", tm, "TradeMaster (issue figure, not run here)", TRADEMASTER_STEPS_PER_SECOND, 100, 0))
+    cpu = json.load(open(glob.glob(os.path.join(d, "sb3-dqn-*.json"))[0]))[0]["machine"].get("cpu", "?")
+    print(f"CPU {cpu}; one thread each; medians over {len(ours)} passes\n")
+    print("| task | QuantForge env steps/s | peer | peer env steps/s | ratio | bar |")
+    print("|---|---:|---|---:|---:|---:|")
+    for algo, q, name, s, bar, _ in rows:
+        print(f"| {algo} | {q:,.0f} | {name} | {s:,.0f} | {q / s:.1f}x | {f'{bar}x' if bar else '-'} |")
+
+
+if __name__ == "__main__":
+    main()
