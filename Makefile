@@ -14,7 +14,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run bench bench-compute bench-backtest bench-malloc clean
+.PHONY: deps check-venv build test run bench bench-compute bench-backtest bench-agents bench-malloc clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -67,13 +67,16 @@ run: deps
 	    --report .qf/run/dj30-portfolio.html; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
-bench: bench-compute bench-backtest bench-malloc
+bench: bench-compute bench-backtest bench-agents bench-malloc
 
 bench-compute: deps
 	Benchmarks/compute.sh
 
 bench-backtest: deps
 	Benchmarks/backtest.sh
+
+bench-agents: deps
+	Benchmarks/agents.sh
 
 bench-malloc: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --target ComputeBenchmarks

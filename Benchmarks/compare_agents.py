@@ -21,15 +21,16 @@ def main():
         q = statistics.median(r["steps_per_second"] for run in ours for r in run if r["algo"] == algo)
         peer = [json.load(open(p))[0] for p in sorted(glob.glob(os.path.join(d, f"sb3-{algo}-*.json")))]
         s = statistics.median(r["steps_per_second"] for r in peer)
-        rows.append((algo, q, f"SB3 {peer[0]['torch'] and 'torch ' + peer[0]['torch']}", s, bar, len(peer)))
+        per_pass = [r["steps_per_second"] / p["steps_per_second"] for run, p in zip(ours, peer) for r in run if r["algo"] == algo]
+        rows.append((algo, q, f"SB3 (torch {peer[0]['torch']})", s, bar, f"{min(per_pass):.1f}–{max(per_pass):.1f}"))
     tm = statistics.median(r["steps_per_second"] for run in ours for r in run if r["algo"] == "trademaster_dqn")
-    rows.append(("trademaster_dqn", tm, "TradeMaster (issue figure, not run here)", TRADEMASTER_STEPS_PER_SECOND, 100, 0))
+    rows.append(("trademaster_dqn", tm, "TradeMaster (issue figure, not run here)", TRADEMASTER_STEPS_PER_SECOND, 100, "-"))
     cpu = json.load(open(glob.glob(os.path.join(d, "sb3-dqn-*.json"))[0]))[0]["machine"].get("cpu", "?")
     print(f"CPU {cpu}; one thread each; medians over {len(ours)} passes\n")
-    print("| task | QuantForge env steps/s | peer | peer env steps/s | ratio | bar |")
+    print("| task | QuantForge env steps/s | peer | peer env steps/s | ratio (per-pass range) | bar |")
     print("|---|---:|---|---:|---:|---:|")
-    for algo, q, name, s, bar, _ in rows:
-        print(f"| {algo} | {q:,.0f} | {name} | {s:,.0f} | {q / s:.1f}x | {f'{bar}x' if bar else '-'} |")
+    for algo, q, name, s, bar, spread in rows:
+        print(f"| {algo} | {q:,.0f} | {name} | {s:,.0f} | {q / s:.1f}x ({spread}) | {f'{bar}x' if bar else '-'} |")
 
 
 if __name__ == "__main__":
