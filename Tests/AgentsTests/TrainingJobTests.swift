@@ -56,8 +56,10 @@ import Testing
                                                                                      optimizerName: optimizer, lossName: loss)))
             }
         }
-        #expect(resolve(task: "market_making").contains("known: algorithmic_trading, order_execution, high_frequency_trading, synthetic, portfolio_management"))
-        #expect(resolve(task: "portfolio_management", agent: "portfolio_management:ppo").contains("cannot train yet"))
+        #expect(resolve(task: "market_making").contains("known: algorithmic_trading, portfolio_management, order_execution, high_frequency_trading, synthetic"))
+        // Portfolio weights are continuous: the value-based agents do not apply.
+        let continuous = resolve(task: "portfolio_management", agent: "portfolio_management:dqn")
+        #expect(continuous.contains("known: portfolio_management:ppo, portfolio_management:a2c, portfolio_management:reinforce"), "\(continuous)")
         let agent = resolve(agent: "algorithmic_trading:sac")
         #expect(agent.contains("config.agent_name") && agent.contains("algorithmic_trading:ppo") && agent.contains("algorithmic_trading:ddqn"), "\(agent)")
         #expect(resolve(optimizer: "lion").contains("known: sgd, adam, adamw, rmsprop"))

@@ -49,7 +49,7 @@ public struct PortfolioData: Sendable {
 ///   of features per asset ((N, T, F) row-major); the action is the weights as given; the
 ///   previous weights start uniform; the reward is ln V' − ln V; the episode starts at day
 ///   window − 1 and runs days − window steps.
-public struct PortfolioManagementEnvironment {
+public struct PortfolioManagementEnvironment: TradingEnvironment {
     /// TradeMaster's two flavours.
     public enum Flavour: String, Sendable, Codable {
         case generic
@@ -72,7 +72,15 @@ public struct PortfolioManagementEnvironment {
     var weights: [Double] = []
     var growth: [Double] = []
 
+    /// The weights the last step applied (cash first), after the softmax for `generic`.
+    public var appliedWeights: [Double] { weights }
+
     public var actionCount: Int { data.assets + 1 }
+    public var actionSpace: ActionSpace { .continuous(actionCount) }
+    public var portfolioValue: Double { value }
+    /// The reward: ln V′ − ln V (log return) or V′ − V (money); nil takes the flavour's
+    /// (TradeMaster: money for `generic`, log return for `eiie`).
+    public var logReturnReward: Bool?
     public var observationCount: Int { data.assets * PortfolioData.features.count * (flavour == .eiie ? window : 1) }
 
     public init(data: PortfolioData, flavour: Flavour = .generic, fee: Double = 0.001, initialValue: Double = 100_000, window: Int = 10) {
@@ -85,6 +93,16 @@ public struct PortfolioManagementEnvironment {
     }
 
     public var metrics: EpisodeMetrics { EpisodeMetrics(assets: assets, dailyReturns: dailyReturns) }
+
+    public mutating func reset(seed: UInt64, observation: UnsafeMutableBufferPointer<Float>) { reset(observation: observation) }
+
+    public mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
+        preconditionFailure("PortfolioManagementEnvironment takes a weight (or logit) per asset and cash: step(continuous:)")
+    }
+
+    public mutating func step(continuous action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
+        step(action, observation: observation)
+    }
 
     public mutating func reset(observation: UnsafeMutableBufferPointer<Float>) {
         day = flavour == .eiie ? window - 1 : 0
@@ -103,6 +121,8 @@ public struct PortfolioManagementEnvironment {
     /// Takes an action from a network (logits for `generic`, weights for `eiie`).
     public mutating func step(_ action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action.count == actionCount, "PortfolioManagementEnvironment: \(action.count) action values for \(actionCount)")
+        // The step that reports the end takes no action, and leaves the last weights readable.
+        if day >= data.days - 1 { return advance(observation: observation) }
         for k in 0..<actionCount { weights[k] = Double(action[k]) }
         return advance(observation: observation)
     }
@@ -110,6 +130,8 @@ public struct PortfolioManagementEnvironment {
     /// Takes an action in double precision (TradeMaster's own actions are float64 arrays).
     public mutating func step(_ action: [Double], observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
         precondition(action.count == actionCount, "PortfolioManagementEnvironment: \(action.count) action values for \(actionCount)")
+        // The step that reports the end takes no action, and leaves the last weights readable.
+        if day >= data.days - 1 { return advance(observation: observation) }
         for k in 0..<actionCount { weights[k] = action[k] }
         return advance(observation: observation)
     }
@@ -133,7 +155,7 @@ public struct PortfolioManagementEnvironment {
         for k in 0..<actionCount { turnover += abs(drifted[k] - weights[k]) }
         let cost = turnover * fee * value
         let next = (value - cost) * (1 + r)
-        let reward = flavour == .generic ? next - value : log(next) - log(value)
+        let reward = (logReturnReward ?? (flavour == .eiie)) ? log(next) - log(value) : next - value
         var total = 0.0
         for k in 0..<actionCount {
             drifted[k] = weights[k] * growth[k]

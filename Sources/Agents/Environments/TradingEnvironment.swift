@@ -1,11 +1,15 @@
 /// A trading task as reinforcement learning sees it: reset to the start of an episode, then one
 /// action per step, each returning a reward until the episode ends. Observations are written into
 /// a caller's buffer (no allocation per step); `portfolioValue` is the account marked to market.
+/// Actions are discrete (`step(_:observation:)`, gymnasium's `Discrete(n)`) or, when
+/// `actionSpace` says so, vectors of floats (`step(continuous:observation:)`, `Box(d)`).
 public protocol TradingEnvironment {
     /// Floats in one observation.
     var observationCount: Int { get }
-    /// Discrete actions 0..<actionCount.
+    /// Discrete actions 0..<actionCount, or the length of a continuous action.
     var actionCount: Int { get }
+    /// Which kind of action `step` takes.
+    var actionSpace: ActionSpace { get }
     /// Cash plus positions marked at the latest price.
     var portfolioValue: Double { get }
 
@@ -16,6 +20,36 @@ public protocol TradingEnvironment {
     /// Takes `action`; writes the next observation and returns the reward and whether the episode
     /// has ended (no action is taken on the step that reports the end).
     mutating func step(_ action: Int, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome
+
+    /// Takes a continuous action of `actionCount` floats (environments with `.continuous` spaces).
+    mutating func step(continuous action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome
+}
+
+/// The shape of an environment's actions.
+public enum ActionSpace: Sendable, Equatable {
+    /// One of n choices.
+    case discrete(Int)
+    /// A vector of d floats.
+    case continuous(Int)
+}
+
+extension TradingEnvironment {
+    public var actionSpace: ActionSpace { .discrete(actionCount) }
+
+    public mutating func step(continuous action: UnsafeBufferPointer<Float>, observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
+        preconditionFailure("\(Self.self) takes discrete actions")
+    }
+
+    /// Steps with a neutral action (index min(1, n − 1) — hold in the 3-action tasks — or zeros),
+    /// for probing an episode's length.
+    mutating func stepNeutral(observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {
+        switch actionSpace {
+        case .discrete(let n): return step(min(1, n - 1), observation: observation)
+        case .continuous(let d):
+            let zeros = [Float](repeating: 0, count: d)
+            return zeros.withUnsafeBufferPointer { step(continuous: $0, observation: observation) }
+        }
+    }
 }
 
 /// What one step returns.

@@ -25,23 +25,50 @@ public final class PolicyGradientAgent: TrainableAgent {
     let rollout: Rollout
     var minibatch: Minibatch
     var sampled: [Int32] = [0]
+    /// Continuous actions: the Gaussian's log σ (the actor's last layer) and a one-row sample.
+    let logStd: LogStdLayer?
+    let sampledVector: MatrixBuffer
     var lossSum = 0.0, entropySum = 0.0, statCount = 0
 
     public var observationCount: Int { actor.inputSize }
     public var actionCount: Int { actor.outputSize }
+    /// Discrete (categorical policy) or continuous (diagonal Gaussian policy).
+    public let actionSpace: ActionSpace
 
-    public init(observationCount: Int, actionCount: Int, configuration: PolicyGradientConfiguration = .ppo, seed: UInt64) throws {
+    /// A categorical policy over `actionCount` actions.
+    public convenience init(observationCount: Int, actionCount: Int, configuration: PolicyGradientConfiguration = .ppo, seed: UInt64) throws {
+        try self.init(observationCount: observationCount, actionSpace: .discrete(actionCount), configuration: configuration, seed: seed)
+    }
+
+    /// A categorical policy for a discrete space; for a continuous one a diagonal Gaussian whose
+    /// means the actor outputs and whose log σ is one learned vector (SB3's), the action passed
+    /// to the environment unsquashed (the portfolio environment applies its softmax:
+    /// Gaussian-then-softmax weights).
+    public init(observationCount: Int, actionSpace: ActionSpace, configuration: PolicyGradientConfiguration = .ppo, seed: UInt64) throws {
         try configuration.validate()
         self.configuration = configuration
+        self.actionSpace = actionSpace
         var rng = Xoshiro256(seed: seed)
-        actor = MLP.make(sizes: [observationCount] + configuration.hiddenSizes + [actionCount], activation: configuration.activation, using: &rng)
+        let actionCount: Int
+        switch actionSpace {
+        case .discrete(let n):
+            actionCount = n
+            logStd = nil
+            actor = MLP.make(sizes: [observationCount] + configuration.hiddenSizes + [n], activation: configuration.activation, using: &rng)
+        case .continuous(let d):
+            actionCount = d
+            let head = LogStdLayer(d)
+            logStd = head
+            actor = Sequential(MLP.layers(sizes: [observationCount] + configuration.hiddenSizes + [d], activation: configuration.activation) + [head], using: &rng)
+        }
+        sampledVector = MatrixBuffer(rows: 1, cols: actionCount)
         critic = MLP.make(sizes: [observationCount] + configuration.hiddenSizes + [1], activation: configuration.activation, using: &rng)
         let epsilon: Float = configuration.optimizer == .rmsprop ? 1e-5 : 1e-8
         actorOptimizer = configuration.optimizer.make(parameters: actor.parameters, learningRate: configuration.learningRate, rmspropEpsilon: epsilon)
         criticOptimizer = configuration.optimizer.make(parameters: critic.parameters, learningRate: configuration.learningRate, rmspropEpsilon: epsilon)
         self.rng = rng
         let capacity = configuration.rolloutSteps > 0 ? configuration.rolloutSteps : 1024
-        rollout = Rollout(capacity: capacity, observationCount: observationCount)
+        rollout = Rollout(capacity: capacity, observationCount: observationCount, actionDimension: logStd == nil ? 0 : actionCount)
         let batch = configuration.batchSize > 0 ? min(configuration.batchSize, capacity) : capacity
         minibatch = Minibatch(size: batch, observationCount: observationCount, actionCount: actionCount)
     }
@@ -50,6 +77,12 @@ public final class PolicyGradientAgent: TrainableAgent {
     public func greedyAction(_ observation: UnsafePointer<Float>) -> Int {
         let logits = actor.predict(observation)
         return Kernels.argmax(logits.row(0), count: logits.cols)
+    }
+
+    /// The Gaussian's mean.
+    public func greedyContinuousAction(_ observation: UnsafePointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
+        let mean = actor.predict(observation)
+        for j in 0..<mean.cols { action[j] = mean[0, j] }
     }
 
     /// One epoch: an episode of `env`, updating after every full rollout and on the remainder
@@ -86,18 +119,30 @@ public final class PolicyGradientAgent: TrainableAgent {
         }
         while true {
             if shouldStop() { return stats(false) }
-            let logits = actor.predict(observation.base)
+            let out = actor.predict(observation.base)
             let value = critic.predict(observation.base)[0, 0]
-            let logp: Float = sampled.withUnsafeMutableBufferPointer { a in
-                Categorical.sample(logits: logits, into: a.baseAddress!, using: &rng)
-                return logits[0, Int(a[0])] - Kernels.logSumExp(logits.row(0), count: logits.cols)
-            }
-            let a = sampled[0]
-            // The rollout keeps the observation the action was taken in; the environment then
-            // overwrites the buffer with the next one.
+            let a: Int32, logp: Float
             let before = rollout.count
-            rollout.append(observation: observation.base, action: a, logProbability: logp, value: value, reward: 0)
-            let outcome = env.step(Int(a), observation: obs)
+            let outcome: StepOutcome
+            if let logStd {
+                // The rollout keeps the observation the action was taken in; the environment
+                // then overwrites the buffer with the next one.
+                let x = sampledVector.matrix
+                DiagonalGaussian.sample(mean: out, logStd: logStd.logStd!, into: x, using: &rng)
+                var lp: Float = 0
+                DiagonalGaussian.logProbabilities(mean: out, logStd: logStd.logStd!, actions: x, into: &lp)
+                (a, logp) = (0, lp)
+                rollout.append(observation: observation.base, action: a, vector: x.base, logProbability: logp, value: value, reward: 0)
+                outcome = env.step(continuous: UnsafeBufferPointer(start: x.base, count: x.cols), observation: obs)
+            } else {
+                logp = sampled.withUnsafeMutableBufferPointer { s in
+                    Categorical.sample(logits: out, into: s.baseAddress!, using: &rng)
+                    return out[0, Int(s[0])] - Kernels.logSumExp(out.row(0), count: out.cols)
+                }
+                a = sampled[0]
+                rollout.append(observation: observation.base, action: a, vector: nil, logProbability: logp, value: value, reward: 0)
+                outcome = env.step(Int(a), observation: obs)
+            }
             if outcome.done {
                 // No action was taken: drop the sample; bootstrap the rest from V(final state).
                 rollout.count = before
@@ -163,9 +208,15 @@ public final class PolicyGradientAgent: TrainableAgent {
         var policyLoss: Float = 0, entropy: Float = 0
         b.actions.withUnsafeBufferPointer { actions in
             b.newLogProbabilities.withUnsafeMutableBufferPointer { logp in
-                Categorical.logProbabilities(logits: logits, actions: actions.baseAddress!, into: logp.baseAddress!)
+                if let logStd {
+                    DiagonalGaussian.logProbabilities(mean: logits, logStd: logStd.logStd!, actions: b.actionVectors.matrix.leadingRows(m), into: logp.baseAddress!)
+                } else {
+                    Categorical.logProbabilities(logits: logits, actions: actions.baseAddress!, into: logp.baseAddress!)
+                }
             }
-            b.entropies.withUnsafeMutableBufferPointer { Categorical.entropies(logits: logits, into: $0.baseAddress!) }
+            b.entropies.withUnsafeMutableBufferPointer { h in
+                if let logStd { DiagonalGaussian.entropies(logStd: logStd.logStd!, rows: m, into: h.baseAddress!) } else { Categorical.entropies(logits: logits, into: h.baseAddress!) }
+            }
             for i in 0..<m {
                 let adv = b.advantages[i]
                 entropy += b.entropies[i]
@@ -181,16 +232,27 @@ public final class PolicyGradientAgent: TrainableAgent {
                 }
             }
             b.weights.withUnsafeBufferPointer { w in
-                Categorical.logProbabilityBackward(logits: logits, actions: actions.baseAddress!, weights: w.baseAddress!, gradient: gLogits, accumulate: false)
+                if let logStd {
+                    DiagonalGaussian.logProbabilityBackward(mean: logits, logStd: logStd.logStd!, actions: b.actionVectors.matrix.leadingRows(m), weights: w.baseAddress!,
+                                                            meanGradient: gLogits, logStdGradient: b.logStdGradient.matrix, accumulate: false)
+                } else {
+                    Categorical.logProbabilityBackward(logits: logits, actions: actions.baseAddress!, weights: w.baseAddress!, gradient: gLogits, accumulate: false)
+                }
             }
             if c.entropyCoefficient != 0 {
                 for i in 0..<m { b.weights[i] = -c.entropyCoefficient * inverse }
                 b.weights.withUnsafeBufferPointer { w in
-                    Categorical.entropyBackward(logits: logits, weights: w.baseAddress!, gradient: gLogits, accumulate: true)
+                    if let logStd {
+                        DiagonalGaussian.entropyBackward(logStd: logStd.logStd!, rows: m, weights: w.baseAddress!, logStdGradient: b.logStdGradient.matrix, accumulate: true)
+                    } else {
+                        Categorical.entropyBackward(logits: logits, weights: w.baseAddress!, gradient: gLogits, accumulate: true)
+                    }
                 }
             }
         }
         actor.backward(outputGradient: gLogits)
+        // log σ's gradient comes from the likelihood and the entropy, not through the means.
+        if let logStd { logStd.logStdGradient!.copy(from: b.logStdGradient.matrix) }
 
         let values = critic.forward(obs)
         var valueLoss: Float = 0

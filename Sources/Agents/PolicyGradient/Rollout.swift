@@ -5,9 +5,12 @@ import Compute
 /// than any before, so a fixed-length rollout never allocates after `init`.
 final class Rollout {
     let observationCount: Int
+    /// Floats per continuous action (0 for discrete actions).
+    let actionDimension: Int
     private(set) var capacity: Int
     var observations: AlignedBuffer
     var actions: [Int32]
+    var actionVectors: AlignedBuffer
     var logProbabilities: [Float]
     var values: [Float]
     var rewards: [Float]
@@ -17,10 +20,12 @@ final class Rollout {
     var order: [Int]
     var count = 0
 
-    init(capacity: Int, observationCount: Int) {
+    init(capacity: Int, observationCount: Int, actionDimension: Int = 0) {
         self.observationCount = observationCount
+        self.actionDimension = actionDimension
         self.capacity = max(capacity, 1)
         observations = AlignedBuffer(count: self.capacity * observationCount)
+        actionVectors = AlignedBuffer(count: max(1, self.capacity * actionDimension))
         actions = [Int32](repeating: 0, count: self.capacity)
         logProbabilities = [Float](repeating: 0, count: self.capacity)
         values = logProbabilities
@@ -31,10 +36,12 @@ final class Rollout {
         order = [Int](repeating: 0, count: self.capacity)
     }
 
-    /// Appends one transition (the observation the action was taken in).
-    func append(observation: UnsafePointer<Float>, action: Int32, logProbability: Float, value: Float, reward: Float) {
+    /// Appends one transition (the observation the action was taken in); `vector` is the
+    /// continuous action, if any.
+    func append(observation: UnsafePointer<Float>, action: Int32, vector: UnsafePointer<Float>?, logProbability: Float, value: Float, reward: Float) {
         if count == capacity { grow() }
         (observations.base + count * observationCount).update(from: observation, count: observationCount)
+        if let vector { (actionVectors.base + count * actionDimension).update(from: vector, count: actionDimension) }
         actions[count] = action
         logProbabilities[count] = logProbability
         values[count] = value
@@ -44,8 +51,9 @@ final class Rollout {
     }
 
     private func grow() {
-        let bigger = Rollout(capacity: capacity * 2, observationCount: observationCount)
+        let bigger = Rollout(capacity: capacity * 2, observationCount: observationCount, actionDimension: actionDimension)
         bigger.observations.base.update(from: observations.base, count: count * observationCount)
+        bigger.actionVectors.base.update(from: actionVectors.base, count: count * actionDimension)
         for i in 0..<count {
             bigger.actions[i] = actions[i]
             bigger.logProbabilities[i] = logProbabilities[i]
@@ -54,6 +62,7 @@ final class Rollout {
         }
         capacity = bigger.capacity
         observations = bigger.observations
+        actionVectors = bigger.actionVectors
         actions = bigger.actions
         logProbabilities = bigger.logProbabilities
         values = bigger.values
@@ -69,6 +78,9 @@ final class Rollout {
 final class Minibatch {
     let size: Int
     let observations: MatrixBuffer
+    /// Continuous actions (one row each) and the gradient of log σ (one row).
+    let actionVectors: MatrixBuffer
+    let logStdGradient: MatrixBuffer
     let logitGradient: MatrixBuffer
     let valueGradient: MatrixBuffer
     var actions: [Int32]
@@ -83,6 +95,8 @@ final class Minibatch {
     init(size: Int, observationCount: Int, actionCount: Int) {
         self.size = size
         observations = MatrixBuffer(rows: size, cols: observationCount)
+        actionVectors = MatrixBuffer(rows: size, cols: actionCount)
+        logStdGradient = MatrixBuffer(rows: 1, cols: actionCount)
         logitGradient = MatrixBuffer(rows: size, cols: actionCount)
         valueGradient = MatrixBuffer(rows: size, cols: 1)
         let zeros = [Float](repeating: 0, count: size)
@@ -102,6 +116,8 @@ final class Minibatch {
         for i in 0..<m {
             let j = rollout.order[start + i]
             observations.matrix.row(i).update(from: rollout.observations.base + j * n, count: n)
+            let d = rollout.actionDimension
+            if d > 0 { actionVectors.matrix.row(i).update(from: rollout.actionVectors.base + j * d, count: d) }
             actions[i] = rollout.actions[j]
             oldLogProbabilities[i] = rollout.logProbabilities[j]
             oldValues[i] = rollout.values[j]

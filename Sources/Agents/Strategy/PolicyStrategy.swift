@@ -49,4 +49,43 @@ public enum PolicyStrategy {
                                          initialCash: configuration.initialCash)
         return Report(targets: targets, result: result, metrics: metrics)
     }
+
+    /// A trained portfolio policy as a multi-asset Backtest strategy: the greedy policy walks the
+    /// panel, the weights it applies each day (after the environment's softmax) become that day's
+    /// target weights, rebalanced at the close with the environment's fee as commission. Backtest
+    /// charges the commission on the traded value of the assets, where TradeMaster's environment
+    /// charges it on the whole weight change, cash included.
+    public static func backtest(agent: some TrainableAgent, panel: PortfolioData, environment: PortfolioManagementEnvironment,
+                                convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred) -> PortfolioReport {
+        var env = environment
+        var targets = [[Double]?](repeating: nil, count: panel.days)
+        var observation = [Float](repeating: 0, count: env.observationCount)
+        var action = [Float](repeating: 0, count: env.actionCount)
+        observation.withUnsafeMutableBufferPointer { obs in
+            action.withUnsafeMutableBufferPointer { a in
+                env.reset(seed: 0, observation: obs)
+                while true {
+                    let bar = env.day
+                    agent.greedyContinuousAction(obs.baseAddress!, into: a)
+                    if env.step(continuous: UnsafeBufferPointer(a), observation: obs).done { break }
+                    targets[bar] = Array(env.appliedWeights.dropFirst())
+                }
+            }
+        }
+        let settings = ExecutionSettings(fill: .close, commission: environment.fee, initialCash: environment.initialValue)
+        let result = PortfolioBacktest.run(open: panel.close, close: panel.close, timestamps: panel.timestamps, schedule: .everyBar,
+                                           settings: settings, weights: { targets[$0] })
+        let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        let benchmark = panel.timestamps.indices.map { i in panel.close.reduce(0.0) { $0 + $1[i] / $1[0] } / Double(panel.assets) }
+        let metrics = PerformanceMetrics(equity: result.equity, timestamps: panel.timestamps, trades: trades, convention: convention,
+                                         annualization: annualization, benchmark: benchmark, initialCash: environment.initialValue)
+        return PortfolioReport(weights: targets, result: result, metrics: metrics)
+    }
+
+    /// What a portfolio policy backtest returns: the target weights per day (nil: none decided).
+    public struct PortfolioReport: Sendable {
+        public var weights: [[Double]?]
+        public var result: PortfolioResult
+        public var metrics: PerformanceMetrics
+    }
 }

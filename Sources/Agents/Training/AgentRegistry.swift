@@ -5,15 +5,14 @@ import Foundation
 /// for that task, the optimizer and loss, the hyperparameter overrides, and the data. Unknown
 /// names are errors listing the known ones.
 public enum AgentRegistry {
-    /// The tasks a job may name, and whether this build trains them.
-    public static let tasks: [(name: String, available: Bool)] = [
-        ("algorithmic_trading", true), ("order_execution", true), ("high_frequency_trading", true), ("synthetic", true),
-        ("portfolio_management", false),
-    ]
+    /// The tasks a job may name: TradeMaster's four and the generated series.
+    public static let tasks = ["algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading", "synthetic"]
 
     /// The agents by task.
     public static let agents: [String: [String]] = [
         "algorithmic_trading": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
+        // Continuous weights: the Gaussian-then-softmax policy of the policy-gradient agents.
+        "portfolio_management": ["ppo", "a2c", "reinforce"],
         "order_execution": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
         "high_frequency_trading": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
         "synthetic": ["dqn", "ddqn", "dueling_dqn", "ppo", "a2c", "reinforce"],
@@ -21,7 +20,7 @@ public enum AgentRegistry {
 
     /// Datasets with built-in locations: TradeMaster's BTC splits under the shared data
     /// directory (`QF_SHARED_DIR`, default ../shared), and generated series.
-    public static let datasets = ["algorithmic_trading:BTC", "order_execution:PD_BTC", "high_frequency_trading:small_BTC",
+    public static let datasets = ["algorithmic_trading:BTC", "portfolio_management:dj30", "order_execution:PD_BTC", "high_frequency_trading:small_BTC",
                                   "synthetic:random_walk", "synthetic:ar1"]
 
     /// Every `task:agent` name this build trains.
@@ -41,26 +40,26 @@ public enum AgentRegistry {
         public var algorithm: Algorithm
         public var trainer: TrainerConfiguration
         public var environment: AlgorithmicTradingEnvironment.Configuration
+        /// Portfolio management: reward as log return (default for the agents) or money.
+        public var portfolioLogReturnReward: Bool
         public var data: TrainingJobConfiguration.DataPaths
     }
 
     public static func resolve(_ job: TrainingJobConfiguration) throws -> Resolved {
         let names = job.config
-        guard let task = tasks.first(where: { $0.name == names.taskName }) else {
-            throw AgentsError.invalidConfiguration("config.task_name: unknown task '\(names.taskName)'; known: \(tasks.map(\.name).joined(separator: ", "))")
+        guard let taskName = tasks.first(where: { $0 == names.taskName }) else {
+            throw AgentsError.invalidConfiguration("config.task_name: unknown task '\(names.taskName)'; known: \(tasks.joined(separator: ", "))")
         }
-        guard task.available else {
-            throw AgentsError.invalidConfiguration("config.task_name: '\(task.name)' is a known TradeMaster task that this build cannot train yet; available: \(tasks.filter(\.available).map(\.name).joined(separator: ", "))")
-        }
+        let task = taskName
         let parts = names.agentName.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == task.name, agents[task.name]!.contains(parts[1]) else {
-            throw AgentsError.invalidConfiguration("config.agent_name: unknown agent '\(names.agentName)' for task \(task.name); known: \(knownAgentNames.filter { $0.hasPrefix(task.name + ":") }.joined(separator: ", "))")
+        guard parts.count == 2, parts[0] == task, agents[task]!.contains(parts[1]) else {
+            throw AgentsError.invalidConfiguration("config.agent_name: unknown agent '\(names.agentName)' for task \(task); known: \(knownAgentNames.filter { $0.hasPrefix(task + ":") }.joined(separator: ", "))")
         }
         let agent = parts[1]
-        guard names.datasetName.hasPrefix(task.name + ":") else {
-            throw AgentsError.invalidConfiguration("config.dataset_name: '\(names.datasetName)' is not a \(task.name) dataset (\(task.name):NAME)")
+        guard names.datasetName.hasPrefix(task + ":") else {
+            throw AgentsError.invalidConfiguration("config.dataset_name: '\(names.datasetName)' is not a \(task) dataset (\(task):NAME)")
         }
-        if task.name == "synthetic" && !datasets.contains(names.datasetName) {
+        if task == "synthetic" && !datasets.contains(names.datasetName) {
             throw AgentsError.invalidConfiguration("config.dataset_name: unknown synthetic dataset '\(names.datasetName)'; known: synthetic:random_walk, synthetic:ar1")
         }
         var optimizer: OptimizerKind?
@@ -79,7 +78,7 @@ public enum AgentRegistry {
         }
         let h = job.hyperparameters
         var trainer = TrainerConfiguration()
-        trainer.epochs = h.epochs ?? (task.name == "synthetic" ? 3 : 20)
+        trainer.epochs = h.epochs ?? (task == "synthetic" ? 3 : 20)
         trainer.seed = h.seed ?? 0
         // TradeMaster keeps the epoch with the best validation total return.
         trainer.selectionMetric = h.selectionMetric ?? .validTotalReturn
@@ -90,8 +89,8 @@ public enum AgentRegistry {
         let algorithm: Resolved.Algorithm
         switch agent {
         case "dqn", "ddqn", "dueling_dqn":
-            var c = task.name == "algorithmic_trading" ? tradeMasterDQN : benchmarkDQN
-            if task.name == "order_execution" || task.name == "high_frequency_trading" {
+            var c = task == "algorithmic_trading" ? tradeMasterDQN : benchmarkDQN
+            if task == "order_execution" || task == "high_frequency_trading" {
                 // Episodes of a few thousand steps: a smaller network, learning from the start
                 // of the first epoch, ε decaying over its first third.
                 c.hiddenSizes = [64, 64]
@@ -123,7 +122,11 @@ public enum AgentRegistry {
             algorithm = .dqn(c)
         default:
             var c: PolicyGradientConfiguration = agent == "ppo" ? .ppo : agent == "a2c" ? .a2c : .reinforce
-            if agent == "ppo" && task.name == "algorithmic_trading" {
+            if task == "portfolio_management" && agent == "ppo" {
+                // One 252-day year per episode: two rollouts an epoch.
+                c.rolloutSteps = 126
+            }
+            if agent == "ppo" && task == "algorithmic_trading" {
                 // An episode of TradeMaster's BTC split is 889 steps: rollouts of 256 update
                 // several times per epoch instead of once.
                 c.rolloutSteps = 256
@@ -153,7 +156,13 @@ public enum AgentRegistry {
         environment.fee = h.fee ?? environment.fee
         environment.initialCash = h.initialCash ?? environment.initialCash
         environment.normalizeObservations = h.normalizeObservations ?? environment.normalizeObservations
-        if let name = h.reward {
+        var logReturnReward = true
+        if task == "portfolio_management", let name = h.reward {
+            guard name == "log_return" || name == "money" else {
+                throw AgentsError.invalidConfiguration("hyperparameters.reward: unknown portfolio reward '\(name)'; known: log_return, money")
+            }
+            logReturnReward = name == "log_return"
+        } else if let name = h.reward {
             guard let reward = AlgorithmicTradingEnvironment.Reward(rawValue: name) else {
                 throw AgentsError.invalidConfiguration("hyperparameters.reward: unknown reward '\(name)'; known: realised, trademaster")
             }
@@ -169,14 +178,22 @@ public enum AgentRegistry {
         try require(environment.initialCash > 0, "hyperparameters.initial_cash", "positive")
 
         var data = job.data ?? TrainingJobConfiguration.DataPaths()
-        if task.name == "high_frequency_trading" {
+        if task == "portfolio_management" {
+            // The shared data holds DJ30's 2020 and 2021 only: train on 2020, test on 2021.
+            let base = names.datasetName == "portfolio_management:dj30" ? "\(sharedDirectory)/data/trademaster/portfolio_management/dj30" : nil
+            data.train = data.train ?? base.map { "\($0)/valid.csv" }
+            data.test = data.test ?? base.map { "\($0)/test.csv" }
+            guard data.train != nil else {
+                throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: portfolio_management:dj30)")
+            }
+        } else if task == "high_frequency_trading" {
             let base = names.datasetName == "high_frequency_trading:small_BTC"
                 ? "\(sharedDirectory)/data/trademaster/high_frequency_trading/small_BTC/Market_Dynamics_Model/BTC/default" : nil
             data.train = data.train ?? base
             guard data.train != nil else {
                 throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: high_frequency_trading:small_BTC)")
             }
-        } else if task.name == "algorithmic_trading" || task.name == "order_execution" {
+        } else if task == "algorithmic_trading" || task == "order_execution" {
             let base = names.datasetName == "algorithmic_trading:BTC" ? "\(sharedDirectory)/data/trademaster/algorithmic_trading/BTC"
                 : names.datasetName == "order_execution:PD_BTC" ? "\(sharedDirectory)/data/trademaster/order_execution/PD_BTC" : nil
             data.train = data.train ?? base.map { "\($0)/train.csv" }
@@ -188,7 +205,8 @@ public enum AgentRegistry {
         } else if job.data != nil {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")
         }
-        return Resolved(task: task.name, dataset: names.datasetName, agent: agent, algorithm: algorithm, trainer: trainer, environment: environment, data: data)
+        return Resolved(task: task, dataset: names.datasetName, agent: agent, algorithm: algorithm, trainer: trainer, environment: environment,
+                        portfolioLogReturnReward: logReturnReward, data: data)
     }
 
     /// The shared data directory (`QF_SHARED_DIR`, default ../shared from the working directory).

@@ -38,6 +38,9 @@ public protocol TrainableAgent: AnyObject {
     /// The action the trained policy takes (no exploration).
     func greedyAction(_ observation: UnsafePointer<Float>) -> Int
 
+    /// The continuous action the trained policy takes (agents with continuous policies).
+    func greedyContinuousAction(_ observation: UnsafePointer<Float>, into action: UnsafeMutableBufferPointer<Float>)
+
     /// Writes the complete state, with `metadata` stored beside it.
     func save(to path: String, metadata: [String: String]) throws
 
@@ -47,17 +50,30 @@ public protocol TrainableAgent: AnyObject {
 }
 
 extension TrainableAgent {
+    public func greedyContinuousAction(_ observation: UnsafePointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
+        preconditionFailure("\(kind) has a discrete policy")
+    }
+
     /// The greedy policy over one episode: the rewards' sum and the portfolio value after the
     /// reset and after every step (the equity curve).
     public func run<E: TradingEnvironment>(_ env: inout E, seed: UInt64 = 0) -> (episodeReturn: Double, values: [Double]) {
         let n = env.observationCount
         var observation = [Float](repeating: 0, count: n)
+        var action = [Float](repeating: 0, count: env.actionCount)
         return observation.withUnsafeMutableBufferPointer { obs in
             env.reset(seed: seed, observation: obs)
             var total = 0.0
             var values = [env.portfolioValue]
             while true {
-                let outcome = env.step(greedyAction(obs.baseAddress!), observation: obs)
+                let outcome: StepOutcome
+                if case .continuous = env.actionSpace {
+                    outcome = action.withUnsafeMutableBufferPointer { a in
+                        greedyContinuousAction(obs.baseAddress!, into: a)
+                        return env.step(continuous: UnsafeBufferPointer(a), observation: obs)
+                    }
+                } else {
+                    outcome = env.step(greedyAction(obs.baseAddress!), observation: obs)
+                }
                 if outcome.done { return (total, values) }
                 total += outcome.reward
                 values.append(env.portfolioValue)

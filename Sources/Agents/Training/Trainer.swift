@@ -150,7 +150,7 @@ public final class Trainer<Agent: TrainableAgent, Environment: TradingEnvironmen
         return observation.withUnsafeMutableBufferPointer { obs in
             probe.reset(seed: 0, observation: obs)
             var n = 0
-            while !probe.step(min(1, probe.actionCount - 1), observation: obs).done { n += 1 }
+            while !probe.stepNeutral(observation: obs).done { n += 1 }
             return n
         }
     }

@@ -87,6 +87,23 @@ public final class TrainingRun {
                 let backtest = PolicyStrategy.backtest(agent: agent, data: env.data, environment: configuration)
                 return TestReport(source: source, episode: run.metrics, backtest: backtest.metrics)
             })
+        case "portfolio_management":
+            let logReturn = r.portfolioLogReturnReward, fee = r.environment.fee, cash = r.environment.initialCash
+            let make = { (path: String, split: String) throws -> PortfolioManagementEnvironment in
+                var env = PortfolioManagementEnvironment(data: try loadPanel(path, split: split), flavour: .generic, fee: fee, initialValue: cash)
+                env.logReturnReward = logReturn
+                return env
+            }
+            return try makeDriver(r, train: try make(r.data.train!, "train"), valid: try r.data.valid.map { try make($0, "valid") }, directory: directory,
+                                  testEnvironment: { path in
+                guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
+                return (try make(path, "test"), path)
+            }, report: { agent, env, source in
+                var run = env
+                _ = agent.run(&run)
+                let backtest = PolicyStrategy.backtest(agent: agent, panel: env.data, environment: env)
+                return TestReport(source: source, episode: run.metrics, backtest: backtest.metrics)
+            })
         case "order_execution":
             var configuration = OrderExecutionEnvironment.Configuration()
             configuration.initialCash = r.environment.initialCash
@@ -152,7 +169,7 @@ public final class TrainingRun {
             return Driver(trainer: Trainer(agent: agent, train: train, valid: valid, configuration: r.trainer, directory: directory),
                           testEnvironment: testEnvironment, report: report)
         case .policyGradient(let c):
-            let agent = try PolicyGradientAgent(observationCount: train.observationCount, actionCount: train.actionCount, configuration: c, seed: seed)
+            let agent = try PolicyGradientAgent(observationCount: train.observationCount, actionSpace: train.actionSpace, configuration: c, seed: seed)
             return Driver(trainer: Trainer(agent: agent, train: train, valid: valid, configuration: r.trainer, directory: directory),
                           testEnvironment: testEnvironment, report: report)
         }
@@ -168,16 +185,26 @@ public final class TrainingRun {
                           backtest: PerformanceMetrics(equity: values, timestamps: timestamps, trades: [], annualization: annualization))
     }
 
-    /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
-    public static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
+    /// A panel of assets from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
+    public static func loadPanel(_ path: String, split: String) throws -> PortfolioData {
+        try withBarFile(path, split: split) { try PortfolioData(file: $0) }
+    }
+
+    /// Opens `path` as a bar file, ingesting a CSV to a temporary HDF5 file first.
+    static func withBarFile<T>(_ path: String, split: String, _ read: (BarFile) throws -> T) throws -> T {
         guard FileManager.default.fileExists(atPath: path) else { throw AgentsError.invalidData("data.\(split): \(path) does not exist") }
-        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { return try AlgorithmicTradingData(file: try BarFile(path: path)) }
+        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { return try read(try BarFile(path: path)) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-train-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let h5 = dir.appendingPathComponent("\(split).h5").path
         _ = try CSVIngestor.ingest(csv: path, to: h5)
-        return try AlgorithmicTradingData(file: try BarFile(path: h5))
+        return try read(try BarFile(path: h5))
+    }
+
+    /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
+    public static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
+        try withBarFile(path, split: split) { try AlgorithmicTradingData(file: $0) }
     }
 }
 
