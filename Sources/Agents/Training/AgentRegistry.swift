@@ -20,7 +20,7 @@ public enum AgentRegistry {
 
     /// Datasets with built-in locations: TradeMaster's BTC splits under the shared data
     /// directory (`QF_SHARED_DIR`, default ../shared), and generated series.
-    public static let datasets = ["algorithmic_trading:BTC", "portfolio_management:dj30", "order_execution:PD_BTC", "high_frequency_trading:small_BTC",
+    public static let datasets = ["algorithmic_trading:BTC", "portfolio_management:dj30", "order_execution:PD_BTC", "order_execution:BTC", "high_frequency_trading:small_BTC",
                                   "synthetic:random_walk", "synthetic:ar1"]
 
     /// Every `task:agent` name this build trains.
@@ -42,6 +42,8 @@ public enum AgentRegistry {
         public var environment: AlgorithmicTradingEnvironment.Configuration
         /// Portfolio management: reward as log return (default for the agents) or money.
         public var portfolioLogReturnReward: Bool
+        /// Order execution: horizon, quantity, side.
+        public var execution: OrderExecutionConfiguration
         public var data: TrainingJobConfiguration.DataPaths
     }
 
@@ -176,6 +178,12 @@ public enum AgentRegistry {
         }
         try require(environment.fee >= 0 && environment.fee < 1, "hyperparameters.fee", "in [0, 1)")
         try require(environment.initialCash > 0, "hyperparameters.initial_cash", "positive")
+        var execution = OrderExecutionConfiguration()
+        execution.horizon = h.horizon ?? (names.datasetName == "order_execution:BTC" ? 30 : 20)
+        execution.quantity = h.quantity ?? execution.quantity
+        execution.initialCash = environment.initialCash
+        try require(execution.horizon >= 1, "hyperparameters.horizon", "at least 1")
+        try require(execution.quantity > 0, "hyperparameters.quantity", "positive")
 
         var data = job.data ?? TrainingJobConfiguration.DataPaths()
         if task == "portfolio_management" {
@@ -193,6 +201,9 @@ public enum AgentRegistry {
             guard data.train != nil else {
                 throw AgentsError.invalidConfiguration("data.train: required for dataset '\(names.datasetName)' (built in: high_frequency_trading:small_BTC)")
             }
+        } else if names.datasetName == "order_execution:BTC" {
+            // TradeMaster's one LOB snapshot file: split in time 70/15/15 unless given.
+            data.train = data.train ?? "\(sharedDirectory)/data/trademaster/order_execution/BTC/test.csv"
         } else if task == "algorithmic_trading" || task == "order_execution" {
             let base = names.datasetName == "algorithmic_trading:BTC" ? "\(sharedDirectory)/data/trademaster/algorithmic_trading/BTC"
                 : names.datasetName == "order_execution:PD_BTC" ? "\(sharedDirectory)/data/trademaster/order_execution/PD_BTC" : nil
@@ -206,7 +217,7 @@ public enum AgentRegistry {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")
         }
         return Resolved(task: task, dataset: names.datasetName, agent: agent, algorithm: algorithm, trainer: trainer, environment: environment,
-                        portfolioLogReturnReward: logReturnReward, data: data)
+                        portfolioLogReturnReward: logReturnReward, execution: execution, data: data)
     }
 
     /// The shared data directory (`QF_SHARED_DIR`, default ../shared from the working directory).

@@ -134,6 +134,9 @@ public struct Hyperparameters: Codable, Sendable, Equatable {
     public var normalizeObservations: Bool?
     public var reward: String?
     public var shorts: String?
+    /// Order execution: decisions per order and the order's size.
+    public var horizon: Int?
+    public var quantity: Double?
 
     public init() {}
 
@@ -145,6 +148,6 @@ public struct Hyperparameters: Codable, Sendable, Equatable {
         case explorationFraction = "exploration_fraction", doubleDqn = "double_dqn", dueling
         case nSteps = "n_steps", nEpochs = "n_epochs", gaeLambda = "gae_lambda", clipRange = "clip_range", clipRangeVf = "clip_range_vf"
         case entCoef = "ent_coef", vfCoef = "vf_coef", normalizeAdvantage = "normalize_advantage"
-        case fee, initialCash = "initial_cash", normalizeObservations = "normalize_observations", reward, shorts
+        case fee, initialCash = "initial_cash", normalizeObservations = "normalize_observations", reward, shorts, horizon, quantity
     }
 }

@@ -105,20 +105,34 @@ public final class TrainingRun {
                 return TestReport(source: source, episode: run.metrics, backtest: backtest.metrics)
             })
         case "order_execution":
-            var configuration = OrderExecutionEnvironment.Configuration()
-            configuration.initialCash = r.environment.initialCash
-            let make = { (path: String, split: String) in OrderExecutionEnvironment(data: try loadBars(path, split: split), configuration: configuration) }
+            let configuration = r.execution
+            func report<V>(_ agent: any TrainableAgent, _ env: OrderExecutionEnvironment<V>, _ source: String, spacing: Int64, _ annualization: Annualization) -> TestReport {
+                var run = env
+                let values = agent.run(&run).values
+                var report = equityReport(values: values, source: source, spacing: spacing, annualization: annualization)
+                report.extras = ["mean_shortfall_bps": run.meanShortfallBps, "orders": Double(run.orders.count)]
+                return report
+            }
+            if try isOrderBook(r.data.train!) {
+                // One snapshot file: 70% train, 15% valid, 15% test (unless splits are given).
+                let source = try loadOrderBook(r.data.train!, split: "train")
+                let n = source.rows, a = n * 70 / 100, b = n * 85 / 100
+                let make = { (venue: OrderBookVenue) in OrderExecutionEnvironment(venue: venue, configuration: configuration) }
+                let train = r.data.valid == nil ? source.slice(0..<a) : source
+                let valid = try r.data.valid.map { try loadOrderBook($0, split: "valid") } ?? source.slice(a..<b)
+                return try makeDriver(r, train: make(train), valid: make(valid), directory: directory, testEnvironment: { path in
+                    if let path = path ?? r.data.test { return (make(try loadOrderBook(path, split: "test")), path) }
+                    return (make(source.slice(b..<n)), "\(r.data.train!) (last 15%)")
+                }, report: { agent, env, source in report(agent, env, source, spacing: 60, .barsPerYear(525_600)) })
+            }
+            let make = { (path: String, split: String) in
+                OrderExecutionEnvironment(data: try loadBars(path, split: split), configuration: configuration)
+            }
             return try makeDriver(r, train: try make(r.data.train!, "train"), valid: try r.data.valid.map { try make($0, "valid") }, directory: directory,
                                   testEnvironment: { path in
                 guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
                 return (try make(path, "test"), path)
-            }, report: { agent, env, source in
-                var run = env
-                let values = agent.run(&run).values
-                var report = equityReport(values: values, source: source, spacing: 86_400, annualization: .calendarDays)
-                report.extras = ["mean_shortfall_bps": run.meanShortfallBps, "orders": Double(run.orders.count)]
-                return report
-            })
+            }, report: { agent, env, source in report(agent, env, source, spacing: 86_400, .calendarDays) })
         case "high_frequency_trading":
             // The snapshots split in time: 70% train, 15% valid, 15% test (unless given separately).
             let source = try HighFrequencyData.load(directory: r.data.train!)
@@ -200,6 +214,23 @@ public final class TrainingRun {
         let h5 = dir.appendingPathComponent("\(split).h5").path
         _ = try CSVIngestor.ingest(csv: path, to: h5)
         return try read(try BarFile(path: h5))
+    }
+
+    /// Limit-order-book snapshots from a CSV or an HDF5 bar file.
+    public static func loadOrderBook(_ path: String, split: String) throws -> OrderBookVenue {
+        try withBarFile(path, split: split) { try OrderBookVenue(file: $0) }
+    }
+
+    /// Whether a data file holds order-book snapshots (a `midpoint` column) rather than bars.
+    static func isOrderBook(_ path: String) throws -> Bool {
+        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
+            let file = try BarFile(path: path)
+            return try file.symbols.first.map { try file.columns(of: $0).contains("midpoint") } ?? false
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw AgentsError.invalidData("\(path) does not exist") }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 4_096), as: UTF8.self)
+        return head.split(separator: "\n").first?.split(separator: ",").contains("midpoint") ?? false
     }
 
     /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
