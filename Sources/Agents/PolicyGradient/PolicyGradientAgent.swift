@@ -103,6 +103,49 @@ public final class PolicyGradientAgent: TrainableAgent {
         }
     }
 
+    /// Trains on the N copies of a vectorised environment together: each step is one batched
+    /// forward pass of both networks over the N observations (where the speed of vectorised
+    /// environments comes from), a rollout is `rolloutSteps` steps of every copy, GAE runs per
+    /// copy, and the update's minibatch epochs go over all N × rolloutSteps transitions. An
+    /// episode's end is terminal (no bootstrap across it), as in CleanRL's vectorised PPO. Stops
+    /// at the first rollout boundary past `totalSteps` environment steps (all copies counted).
+    public func learn<V: VectorizedTradingEnvironment>(vectorized env: inout V, totalSteps: Int, seed: UInt64 = 0) {
+        precondition(logStd == nil && configuration.rolloutSteps > 0, "vectorised training takes a discrete policy and fixed-length rollouts")
+        let n = env.count, start = steps
+        let observations = MatrixBuffer(rows: n, cols: env.observationCount)
+        var actions = [Int32](repeating: 0, count: n)
+        var rewards = [Float](repeating: 0, count: n), dones = [Float](repeating: 0, count: n), bootstraps = [Float](repeating: 0, count: n)
+        let obs = observations.matrix
+        env.reset(seed: seed, observations: obs)
+        rollout.count = 0
+        while true {
+            let logits = actor.forward(obs)
+            let values = critic.forward(obs)
+            actions.withUnsafeMutableBufferPointer { Categorical.sample(logits: logits, into: $0.baseAddress!, using: &rng) }
+            let base = rollout.count
+            for i in 0..<n {
+                let logp = logits[i, Int(actions[i])] - Kernels.logSumExp(logits.row(i), count: logits.cols)
+                rollout.append(observation: obs.row(i), action: actions[i], vector: nil, logProbability: logp, value: values[i, 0], reward: 0)
+            }
+            actions.withUnsafeBufferPointer { a in
+                rewards.withUnsafeMutableBufferPointer { r in
+                    dones.withUnsafeMutableBufferPointer { d in env.step(actions: a.baseAddress!, observations: obs, rewards: r.baseAddress!, dones: d.baseAddress!) }
+                }
+            }
+            for i in 0..<n {
+                rollout.rewards[base + i] = rewards[i]
+                rollout.dones[base + i] = dones[i]
+            }
+            steps += n
+            if rollout.count == configuration.rolloutSteps * n {
+                let last = critic.forward(obs)
+                for i in 0..<n { bootstraps[i] = last[i, 0] }
+                bootstraps.withUnsafeBufferPointer { update(bootstraps: $0.baseAddress!, environments: n) }
+                if steps - start >= totalSteps { return }
+            }
+        }
+    }
+
     func runEpisode<E: TradingEnvironment>(_ env: inout E, seed: UInt64, shouldStop: () -> Bool, stopAtRolloutEnd: () -> Bool) -> EpisodeTrainingStats {
         let n = env.observationCount
         let observation = AlignedBuffer(count: n)
@@ -163,15 +206,26 @@ public final class PolicyGradientAgent: TrainableAgent {
     /// GAE over the collected rollout, then `epochs` passes of shuffled minibatch steps; empties
     /// the rollout.
     func update(bootstrap: Float) {
+        var b = bootstrap
+        update(bootstraps: &b, environments: 1)
+    }
+
+    /// `environments` > 1: the rollout holds that many environments time-major, each bootstrapped
+    /// from its own value.
+    func update(bootstraps: UnsafePointer<Float>, environments: Int) {
         let c = configuration
         let count = rollout.count
+        let steps = count / environments
         rollout.rewards.withUnsafeBufferPointer { r in
             rollout.values.withUnsafeBufferPointer { v in
                 rollout.dones.withUnsafeBufferPointer { d in
                     rollout.advantages.withUnsafeMutableBufferPointer { adv in
                         rollout.returns.withUnsafeMutableBufferPointer { ret in
-                            GAE.compute(rewards: r.baseAddress!, values: v.baseAddress!, dones: d.baseAddress!, count: count, bootstrap: bootstrap,
-                                        gamma: c.gamma, lambda: c.gaeLambda, advantages: adv.baseAddress!, returns: ret.baseAddress!)
+                            for e in 0..<environments {
+                                GAE.compute(rewards: r.baseAddress! + e, values: v.baseAddress! + e, dones: d.baseAddress! + e, count: steps,
+                                            bootstrap: bootstraps[e], gamma: c.gamma, lambda: c.gaeLambda,
+                                            advantages: adv.baseAddress! + e, returns: ret.baseAddress! + e, stride: environments)
+                            }
                         }
                     }
                 }
