@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Agent training throughput side by side with Stable-Baselines3, in one run, one thread each:
-# DQN, PPO and A2C on the peers' benchmark environment with bench_sb3.py's settings, alternating
+# DQN, PPO and A2C on the peers' benchmark environment with bench_sb3.py's settings (and PPO on 8
+# copies of it, SB3 with a DummyVecEnv), alternating
 # QuantForge and SB3 passes so slow phases of a shared machine hit both; plus DQN with
 # TradeMaster's BTC setup (TradeMaster itself is not installable here: see BENCHMARKS.md).
 #   PASSES=3 STEPS=50000 Benchmarks/agents.sh        (results in .qf/bench/agents/)
@@ -20,5 +21,7 @@ for pass in $(seq 1 "$passes"); do
     echo "== pass $pass/$passes: SB3 $algo"
     .venv-peers/bin/python Benchmarks/peers/sb3_rl.py --algo "$algo" --steps "$steps" --json "$out/sb3-$algo-$pass.json"
   done
+  echo "== pass $pass/$passes: SB3 ppo on 8 environments"
+  .venv-peers/bin/python Benchmarks/peers/sb3_rl.py --algo ppo --envs 8 --steps "$steps" --json "$out/sb3-ppo_vec8-$pass.json"
 done
 python3 Benchmarks/compare_agents.py "$out" | tee "$out/agents-comparison.md"

@@ -17,7 +17,7 @@ def main():
     d = sys.argv[1]
     ours = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "qf-*.json")))]
     rows = []
-    for algo, bar in [("dqn", 20), ("ppo", 20), ("a2c", None)]:
+    for algo, bar in [("dqn", 20), ("ppo", 20), ("a2c", None), ("ppo_vec8", None)]:
         q = statistics.median(r["steps_per_second"] for run in ours for r in run if r["algo"] == algo)
         peer = [json.load(open(p))[0] for p in sorted(glob.glob(os.path.join(d, f"sb3-{algo}-*.json")))]
         s = statistics.median(r["steps_per_second"] for r in peer)

@@ -10,13 +10,15 @@ import Foundation
 ///   target copy every 1,000;
 /// - ppo: n_steps 2048, batch 64, 10 epochs (SB3's defaults otherwise);
 /// - a2c: SB3's defaults (5-step rollouts, RMSprop);
+/// - ppo_vec8: PPO on 8 copies of the environment, 256 steps each per rollout (SB3: `n_envs=8`,
+///   `n_steps=256`), one batched forward pass per step;
 /// and `trademaster_dqn`: TradeMaster's AlgorithmicTradingDQN setup on its BTC training split
 /// (QNet 82→64→32→3, 128 gradient steps of batch 64 per 128 environment steps).
 struct AgentsBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "agents", abstract: "Benchmark agent training throughput.")
 
     @Option(help: "Environment steps to time (SB3's trials: 50,000).") var steps = 50_000
-    @Option(help: "Comma-separated: dqn, ppo, a2c, trademaster_dqn.") var algos = "dqn,ppo,a2c,trademaster_dqn"
+    @Option(help: "Comma-separated: dqn, ppo, a2c, ppo_vec8, trademaster_dqn.") var algos = "dqn,ppo,a2c,ppo_vec8,trademaster_dqn"
     @Option(help: "TradeMaster's BTC training split (CSV), for trademaster_dqn.") var btc = "\(AgentRegistry.sharedDirectory)/data/trademaster/algorithmic_trading/BTC/train.csv"
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
@@ -38,6 +40,14 @@ struct AgentsBench: ParsableCommand {
                 c.hiddenSizes = [128, 128]
                 let agent = try PolicyGradientAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0)
                 result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+            case "ppo_vec8":
+                // Eight copies, 256 steps each per rollout: the same 2,048 transitions an update.
+                var env = VectorizedReturnSeries(logReturns: ReturnSeriesEnvironment.randomWalk().logReturns, count: 8, episodeLength: 12_500)
+                var c = PolicyGradientConfiguration.ppo
+                c.hiddenSizes = [128, 128]
+                c.rolloutSteps = 256
+                let agent = try PolicyGradientAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0)
+                result = time(algo) { agent.learn(vectorized: &env, totalSteps: steps); return (agent.steps, agent.updates) }
             case "trademaster_dqn":
                 let job = TrainingJobConfiguration(config: .init(taskName: "algorithmic_trading", datasetName: "algorithmic_trading:BTC",
                                                                  agentName: "algorithmic_trading:dqn", optimizerName: "adam", lossName: "mse"),
@@ -49,7 +59,7 @@ struct AgentsBench: ParsableCommand {
                 let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0, replayCapacity: steps)
                 result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
             default:
-                throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, trademaster_dqn")
+                throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, ppo_vec8, trademaster_dqn")
             }
             print(String(format: "%@: %d steps in %.2f s, %.0f env steps/s (%d gradient steps)", algo, result.steps, result.seconds, result.stepsPerSecond, result.updates))
             results.append(result)
