@@ -65,6 +65,13 @@ run: deps
 	  .build/release/qf ingest $$dj30 --out .qf/run/dj30_2021.h5 > /dev/null && \
 	  .build/release/qf portfolio --data .qf/run/dj30_2021.h5 --rebalance monthly --commission 0.001 --cash 1000000 \
 	    --report .qf/run/dj30-portfolio.html; fi
+	rm -rf .qf/run/ppo_ar1 && .build/release/qf train --config configs/synthetic/ppo_ar1.json --out .qf/run/ppo_ar1
+	@if [ -d $(QF_SHARED_DIR)/data/trademaster ]; then \
+	  rm -rf .qf/run/dqn_btc .qf/run/ppo_dj30 && \
+	  .build/release/qf train --config configs/algorithmic_trading/dqn_btc.json --out .qf/run/dqn_btc && \
+	  .build/release/qf evaluate --checkpoint .qf/run/dqn_btc \
+	    --data $(QF_SHARED_DIR)/data/trademaster/algorithmic_trading/BTC/valid.csv && \
+	  .build/release/qf train --config configs/portfolio_management/ppo_dj30.json --out .qf/run/ppo_dj30; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
 bench: bench-compute bench-backtest bench-agents bench-malloc
