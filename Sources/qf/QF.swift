@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `qf` command: every QuantForge workflow from one executable.
 @main
-struct QF: ParsableCommand {
+struct QF: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qf",
         abstract: "QuantForge: train trading agents, backtest strategies and serve jobs, on CPUs.",
-        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, PortfolioCommand.self, TrainCommand.self, EvaluateCommand.self, BenchCommand.self]
+        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, PortfolioCommand.self, TrainCommand.self, EvaluateCommand.self, MigrateCommand.self, BenchCommand.self]
     )
 }

@@ -5,7 +5,7 @@ import Compute
 public struct DQNConfiguration: Codable, Sendable, Equatable {
     /// Hidden layer sizes of the Q-network (ReLU between layers).
     public var hiddenSizes: [Int] = [64, 64]
-    /// Adam's learning rate.
+    /// The optimizer's learning rate.
     public var learningRate: Float = 1e-4
     /// Transitions the replay buffer holds.
     public var bufferSize = 1_000_000
@@ -15,17 +15,19 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
     public var batchSize = 32
     /// Discount factor γ.
     public var gamma: Float = 0.99
-    /// Environment steps between gradient updates, and gradient steps per update.
+    /// Environment steps between gradient updates.
     public var trainFrequency = 4
+    /// Gradient steps per update.
     public var gradientSteps = 1
-    /// Environment steps between target-network updates, and the Polyak weight of an update
-    /// (1: copy).
+    /// Environment steps between target-network updates.
     public var targetUpdateInterval = 10_000
+    /// The Polyak weight of a target update: target ← τ·online + (1 − τ)·target (1: copy).
     public var tau: Float = 1
-    /// ε decays linearly from `explorationInitial` to `explorationFinal` over this fraction of
-    /// the run.
+    /// The fraction of the run over which ε decays linearly from its initial to its final value.
     public var explorationFraction = 0.1
+    /// ε at the first step.
     public var explorationInitial = 1.0
+    /// ε after the decay.
     public var explorationFinal = 0.05
     /// Huber (smooth L1, SB3's) or mean squared error on the TD error.
     public var loss: TDLoss = .huber

@@ -9,11 +9,13 @@ public struct PolicyGradientConfiguration: Codable, Sendable, Equatable {
         case ppo, a2c, reinforce
     }
 
+    /// The objective (PPO's clipped surrogate, or A2C's and REINFORCE's plain policy gradient).
     public var algorithm: Algorithm = .ppo
     /// Hidden sizes of the policy and of the value network (two separate MLPs, SB3's MlpPolicy).
     public var hiddenSizes: [Int] = [64, 64]
     /// Activation between hidden layers (SB3 and CleanRL use tanh for policy gradients).
     public var activation: Activation = .tanh
+    /// The optimizers' learning rate.
     public var learningRate: Float = 3e-4
     /// The optimizer of both networks (SB3: Adam for PPO, RMSprop with ε = 1e-5 for A2C).
     public var optimizer: OptimizerKind = .adam

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+extension DatabaseURL {
+    /// The client configuration for this URL: a unix socket when `host` is a folder, else TCP
+    /// with TLS as `sslmode` asks (libpq's default `prefer` when absent; `require` and the
+    /// `verify-*` modes refuse to connect without it, and only `verify-full` checks the host name).
+    public func clientConfiguration() throws -> PostgresClient.Configuration {
+        if isUnixSocket {
+            return PostgresClient.Configuration(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        let tls: PostgresClient.Configuration.TLS
+        switch parameters["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "allow", "prefer":
+            tlsConfiguration.certificateVerification = .none
+            tls = .prefer(tlsConfiguration)
+        case "require":
+            tlsConfiguration.certificateVerification = .none
+            tls = .require(tlsConfiguration)
+        case "verify-ca":
+            tlsConfiguration.certificateVerification = .noHostnameVerification
+            tls = .require(tlsConfiguration)
+        case "verify-full": tls = .require(tlsConfiguration)
+        case let other:
+            throw ParseError(url: "postgres://\(user)@\(host):\(port)/\(database)", reason: "sslmode '\(other)' is not one of disable, allow, prefer, require, verify-ca, verify-full")
+        }
+        return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+}
+
+/// Where the service's databases are: `DATABASE_URL` (and `DATABASE_READ_URL` for a read
+/// replica) when set, else the project's own cluster under `.qf/pg` with a `quantforge` database,
+/// created on first use.
+public struct DatabaseSettings: Sendable {
+    public var primary: PostgresClient.Configuration
+    public var replica: PostgresClient.Configuration?
+    /// Where the primary is, for logs (the password redacted).
+    public var description: String
+
+    public static let localDatabaseName = "quantforge"
+
+    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment,
+                               projectDirectory: String = FileManager.default.currentDirectoryPath, logger: Logger) async throws -> DatabaseSettings {
+        if let text = environment["DATABASE_URL"], !text.isEmpty {
+            let url = try DatabaseURL(text)
+            let replica = try environment["DATABASE_READ_URL"].flatMap { $0.isEmpty ? nil : try DatabaseURL($0).clientConfiguration() }
+            return DatabaseSettings(primary: try url.clientConfiguration(), replica: replica, description: DatabaseURL.redacted(text))
+        }
+        let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
+        try await cluster.createDatabaseIfMissing(localDatabaseName, logger: logger)
+        return DatabaseSettings(primary: cluster.configuration(database: localDatabaseName), replica: nil,
+                                description: cluster.url(database: localDatabaseName))
+    }
+}
+
+extension LocalPostgres {
+    /// Creates `name` unless it exists.
+    public func createDatabaseIfMissing(_ name: String, logger: Logger) async throws {
+        let client = PostgresClient(configuration: configuration(database: "postgres"), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            var exists = false
+            for try await _ in try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger) { exists = true }
+            if !exists {
+                // Identifiers cannot be bound; the name is checked to be a plain identifier.
+                guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw LocalPostgres.StartError(description: "database name '\(name)' is not a plain identifier")
+                }
+                try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            }
+        }
+    }
+}

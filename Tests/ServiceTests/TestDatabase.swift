@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Service
+
+/// A database of its own on the project's local cluster (`.qf/pg`, started on first use) for one
+/// test suite, so suites never see each other's rows; dropped when the suite's work is done.
+enum TestDatabase {
+    static let projectDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+    static let logger = Logger(label: "qf.tests")
+
+    /// Runs `body` with a client of a fresh database named after `suite`.
+    static func with<T: Sendable>(_ suite: String, _ body: @Sendable (PostgresClient, LocalPostgres, String) async throws -> T) async throws -> T {
+        let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
+        let name = "qf_test_\(suite.lowercased())_\(UInt32.random(in: 0...UInt32.max))"
+        try await withClient(cluster, database: "postgres") { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        do {
+            let result = try await withClient(cluster, database: name) { try await body($0, cluster, name) }
+            try await drop(name, cluster)
+            return result
+        } catch {
+            try? await drop(name, cluster)
+            throw error
+        }
+    }
+
+    static func drop(_ name: String, _ cluster: LocalPostgres) async throws {
+        try await withClient(cluster, database: "postgres") { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+
+    /// A running client for `database`, shut down after `body`.
+    @discardableResult
+    static func withClient<T: Sendable>(_ cluster: LocalPostgres, database: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let client = PostgresClient(configuration: cluster.configuration(database: database), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
