@@ -8,7 +8,7 @@ import Testing
 /// trigger present after `up`, nothing left after `down`, `up` again; two migrators at once;
 /// a failing migration rolled back whole.
 @Suite struct MigrationTests {
-    static let logger = Logger(label: "qf.tests.migrations")
+    static let logger = TestDatabase.logger
 
     static func names(_ client: PostgresClient, _ sql: String) async throws -> Set<String> {
         var out = Set<String>()

@@ -7,7 +7,12 @@ import Service
 /// test suite, so suites never see each other's rows; dropped when the suite's work is done.
 enum TestDatabase {
     static let projectDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
-    static let logger = Logger(label: "qf.tests")
+    /// Errors only: pools log every cancelled connection attempt at info.
+    static let logger: Logger = {
+        var logger = Logger(label: "qf.tests")
+        logger.logLevel = .error
+        return logger
+    }()
 
     /// Runs `body` with a client of a fresh database named after `suite`.
     static func with<T: Sendable>(_ suite: String, _ body: @Sendable (PostgresClient, LocalPostgres, String) async throws -> T) async throws -> T {

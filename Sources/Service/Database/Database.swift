@@ -1,0 +1,55 @@
+import Logging
+import PostgresNIO
+
+/// The service's connection pools: the primary for everything that writes, and an optional read
+/// replica (`DATABASE_READ_URL`) that list and detail reads go to when it is set. Each pool names
+/// itself to the server (`application_name` `quantforge-primary` / `quantforge-replica`), so
+/// `pg_stat_activity` — and a test — can tell which one served a query.
+public final class Database: Sendable {
+    public let primary: PostgresClient
+    public let replica: PostgresClient?
+    public let logger: Logger
+
+    public static let primaryName = "quantforge-primary"
+    public static let replicaName = "quantforge-replica"
+
+    public init(settings: DatabaseSettings, logger: Logger) {
+        var primary = settings.primary
+        primary.options.additionalStartupParameters.append(("application_name", Self.primaryName))
+        self.primary = PostgresClient(configuration: primary, backgroundLogger: logger)
+        replica = settings.replica.map { configuration in
+            var replica = configuration
+            replica.options.additionalStartupParameters.append(("application_name", Self.replicaName))
+            return PostgresClient(configuration: replica, backgroundLogger: logger)
+        }
+        self.logger = logger
+    }
+
+    /// The pool reads go to: the replica when there is one.
+    public var reader: PostgresClient { replica ?? primary }
+
+    /// Runs the pools until the task is cancelled (the clients' `run()`).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.primary.run() }
+            if let replica { group.addTask { await replica.run() } }
+        }
+    }
+}
+
+/// Keeps `system_logs` partitioned ahead of time: the current and next month's partitions exist
+/// (created by the `ensure_system_logs_partition` function of migration 6), so rows land in their
+/// month and only out-of-range times fall to the default partition. The service calls it at
+/// start-up and daily.
+public enum SystemLogPartitions {
+    /// Ensures the partitions of `date`'s month and the next; returns their names.
+    @discardableResult
+    public static func ensure(on client: PostgresClient, around date: String = "CURRENT_DATE", logger: Logger) async throws -> [String] {
+        var names: [String] = []
+        let sql = "SELECT ensure_system_logs_partition((\(date))::DATE), ensure_system_logs_partition(((\(date))::DATE + INTERVAL '1 month')::DATE)"
+        for try await (a, b) in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode((String, String).self) {
+            names = [a, b]
+        }
+        return names
+    }
+}
