@@ -1,0 +1,58 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// First in every chain: gives the request its id (the client's `X-Request-ID` when sane — 1 to
+/// 128 of `A–Z a–z 0–9 . _ : -` — else `req_` and 24 random hex digits), attaches it to the
+/// request's logger, echoes it in the response header, and turns every error into the error
+/// envelope: `APIError`s as they are, Hummingbird's HTTP errors (unknown route, wrong method) by
+/// their status, anything else into a 500 that says nothing internal while the log gets the cause.
+public struct EnvelopeMiddleware: RouterMiddleware {
+    public typealias Context = APIContext
+
+    public init() {}
+
+    public func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let id = Self.requestID(from: request.headers[Self.requestIDField])
+        context.requestID = id
+        context.logger[metadataKey: "request_id"] = .string(id)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as APIError {
+            response = Envelope.failure(error, requestID: id)
+        } catch let error as HTTPResponseError {
+            response = Envelope.failure(Self.translate(error.status), requestID: id)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error)), "path": .string(request.uri.path)])
+            response = Envelope.failure(.internalError, requestID: id)
+        }
+        response.headers[Self.requestIDField] = id
+        return response
+    }
+
+    public static let requestIDField = HTTPField.Name("X-Request-ID")!
+
+    /// The client's id when sane, else a new one.
+    static func requestID(from header: String?) -> String {
+        if let header, (1...128).contains(header.count),
+           header.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || ".-_:".unicodeScalars.contains($0) }) {
+            return header
+        }
+        var generator = SystemRandomNumberGenerator()
+        return "req_" + (0..<3).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max, using: &generator)) }.joined()
+    }
+
+    /// Hummingbird's own errors in the envelope's words.
+    static func translate(_ status: HTTPResponse.Status) -> APIError {
+        switch status {
+        case .notFound: return .notFound("No such route")
+        case .methodNotAllowed: return APIError(status, type: "method_not_allowed", message: "Method not allowed on this route")
+        case .badRequest: return APIError(status, type: "validation_error", message: "Bad request")
+        case .contentTooLarge: return APIError(status, type: "payload_too_large", message: "Request body too large")
+        default:
+            return status.code >= 500 ? .internalError : APIError(status, type: "http_error", message: status.reasonPhrase)
+        }
+    }
+}

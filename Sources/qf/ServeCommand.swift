@@ -1,0 +1,41 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import PostgresNIO
+import Service
+
+/// `qf serve`: the REST API over PostgreSQL (`DATABASE_URL`, or the project's own cluster),
+/// migrating the schema first unless told not to.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the REST API.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Do not apply pending migrations at start-up.") var noMigrate = false
+
+    func run() async throws {
+        var logger = Logger(label: "qf.serve")
+        logger.logLevel = .info
+        let settings = try await DatabaseSettings.resolve(logger: logger)
+        logger.info("database", metadata: ["url": .string(settings.description)])
+        var background = Logger(label: "qf.postgres")
+        background.logLevel = .error
+        if !noMigrate { try await Self.prepare(settings, logger: logger, background: background) }
+        let database = Database(settings: settings, logger: background)
+        let app = APIServer.application(database: database, host: host, port: port, logger: logger)
+        try await app.runService()
+    }
+
+    /// Applies pending migrations and creates this and next month's log partitions, on a client
+    /// of its own (a pool runs once, and the application's pools run inside the application).
+    static func prepare(_ settings: DatabaseSettings, logger: Logger, background: Logger) async throws {
+        let client = PostgresClient(configuration: settings.primary, backgroundLogger: background)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let applied = try await Migrator(client: client, logger: logger).up()
+            if !applied.isEmpty { logger.info("migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
+            try await SystemLogPartitions.ensure(on: client, logger: logger)
+        }
+    }
+}

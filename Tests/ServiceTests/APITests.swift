@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import Service
+import Testing
+
+/// The API's conventions over HummingbirdTesting against a real database: the envelopes, the
+/// request id, unknown routes, a 500 that leaks nothing, health and readiness.
+@Suite struct APITests {
+    /// Runs `body` against the router on a database of its own (migrated when asked).
+    static func withAPI(migrated: Bool, extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in },
+                        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await TestDatabase.with(migrated ? "api_ready" : "api_empty") { client, cluster, name in
+            if migrated { try await Migrator(client: client, logger: TestDatabase.logger).up() }
+            let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
+            let database = Database(settings: settings, logger: TestDatabase.logger)
+            let router = APIServer.router(database: database)
+            extraRoutes(router)
+            let app = Application(router: router, logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await database.run() }
+                defer { group.cancelAll() }
+                try await app.test(.router, body)
+            }
+        }
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+    }
+
+    @Test func healthAnswersInTheSuccessEnvelopeWithTheRequestID() async throws {
+        try await Self.withAPI(migrated: true) { client in
+            try await client.execute(uri: "/healthz", method: .get, headers: [EnvelopeMiddleware.requestIDField: "trace-42.a:b_c"]) { response in
+                #expect(response.status == .ok && response.headers[EnvelopeMiddleware.requestIDField] == "trace-42.a:b_c")
+                let body = try Self.json(response)
+                #expect(body["success"] as? Bool == true && body["code"] as? Int == 200 && body["message"] as? String == "Success")
+                #expect(body["request_id"] as? String == "trace-42.a:b_c" && (body["data"] as? [String: Any])?["status"] as? String == "ok")
+                let timestamp = body["timestamp"] as? Int ?? 0
+                #expect(abs(timestamp - Int(Date().timeIntervalSince1970)) < 60)
+                #expect(Set(body.keys) == ["success", "data", "message", "code", "timestamp", "request_id"])
+            }
+            // An id with spaces (or too long) is replaced by a generated one, echoed the same way.
+            for bad in ["has spaces", String(repeating: "x", count: 129), "semi;colon"] {
+                try await client.execute(uri: "/healthz", method: .get, headers: [EnvelopeMiddleware.requestIDField: bad]) { response in
+                    let id = response.headers[EnvelopeMiddleware.requestIDField] ?? ""
+                    let echoed = try Self.json(response)["request_id"] as? String
+                    #expect(id.hasPrefix("req_") && id.count == 28 && echoed == id)
+                }
+            }
+        }
+    }
+
+    @Test func unknownRoutesAndFailuresUseTheErrorEnvelope() async throws {
+        try await Self.withAPI(migrated: true, extraRoutes: { router in
+            router.get("/boom") { _, _ -> String in throw CocoaError(.fileReadCorruptFile, userInfo: ["secret": "/etc/shadow"]) }
+            router.get("/invalid") { _, _ -> String in throw APIError.validation([.init(field: "email", message: "Invalid email format")]) }
+        }) { client in
+            try await client.execute(uri: "/api/v1/nothing-here", method: .get) { response in
+                #expect(response.status == .notFound)
+                let body = try Self.json(response)
+                let error = body["error"] as? [String: Any] ?? [:]
+                #expect(body["success"] as? Bool == false && error["code"] as? Int == 404 && error["type"] as? String == "not_found")
+                #expect(Set(body.keys) == ["success", "error", "timestamp", "request_id"] && Set(error.keys) == ["code", "message", "type", "details"])
+            }
+            try await client.execute(uri: "/boom", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                let text = String(buffer: response.body)
+                #expect(text.contains("\"internal_error\"") && text.contains("Internal server error"))
+                #expect(!text.contains("shadow") && !text.contains("Cocoa"), "a 500 never leaks internals")
+            }
+            try await client.execute(uri: "/invalid", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.json(response)["error"] as? [String: Any] ?? [:]
+                let details = error["details"] as? [[String: String]] ?? []
+                #expect(error["type"] as? String == "validation_error" && details == [["field": "email", "message": "Invalid email format"]])
+            }
+        }
+    }
+
+    @Test func readinessNeedsTheDatabaseAndEveryMigration() async throws {
+        try await Self.withAPI(migrated: true) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                let data = try Self.json(response)["data"] as? [String: String]
+                #expect(response.status == .ok && data == ["database": "ok", "migrations": "current"])
+            }
+        }
+        try await Self.withAPI(migrated: false) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let error = try Self.json(response)["error"] as? [String: Any] ?? [:]
+                #expect(error["type"] as? String == "not_ready" && (error["message"] as? String ?? "").contains("migrations pending"))
+            }
+        }
+    }
+
+    @Test func pagesCountTheirPages() {
+        #expect(Page(items: [1, 2], total: 41, page: 3, size: 20).pages == 3)
+        #expect(Page(items: [Int](), total: 0, page: 1, size: 20).pages == 0)
+        #expect(Page(items: [1], total: 20, page: 1, size: 20).pages == 1)
+    }
+}
