@@ -1,0 +1,79 @@
+import Foundation
+
+/// The query parameters of a list endpoint — `page`, `size`, `sort` (`-created_at,name`),
+/// `search` and per-endpoint filters — checked against the endpoint's whitelists, so that only
+/// known column names ever reach SQL. Every problem is a 400 validation error naming the field.
+public struct ListQuery: Sendable, Equatable {
+    /// One sort key: a whitelisted column, descending when written with a leading `-`.
+    public struct SortKey: Sendable, Equatable {
+        public var column: String
+        public var descending: Bool
+
+        public init(_ column: String, descending: Bool = false) {
+            self.column = column
+            self.descending = descending
+        }
+    }
+
+    public var page = 1
+    public var size = ListQuery.defaultSize
+    public var sort: [SortKey]
+    public var search: String?
+    /// Filter values by parameter name (only the endpoint's filter names).
+    public var filters: [String: String] = [:]
+
+    public static let defaultSize = 20
+    public static let maximumSize = 100
+    public static let maximumSearchLength = 200
+
+    /// Parses `parameters` (name, value pairs as they came; a repeated name is an error).
+    public static func parse(_ parameters: [(String, String)], sortable: Set<String>, filterable: Set<String> = [],
+                             defaultSort: [SortKey] = [SortKey("created_at", descending: true)]) throws -> ListQuery {
+        var query = ListQuery(sort: defaultSort)
+        var problems: [APIError.Detail] = []
+        var seen = Set<String>()
+        for (name, value) in parameters {
+            guard seen.insert(name).inserted else {
+                problems.append(.init(field: name, message: "given more than once"))
+                continue
+            }
+            switch name {
+            case "page":
+                if let n = Int(value), n >= 1 { query.page = n } else { problems.append(.init(field: "page", message: "must be a whole number ≥ 1")) }
+            case "size":
+                if let n = Int(value), (1...maximumSize).contains(n) { query.size = n } else {
+                    problems.append(.init(field: "size", message: "must be a whole number from 1 to \(maximumSize)"))
+                }
+            case "sort":
+                var keys: [SortKey] = []
+                for part in value.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                    let descending = part.hasPrefix("-")
+                    let column = descending ? String(part.dropFirst()) : part
+                    if sortable.contains(column) { keys.append(SortKey(column, descending: descending)) } else {
+                        problems.append(.init(field: "sort", message: "'\(part)' is not sortable; use \(sortable.sorted().joined(separator: ", ")) (prefix - for descending)"))
+                    }
+                }
+                query.sort = keys
+            case "search":
+                if value.count <= maximumSearchLength { query.search = value.isEmpty ? nil : value } else {
+                    problems.append(.init(field: "search", message: "at most \(maximumSearchLength) characters"))
+                }
+            default:
+                if filterable.contains(name) { query.filters[name] = value } else {
+                    let known = (["page", "size", "sort", "search"] + filterable.sorted()).joined(separator: ", ")
+                    problems.append(.init(field: name, message: "unknown parameter; known: \(known)"))
+                }
+            }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        return query
+    }
+
+    /// Rows to skip.
+    public var offset: Int { (page - 1) * size }
+
+    /// The ORDER BY list, from whitelisted column names only, with `id` last so pages are stable.
+    public var orderBy: String {
+        (sort.map { "\($0.column) \($0.descending ? "DESC" : "ASC")" } + ["id ASC"]).joined(separator: ", ")
+    }
+}
