@@ -96,6 +96,29 @@ import Testing
         }
     }
 
+    @Test func theOpenAPIDocumentListsExactlyTheRegisteredRoutes() async throws {
+        let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": "postgres://nobody@/none?host=/nonexistent"], logger: TestDatabase.logger)
+        let router = APIServer.router(database: Database(settings: settings, logger: TestDatabase.logger))
+        // Router paths write parameters as :name, OpenAPI as {name}.
+        let registered = Set(router.routes.map { route -> String in
+            let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return "\(route.method.rawValue.lowercased()) /\(path)"
+        })
+        let documented = Set(OpenAPIDocument.operations.map { "\($0.method) \($0.path)" })
+        #expect(registered == documented, "only registered: \(registered.subtracting(documented)); only documented: \(documented.subtracting(registered))")
+        let document = try JSONSerialization.jsonObject(with: OpenAPIDocument.json()) as? [String: Any] ?? [:]
+        let pathCount = (document["paths"] as? [String: Any])?.count
+        #expect(document["openapi"] as? String == "3.1.0" && pathCount == Set(OpenAPIDocument.operations.map(\.path)).count)
+        // Served as plain JSON (not in the envelope).
+        let app = Application(router: router, logger: TestDatabase.logger)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response in
+                let version = try Self.json(response)["openapi"] as? String
+                #expect(response.status == .ok && version == "3.1.0")
+            }
+        }
+    }
+
     @Test func pagesCountTheirPages() {
         #expect(Page(items: [1, 2], total: 41, page: 3, size: 20).pages == 3)
         #expect(Page(items: [Int](), total: 0, page: 1, size: 20).pages == 0)

@@ -9,6 +9,7 @@ public enum APIServer {
         let router = Router(context: APIContext.self)
         router.add(middleware: EnvelopeMiddleware())
         HealthRoutes(database: database).register(on: router)
+        OpenAPIDocument.register(on: router)
         return router
     }
 

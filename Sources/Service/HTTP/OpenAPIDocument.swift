@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+
+/// The OpenAPI 3.1 description of the whole API, served at `/api/v1/openapi.json`. Each route is
+/// listed once in `operations`; a test compares the list with the routes the router registers,
+/// so the document cannot drift from the code.
+public enum OpenAPIDocument {
+    /// One documented operation.
+    public struct Operation: Sendable {
+        public var method: String
+        public var path: String
+        public var summary: String
+        /// Status code → description; 2xx use the success envelope, others the error envelope.
+        public var responses: [Int: String]
+    }
+
+    public static let operations: [Operation] = [
+        Operation(method: "get", path: "/healthz", summary: "The process answers", responses: [200: "Up"]),
+        Operation(method: "get", path: "/readyz", summary: "The database answers and every migration is applied",
+                  responses: [200: "Ready", 503: "Database unreachable or migrations pending"]),
+        Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
+    ]
+
+    /// The document as JSON.
+    public static func json() throws -> Data {
+        var paths: [String: [String: Any]] = [:]
+        for op in operations {
+            var responses: [String: Any] = [:]
+            for (status, description) in op.responses {
+                let schema = op.path.hasSuffix("openapi.json") && status == 200 ? ["type": "object"]
+                    : ["$ref": status < 300 ? "#/components/schemas/SuccessEnvelope" : "#/components/schemas/ErrorEnvelope"]
+                responses[String(status)] = ["description": description, "content": ["application/json": ["schema": schema]]]
+            }
+            var entry: [String: Any] = ["summary": op.summary, "operationId": operationID(op), "responses": responses]
+            let parameters = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { part -> [String: Any] in
+                ["name": String(part.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]]
+            }
+            if !parameters.isEmpty { entry["parameters"] = parameters }
+            paths[op.path, default: [:]][op.method] = entry
+        }
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": ["title": "QuantForge API", "version": "1.0.0",
+                     "description": "Training and backtest jobs over REST; every response uses the envelopes below and carries X-Request-ID."],
+            "paths": paths,
+            "components": ["schemas": schemas],
+        ]
+        return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
+    }
+
+    static func operationID(_ op: Operation) -> String {
+        op.method + op.path.split(separator: "/").map { $0.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "") }
+            .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    static var schemas: [String: Any] { [
+        "SuccessEnvelope": [
+            "type": "object",
+            "required": ["success", "data", "message", "code", "timestamp", "request_id"],
+            "properties": [
+                "success": ["type": "boolean", "const": true], "data": [:] as [String: Any], "message": ["type": "string"],
+                "code": ["type": "integer"], "timestamp": ["type": "integer", "description": "Unix seconds"], "request_id": ["type": "string"],
+            ],
+        ],
+        "Page": [
+            "type": "object",
+            "required": ["items", "total", "page", "size", "pages"],
+            "properties": ["items": ["type": "array"], "total": ["type": "integer"], "page": ["type": "integer"],
+                           "size": ["type": "integer"], "pages": ["type": "integer"]],
+        ],
+        "ErrorEnvelope": [
+            "type": "object",
+            "required": ["success", "error", "timestamp", "request_id"],
+            "properties": [
+                "success": ["type": "boolean", "const": false],
+                "error": [
+                    "type": "object", "required": ["code", "message", "type", "details"],
+                    "properties": [
+                        "code": ["type": "integer"], "message": ["type": "string"], "type": ["type": "string"],
+                        "details": ["type": "array", "items": ["type": "object", "required": ["field", "message"],
+                                                               "properties": ["field": ["type": "string"], "message": ["type": "string"]]]],
+                    ],
+                ],
+                "timestamp": ["type": "integer"], "request_id": ["type": "string"],
+            ],
+        ],
+    ] }
+
+    /// Registers the document's own route.
+    public static func register(on router: Router<APIContext>) {
+        router.get("/api/v1/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try json())))
+        }
+    }
+}
