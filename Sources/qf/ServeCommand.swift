@@ -14,15 +14,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not apply pending migrations at start-up.") var noMigrate = false
 
     func run() async throws {
-        var logger = Logger(label: "qf.serve")
-        logger.logLevel = .info
-        let settings = try await DatabaseSettings.resolve(logger: logger)
-        logger.info("database", metadata: ["url": .string(settings.description)])
+        var startup = Logger(label: "qf.serve")
+        startup.logLevel = .info
+        let settings = try await DatabaseSettings.resolve(logger: startup)
         var background = Logger(label: "qf.postgres")
         background.logLevel = .error
-        if !noMigrate { try await Self.prepare(settings, logger: logger, background: background) }
+        if !noMigrate { try await Self.prepare(settings, logger: startup, background: background) }
         let database = Database(settings: settings, logger: background)
-        let app = APIServer.application(database: database, host: host, port: port, logger: logger)
+        // Every logger from here on also sends WARNING and above to system_logs, in batches.
+        let writer = SystemLogWriter(client: database.primary)
+        LoggingSystem.bootstrap { label in
+            MultiplexLogHandler([StreamLogHandler.standardError(label: label), writer.handler(label: label)])
+        }
+        var logger = Logger(label: "qf.serve")
+        logger.logLevel = .info
+        logger.info("database", metadata: ["url": .string(settings.description)])
+        let app = APIServer.application(database: database, logWriter: writer, host: host, port: port, logger: logger)
         try await app.runService()
     }
 

@@ -13,10 +13,12 @@ public enum APIServer {
         return router
     }
 
-    /// The application listening on `host:port`, running the database pools beside it.
-    public static func application(database: Database, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    /// The application listening on `host:port`, running beside it the database pools, the
+    /// log writer (when given) and the daily creation of log partitions.
+    public static func application(database: Database, logWriter: SystemLogWriter?, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         var app = Application(router: router(database: database), configuration: .init(address: .hostname(host, port: port)), logger: logger)
-        app.addServices(DatabaseService(database: database))
+        app.addServices(DatabaseService(database: database), PartitionMaintenance(database: database, logger: logger))
+        if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         return app
     }
 }
@@ -27,5 +29,32 @@ struct DatabaseService: ServiceLifecycle.Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
+
+/// Flushes queued log records to `system_logs` until shutdown, then once more.
+struct LogWriterService: ServiceLifecycle.Service {
+    let writer: SystemLogWriter
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await writer.run() }
+    }
+}
+
+/// Creates this and next month's `system_logs` partitions at start-up and then daily, so rows
+/// land in their month rather than the default partition.
+struct PartitionMaintenance: ServiceLifecycle.Service {
+    let database: Database
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await SystemLogPartitions.ensure(on: database.primary, logger: logger) } catch {
+                    logger.warning("could not create log partitions", metadata: ["error": .string(String(reflecting: error))])
+                }
+                try? await Task.sleep(for: .seconds(86_400))
+            }
+        }
     }
 }
