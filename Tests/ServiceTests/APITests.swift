@@ -119,6 +119,24 @@ import Testing
         }
     }
 
+    @Test func metricsCountRequestsByRouteAndStatus() async throws {
+        try await Self.withAPI(migrated: true) { client in
+            for _ in 0..<2 { try await client.execute(uri: "/healthz", method: .get) { _ in } }
+            try await client.execute(uri: "/no/such/route/42", method: .get) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                let lines = text.split(separator: "\n").map(String.init)
+                func line(_ metric: String, _ labels: [String]) -> String? {
+                    lines.first { $0.hasPrefix(metric + "{") && labels.allSatisfy($0.contains) }
+                }
+                #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(line("http_requests_total", ["route=\"/healthz\"", "status=\"200\"", "method=\"GET\""])?.hasSuffix(" 2") == true, "\(text)")
+                #expect(line("http_requests_total", ["route=\"unmatched\"", "status=\"404\""])?.hasSuffix(" 1") == true, "ids never become labels")
+                #expect(line("http_request_duration_seconds_count", ["route=\"/healthz\""])?.hasSuffix(" 2") == true)
+            }
+        }
+    }
+
     @Test func pagesCountTheirPages() {
         #expect(Page(items: [1, 2], total: 41, page: 3, size: 20).pages == 3)
         #expect(Page(items: [Int](), total: 0, page: 1, size: 20).pages == 0)

@@ -5,10 +5,13 @@ import ServiceLifecycle
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
-    public static func router(database: Database) -> Router<APIContext> {
+    public static func router(database: Database, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        // Metrics first: they see the final status, after the envelope middleware's translation.
+        router.add(middleware: metrics.middleware)
         router.add(middleware: EnvelopeMiddleware())
         HealthRoutes(database: database).register(on: router)
+        metrics.register(on: router)
         OpenAPIDocument.register(on: router)
         return router
     }

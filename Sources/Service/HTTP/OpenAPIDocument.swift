@@ -18,6 +18,8 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/healthz", summary: "The process answers", responses: [200: "Up"]),
         Operation(method: "get", path: "/readyz", summary: "The database answers and every migration is applied",
                   responses: [200: "Ready", 503: "Database unreachable or migrations pending"]),
+        Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
+                  responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
     ]
 
@@ -27,7 +29,8 @@ public enum OpenAPIDocument {
         for op in operations {
             var responses: [String: Any] = [:]
             for (status, description) in op.responses {
-                let schema = op.path.hasSuffix("openapi.json") && status == 200 ? ["type": "object"]
+                let plain = op.path.hasSuffix("openapi.json") || op.path == "/metrics"
+                let schema = plain && status == 200 ? ["type": op.path == "/metrics" ? "string" : "object"]
                     : ["$ref": status < 300 ? "#/components/schemas/SuccessEnvelope" : "#/components/schemas/ErrorEnvelope"]
                 responses[String(status)] = ["description": description, "content": ["application/json": ["schema": schema]]]
             }

@@ -1,0 +1,53 @@
+import Dispatch
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// Request counts and latencies by route and status, through swift-metrics into a Prometheus
+/// registry of this server's own (not the process-wide metrics system, so tests and several
+/// servers in one process keep separate figures), served as Prometheus text at `/metrics`.
+/// Routes are labelled by their pattern (`/api/v1/strategies/{id}`), unmatched paths as
+/// `unmatched`, so labels cannot explode with ids.
+public final class APIMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    func record(method: String, route: String, status: Int, nanoseconds: UInt64) {
+        Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory).increment()
+        Metrics.Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            .recordNanoseconds(Int64(nanoseconds))
+    }
+
+    /// The middleware that records every request (put it first, so it sees the final status).
+    public var middleware: MetricsRecorder { MetricsRecorder(metrics: self) }
+
+    /// Registers `/metrics`.
+    public func register(on router: Router<APIContext>) {
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))
+        }
+    }
+}
+
+/// Times each request and records it under its route pattern and final status.
+public struct MetricsRecorder: RouterMiddleware {
+    public typealias Context = APIContext
+    let metrics: APIMetrics
+
+    public func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let response = try await next(request, context)
+        // Hummingbird names the not-found responder's path "NotFound"; route patterns start with "/".
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
+        metrics.record(method: request.method.rawValue, route: route, status: response.status.code,
+                       nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        return response
+    }
+}
