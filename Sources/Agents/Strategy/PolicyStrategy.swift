@@ -31,6 +31,8 @@ public enum PolicyStrategy {
         public var targets: [Double]
         public var result: PortfolioResult
         public var metrics: PerformanceMetrics
+        /// The position held at the end, if any.
+        public var openTrade: TradeRecord?
     }
 
     /// Backtests the policy's targets: fills at the decision day's close, commission at the
@@ -39,15 +41,30 @@ public enum PolicyStrategy {
     public static func backtest(agent: some TrainableAgent, data: AlgorithmicTradingData,
                                 environment configuration: AlgorithmicTradingEnvironment.Configuration,
                                 convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred) -> Report {
-        let targets = targetUnits(agent: agent, data: data, environment: configuration)
         let settings = ExecutionSettings(fill: .close, commission: configuration.fee, initialCash: configuration.initialCash, allowShort: true)
+        return backtest(agent: agent, data: data, environment: configuration, settings: settings, convention: convention, annualization: annualization)
+    }
+
+    /// The same with the backtest's own execution settings (`qf backtest --strategy policy`):
+    /// the policy still decides with the environment's account (its cash and fee), and the
+    /// targets it holds are executed as `settings` say — at the close or the next open, with
+    /// their commission, fees, slippage and cash.
+    public static func backtest(agent: some TrainableAgent, data: AlgorithmicTradingData,
+                                environment configuration: AlgorithmicTradingEnvironment.Configuration, settings: ExecutionSettings,
+                                convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred) -> Report {
+        let targets = targetUnits(agent: agent, data: data, environment: configuration)
         let close = data.close, open = data.values[2]
         let result = PortfolioBacktest.run(open: open, close: close, timestamps: data.timestamps, targets: targets, kind: .units, settings: settings)
         let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        // The position still held at the end counts for exposure and commissions, not as a trade
+        // (Backtesting.py's rule, as for every other strategy).
+        let book = result.finalState.books[0], last = data.days - 1
+        let openTrade = book.units == 0 ? nil : TradeRecord(entryBar: book.entryBar, exitBar: last, entryTime: book.entryTime, exitTime: data.timestamps[last],
+                                                            entryPrice: book.entryPrice, exitPrice: close[last], units: book.units, commission: book.entryFees)
         let metrics = PerformanceMetrics(equity: result.equity, timestamps: data.timestamps, trades: trades, convention: convention,
                                          annualization: annualization, benchmark: close, benchmarkStart: configuration.backwardDays,
-                                         initialCash: configuration.initialCash)
-        return Report(targets: targets, result: result, metrics: metrics)
+                                         initialCash: settings.initialCash, openTrade: openTrade)
+        return Report(targets: targets, result: result, metrics: metrics, openTrade: openTrade)
     }
 
     /// A trained portfolio policy as a multi-asset Backtest strategy: the greedy policy walks the

@@ -60,6 +60,9 @@ public final class TrainingRun {
         try driver.run(shouldStop: shouldStop, onEpoch: onEpoch)
     }
 
+    /// The agent with the best epoch's weights loaded (the last epoch's when no best was kept).
+    public func bestAgent() throws -> any TrainableAgent { try driver.bestAgent() }
+
     /// Loads the best epoch and runs it on the test split (or on `dataPath`), through Backtest.
     public func test(dataPath: String? = nil) throws -> TestReport {
         let report = try driver.test(dataPath: dataPath)
@@ -246,6 +249,7 @@ protocol TrainingDriver: AnyObject {
     func resumeIfPossible() throws -> Bool
     func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus
     func test(dataPath: String?) throws -> TestReport
+    func bestAgent() throws -> any TrainableAgent
 }
 
 final class Driver<A: TrainableAgent, E: TradingEnvironment>: TrainingDriver {
@@ -263,6 +267,11 @@ final class Driver<A: TrainableAgent, E: TradingEnvironment>: TrainingDriver {
     var stepsPerEpoch: Int { trainer.progress.stepsPerEpoch > 0 ? trainer.progress.stepsPerEpoch : Trainer<A, E>.episodeLength(of: trainer.train) }
     func resumeIfPossible() throws -> Bool { try trainer.resumeIfPossible() }
     func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus { try trainer.run(shouldStop: shouldStop, onEpoch: onEpoch) }
+
+    func bestAgent() throws -> any TrainableAgent {
+        try trainer.restoreBest()
+        return trainer.agent
+    }
 
     func test(dataPath: String?) throws -> TestReport {
         try trainer.restoreBest()

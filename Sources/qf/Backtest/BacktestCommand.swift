@@ -1,5 +1,7 @@
+import Agents
 import ArgumentParser
 import Backtest
+import Compute
 import Foundation
 import Ingest
 
@@ -9,7 +11,8 @@ struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Backtest a built-in strategy on a bar file.")
 
     @OptionGroup var market: MarketOptions
-    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
+    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")), or policy (a trained agent, with --checkpoint).") var strategy = "sma_cross"
+    @Option(help: "For --strategy policy: a qf train output directory (an algorithmic-trading agent).") var checkpoint: String?
     @Option(name: .customLong("param"), help: "A strategy parameter, name=value (repeatable).") var parameters: [String] = []
     @Flag(help: "Print the metrics as JSON.") var json = false
     @Option(help: "Write a self-contained HTML report (charts, statistics, trades) to this file.") var report: String?
@@ -18,30 +21,67 @@ struct BacktestCommand: ParsableCommand {
     func run() throws {
         let values = try parseParameters(parameters)
         let (symbol, open, close, times) = try market.bars()
-        let spec = StrategySpec(name: strategy, parameters: values)
         let settings = try market.settings()
-        let result = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
-        let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, convention: market.convention,
-                                   annualization: try market.annualizationValue(), benchmark: close,
-                                   benchmarkStart: market.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
-                                   initialCash: settings.initialCash, openTrade: result.openTrade)
-        let label = "\(symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
-        let statistics = StatsTable.rows(m, label: label, openTrade: result.openTrade)
+        let outcome = strategy == "policy" ? try policyRun(symbol: symbol, settings: settings) : try builtInRun(values, open: open, close: close, times: times, settings: settings)
+        let (m, label, statistics) = outcome
         if let charts {
-            let data = ChartData.charts(equity: result.equity, positions: result.positions, timestamps: times, trades: result.trades, benchmark: close)
+            let data = ChartData.charts(equity: m.equity, positions: m.positions, timestamps: times, trades: m.trades, benchmark: close)
             try StagedFile.write(try ChartData.json(data), to: charts)
         }
         if let report {
-            let content = HTMLReport.Content(title: "Backtest: \(label)", metrics: m, statistics: statistics, equity: result.equity, timestamps: times,
-                                             trades: result.trades, benchmark: close)
+            let content = HTMLReport.Content(title: "Backtest: \(label)", metrics: m.metrics, statistics: statistics, equity: m.equity, timestamps: times,
+                                             trades: m.trades, benchmark: close)
             try StagedFile.write(HTMLReport.html(content), to: report)
         }
+        let metrics = m.metrics
         if json {
-            try printJSON(m)
+            try printJSON(metrics)
             return
         }
         for (name, value) in statistics { print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + value) }
         if let report { print("report: \(report)") }
         if let charts { print("charts: \(charts)") }
+    }
+
+    /// What a run leaves for the tables, charts and report.
+    struct Run {
+        var metrics: PerformanceMetrics
+        var equity: [Double]
+        var positions: [Double]
+        var trades: [TradeRecord]
+    }
+
+    func builtInRun(_ values: [String: Double], open: [Double], close: [Double], times: [Int64], settings: ExecutionSettings) throws -> (Run, String, [(String, String)]) {
+        guard checkpoint == nil else { throw ValidationError("--checkpoint goes with --strategy policy") }
+        let spec = StrategySpec(name: strategy, parameters: values)
+        let result = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+        let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, convention: market.convention,
+                                   annualization: try market.annualizationValue(), benchmark: close,
+                                   benchmarkStart: market.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
+                                   initialCash: settings.initialCash, openTrade: result.openTrade)
+        let label = "\(try market.bars().symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
+        return (Run(metrics: m, equity: result.equity, positions: result.positions, trades: result.trades), label,
+                StatsTable.rows(m, label: label, openTrade: result.openTrade))
+    }
+
+    /// A trained algorithmic-trading agent as the strategy: its units after each day's close,
+    /// executed with this command's settings.
+    func policyRun(symbol: String, settings: ExecutionSettings) throws -> (Run, String, [(String, String)]) {
+        guard let checkpoint else { throw ValidationError("--strategy policy needs --checkpoint DIR (a qf train output directory)") }
+        guard parameters.isEmpty else { throw ValidationError("--strategy policy takes no --param (the agent is the strategy)") }
+        ComputeConfiguration(blasThreads: 1).apply()
+        let run = try TrainingRun(directory: checkpoint)
+        guard run.resolved.task == "algorithmic_trading" else {
+            throw ValidationError("\(checkpoint) holds a \(run.resolved.task) agent; policy backtests take algorithmic-trading agents (use qf evaluate for the others)")
+        }
+        _ = try run.resumeIfPossible()
+        let agent = try run.bestAgent()
+        let data = try AlgorithmicTradingData(file: try BarFile(path: market.data), symbol: symbol)
+        let report = PolicyStrategy.backtest(agent: agent, data: data, environment: run.resolved.environment, settings: settings,
+                                             convention: market.convention, annualization: try market.annualizationValue())
+        let trades = report.result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        let label = "\(symbol) policy \(run.job.config.agentName) (\(checkpoint))"
+        return (Run(metrics: report.metrics, equity: report.result.equity, positions: report.result.units[0], trades: trades), label,
+                StatsTable.rows(report.metrics, label: label, openTrade: report.openTrade))
     }
 }
