@@ -59,6 +59,7 @@ final class Rollout {
             bigger.logProbabilities[i] = logProbabilities[i]
             bigger.values[i] = values[i]
             bigger.rewards[i] = rewards[i]
+            bigger.dones[i] = dones[i]
         }
         capacity = bigger.capacity
         observations = bigger.observations
