@@ -40,6 +40,19 @@ extension TradingEnvironment {
         preconditionFailure("\(Self.self) takes discrete actions")
     }
 
+    /// Steps in one episode from a reset: a dry run on a copy with neutral actions (the trading
+    /// environments' episodes have a fixed length from reset).
+    public var probedEpisodeLength: Int {
+        var probe = self
+        var observation = [Float](repeating: 0, count: observationCount)
+        return observation.withUnsafeMutableBufferPointer { o in
+            probe.reset(seed: 0, observation: o)
+            var n = 0
+            while !probe.stepNeutral(observation: o).done { n += 1 }
+            return n
+        }
+    }
+
     /// Steps with a neutral action (index min(1, n − 1) — hold in the 3-action tasks — or zeros),
     /// for probing an episode's length.
     mutating func stepNeutral(observation: UnsafeMutableBufferPointer<Float>) -> StepOutcome {

@@ -32,16 +32,7 @@ public struct VectorizedEnvironment<E: TradingEnvironment>: VectorizedTradingEnv
     public init(count: Int, _ make: (Int) -> E) {
         precondition(count > 0, "VectorizedEnvironment: at least one copy")
         copies = (0..<count).map(make)
-        lengths = copies.map { env in
-            var probe = env
-            var observation = [Float](repeating: 0, count: probe.observationCount)
-            return observation.withUnsafeMutableBufferPointer { o in
-                probe.reset(seed: 0, observation: o)
-                var n = 0
-                while !probe.stepNeutral(observation: o).done { n += 1 }
-                return n
-            }
-        }
+        lengths = copies.map(\.probedEpisodeLength)
         precondition(lengths.allSatisfy { $0 > 0 }, "VectorizedEnvironment: every copy needs at least one step per episode")
         taken = [Int](repeating: 0, count: count)
         episodes = [UInt64](repeating: 0, count: count)

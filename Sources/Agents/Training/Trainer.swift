@@ -82,7 +82,7 @@ public final class Trainer<Agent: TrainableAgent, Environment: TradingEnvironmen
     /// the last checkpoint is where a resumed run starts. `onEpoch` receives each epoch's metrics.
     public func run(shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
         try directory.map { try FileManager.default.createDirectory(atPath: $0, withIntermediateDirectories: true) }
-        if progress.stepsPerEpoch == 0 { progress.stepsPerEpoch = Self.episodeLength(of: train) }
+        if progress.stepsPerEpoch == 0 { progress.stepsPerEpoch = train.probedEpisodeLength }
         let planned = progress.stepsPerEpoch * configuration.epochs
         while progress.epochsDone < configuration.epochs {
             let epoch = progress.epochsDone + 1
@@ -141,18 +141,6 @@ public final class Trainer<Agent: TrainableAgent, Environment: TradingEnvironmen
         let json = String(decoding: try encoder.encode(progress), as: UTF8.self)
         try agent.save(to: path, metadata: ["trainer": json])
         if best { try agent.save(to: bestPath, metadata: ["trainer": json]) }
-    }
-
-    /// Steps in one episode of `env` (a dry run on a copy, holding).
-    static func episodeLength(of env: Environment) -> Int {
-        var probe = env
-        var observation = [Float](repeating: 0, count: probe.observationCount)
-        return observation.withUnsafeMutableBufferPointer { obs in
-            probe.reset(seed: 0, observation: obs)
-            var n = 0
-            while !probe.stepNeutral(observation: obs).done { n += 1 }
-            return n
-        }
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

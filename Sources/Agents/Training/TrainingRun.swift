@@ -177,7 +177,7 @@ public final class TrainingRun {
     static func makeDriver<E: TradingEnvironment>(_ r: AgentRegistry.Resolved, train: E, valid: E?, directory: String?,
                                                   testEnvironment: @escaping (String?) throws -> (E, String),
                                                   report: @escaping (any TrainableAgent, E, String) -> TestReport) throws -> any TrainingDriver {
-        let stepsPerEpoch = Trainer<DQNAgent, E>.episodeLength(of: train)
+        let stepsPerEpoch = train.probedEpisodeLength
         let seed = r.trainer.seed
         switch r.algorithm {
         case .dqn(let c):
@@ -264,7 +264,7 @@ final class Driver<A: TrainableAgent, E: TradingEnvironment>: TrainingDriver {
     }
 
     var progress: TrainingProgress { trainer.progress }
-    var stepsPerEpoch: Int { trainer.progress.stepsPerEpoch > 0 ? trainer.progress.stepsPerEpoch : Trainer<A, E>.episodeLength(of: trainer.train) }
+    var stepsPerEpoch: Int { trainer.progress.stepsPerEpoch > 0 ? trainer.progress.stepsPerEpoch : trainer.train.probedEpisodeLength }
     func resumeIfPossible() throws -> Bool { try trainer.resumeIfPossible() }
     func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus { try trainer.run(shouldStop: shouldStop, onEpoch: onEpoch) }
 
