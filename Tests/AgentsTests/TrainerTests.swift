@@ -105,8 +105,11 @@ import Testing
         var c = Self.dqnConfiguration()
         c.gamma = 0.9
         let other = DQNAgent(observationCount: 11, actionCount: 3, configuration: c, seed: 5)
+        let before = Self.state(other)
         #expect(throws: AgentsError.self) { try other.restore(from: trainer.checkpointPath!) }
-        // The refused load left the other agent untouched? It never started reading weights.
+        // The configuration is checked before anything is read: weights, moments and counters
+        // stay as they were (the trained checkpoint's weights differ from these).
+        #expect(Self.state(other) == before && Self.state(other) != Self.state(trainer.agent))
         #expect(other.steps == 0)
     }
 }
