@@ -10,7 +10,7 @@ import Glibc
 /// Clients connect over a unix socket (inside `.qf/pg` when the path fits the 107-byte limit,
 /// else in a short folder under /tmp) with trust authentication, local connections only.
 public struct LocalPostgres: Sendable {
-    /// `.qf/pg` of the project.
+    /// `.qf/pg` of the project (or /tmp/qf-pg-<hash> when, as root, `postgres` cannot reach it).
     public let directory: String
     public let socketDirectory: String
     public let port: Int
@@ -43,7 +43,13 @@ public struct LocalPostgres: Sendable {
         startLock.lock()
         defer { startLock.unlock() }
         let fm = FileManager.default
-        let directory = URL(fileURLWithPath: projectDirectory).appendingPathComponent(".qf/pg").standardized.path
+        let root = getuid() == 0
+        var directory = URL(fileURLWithPath: projectDirectory).appendingPathComponent(".qf/pg").standardized.path
+        // As root the server runs as `postgres`, which must reach the data folder through every
+        // parent (a mktemp folder is 0700): otherwise the cluster lives under /tmp, one per project.
+        if root && (try? run(["test", "-x", projectDirectory], asPostgres: true)) == nil {
+            directory = "/tmp/qf-pg-\(fnv1a(URL(fileURLWithPath: projectDirectory).standardized.path))"
+        }
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lockFD = open("\(directory)/start.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw StartError(description: "cannot open \(directory)/start.lock") }
@@ -51,7 +57,6 @@ public struct LocalPostgres: Sendable {
         flock(lockFD, LOCK_EX)
         defer { flock(lockFD, LOCK_UN) }
 
-        let root = getuid() == 0
         let user = root ? "postgres" : (ProcessInfo.processInfo.environment["USER"] ?? NSUserName())
         let bin = try binaries()
         let data = "\(directory)/data"
