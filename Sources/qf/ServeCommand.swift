@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -29,7 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "qf.serve")
         logger.logLevel = .info
         logger.info("database", metadata: ["url": .string(settings.description)])
-        let app = APIServer.application(database: database, logWriter: writer, host: host, port: port, logger: logger)
+        let authSettings = try AuthSettings.resolve(environment: ProcessInfo.processInfo.environment,
+                                                    projectDirectory: FileManager.default.currentDirectoryPath)
+        let auth = await AuthService(settings: authSettings, database: database)
+        let app = APIServer.application(database: database, auth: auth, logWriter: writer, host: host, port: port, logger: logger)
         try await app.runService()
     }
 

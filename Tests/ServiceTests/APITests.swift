@@ -12,19 +12,7 @@ import Testing
     /// Runs `body` against the router on a database of its own (migrated when asked).
     static func withAPI(migrated: Bool, extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in },
                         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await TestDatabase.with(migrated ? "api_ready" : "api_empty") { client, cluster, name in
-            if migrated { try await Migrator(client: client, logger: TestDatabase.logger).up() }
-            let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
-            let database = Database(settings: settings, logger: TestDatabase.logger)
-            let router = APIServer.router(database: database)
-            extraRoutes(router)
-            let app = Application(router: router, logger: TestDatabase.logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
-                defer { group.cancelAll() }
-                try await app.test(.router, body)
-            }
-        }
+        try await TestAPI.with(migrated ? "api_ready" : "api_empty", migrated: migrated, extraRoutes: extraRoutes) { try await body($0.client) }
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {
@@ -98,7 +86,8 @@ import Testing
 
     @Test func theOpenAPIDocumentListsExactlyTheRegisteredRoutes() async throws {
         let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": "postgres://nobody@/none?host=/nonexistent"], logger: TestDatabase.logger)
-        let router = APIServer.router(database: Database(settings: settings, logger: TestDatabase.logger))
+        let database = Database(settings: settings, logger: TestDatabase.logger)
+        let router = APIServer.router(database: database, auth: await AuthService(settings: TestAPI.authSettings(), database: database))
         // Router paths write parameters as :name, OpenAPI as {name}.
         let registered = Set(router.routes.map { route -> String in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")

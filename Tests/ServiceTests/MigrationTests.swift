@@ -8,6 +8,8 @@ import Testing
 /// trigger present after `up`, nothing left after `down`, `up` again; two migrators at once;
 /// a failing migration rolled back whole.
 @Suite struct MigrationTests {
+    /// The newest schema version (SchemaMigrations.all is numbered 1...latest).
+    static let latest = SchemaMigrations.all.count
     static let logger = TestDatabase.logger
 
     static func names(_ client: PostgresClient, _ sql: String) async throws -> Set<String> {
@@ -35,7 +37,7 @@ import Testing
     @Test func theSchemaMigratesUpDownAndUpAgain() async throws {
         try await TestDatabase.with("migrations") { client, _, _ in
             let migrator = Migrator(client: client, logger: Self.logger)
-            #expect(try await migrator.up() == Array(1...8))
+            #expect(try await migrator.up() == Array(1...Self.latest))
             let month = { (offset: Int) -> String in
                 let d = Calendar(identifier: .gregorian).date(byAdding: .month, value: offset, to: Date())!
                 var utc = Calendar(identifier: .gregorian)
@@ -45,7 +47,7 @@ import Testing
             }
             let tables = try await Self.tables(client)
             for t in ["users", "user_sessions", "strategies", "strategy_versions", "datasets", "training_jobs", "training_metrics",
-                      "evaluations", "system_logs", "system_logs_default", month(0), month(1), "celery_tasks", "schema_migrations"] {
+                      "evaluations", "system_logs", "system_logs_default", month(0), month(1), "celery_tasks", "schema_migrations", "login_attempts", "user_session_rotated_tokens"] {
                 #expect(tables.contains(t), "table \(t)")
             }
             #expect(try await Self.types(client) == ["strategy_type", "strategy_status", "dataset_status", "training_status", "evaluation_type",
@@ -53,7 +55,8 @@ import Testing
             let indexes = try await Self.indexes(client)
             for i in ["idx_users_username", "idx_sessions_expires", "idx_strategies_tags", "idx_strategies_config", "idx_datasets_columns",
                       "idx_training_jobs_session", "idx_training_metrics_epoch", "idx_evaluations_status", "idx_system_logs_module",
-                      "idx_celery_tasks_related", "training_metrics_job_epoch_key"] {
+                      "idx_celery_tasks_related", "training_metrics_job_epoch_key",
+                      "idx_login_attempts_username", "users_username_lower_key", "idx_system_logs_message_search"] {
                 #expect(indexes.contains(i), "index \(i)")
             }
             #expect(try await Self.triggers(client).isSuperset(of: ["update_users_updated_at", "update_strategies_updated_at",
@@ -74,14 +77,14 @@ import Testing
 
             let allApplied = try await migrator.status().allSatisfy(\.applied), current = try await migrator.isCurrent()
             #expect(allApplied && current)
-            #expect(try await migrator.down(count: .max) == Array((1...8).reversed()))
+            #expect(try await migrator.down(count: .max) == Array((1...Self.latest).reversed()))
             let left = try await Self.tables(client), leftTypes = try await Self.types(client)
             #expect(left == ["schema_migrations"] && leftTypes.isEmpty, "\(left) \(leftTypes)")
             #expect(try await migrator.status().allSatisfy { !$0.applied })
-            #expect(try await migrator.up() == Array(1...8))
+            #expect(try await migrator.up() == Array(1...Self.latest))
             let rolledBack = try await migrator.down(count: 2), currentAfter = try await migrator.isCurrent()
-            #expect(rolledBack == [8, 7] && !currentAfter)
-            #expect(try await migrator.up(to: 7) == [7])
+            #expect(rolledBack == [Self.latest, Self.latest - 1] && !currentAfter)
+            #expect(try await migrator.up(to: Self.latest - 1) == [Self.latest - 1])
         }
     }
 
@@ -92,24 +95,24 @@ import Testing
                 async let b = Migrator(client: other, logger: Self.logger).up()
                 let (first, second) = try await (a, b)
                 // One applied everything, the other found nothing to do.
-                #expect([first, second].sorted { $0.count < $1.count } == [[], Array(1...8)])
+                #expect([first, second].sorted { $0.count < $1.count } == [[], Array(1...Self.latest)])
             }
         }
     }
 
     @Test func aFailingMigrationIsRolledBackWhole() async throws {
         try await TestDatabase.with("failing") { client, _, _ in
-            let broken = Migration(version: 9, name: "broken", up: ["CREATE TABLE half_done (id INT)", "CREATE TABLE nope (id NOT_A_TYPE)"], down: [])
+            let broken = Migration(version: Self.latest + 1, name: "broken", up: ["CREATE TABLE half_done (id INT)", "CREATE TABLE nope (id NOT_A_TYPE)"], down: [])
             let migrator = Migrator(client: client, migrations: SchemaMigrations.all + [broken], logger: Self.logger)
             do {
                 try await migrator.up()
                 Issue.record("the broken migration applied")
             } catch let error as MigrationError {
-                #expect(error.version == 9 && error.statement == 2 && error.description.contains("rolled back"))
+                #expect(error.version == Self.latest + 1 && error.statement == 2 && error.description.contains("rolled back"))
             }
-            // 1...8 committed, 9's first statement undone with it.
+            // Every real migration committed, the broken one's first statement undone with it.
             #expect(!(try await Self.tables(client).contains("half_done")))
-            #expect(try await migrator.status().filter(\.applied).map(\.version) == Array(1...8))
+            #expect(try await migrator.status().filter(\.applied).map(\.version) == Array(1...Self.latest))
         }
     }
 }

@@ -4,7 +4,8 @@ import PostgresNIO
 /// The service's connection pools: the primary for everything that writes, and an optional read
 /// replica (`DATABASE_READ_URL`) that list and detail reads go to when it is set. Each pool names
 /// itself to the server (`application_name` `quantforge-primary` / `quantforge-replica`), so
-/// `pg_stat_activity` — and a test — can tell which one served a query.
+/// `pg_stat_activity` — and a test — can tell which one served a query. Sessions run in UTC, so
+/// the seed's `TIMESTAMP` columns (without time zone) hold UTC and read back as such.
 public final class Database: Sendable {
     public let primary: PostgresClient
     public let replica: PostgresClient?
@@ -15,11 +16,11 @@ public final class Database: Sendable {
 
     public init(settings: DatabaseSettings, logger: Logger) {
         var primary = settings.primary
-        primary.options.additionalStartupParameters.append(("application_name", Self.primaryName))
+        primary.options.additionalStartupParameters += [("application_name", Self.primaryName), ("TimeZone", "UTC")]
         self.primary = PostgresClient(configuration: primary, backgroundLogger: logger)
         replica = settings.replica.map { configuration in
             var replica = configuration
-            replica.options.additionalStartupParameters.append(("application_name", Self.replicaName))
+            replica.options.additionalStartupParameters += [("application_name", Self.replicaName), ("TimeZone", "UTC")]
             return PostgresClient(configuration: replica, backgroundLogger: logger)
         }
         self.logger = logger

@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -332,5 +332,46 @@ public enum SchemaMigrations {
         "DROP TRIGGER update_evaluations_updated_at ON evaluations",
         "DROP TRIGGER update_datasets_updated_at ON datasets",
         "ALTER TABLE training_metrics DROP CONSTRAINT training_metrics_job_epoch_key",
+    ])
+
+    /// Beyond the seed, for auth, strategies and logs:
+    /// - `login_attempts`: failed and successful logins by username and IP, so the login rate
+    ///   limit holds across every server sharing the database;
+    /// - `user_session_rotated_tokens`: hashes of refresh tokens already rotated away, so a reused
+    ///   one is recognised (and its session revoked) rather than merely unknown;
+    /// - usernames unique regardless of case (emails are stored lower-cased);
+    /// - a clone outlives the strategy it was cloned from (`parent_strategy_id` set to NULL);
+    /// - full-text search over log messages (GIN on `to_tsvector('simple', message)`).
+    static let authAndSearch = Migration(version: 9, name: "login attempts, rotated refresh tokens, search indexes", up: [
+        """
+        CREATE TABLE login_attempts (
+            id BIGSERIAL PRIMARY KEY,
+            username VARCHAR(100) NOT NULL,
+            ip_address INET,
+            succeeded BOOLEAN NOT NULL,
+            attempted_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+        )
+        """,
+        "CREATE INDEX idx_login_attempts_username ON login_attempts(lower(username), attempted_at)",
+        "CREATE INDEX idx_login_attempts_ip ON login_attempts(ip_address, attempted_at)",
+        """
+        CREATE TABLE user_session_rotated_tokens (
+            token_hash VARCHAR(255) PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES user_sessions(id) ON DELETE CASCADE,
+            rotated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+        )
+        """,
+        "CREATE INDEX idx_rotated_tokens_session ON user_session_rotated_tokens(session_id)",
+        "CREATE UNIQUE INDEX users_username_lower_key ON users(lower(username))",
+        "ALTER TABLE strategies DROP CONSTRAINT strategies_parent_strategy_id_fkey",
+        "ALTER TABLE strategies ADD CONSTRAINT strategies_parent_strategy_id_fkey FOREIGN KEY (parent_strategy_id) REFERENCES strategies(id) ON DELETE SET NULL",
+        "CREATE INDEX idx_system_logs_message_search ON system_logs USING GIN (to_tsvector('simple', message))",
+    ], down: [
+        "DROP INDEX idx_system_logs_message_search",
+        "ALTER TABLE strategies DROP CONSTRAINT strategies_parent_strategy_id_fkey",
+        "ALTER TABLE strategies ADD CONSTRAINT strategies_parent_strategy_id_fkey FOREIGN KEY (parent_strategy_id) REFERENCES strategies(id)",
+        "DROP INDEX users_username_lower_key",
+        "DROP TABLE user_session_rotated_tokens",
+        "DROP TABLE login_attempts",
     ])
 }

@@ -1,13 +1,25 @@
 import Hummingbird
 
-/// The request context of every API route: Hummingbird's core context plus the request's id,
-/// which the envelope middleware sets before any handler runs.
+/// The request context of every API route: Hummingbird's core context, the request's id (set by
+/// the envelope middleware before any handler runs), the peer's address, and the signed-in user
+/// once the authentication middleware has accepted an access token.
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `X-Request-ID` when the client sent a sane one, else generated; echoed in the response.
     public var requestID = ""
+    /// The TCP peer's IP address (nil in router tests, which have no socket).
+    public var peerAddress: String?
+    /// Set by `AuthMiddleware` on the routes that need a user.
+    public var user: AuthenticatedUser?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The signed-in user, or a 401 (only reachable on a route without `AuthMiddleware`).
+    public func requireUser() throws -> AuthenticatedUser {
+        guard let user else { throw APIError.unauthorized() }
+        return user
     }
 }

@@ -19,12 +19,15 @@ public struct APIError: Error, Sendable, Equatable {
     public var type: String
     public var message: String
     public var details: [Detail]
+    /// Seconds the client should wait before trying again (sent as `Retry-After`), for 429s.
+    public var retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, type: String, message: String, details: [Detail] = []) {
+    public init(_ status: HTTPResponse.Status, type: String, message: String, details: [Detail] = [], retryAfterSeconds: Int? = nil) {
         self.status = status
         self.type = type
         self.message = message
         self.details = details
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// 400 with the fields that failed validation.
@@ -34,6 +37,21 @@ public struct APIError: Error, Sendable, Equatable {
 
     public static func notFound(_ message: String = "Not found") -> APIError {
         APIError(.notFound, type: "not_found", message: message)
+    }
+
+    /// 401: no credentials, or credentials that do not hold (bad signature, expired, revoked).
+    public static func unauthorized(_ message: String = "Not authenticated") -> APIError {
+        APIError(.unauthorized, type: "authentication_error", message: message)
+    }
+
+    /// 403: authenticated, but not allowed.
+    public static func forbidden(_ message: String = "Not allowed") -> APIError {
+        APIError(.forbidden, type: "permission_denied", message: message)
+    }
+
+    /// 409: the request conflicts with the resource's state (a duplicate, an illegal transition).
+    public static func conflict(_ message: String, field: String? = nil) -> APIError {
+        APIError(.conflict, type: "conflict", message: message, details: field.map { [Detail(field: $0, message: message)] } ?? [])
     }
 
     /// The 500 every unexpected failure turns into (its cause goes to the log, not the client).

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
-    public static func router(database: Database, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
+    public static func router(database: Database, auth: AuthService, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
@@ -13,13 +13,15 @@ public enum APIServer {
         HealthRoutes(database: database).register(on: router)
         metrics.register(on: router)
         OpenAPIDocument.register(on: router)
+        AuthRoutes(auth: auth).register(on: router)
+        UserRoutes(auth: auth).register(on: router)
         return router
     }
 
     /// The application listening on `host:port`, running beside it the database pools, the
     /// log writer (when given) and the daily creation of log partitions.
-    public static func application(database: Database, logWriter: SystemLogWriter?, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        var app = Application(router: router(database: database), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+    public static func application(database: Database, auth: AuthService, logWriter: SystemLogWriter?, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        var app = Application(router: router(database: database, auth: auth), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(DatabaseService(database: database), PartitionMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         return app

@@ -22,6 +22,8 @@ public struct EnvelopeMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = Envelope.failure(error, requestID: id)
+            if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         } catch let error as HTTPResponseError {
             response = Envelope.failure(Self.translate(error.status), requestID: id)
         } catch {

@@ -12,7 +12,15 @@ public enum OpenAPIDocument {
         public var summary: String
         /// Status code → description; 2xx use the success envelope, others the error envelope.
         public var responses: [Int: String]
+        /// Needs `Authorization: Bearer <access token>`.
+        public var authenticated = false
+        /// Query parameters the operation reads.
+        public var query: [String] = []
+        /// Fields of the JSON request body, when it takes one.
+        public var body: [String] = []
     }
+
+    static let authErrors: [Int: String] = [401: "Missing, invalid, expired or revoked access token"]
 
     public static let operations: [Operation] = [
         Operation(method: "get", path: "/healthz", summary: "The process answers", responses: [200: "Up"]),
@@ -21,6 +29,28 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
                   responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
+    ] + authOperations + userOperations
+
+    static let authOperations: [Operation] = [
+        Operation(method: "post", path: "/api/v1/auth/register", summary: "Create an account",
+                  responses: [201: "The new user", 400: "A field fails validation (named in details)", 409: "Username or email taken (named in details)"],
+                  body: ["username", "email", "password", "full_name"]),
+        Operation(method: "post", path: "/api/v1/auth/login", summary: "Sign in: an access token, a refresh token and the user",
+                  responses: [200: "Tokens and user", 400: "Missing fields", 401: "Wrong username or password", 403: "Account deactivated",
+                              429: "Too many failed logins (Retry-After)"],
+                  body: ["username", "password", "remember_me"]),
+        Operation(method: "post", path: "/api/v1/auth/refresh", summary: "Rotate the refresh token (sent as the bearer token) for a new pair",
+                  responses: [200: "New access and refresh tokens", 401: "Unknown, expired or reused refresh token (reuse revokes the session)"]),
+        Operation(method: "post", path: "/api/v1/auth/logout", summary: "Revoke this session", responses: [200: "Revoked"].merging(authErrors) { $1 },
+                  authenticated: true),
+    ]
+
+    static let userOperations: [Operation] = [
+        Operation(method: "get", path: "/api/v1/users/me", summary: "The signed-in user", responses: [200: "The user"].merging(authErrors) { $1 },
+                  authenticated: true),
+        Operation(method: "put", path: "/api/v1/users/me", summary: "Change full_name, avatar_url or settings",
+                  responses: [200: "The updated user", 400: "A field fails validation"].merging(authErrors) { $1 },
+                  authenticated: true, body: ["full_name", "avatar_url", "settings"]),
     ]
 
     /// The document as JSON.
@@ -38,7 +68,13 @@ public enum OpenAPIDocument {
             let parameters = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { part -> [String: Any] in
                 ["name": String(part.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]]
             }
-            if !parameters.isEmpty { entry["parameters"] = parameters }
+            let queryParameters = op.query.map { name -> [String: Any] in ["name": name, "in": "query", "required": false, "schema": ["type": "string"]] }
+            if !(parameters + queryParameters).isEmpty { entry["parameters"] = parameters + queryParameters }
+            if op.authenticated { entry["security"] = [["bearerAuth": [String]()]] }
+            if !op.body.isEmpty {
+                let properties = Dictionary(uniqueKeysWithValues: op.body.map { ($0, [:] as [String: Any]) })
+                entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["type": "object", "properties": properties]]]]
+            }
             paths[op.path, default: [:]][op.method] = entry
         }
         let document: [String: Any] = [
@@ -46,7 +82,8 @@ public enum OpenAPIDocument {
             "info": ["title": "QuantForge API", "version": "1.0.0",
                      "description": "Training and backtest jobs over REST; every response uses the envelopes below and carries X-Request-ID."],
             "paths": paths,
-            "components": ["schemas": schemas],
+            "components": ["schemas": schemas,
+                           "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
         ]
         return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
     }

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+
+/// `/api/v1/auth/`: register, login, refresh, logout — the seed's request and response shapes.
+public struct AuthRoutes: Sendable {
+    let auth: AuthService
+
+    public init(auth: AuthService) {
+        self.auth = auth
+    }
+
+    /// The token pair the seed's login returns (`token_type` bearer, `expires_in` seconds).
+    struct TokenResponse: Encodable {
+        var accessToken: String
+        var refreshToken: String
+        var tokenType = "bearer"
+        var expiresIn: Int
+        var user: UserRecord?
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type", expiresIn = "expires_in", user
+        }
+    }
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/auth")
+        group.post("/register") { request, context in try await self.registerUser(request, context) }
+        group.post("/login") { request, context in try await self.login(request, context) }
+        group.post("/refresh") { request, context in try await self.refresh(request, context) }
+        group.group().add(middleware: AuthMiddleware(auth: auth)).post("/logout") { _, context in
+            let user = try context.requireUser()
+            try await self.auth.sessions.revoke(sessionToken: user.sessionToken, logger: context.logger)
+            return try Envelope.success(["revoked": true], message: "Logged out", context: context)
+        }
+    }
+
+    func registerUser(_ request: Request, _ context: APIContext) async throws -> Response {
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["username", "email", "password", "full_name"])
+        let username = body.string("username", required: true, maxLength: 50)
+        let email = body.string("email", required: true, maxLength: 100)
+        let password = body.string("password", required: true, maxLength: 200, trim: false)
+        let fullName = body.string("full_name", maxLength: 100)
+        if let username, let problem = CredentialRules.usernameProblem(username) { body.fail("username", problem) }
+        if let email, let problem = CredentialRules.emailProblem(email) { body.fail("email", problem) }
+        if let password, let problem = CredentialRules.passwordProblem(password, username: username) { body.fail("password", problem) }
+        try body.validate()
+        guard let username, let email, let password else { throw APIError.internalError }
+        let hash = try await auth.hasher.hash(password)
+        let user = try await auth.users.create(username: username, email: email, passwordHash: hash, fullName: fullName, logger: context.logger)
+        return try Envelope.success(user, status: .created, message: "User registered", context: context)
+    }
+
+    func login(_ request: Request, _ context: APIContext) async throws -> Response {
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["username", "password", "remember_me"])
+        let username = body.string("username", required: true, maxLength: 100)
+        let password = body.string("password", required: true, maxLength: 200, trim: false)
+        let rememberMe = body.bool("remember_me") ?? false
+        try body.validate()
+        guard let username, let password else { throw APIError.internalError }
+        let origin = AuthService.Origin(ipAddress: ClientAddress.ip(of: request, context: context, trustForwardedFor: auth.settings.trustForwardedFor),
+                                        userAgent: ClientAddress.userAgent(of: request))
+        let (grant, user) = try await auth.login(username, password: password, rememberMe: rememberMe, origin: origin, logger: context.logger)
+        return try Envelope.success(TokenResponse(accessToken: grant.accessToken, refreshToken: grant.refreshToken,
+                                                  expiresIn: auth.tokens.lifetime, user: user), message: "Login successful", context: context)
+    }
+
+    /// The refresh token comes in the Authorization header, as the seed shows.
+    func refresh(_ request: Request, _ context: APIContext) async throws -> Response {
+        guard let token = AuthMiddleware.bearerToken(request) else { throw APIError.unauthorized("Missing refresh token (Authorization: Bearer <refresh_token>)") }
+        let grant = try await auth.refresh(token, logger: context.logger)
+        return try Envelope.success(TokenResponse(accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresIn: auth.tokens.lifetime),
+                                    message: "Token refreshed", context: context)
+    }
+}

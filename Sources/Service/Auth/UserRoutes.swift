@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+
+/// `/api/v1/users/me`: the signed-in user's profile; PUT changes `full_name`, `avatar_url`
+/// (an http(s) URL) and `settings` (a JSON object, replaced whole). Null clears the first two.
+public struct UserRoutes: Sendable {
+    let auth: AuthService
+
+    public init(auth: AuthService) {
+        self.auth = auth
+    }
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/users").add(middleware: AuthMiddleware(auth: auth))
+        group.get("/me") { _, context in
+            let user = try context.requireUser()
+            // The primary: a profile just changed must read back changed.
+            guard let record = try await self.auth.users.find(id: user.id, on: self.auth.users.database.primary, logger: context.logger) else {
+                throw APIError.notFound("User not found")
+            }
+            return try Envelope.success(record, context: context)
+        }
+        group.put("/me") { request, context in
+            let user = try context.requireUser()
+            var body = try await RequestBody.read(request, context: context)
+            let managed = "not changeable here"
+            body.allowOnly(["full_name", "avatar_url", "settings"],
+                           hints: ["username": managed, "email": managed, "password": managed, "is_superuser": managed, "is_active": managed])
+            let fullName = body.string("full_name", maxLength: 100)
+            let avatar = body.string("avatar_url", maxLength: 500)
+            let settings = body.object("settings")
+            if let avatar, !avatar.isEmpty, !Self.isWebURL(avatar) { body.fail("avatar_url", "must be an http or https URL") }
+            try body.validate()
+            var clear = Set<String>()
+            for field in ["full_name", "avatar_url"] where body.fields[field] == .null || body.fields[field] == .string("") { clear.insert(field) }
+            let record = try await self.auth.users.updateProfile(id: user.id, fullName: fullName, avatarURL: avatar, settings: settings,
+                                                                 clear: clear, logger: context.logger)
+            return try Envelope.success(record, message: "Profile updated", context: context)
+        }
+    }
+
+    static func isWebURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+
+/// A JSON object request body read field by field, so that every problem — not an object, a
+/// missing or mistyped field, a field the endpoint does not take — becomes a 400 validation error
+/// naming the field, all problems of one request reported together.
+public struct RequestBody: Sendable {
+    public private(set) var fields: [String: JSONValue]
+    public private(set) var problems: [APIError.Detail] = []
+
+    /// The largest body an API endpoint reads (uploads have their own limit).
+    public static let maximumBytes = 1 << 20
+
+    /// Reads `request`'s body; an empty body is an empty object when `allowEmpty`.
+    public static func read(_ request: Request, context: APIContext, allowEmpty: Bool = false) async throws -> RequestBody {
+        let buffer = try await request.body.collect(upTo: maximumBytes)
+        if buffer.readableBytes == 0 {
+            guard allowEmpty else { throw APIError.validation([.init(field: "body", message: "a JSON object is required")]) }
+            return RequestBody(fields: [:])
+        }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else {
+            throw APIError.validation([.init(field: "body", message: "not valid JSON")])
+        }
+        guard case .object(let fields) = value else {
+            throw APIError.validation([.init(field: "body", message: "must be a JSON object")])
+        }
+        return RequestBody(fields: fields)
+    }
+
+    public init(fields: [String: JSONValue]) {
+        self.fields = fields
+    }
+
+    /// Records a problem with `field`.
+    public mutating func fail(_ field: String, _ message: String) {
+        problems.append(.init(field: field, message: message))
+    }
+
+    /// Rejects fields outside `allowed` (with a hint for the ones the endpoint manages itself).
+    public mutating func allowOnly(_ allowed: Set<String>, hints: [String: String] = [:]) {
+        for key in fields.keys.sorted() where !allowed.contains(key) {
+            fail(key, hints[key] ?? "unknown field; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// A string field (nil when absent or null), trimmed, at most `maxLength` characters.
+    public mutating func string(_ field: String, required: Bool = false, maxLength: Int, trim: Bool = true) -> String? {
+        switch fields[field] {
+        case .none, .some(.null):
+            if required { fail(field, "is required") }
+            return nil
+        case .some(.string(let raw)):
+            let value = trim ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
+            if required && value.isEmpty { fail(field, "must not be empty"); return nil }
+            if value.count > maxLength { fail(field, "at most \(maxLength) characters"); return nil }
+            return value
+        default:
+            fail(field, "must be a string")
+            return nil
+        }
+    }
+
+    /// A boolean field (nil when absent).
+    public mutating func bool(_ field: String) -> Bool? {
+        switch fields[field] {
+        case .none, .some(.null): return nil
+        case .some(.bool(let value)): return value
+        default: fail(field, "must be true or false"); return nil
+        }
+    }
+
+    /// A JSON object field (nil when absent).
+    public mutating func object(_ field: String) -> JSONValue? {
+        switch fields[field] {
+        case .none: return nil
+        case .some(.object(let value)): return .object(value)
+        default: fail(field, "must be a JSON object"); return nil
+        }
+    }
+
+    /// An array of strings (nil when absent), each non-empty and at most `maxLength` characters.
+    public mutating func strings(_ field: String, maxCount: Int, maxLength: Int) -> [String]? {
+        switch fields[field] {
+        case .none, .some(.null): return nil
+        case .some(.array(let items)):
+            var values: [String] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let raw) = item else { fail("\(field)[\(index)]", "must be a string"); continue }
+                let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                if value.isEmpty || value.count > maxLength { fail("\(field)[\(index)]", "1 to \(maxLength) characters"); continue }
+                if !values.contains(value) { values.append(value) }
+            }
+            if values.count > maxCount { fail(field, "at most \(maxCount) items") }
+            return values
+        default:
+            fail(field, "must be an array of strings")
+            return nil
+        }
+    }
+
+    /// Throws the collected problems, if any.
+    public func validate() throws {
+        if !problems.isEmpty { throw APIError.validation(problems) }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+@testable import Service
+
+/// The whole router on a database of its own, driven through HummingbirdTesting: what every
+/// HTTP test suite runs against. Auth uses a fixed test secret, bcrypt cost 4 (the minimum; the
+/// algorithm is the same, only faster) and trusts `X-Forwarded-For` so tests can vary the IP.
+enum TestAPI {
+    /// Everything a test may need beside the HTTP client.
+    struct Harness: Sendable {
+        let client: any TestClientProtocol
+        let database: Database
+        let auth: AuthService
+        let sql: PostgresClient
+    }
+
+    static let secret = "test-secret-test-secret-test-secret-0123"
+
+    static func authSettings(_ tweak: (inout AuthSettings) -> Void = { _ in }) -> AuthSettings {
+        var settings = AuthSettings(signingKey: .init(kid: "test1", secret: secret))
+        settings.bcryptCost = 4
+        settings.trustForwardedFor = true
+        tweak(&settings)
+        return settings
+    }
+
+    static func with(_ suite: String, migrated: Bool = true, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
+                     environment: [String: String] = [:],
+                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in },
+                     _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+        try await TestDatabase.with(suite) { sql, cluster, name in
+            if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
+            let url = cluster.url(database: name)
+            let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": url].merging(environment) { $1 }, logger: TestDatabase.logger)
+            let database = Database(settings: settings, logger: TestDatabase.logger)
+            let auth = await AuthService(settings: authSettings(tweak), database: database)
+            let router = APIServer.router(database: database, auth: auth)
+            extraRoutes(router)
+            let app = Application(router: router, logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await database.run() }
+                defer { group.cancelAll() }
+                try await app.test(.router) { client in
+                    try await body(Harness(client: client, database: database, auth: auth, sql: sql))
+                }
+            }
+        }
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+    }
+
+    static func body(_ object: [String: Any]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
+    }
+}
+
+extension TestAPI.Harness {
+    /// Sends a request (a JSON body when given, a bearer token when given) and returns status,
+    /// headers and the decoded body.
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil, token: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, headers: HTTPFields, body: [String: Any]) {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        let body = try json.map(TestAPI.body)
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            (response.status, response.headers, try TestAPI.json(response))
+        }
+    }
+
+    /// Registers `username` (password `correct-horse-42`) and logs in; returns the tokens.
+    func signUp(_ username: String, superuser: Bool = false) async throws -> (access: String, refresh: String, id: Int) {
+        let registered = try await call(.post, "/api/v1/auth/register",
+                                        json: ["username": username, "email": "\(username)@example.com", "password": "correct-horse-42"])
+        guard registered.status == .created, let id = (registered.body["data"] as? [String: Any])?["id"] as? Int else {
+            throw TestFailure("register \(username): \(registered.status) \(registered.body)")
+        }
+        if superuser { try await sql.query("UPDATE users SET is_superuser = true WHERE id = \(id)", logger: TestDatabase.logger) }
+        let login = try await call(.post, "/api/v1/auth/login", json: ["username": username, "password": "correct-horse-42"])
+        guard let data = login.body["data"] as? [String: Any], let access = data["access_token"] as? String,
+              let refresh = data["refresh_token"] as? String else { throw TestFailure("login \(username): \(login.status) \(login.body)") }
+        return (access, refresh, id)
+    }
+}
+
+/// A test's own failure with a message (for helpers that cannot `#expect`).
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension [String: Any] {
+    /// The envelope's `data` object.
+    var data: [String: Any] { self["data"] as? [String: Any] ?? [:] }
+    /// The error envelope's `error` object.
+    var error: [String: Any] { self["error"] as? [String: Any] ?? [:] }
+    /// The fields named in the error's details.
+    var errorFields: [String] { (error["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
+}
