@@ -16,6 +16,8 @@ enum TestAPI {
         let database: Database
         let auth: AuthService
         let sql: PostgresClient
+        /// The read replica's own database when the suite asked for a separate one.
+        let replicaSQL: PostgresClient?
     }
 
     static let secret = "test-secret-test-secret-test-secret-0123"
@@ -28,14 +30,29 @@ enum TestAPI {
         return settings
     }
 
-    static func with(_ suite: String, migrated: Bool = true, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
-                     environment: [String: String] = [:],
+    /// With `separateReplica`, `DATABASE_READ_URL` names a second migrated database, so a test
+    /// can tell from the rows it gets back which pool served a read.
+    static func with(_ suite: String, migrated: Bool = true, separateReplica: Bool = false,
+                     auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
                      extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in },
+                     _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+        guard separateReplica else {
+            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, body)
+        }
+        try await TestDatabase.with(suite + "_replica") { replicaSQL, cluster, name in
+            try await Migrator(client: replicaSQL, logger: TestDatabase.logger).up()
+            try await with(suite, migrated: migrated, replica: (replicaSQL, cluster.url(database: name)), auth: tweak, extraRoutes: extraRoutes, body)
+        }
+    }
+
+    static func with(_ suite: String, migrated: Bool, replica: (PostgresClient, String)?, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void,
+                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void,
                      _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.with(suite) { sql, cluster, name in
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
-            let url = cluster.url(database: name)
-            let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": url].merging(environment) { $1 }, logger: TestDatabase.logger)
+            var environment = ["DATABASE_URL": cluster.url(database: name)]
+            if let replica { environment["DATABASE_READ_URL"] = replica.1 }
+            let settings = try await DatabaseSettings.resolve(environment: environment, logger: TestDatabase.logger)
             let database = Database(settings: settings, logger: TestDatabase.logger)
             let auth = await AuthService(settings: authSettings(tweak), database: database)
             let router = APIServer.router(database: database, auth: auth)
@@ -45,7 +62,7 @@ enum TestAPI {
                 group.addTask { await database.run() }
                 defer { group.cancelAll() }
                 try await app.test(.router) { client in
-                    try await body(Harness(client: client, database: database, auth: auth, sql: sql))
+                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0))
                 }
             }
         }

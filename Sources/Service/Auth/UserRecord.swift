@@ -24,6 +24,24 @@ public struct UserRecord: Codable, Sendable, Equatable {
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    // Explicit nulls: a client sees every field's key, set or not.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(username, forKey: .username)
+        try container.encode(email, forKey: .email)
+        try container.encode(fullName, forKey: .fullName)
+        try container.encode(avatarURL, forKey: .avatarURL)
+        try container.encode(isActive, forKey: .isActive)
+        try container.encode(isSuperuser, forKey: .isSuperuser)
+        try container.encode(isVerified, forKey: .isVerified)
+        try container.encode(lastLoginAt, forKey: .lastLoginAt)
+        try container.encode(loginCount, forKey: .loginCount)
+        try container.encode(settings, forKey: .settings)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+
     /// The select list `decode(from:)` reads, in order.
     static let columns = "id, username, email, full_name, avatar_url, is_active, is_superuser, is_verified, last_login_at, login_count, settings::text, created_at, updated_at"
 

@@ -29,6 +29,17 @@ public final class Database: Sendable {
     /// The pool reads go to: the replica when there is one.
     public var reader: PostgresClient { replica ?? primary }
 
+    /// Runs `body` in a transaction on the primary. An `APIError` the body throws (a 404, a 409)
+    /// rolls back and reaches the client as itself, not wrapped in PostgresNIO's transaction error.
+    public func transaction<Result>(logger: Logger, isolation: isolated (any Actor)? = #isolation,
+                                    _ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
+        do {
+            return try await primary.withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError where error.closureError is APIError && error.rollbackError == nil {
+            throw error.closureError!
+        }
+    }
+
     /// Runs the pools until the task is cancelled (the clients' `run()`).
     public func run() async {
         await withDiscardingTaskGroup { group in

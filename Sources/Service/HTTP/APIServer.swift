@@ -15,6 +15,7 @@ public enum APIServer {
         OpenAPIDocument.register(on: router)
         AuthRoutes(auth: auth).register(on: router)
         UserRoutes(auth: auth).register(on: router)
+        StrategyRoutes(database: database, auth: auth).register(on: router)
         return router
     }
 

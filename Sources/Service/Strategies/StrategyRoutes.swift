@@ -1,0 +1,162 @@
+import Foundation
+import Hummingbird
+
+/// `/api/v1/strategies/`: list, create, get, update, delete, start, stop, clone, versions and
+/// version activation, all behind `AuthMiddleware` and scoped to the caller's own strategies
+/// (a superuser's scope is all of them).
+public struct StrategyRoutes: Sendable {
+    let store: StrategyStore
+    let auth: AuthService
+
+    public init(database: Database, auth: AuthService) {
+        store = StrategyStore(database: database)
+        self.auth = auth
+    }
+
+    static let sortable: Set<String> = ["created_at", "updated_at", "name", "status", "strategy_type", "version", "total_return",
+                                        "sharpe_ratio", "max_drawdown", "win_rate", "last_run_at"]
+    static let filterable: Set<String> = ["type", "status", "tags", "category", "owner_id"]
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth))
+        group.get { request, context in try await self.list(request, context) }
+        group.post { request, context in try await self.create(request, context) }
+        group.get("/:id") { _, context in
+            try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+        }
+        group.put("/:id") { request, context in try await self.update(request, context) }
+        group.delete("/:id") { _, context in
+            let id = try Self.id(context)
+            try await self.store.delete(id, for: try context.requireUser(), logger: context.logger)
+            return try Envelope.success(["id": id], message: "Strategy deleted", context: context)
+        }
+        group.post("/:id/start") { _, context in try await self.transition(.start, context) }
+        group.post("/:id/stop") { _, context in try await self.transition(.stop, context) }
+        group.post("/:id/clone") { request, context in try await self.clone(request, context) }
+        group.get("/:id/versions") { request, context in
+            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                            sortable: ["created_at", "version"])
+            let page = try await self.store.versions(of: try Self.id(context), for: try context.requireUser(), query: query, logger: context.logger)
+            return try Envelope.success(page, context: context)
+        }
+        group.post("/:id/versions/:version/activate") { _, context in
+            guard let version = context.parameters.get("version"), SemanticVersion(version) != nil else {
+                throw APIError.validation([.init(field: "version", message: "must be MAJOR.MINOR.PATCH")])
+            }
+            let record = try await self.store.activate(try Self.id(context), version: version, for: try context.requireUser(), logger: context.logger)
+            return try Envelope.success(record, message: "Version \(version) activated", context: context)
+        }
+    }
+
+    /// The `{id}` path parameter as a positive integer, else a 404 (no such strategy can exist).
+    static func id(_ context: APIContext) throws -> Int {
+        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else {
+            throw APIError.notFound("Strategy not found")
+        }
+        return id
+    }
+
+    func list(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                        sortable: Self.sortable, filterable: Self.filterable)
+        var filters = StrategyStore.Filters(search: query.search)
+        var problems: [APIError.Detail] = []
+        if let type = query.filters["type"] {
+            if StrategyLifecycle.types.contains(type) { filters.type = type } else {
+                problems.append(.init(field: "type", message: "one of \(StrategyLifecycle.types.joined(separator: ", "))"))
+            }
+        }
+        if let status = query.filters["status"] {
+            if StrategyLifecycle.statuses.contains(status) { filters.status = status } else {
+                problems.append(.init(field: "status", message: "one of \(StrategyLifecycle.statuses.joined(separator: ", "))"))
+            }
+        }
+        if let tags = query.filters["tags"] {
+            filters.tags = tags.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        filters.category = query.filters["category"]
+        if let owner = query.filters["owner_id"] {
+            if let id = Int(owner), id > 0 { filters.ownerID = id } else { problems.append(.init(field: "owner_id", message: "must be a user id")) }
+        }
+        if !problems.isEmpty { throw APIError.validation(problems) }
+        return try Envelope.success(try await store.list(for: user, filters: filters, query: query, logger: context.logger), context: context)
+    }
+
+    static let managedFields = ["status": "changes only through start and stop", "version": "set by edits and version activation",
+                                "performance": "written by training and evaluation runs", "owner_id": "always the caller",
+                                "total_return": "written by runs", "sharpe_ratio": "written by runs", "max_drawdown": "written by runs",
+                                "win_rate": "written by runs", "id": "assigned by the server"]
+
+    func create(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["name", "description", "strategy_type", "config", "parameters", "tags", "category"], hints: Self.managedFields)
+        let name = body.string("name", required: true, maxLength: 100)
+        let description = body.string("description", maxLength: 10_000)
+        let type = body.string("strategy_type", required: true, maxLength: 50)
+        if let type, !StrategyLifecycle.types.contains(type) {
+            body.fail("strategy_type", "one of \(StrategyLifecycle.types.joined(separator: ", "))")
+        }
+        let config = body.object("config") ?? .object([:])
+        let parameters = body.object("parameters") ?? .object([:])
+        let tags = body.strings("tags", maxCount: 50, maxLength: 50) ?? []
+        let category = body.string("category", maxLength: 50)
+        try body.validate()
+        guard let name, let type else { throw APIError.internalError }
+        let record = try await store.create(.init(name: name, description: description, type: type, config: config, parameters: parameters,
+                                                  tags: tags, category: category, parentID: nil, changelog: "Initial version"),
+                                            for: user, logger: context.logger)
+        return try Envelope.success(record, status: .created, message: "Strategy created", context: context)
+    }
+
+    /// PUT changes the fields it is given (absent fields stay; null clears description and
+    /// category); `changelog` and `version_bump` (major, minor, patch) describe the new version
+    /// a config or parameters change makes.
+    func update(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try Self.id(context)
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["name", "description", "config", "parameters", "tags", "category", "changelog", "version_bump"],
+                       hints: Self.managedFields.merging(["strategy_type": "fixed at creation; clone to change it"]) { $1 })
+        var change = StrategyStore.Change()
+        change.name = body.string("name", maxLength: 100)
+        if body.fields["name"] == .null || body.fields["name"] == .string("") { body.fail("name", "must not be empty") }
+        if body.fields["description"] != nil { change.description = .some(body.string("description", maxLength: 10_000)) }
+        change.config = body.object("config")
+        change.parameters = body.object("parameters")
+        change.tags = body.strings("tags", maxCount: 50, maxLength: 50)
+        if body.fields["category"] != nil { change.category = .some(body.string("category", maxLength: 50)) }
+        change.changelog = body.string("changelog", maxLength: 10_000)
+        if let bump = body.string("version_bump", maxLength: 10) {
+            if let part = SemanticVersion.Part(rawValue: bump) { change.bump = part } else { body.fail("version_bump", "one of major, minor, patch") }
+        }
+        try body.validate()
+        let record = try await store.update(id, change: change, for: user, logger: context.logger)
+        return try Envelope.success(record, message: "Strategy updated", context: context)
+    }
+
+    func transition(_ action: StrategyLifecycle.Action, _ context: APIContext) async throws -> Response {
+        let record = try await store.transition(try Self.id(context), action, for: try context.requireUser(), logger: context.logger)
+        return try Envelope.success(record, message: action == .start ? "Strategy started" : "Strategy stopped", context: context)
+    }
+
+    /// A copy owned by the caller: draft, version 1.0.0, no performance, `parent_strategy_id`
+    /// pointing at the original; the body may name it (default "<name> (copy)").
+    func clone(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try Self.id(context)
+        var body = try await RequestBody.read(request, context: context, allowEmpty: true)
+        body.allowOnly(["name"])
+        let name = body.string("name", maxLength: 100)
+        try body.validate()
+        let original = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
+        let copyName = name.flatMap { $0.isEmpty ? nil : $0 } ?? String((original.name + " (copy)").prefix(100))
+        let record = try await store.create(.init(name: copyName, description: original.description, type: original.strategyType,
+                                                  config: original.config, parameters: original.parameters, tags: original.tags,
+                                                  category: original.category, parentID: original.id,
+                                                  changelog: "Cloned from strategy \(original.id) version \(original.version)"),
+                                            for: user, logger: context.logger)
+        return try Envelope.success(record, status: .created, message: "Strategy cloned", context: context)
+    }
+}

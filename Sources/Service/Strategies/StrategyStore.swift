@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL behind strategies. Every statement is scoped to what the caller may see (their own
+/// rows; a superuser's scope is everything), so another user's id reads as "not found". Edits
+/// that change `config` or `parameters` add a `strategy_versions` row in the same transaction,
+/// with the strategy row locked so two concurrent edits cannot take the same version number.
+public struct StrategyStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The scope condition on alias `s` for `user`.
+    static func scope(_ user: AuthenticatedUser, into conditions: inout SQLConditions) {
+        if !user.isSuperuser { conditions.add(user.id) { "s.owner_id = \($0)" } }
+    }
+
+    /// Filters of the list endpoint (already validated).
+    public struct Filters: Sendable {
+        public var type: String?
+        public var status: String?
+        public var tags: [String] = []
+        public var category: String?
+        public var ownerID: Int?
+        public var search: String?
+    }
+
+    public func list(for user: AuthenticatedUser, filters: Filters, query: ListQuery, logger: Logger) async throws -> Page<StrategyRecord> {
+        var conditions = SQLConditions()
+        Self.scope(user, into: &conditions)
+        if let type = filters.type { conditions.add(type) { "s.strategy_type = \($0)::strategy_type" } }
+        if let status = filters.status { conditions.add(status) { "s.status = \($0)::strategy_status" } }
+        if !filters.tags.isEmpty { conditions.add(filters.tags) { "s.tags @> \($0)::text[]" } }
+        if let category = filters.category { conditions.add(category) { "s.category = \($0)" } }
+        if let owner = filters.ownerID { conditions.add(owner) { "s.owner_id = \($0)" } }
+        if let search = filters.search {
+            conditions.add(SQLConditions.containsPattern(search)) { "s.name ILIKE \($0) OR s.description ILIKE \($0)" }
+        }
+        let reader = database.reader
+        var total = 0
+        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
+        for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
+        let page = PostgresQuery(unsafeSQL: """
+            SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause)
+            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+            """, binds: conditions.binds)
+        let items = try await StrategyRecord.all(reader.query(page, logger: logger))
+        return Page(items: items, total: total, page: query.page, size: query.size)
+    }
+
+    /// One strategy in `user`'s scope, from `client` (the replica unless a caller needs its own
+    /// write read back).
+    public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> StrategyRecord {
+        var conditions = SQLConditions()
+        conditions.add(id) { "s.id = \($0)" }
+        Self.scope(user, into: &conditions)
+        let query = PostgresQuery(unsafeSQL: "SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
+        guard let record = try await StrategyRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+            throw APIError.notFound("Strategy \(id) not found")
+        }
+        return record
+    }
+
+    /// What a create or clone writes.
+    public struct NewStrategy: Sendable {
+        public var name: String
+        public var description: String?
+        public var type: String
+        public var config: JSONValue
+        public var parameters: JSONValue
+        public var tags: [String]
+        public var category: String?
+        public var parentID: Int?
+        public var changelog: String
+    }
+
+    /// Inserts a strategy owned by `user` and its first version (1.0.0, active).
+    public func create(_ new: NewStrategy, for user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
+        try await database.transaction(logger: logger) { connection in
+            let insert: PostgresQuery = """
+                INSERT INTO strategies AS s (name, description, strategy_type, status, version, config, parameters, owner_id,
+                                             parent_strategy_id, tags, category)
+                VALUES (\(new.name), \(new.description), \(new.type)::strategy_type, 'draft', '1.0.0', \(new.config.jsonText)::jsonb,
+                        \(new.parameters.jsonText)::jsonb, \(user.id), \(new.parentID), \(new.tags)::text[], \(new.category))
+                RETURNING \(unescaped: StrategyRecord.columns)
+                """
+            guard let record = try await StrategyRecord.all(connection.query(insert, logger: logger)).first else { throw APIError.internalError }
+            try await Self.addVersion(strategyID: record.id, version: .initial, config: new.config, parameters: new.parameters,
+                                      changelog: new.changelog, userID: user.id, on: connection, logger: logger)
+            return record
+        }
+    }
+
+    /// A change to a strategy; nil fields stay as they are.
+    public struct Change: Sendable {
+        public var name: String?
+        public var description: String??
+        public var config: JSONValue?
+        public var parameters: JSONValue?
+        public var tags: [String]?
+        public var category: String??
+        public var changelog: String?
+        public var bump: SemanticVersion.Part?
+    }
+
+    /// Applies `change`; a new config or parameters makes a new version (a `bump` part, else
+    /// minor for a config change and patch for parameters alone) numbered after the highest
+    /// existing one, which becomes the active version.
+    public func update(_ id: Int, change: Change, for user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
+        try await database.transaction(logger: logger) { connection in
+            let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
+            let config = change.config ?? current.config, parameters = change.parameters ?? current.parameters
+            var version = current.version
+            if config != current.config || parameters != current.parameters {
+                let part = change.bump ?? (config != current.config ? .minor : .patch)
+                let next = try await Self.highestVersion(of: id, on: connection, logger: logger).bumped(part)
+                let summary = config != current.config ? "config changed" : "parameters changed"
+                try await Self.addVersion(strategyID: id, version: next, config: config, parameters: parameters,
+                                          changelog: change.changelog ?? summary, userID: user.id, on: connection, logger: logger)
+                version = next.description
+            }
+            let description = change.description ?? current.description
+            let category = change.category ?? current.category
+            let updateQuery: PostgresQuery = """
+                UPDATE strategies AS s SET name = \(change.name ?? current.name), description = \(description),
+                    config = \(config.jsonText)::jsonb, parameters = \(parameters.jsonText)::jsonb, version = \(version),
+                    tags = \(change.tags ?? current.tags)::text[], category = \(category)
+                WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
+                """
+            guard let record = try await StrategyRecord.all(connection.query(updateQuery, logger: logger)).first else { throw APIError.internalError }
+            return record
+        }
+    }
+
+    /// Deletes a strategy that is not running (its versions, jobs and evaluations go with it;
+    /// its clones stay, no longer pointing at it).
+    public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws {
+        try await database.transaction(logger: logger) { connection in
+            let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
+            guard current.status != "active" else { throw APIError.conflict("Strategy \(id) is active; stop it before deleting", field: "status") }
+            try await connection.query("DELETE FROM strategies WHERE id = \(id)", logger: logger)
+        }
+    }
+
+    /// Moves the status by `action` when the current status allows it, else a 409.
+    public func transition(_ id: Int, _ action: StrategyLifecycle.Action, for user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
+        try await database.transaction(logger: logger) { connection in
+            let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
+            guard action.allowedFrom.contains(current.status) else {
+                throw APIError.conflict("Cannot \(action.rawValue) a strategy that is \(current.status); \(action.rawValue) works from \(action.allowedFrom.joined(separator: ", "))",
+                                        field: "status")
+            }
+            let query: PostgresQuery = """
+                UPDATE strategies AS s SET status = \(action.target)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
+                """
+            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            return record
+        }
+    }
+
+    /// The versions of a strategy in `user`'s scope, newest first.
+    public func versions(of id: Int, for user: AuthenticatedUser, query: ListQuery, logger: Logger) async throws -> Page<StrategyVersionRecord> {
+        _ = try await find(id, for: user, logger: logger)
+        var total = 0
+        for try await n in try await database.reader.query("SELECT count(*)::int8 FROM strategy_versions WHERE strategy_id = \(id)", logger: logger)
+            .decode(Int64.self) { total = Int(n) }
+        let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "")) \($0.descending ? "DESC" : "ASC")" } + ["id DESC"]
+        let page = PostgresQuery(unsafeSQL: """
+            SELECT \(StrategyVersionRecord.columns) FROM strategy_versions WHERE strategy_id = $1
+            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+            """, binds: { var b = PostgresBindings(); b.append(id); return b }())
+        return Page(items: try await StrategyVersionRecord.all(database.reader.query(page, logger: logger)), total: total, page: query.page, size: query.size)
+    }
+
+    /// Makes an earlier version current again: its config and parameters become the strategy's.
+    public func activate(_ id: Int, version: String, for user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
+        try await database.transaction(logger: logger) { connection in
+            _ = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
+            let chosen: PostgresQuery = """
+                UPDATE strategy_versions SET is_active = (version = \(version)) WHERE strategy_id = \(id)
+                RETURNING version, config::text, coalesce(parameters, '{}')::text
+                """
+            var found: (String, String)?
+            for try await (name, config, parameters) in try await connection.query(chosen, logger: logger).decode((String, String, String).self) where name == version {
+                found = (config, parameters)
+            }
+            guard let found else { throw APIError.notFound("Strategy \(id) has no version \(version)") }
+            let query: PostgresQuery = """
+                UPDATE strategies AS s SET config = \(found.0)::jsonb, parameters = \(found.1)::jsonb, version = \(version)
+                WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
+                """
+            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            return record
+        }
+    }
+
+    /// A whitelisted sort column as SQL; versions sort numerically (1.10.0 after 1.9.0).
+    static func sortExpression(_ column: String, alias: String) -> String {
+        column == "version" ? "string_to_array(\(alias)version, '.')::int[]" : alias + column
+    }
+
+    // MARK: - Inside transactions
+
+    static func lockedStrategy(_ id: Int, for user: AuthenticatedUser, on connection: PostgresConnection, logger: Logger) async throws -> StrategyRecord {
+        var conditions = SQLConditions()
+        conditions.add(id) { "s.id = \($0)" }
+        scope(user, into: &conditions)
+        let query = PostgresQuery(unsafeSQL: "SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause) FOR UPDATE", binds: conditions.binds)
+        guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else {
+            throw APIError.notFound("Strategy \(id) not found")
+        }
+        return record
+    }
+
+    static func highestVersion(of id: Int, on connection: PostgresConnection, logger: Logger) async throws -> SemanticVersion {
+        var highest = SemanticVersion.initial
+        for try await text in try await connection.query("SELECT version FROM strategy_versions WHERE strategy_id = \(id)", logger: logger).decode(String.self) {
+            if let version = SemanticVersion(text), version > highest { highest = version }
+        }
+        return highest
+    }
+
+    /// Inserts `version` as the active one (the others become inactive).
+    static func addVersion(strategyID: Int, version: SemanticVersion, config: JSONValue, parameters: JSONValue, changelog: String,
+                           userID: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("UPDATE strategy_versions SET is_active = false WHERE strategy_id = \(strategyID) AND is_active", logger: logger)
+        let insert: PostgresQuery = """
+            INSERT INTO strategy_versions (strategy_id, version, config, parameters, changelog, is_active, created_by)
+            VALUES (\(strategyID), \(version.description), \(config.jsonText)::jsonb, \(parameters.jsonText)::jsonb, \(changelog), true, \(userID))
+            """
+        try await connection.query(insert, logger: logger)
+    }
+}
