@@ -16,6 +16,7 @@ public enum APIServer {
         AuthRoutes(auth: auth).register(on: router)
         UserRoutes(auth: auth).register(on: router)
         StrategyRoutes(database: database, auth: auth).register(on: router)
+        LogRoutes(database: database, auth: auth).register(on: router)
         return router
     }
 

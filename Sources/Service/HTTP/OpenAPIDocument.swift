@@ -29,7 +29,7 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
                   responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
-    ] + authOperations + userOperations
+    ] + authOperations + userOperations + strategyOperations + logOperations
 
     static let authOperations: [Operation] = [
         Operation(method: "post", path: "/api/v1/auth/register", summary: "Create an account",
@@ -43,6 +43,44 @@ public enum OpenAPIDocument {
                   responses: [200: "New access and refresh tokens", 401: "Unknown, expired or reused refresh token (reuse revokes the session)"]),
         Operation(method: "post", path: "/api/v1/auth/logout", summary: "Revoke this session", responses: [200: "Revoked"].merging(authErrors) { $1 },
                   authenticated: true),
+    ]
+
+    static func authed(_ responses: [Int: String]) -> [Int: String] { responses.merging(authErrors) { $1 } }
+
+    static let strategyOperations: [Operation] = {
+        let base = "/api/v1/strategies"
+        let one = "\(base)/{id}"
+        let missing = [404: "No such strategy among the caller's (another user's id included)"]
+        return [
+            Operation(method: "get", path: base, summary: "List the caller's strategies (all, for a superuser)",
+                      responses: authed([200: "A page of strategies", 400: "A bad query parameter (named in details)"]), authenticated: true,
+                      query: ["page", "size", "type", "status", "tags", "category", "owner_id", "search", "sort"]),
+            Operation(method: "post", path: base, summary: "Create a strategy (draft, version 1.0.0)",
+                      responses: authed([201: "The strategy", 400: "A field fails validation"]), authenticated: true,
+                      body: ["name", "description", "strategy_type", "config", "parameters", "tags", "category"]),
+            Operation(method: "get", path: one, summary: "One strategy", responses: authed([200: "The strategy"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "put", path: one, summary: "Change fields; a config or parameters change makes a new version",
+                      responses: authed([200: "The strategy", 400: "A field fails validation"].merging(missing) { $1 }), authenticated: true,
+                      body: ["name", "description", "config", "parameters", "tags", "category", "changelog", "version_bump"]),
+            Operation(method: "delete", path: one, summary: "Delete a strategy that is not active",
+                      responses: authed([200: "Deleted", 409: "The strategy is active"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "post", path: "\(one)/start", summary: "draft, paused, stopped or error → active",
+                      responses: authed([200: "The strategy", 409: "Not allowed from the current status"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "post", path: "\(one)/stop", summary: "active or paused → stopped",
+                      responses: authed([200: "The strategy", 409: "Not allowed from the current status"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "post", path: "\(one)/clone", summary: "A draft copy owned by the caller",
+                      responses: authed([201: "The copy"].merging(missing) { $1 }), authenticated: true, body: ["name"]),
+            Operation(method: "get", path: "\(one)/versions", summary: "The strategy's versions, newest first",
+                      responses: authed([200: "A page of versions"].merging(missing) { $1 }), authenticated: true, query: ["page", "size", "sort"]),
+            Operation(method: "post", path: "\(one)/versions/{version}/activate", summary: "Make an earlier version's config and parameters current",
+                      responses: authed([200: "The strategy", 400: "Not a MAJOR.MINOR.PATCH version"].merging(missing) { $1 }), authenticated: true),
+        ]
+    }()
+
+    static let logOperations: [Operation] = [
+        Operation(method: "get", path: "/api/v1/logs", summary: "System logs (superusers)",
+                  responses: authed([200: "A page of log records", 400: "A bad query parameter", 403: "Not a superuser"]), authenticated: true,
+                  query: ["page", "size", "level", "min_level", "module", "user_id", "request_id", "start_time", "end_time", "search", "sort"]),
     ]
 
     static let userOperations: [Operation] = [
