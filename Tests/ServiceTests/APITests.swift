@@ -126,6 +126,32 @@ import Testing
         }
     }
 
+    @Test func metricsShowHowTheDatabasePoolsAreUsed() async throws {
+        try await TestAPI.with("api_pools", separateReplica: true) { api in
+            func gauge(_ text: String, _ name: String, _ labels: [String]) -> Int? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) }
+                    .flatMap { Double($0.split(separator: " ").last ?? "").map { Int($0) } }
+            }
+            func scrape() async throws -> String {
+                try await api.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            _ = try await api.call(.get, "/readyz")
+            // A transaction held open on a primary connection shows as idle in transaction; once
+            // it ends, the connection stays open and idle.
+            try await api.database.primary.withTransaction(logger: TestDatabase.logger) { connection in
+                try await connection.query("SELECT 1", logger: TestDatabase.logger)
+                let during = try await scrape()
+                #expect(gauge(during, "db_pool_connections", ["pool=\"primary\"", "state=\"idle_in_transaction\""]) == 1, "\(during)")
+                #expect((gauge(during, "db_pool_connections", ["pool=\"primary\"", "state=\"open\""]) ?? 0) >= 2)
+            }
+            let after = try await scrape()
+            #expect(gauge(after, "db_pool_connections", ["pool=\"primary\"", "state=\"idle_in_transaction\""]) == 0)
+            #expect((gauge(after, "db_pool_connections", ["pool=\"primary\"", "state=\"idle\""]) ?? 0) >= 1)
+            #expect((gauge(after, "db_pool_max_connections", ["pool=\"primary\""]) ?? 0) > 0)
+            #expect(gauge(after, "db_pool_connect_failures", ["pool=\"replica\""]) == 0, "the replica pool is reported too")
+        }
+    }
+
     @Test func pagesCountTheirPages() {
         #expect(Page(items: [1, 2], total: 41, page: 3, size: 20).pages == 3)
         #expect(Page(items: [Int](), total: 0, page: 1, size: 20).pages == 0)

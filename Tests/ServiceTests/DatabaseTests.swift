@@ -22,13 +22,14 @@ import Testing
             let both = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": url, "DATABASE_READ_URL": url], logger: Self.logger)
             let primaryOnly = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": url], logger: Self.logger)
             for (settings, expectedReader) in [(both, Database.replicaName), (primaryOnly, Database.primaryName)] {
+                // Names are "<pool>/<instance>"; the pool part says who served.
                 let db = Database(settings: settings, logger: Self.logger)
                 let (reader, writer) = try await withThrowingTaskGroup(of: Void.self) { group -> (String, String) in
                     group.addTask { await db.run() }
                     defer { group.cancelAll() }
                     return (try await Self.servedBy(db.reader), try await Self.servedBy(db.primary))
                 }
-                #expect(reader == expectedReader && writer == Database.primaryName)
+                #expect(reader == "\(expectedReader)/\(db.instanceID)" && writer == "\(Database.primaryName)/\(db.instanceID)")
             }
             #expect(both.description == url && both.replica != nil && primaryOnly.replica == nil)
         }

@@ -3,8 +3,10 @@ import PostgresNIO
 
 /// The service's connection pools: the primary for everything that writes, and an optional read
 /// replica (`DATABASE_READ_URL`) that list and detail reads go to when it is set. Each pool names
-/// itself to the server (`application_name` `quantforge-primary` / `quantforge-replica`), so
-/// `pg_stat_activity` — and a test — can tell which one served a query. Sessions run in UTC, so
+/// itself to the server (`application_name` `quantforge-primary/<instance>` and
+/// `quantforge-replica/<instance>`, the instance id random per `Database`), so
+/// `pg_stat_activity` — and a test, and the pool gauges of `/metrics` — can tell which pool of
+/// which process served a query. Sessions run in UTC, so
 /// the seed's `TIMESTAMP` columns (without time zone) hold UTC and read back as such.
 public final class Database: Sendable {
     public let primary: PostgresClient
@@ -14,16 +16,34 @@ public final class Database: Sendable {
     public static let primaryName = "quantforge-primary"
     public static let replicaName = "quantforge-replica"
 
+    /// Live figures of each pool (the replica's only when there is one), for `/metrics`.
+    public let pools: [PoolObserver]
+
+    /// Random per instance: tells this process's connections from other servers' on one database.
+    public let instanceID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+
     public init(settings: DatabaseSettings, logger: Logger) {
         var primary = settings.primary
-        primary.options.additionalStartupParameters += [("application_name", Self.primaryName), ("TimeZone", "UTC")]
-        self.primary = PostgresClient(configuration: primary, backgroundLogger: logger)
+        let primaryApplicationName = "\(Self.primaryName)/\(instanceID)", replicaApplicationName = "\(Self.replicaName)/\(instanceID)"
+        primary.options.additionalStartupParameters += [("application_name", primaryApplicationName), ("TimeZone", "UTC")]
+        let primaryObserver = PoolObserver(pool: "primary", applicationName: primaryApplicationName,
+                                           maximumConnections: primary.options.maximumConnections)
+        self.primary = PostgresClient(configuration: primary, backgroundLogger: primaryObserver.wrapping(logger))
+        var observers = [primaryObserver]
         replica = settings.replica.map { configuration in
             var replica = configuration
-            replica.options.additionalStartupParameters += [("application_name", Self.replicaName), ("TimeZone", "UTC")]
-            return PostgresClient(configuration: replica, backgroundLogger: logger)
+            replica.options.additionalStartupParameters += [("application_name", replicaApplicationName), ("TimeZone", "UTC")]
+            let observer = PoolObserver(pool: "replica", applicationName: replicaApplicationName, maximumConnections: replica.options.maximumConnections)
+            observers.append(observer)
+            return PostgresClient(configuration: replica, backgroundLogger: observer.wrapping(logger))
         }
+        pools = observers
         self.logger = logger
+    }
+
+    /// Each pool's observer with the client it watches.
+    public var observedPools: [(PoolObserver, PostgresClient)] {
+        zip(pools, [primary] + (replica.map { [$0] } ?? [])).map { ($0, $1) }
     }
 
     /// The pool reads go to: the replica when there is one.

@@ -1,6 +1,8 @@
 import Dispatch
 import Hummingbird
+import Logging
 import Metrics
+import PostgresNIO
 import Prometheus
 
 /// Request counts and latencies by route and status, through swift-metrics into a Prometheus
@@ -26,9 +28,34 @@ public final class APIMetrics: Sendable {
     /// The middleware that records every request (put it first, so it sees the final status).
     public var middleware: MetricsRecorder { MetricsRecorder(metrics: self) }
 
-    /// Registers `/metrics`.
-    public func register(on router: Router<APIContext>) {
-        router.get("/metrics") { _, _ in
+    /// The server states reported as `db_pool_connections{state=…}` (Prometheus-friendly names).
+    static let serverStates = ["active": "active", "idle": "idle", "idle in transaction": "idle_in_transaction",
+                               "idle in transaction (aborted)": "idle_in_transaction_aborted"]
+
+    /// Sets the pool gauges from each pool's current figures: `db_pool_connections{pool, state}`
+    /// with state `open` (client side) and `active`, `idle`, `idle_in_transaction` (server side),
+    /// `db_pool_max_connections{pool}` and `db_pool_connect_failures{pool}` (since start). A
+    /// database that does not answer leaves the server-side figures out, not the scrape.
+    func recordPools(_ pools: [(PoolObserver, PostgresClient)], logger: Logger) async {
+        for (observer, client) in pools {
+            let pool = ("pool", observer.pool)
+            // Server side first: the query may itself open a connection, which the count includes.
+            if let states = try? await observer.serverStates(on: client, logger: logger) {
+                for (state, name) in Self.serverStates {
+                    Gauge(label: "db_pool_connections", dimensions: [pool, ("state", name)], factory: factory).record(states[state] ?? 0)
+                }
+            }
+            let counts = observer.counts
+            Gauge(label: "db_pool_connections", dimensions: [pool, ("state", "open")], factory: factory).record(counts.open)
+            Gauge(label: "db_pool_max_connections", dimensions: [pool], factory: factory).record(observer.maximumConnections)
+            Gauge(label: "db_pool_connect_failures", dimensions: [pool], factory: factory).record(counts.connectFailures)
+        }
+    }
+
+    /// Registers `/metrics`; `pools` are read at each scrape.
+    public func register(on router: Router<APIContext>, pools: [(PoolObserver, PostgresClient)] = []) {
+        router.get("/metrics") { _, context in
+            await self.recordPools(pools, logger: context.logger)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))

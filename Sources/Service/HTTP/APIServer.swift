@@ -11,7 +11,7 @@ public enum APIServer {
         router.add(middleware: metrics.middleware)
         router.add(middleware: EnvelopeMiddleware())
         HealthRoutes(database: database).register(on: router)
-        metrics.register(on: router)
+        metrics.register(on: router, pools: database.observedPools)
         OpenAPIDocument.register(on: router)
         AuthRoutes(auth: auth).register(on: router)
         UserRoutes(auth: auth).register(on: router)
