@@ -157,6 +157,10 @@ import Testing
         let issuedAfter = try await newTokens.issue(userID: 8, sessionToken: "qfs_y")
         let header = try JSONSerialization.jsonObject(with: Self.unbase64URL(String(issuedAfter.split(separator: ".")[0]))) as? [String: Any]
         #expect(header?["kid"] as? String == "2026" && header?["alg"] as? String == "HS256")
+        let payload = String(decoding: Self.unbase64URL(String(issuedAfter.split(separator: ".")[1])), as: UTF8.self)
+        let claims = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+        #expect(!payload.contains("."), "iat and exp are whole seconds: \(payload)")
+        #expect((claims?["exp"] as? Int ?? 0) - (claims?["iat"] as? Int ?? 0) == 3600 && claims?["sub"] as? String == "8" && claims?["typ"] as? String == "access")
         await #expect(throws: APIError.self) { try await oldTokens.verify(issuedAfter) }
         var dropped = after
         dropped.previousKeys = []

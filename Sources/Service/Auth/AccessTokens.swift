@@ -48,8 +48,10 @@ public struct AccessTokens: Sendable {
 
     /// A token for `userID` in the session `sessionToken`, valid for `lifetime` seconds from `now`.
     public func issue(userID: Int, sessionToken: String, now: Date = Date()) async throws -> String {
-        let claims = AccessTokenClaims(userID: userID, sessionToken: sessionToken, issuedAt: now,
-                                       expiresAt: now.addingTimeInterval(TimeInterval(lifetime)))
+        // Whole seconds: RFC 7519 allows fractions, but many clients parse NumericDate as an integer.
+        let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let claims = AccessTokenClaims(userID: userID, sessionToken: sessionToken, issuedAt: issued,
+                                       expiresAt: issued.addingTimeInterval(TimeInterval(lifetime)))
         return try await keys.sign(claims, kid: JWKIdentifier(string: currentKid))
     }
 
