@@ -39,3 +39,27 @@ import Testing
         }
     }
 }
+
+/// Housekeeping deletes only what is old enough.
+@Suite struct HousekeepingTests {
+    @Test func oldAttemptsAndDeadSessionsGoRecentOnesStay() async throws {
+        try await TestAPI.with("housekeeping") { api in
+            let (_, _, id) = try await api.signUp("keeper")
+            try await api.sql.query("""
+                INSERT INTO login_attempts (username, succeeded, attempted_at) VALUES
+                ('a', false, CURRENT_TIMESTAMP - INTERVAL '40 days'), ('b', false, CURRENT_TIMESTAMP - INTERVAL '1 day')
+                """, logger: TestDatabase.logger)
+            try await api.sql.query("""
+                INSERT INTO user_sessions (user_id, session_token, expires_at, is_active, last_activity_at) VALUES
+                (\(id), 'expired-long-ago', CURRENT_TIMESTAMP - INTERVAL '31 days', true, CURRENT_TIMESTAMP - INTERVAL '60 days'),
+                (\(id), 'revoked-long-ago', CURRENT_TIMESTAMP + INTERVAL '5 days', false, CURRENT_TIMESTAMP - INTERVAL '31 days'),
+                (\(id), 'revoked-yesterday', CURRENT_TIMESTAMP + INTERVAL '5 days', false, CURRENT_TIMESTAMP - INTERVAL '1 day')
+                """, logger: TestDatabase.logger)
+            let removed = try await Housekeeping.run(on: api.sql, logger: TestDatabase.logger)
+            #expect(removed == .init(loginAttempts: 1, sessions: 2))
+            let left = try await AuthTests.text(api.sql, "SELECT string_agg(session_token, ',' ORDER BY id) FROM user_sessions WHERE session_token NOT LIKE 'qfs_%'")
+            #expect(left == "revoked-yesterday")
+            #expect(try await AuthTests.text(api.sql, "SELECT string_agg(username, ',') FROM login_attempts WHERE username IN ('a', 'b')") == "b")
+        }
+    }
+}

@@ -24,7 +24,7 @@ public enum APIServer {
     /// log writer (when given) and the daily creation of log partitions.
     public static func application(database: Database, auth: AuthService, logWriter: SystemLogWriter?, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         var app = Application(router: router(database: database, auth: auth), configuration: .init(address: .hostname(host, port: port)), logger: logger)
-        app.addServices(DatabaseService(database: database), PartitionMaintenance(database: database, logger: logger))
+        app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         return app
     }
@@ -48,9 +48,9 @@ struct LogWriterService: ServiceLifecycle.Service {
     }
 }
 
-/// Creates this and next month's `system_logs` partitions at start-up and then daily, so rows
-/// land in their month rather than the default partition.
-struct PartitionMaintenance: ServiceLifecycle.Service {
+/// At start-up and then daily: creates this and next month's `system_logs` partitions, so rows
+/// land in their month rather than the default partition, and runs `Housekeeping`.
+struct DailyMaintenance: ServiceLifecycle.Service {
     let database: Database
     let logger: Logger
 
@@ -59,6 +59,9 @@ struct PartitionMaintenance: ServiceLifecycle.Service {
             while !Task.isCancelled {
                 do { try await SystemLogPartitions.ensure(on: database.primary, logger: logger) } catch {
                     logger.warning("could not create log partitions", metadata: ["error": .string(String(reflecting: error))])
+                }
+                do { try await Housekeeping.run(on: database.primary, logger: logger) } catch {
+                    logger.warning("housekeeping failed", metadata: ["error": .string(String(reflecting: error))])
                 }
                 try? await Task.sleep(for: .seconds(86_400))
             }
