@@ -47,6 +47,8 @@ import Testing
             let unknown = try await api.call(.post, "/api/v1/auth/login", json: ["username": "nobody", "password": Self.password])
             #expect(wrong.status == .unauthorized && unknown.status == .unauthorized)
             #expect(wrong.body.error["message"] as? String == unknown.body.error["message"] as? String, "no hint which part was wrong")
+            let incomplete = try await api.call(.post, "/api/v1/auth/login", json: ["username": "carol", "remember_me": "yes"])
+            #expect(incomplete.status == .badRequest && Set(incomplete.body.errorFields) == ["password", "remember_me"])
 
             var headers = HTTPFields()
             headers[.userAgent] = "qf-test/1.0"

@@ -100,6 +100,21 @@ import Testing
         }
     }
 
+    @Test func twoQfMigrateProcessesAtOnceTakeTurns() async throws {
+        try await TestDatabase.with("processes") { client, cluster, name in
+            #expect(FileManager.default.isExecutableFile(atPath: ProcessRunner.qf), "make test builds qf before the tests")
+            let environment = ["DATABASE_URL": cluster.url(database: name)]
+            let first = try ProcessRunner.start(["migrate", "up"], environment: environment)
+            let second = try ProcessRunner.start(["migrate", "up"], environment: environment)
+            let results = [await first(), await second()]
+            #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.output))")
+            let all = "applied " + (1...Self.latest).map(String.init).joined(separator: ", ")
+            #expect(results.map { $0.output.contains(all) ? "all" : $0.output.contains("nothing to apply") ? "none" : $0.output }.sorted() == ["all", "none"],
+                    "one process applied everything, the other waited for the lock and found nothing to do")
+            #expect(try await Migrator(client: client, logger: Self.logger).isCurrent())
+        }
+    }
+
     @Test func aFailingMigrationIsRolledBackWhole() async throws {
         try await TestDatabase.with("failing") { client, _, _ in
             let broken = Migration(version: Self.latest + 1, name: "broken", up: ["CREATE TABLE half_done (id INT)", "CREATE TABLE nope (id NOT_A_TYPE)"], down: [])

@@ -1,0 +1,44 @@
+import Dispatch
+import Foundation
+
+/// Runs the built `qf` as child processes (posix_spawn; waited for on a Dispatch thread so the
+/// test's concurrency pool is not blocked), for tests that need separate processes.
+enum ProcessRunner {
+    static let qf = URL(fileURLWithPath: TestDatabase.projectDirectory).appendingPathComponent(".build/debug/qf").path
+
+    struct Result: Sendable {
+        var status: Int32
+        var output: String
+    }
+
+    /// Starts `arguments` with `environment` added to ours; returns once it has exited.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> @Sendable () async -> Result {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("qf-child-\(UUID().uuidString).log").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv = [qf] + arguments
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (cArguments + cEnvironment).forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, qf, &actions, nil, cArguments, cEnvironment)
+        guard spawned == 0 else { throw TestFailure("could not run \(qf): \(String(cString: strerror(spawned)))") }
+        let child = pid
+        return {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    var status: Int32 = 0
+                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                    let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    unlink(log)
+                    continuation.resume(returning: Result(status: status & 0x7F == 0 ? (status >> 8) & 0xFF : -1, output: output))
+                }
+            }
+        }
+    }
+}
