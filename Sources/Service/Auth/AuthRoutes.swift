@@ -10,15 +10,21 @@ public struct AuthRoutes: Sendable {
     }
 
     /// The token pair the seed's login returns (`token_type` bearer, `expires_in` seconds).
-    struct TokenResponse: Encodable {
+    struct TokenResponse: JSONWritable {
         var accessToken: String
         var refreshToken: String
         var tokenType = "bearer"
         var expiresIn: Int
         var user: UserRecord?
 
-        enum CodingKeys: String, CodingKey {
-            case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type", expiresIn = "expires_in", user
+        func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("access_token"); w.string(accessToken)
+                w.key("expires_in"); w.int(expiresIn)
+                w.key("refresh_token"); w.string(refreshToken)
+                w.key("token_type"); w.string(tokenType)
+                if let user { w.key("user"); user.writeJSON(to: &w) }
+            }
         }
     }
 

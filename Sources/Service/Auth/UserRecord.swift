@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// A `users` row as the API shows it (never the password hash).
-public struct UserRecord: Codable, Sendable, Equatable {
+public struct UserRecord: JSONWritable, Equatable {
     public var id: Int
     public var username: String
     public var email: String
@@ -17,29 +17,23 @@ public struct UserRecord: Codable, Sendable, Equatable {
     public var createdAt: Date?
     public var updatedAt: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case id, username, email, settings
-        case fullName = "full_name", avatarURL = "avatar_url", isActive = "is_active", isSuperuser = "is_superuser"
-        case isVerified = "is_verified", lastLoginAt = "last_login_at", loginCount = "login_count"
-        case createdAt = "created_at", updatedAt = "updated_at"
-    }
-
-    // Explicit nulls: a client sees every field's key, set or not.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(username, forKey: .username)
-        try container.encode(email, forKey: .email)
-        try container.encode(fullName, forKey: .fullName)
-        try container.encode(avatarURL, forKey: .avatarURL)
-        try container.encode(isActive, forKey: .isActive)
-        try container.encode(isSuperuser, forKey: .isSuperuser)
-        try container.encode(isVerified, forKey: .isVerified)
-        try container.encode(lastLoginAt, forKey: .lastLoginAt)
-        try container.encode(loginCount, forKey: .loginCount)
-        try container.encode(settings, forKey: .settings)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
+    // Every key, null or not, sorted.
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("avatar_url"); w.string(avatarURL)
+            w.key("created_at"); w.date(createdAt)
+            w.key("email"); w.string(email)
+            w.key("full_name"); w.string(fullName)
+            w.key("id"); w.int(id)
+            w.key("is_active"); w.bool(isActive)
+            w.key("is_superuser"); w.bool(isSuperuser)
+            w.key("is_verified"); w.bool(isVerified)
+            w.key("last_login_at"); w.date(lastLoginAt)
+            w.key("login_count"); w.int(loginCount)
+            w.key("settings"); settings.writeJSON(to: &w)
+            w.key("updated_at"); w.date(updatedAt)
+            w.key("username"); w.string(username)
+        }
     }
 
     /// The select list `decode(from:)` reads, in order.

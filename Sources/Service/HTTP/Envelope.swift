@@ -44,6 +44,22 @@ public enum Envelope {
         try json(Success(data: data, message: message, code: status.code, timestamp: now, request_id: context.requestID), status: status)
     }
 
+    /// A success response with `data` written by `JSONWriter` (the hot response types).
+    public static func success(_ data: some JSONWritable, status: HTTPResponse.Status = .ok, message: String = "Success", context: APIContext) throws -> Response {
+        var writer = JSONWriter(capacity: 4096)
+        writer.object { w in
+            w.key("code"); w.int(status.code)
+            w.key("data"); data.writeJSON(to: &w)
+            w.key("message"); w.string(message)
+            w.key("request_id"); w.string(context.requestID)
+            w.key("success"); w.bool(true)
+            w.key("timestamp"); w.int(now)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+
     /// The error envelope for `error`.
     public static func failure(_ error: APIError, requestID: String) -> Response {
         let body = Failure(error: .init(code: error.status.code, message: error.message, type: error.type, details: error.details),
@@ -61,7 +77,7 @@ public enum Envelope {
 }
 
 /// A page of a list, the seed's `{items, total, page, size, pages}`.
-public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var total: Int
     public var page: Int
@@ -76,3 +92,5 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
         pages = size > 0 ? (total + size - 1) / size : 0
     }
 }
+
+extension Page: Encodable where Item: Encodable {}

@@ -37,15 +37,19 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
     /// Compact JSON text (keys sorted), as bound to a `::jsonb` parameter.
     public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        var writer = JSONWriter(capacity: 256)
+        writeJSON(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    /// Parses JSON text (as read back from a `::text` cast of a JSONB column).
+    /// Parses JSON text (as read back from a `::text` cast of a JSONB column, or a request body).
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONParser.parse(text)
+    }
+
+    /// Parses JSON bytes.
+    public static func parse(bytes: [UInt8]) throws -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }

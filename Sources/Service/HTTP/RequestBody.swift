@@ -18,7 +18,7 @@ public struct RequestBody: Sendable {
             guard allowEmpty else { throw APIError.validation([.init(field: "body", message: "a JSON object is required")]) }
             return RequestBody(fields: [:])
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else {
+        guard let value = try? JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
             throw APIError.validation([.init(field: "body", message: "not valid JSON")])
         }
         guard case .object(let fields) = value else {

@@ -19,7 +19,7 @@ public struct LogRoutes: Sendable {
     static let levels = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
     /// One `system_logs` row.
-    struct LogRecord: Encodable {
+    struct LogRecord: JSONWritable {
         var id: Int64
         var level: String
         var message: String
@@ -34,19 +34,22 @@ public struct LogRoutes: Sendable {
         var userAgent: String?
         var createdAt: Date?
 
-        enum CodingKeys: String, CodingKey {
-            case id, level, message, module, metadata
-            case functionName = "function_name", userID = "user_id", sessionID = "session_id", requestID = "request_id"
-            case stackTrace = "stack_trace", ipAddress = "ip_address", userAgent = "user_agent", createdAt = "created_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id); try c.encode(level, forKey: .level); try c.encode(message, forKey: .message)
-            try c.encode(module, forKey: .module); try c.encode(functionName, forKey: .functionName); try c.encode(userID, forKey: .userID)
-            try c.encode(sessionID, forKey: .sessionID); try c.encode(requestID, forKey: .requestID); try c.encode(metadata, forKey: .metadata)
-            try c.encode(stackTrace, forKey: .stackTrace); try c.encode(ipAddress, forKey: .ipAddress); try c.encode(userAgent, forKey: .userAgent)
-            try c.encode(createdAt, forKey: .createdAt)
+        func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("created_at"); w.date(createdAt)
+                w.key("function_name"); w.string(functionName)
+                w.key("id"); w.int(id)
+                w.key("ip_address"); w.string(ipAddress)
+                w.key("level"); w.string(level)
+                w.key("message"); w.string(message)
+                w.key("metadata"); metadata.writeJSON(to: &w)
+                w.key("module"); w.string(module)
+                w.key("request_id"); w.string(requestID)
+                w.key("session_id"); w.string(sessionID)
+                w.key("stack_trace"); w.string(stackTrace)
+                w.key("user_agent"); w.string(userAgent)
+                w.key("user_id"); w.int(userID)
+            }
         }
     }
 

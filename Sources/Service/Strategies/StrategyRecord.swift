@@ -3,25 +3,21 @@ import PostgresNIO
 
 /// A `strategies` row as the API shows it: the seed's fields with the performance figures
 /// grouped under `performance`, as in the seed's list example.
-public struct StrategyRecord: Encodable, Sendable {
+public struct StrategyRecord: JSONWritable {
     /// The figures the worker writes after a run (null until there is one).
-    public struct Performance: Encodable, Sendable, Equatable {
+    public struct Performance: JSONWritable, Equatable {
         public var totalReturn: Double?
         public var sharpeRatio: Double?
         public var maxDrawdown: Double?
         public var winRate: Double?
 
-        enum CodingKeys: String, CodingKey {
-            case totalReturn = "total_return", sharpeRatio = "sharpe_ratio", maxDrawdown = "max_drawdown", winRate = "win_rate"
-        }
-
-        // Explicit nulls: a client sees every figure's key, measured or not.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(totalReturn, forKey: .totalReturn)
-            try container.encode(sharpeRatio, forKey: .sharpeRatio)
-            try container.encode(maxDrawdown, forKey: .maxDrawdown)
-            try container.encode(winRate, forKey: .winRate)
+        public func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("max_drawdown"); w.double(maxDrawdown)
+                w.key("sharpe_ratio"); w.double(sharpeRatio)
+                w.key("total_return"); w.double(totalReturn)
+                w.key("win_rate"); w.double(winRate)
+            }
         }
     }
 
@@ -42,30 +38,26 @@ public struct StrategyRecord: Encodable, Sendable {
     public var updatedAt: Date?
     public var lastRunAt: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, description, status, version, config, parameters, performance, tags, category
-        case strategyType = "strategy_type", ownerID = "owner_id", parentStrategyID = "parent_strategy_id"
-        case createdAt = "created_at", updatedAt = "updated_at", lastRunAt = "last_run_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(description, forKey: .description)
-        try container.encode(strategyType, forKey: .strategyType)
-        try container.encode(status, forKey: .status)
-        try container.encode(version, forKey: .version)
-        try container.encode(config, forKey: .config)
-        try container.encode(parameters, forKey: .parameters)
-        try container.encode(performance, forKey: .performance)
-        try container.encode(ownerID, forKey: .ownerID)
-        try container.encode(parentStrategyID, forKey: .parentStrategyID)
-        try container.encode(tags, forKey: .tags)
-        try container.encode(category, forKey: .category)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(lastRunAt, forKey: .lastRunAt)
+    // Every key, null or not, sorted as the JSONEncoder path sorts them.
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("category"); w.string(category)
+            w.key("config"); config.writeJSON(to: &w)
+            w.key("created_at"); w.date(createdAt)
+            w.key("description"); w.string(description)
+            w.key("id"); w.int(id)
+            w.key("last_run_at"); w.date(lastRunAt)
+            w.key("name"); w.string(name)
+            w.key("owner_id"); w.int(ownerID)
+            w.key("parameters"); parameters.writeJSON(to: &w)
+            w.key("parent_strategy_id"); w.int(parentStrategyID)
+            w.key("performance"); performance.writeJSON(to: &w)
+            w.key("status"); w.string(status)
+            w.key("strategy_type"); w.string(strategyType)
+            w.key("tags"); w.array { a in for tag in tags { a.string(tag) } }
+            w.key("updated_at"); w.date(updatedAt)
+            w.key("version"); w.string(version)
+        }
     }
 
     /// The select list the decoder reads, in order (qualified, so joins may use it).
@@ -106,7 +98,7 @@ public struct StrategyRecord: Encodable, Sendable {
 }
 
 /// A `strategy_versions` row.
-public struct StrategyVersionRecord: Encodable, Sendable {
+public struct StrategyVersionRecord: JSONWritable {
     public var id: Int
     public var strategyID: Int
     public var version: String
@@ -117,9 +109,18 @@ public struct StrategyVersionRecord: Encodable, Sendable {
     public var createdBy: Int?
     public var createdAt: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case id, version, config, parameters, changelog
-        case strategyID = "strategy_id", isActive = "is_active", createdBy = "created_by", createdAt = "created_at"
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("changelog"); w.string(changelog)
+            w.key("config"); config.writeJSON(to: &w)
+            w.key("created_at"); w.date(createdAt)
+            w.key("created_by"); w.int(createdBy)
+            w.key("id"); w.int(id)
+            w.key("is_active"); w.bool(isActive)
+            w.key("parameters"); parameters.writeJSON(to: &w)
+            w.key("strategy_id"); w.int(strategyID)
+            w.key("version"); w.string(version)
+        }
     }
 
     static let columns = "id, strategy_id, version, config::text, coalesce(parameters, '{}')::text, changelog, coalesce(is_active, false), created_by, created_at"
