@@ -1,6 +1,8 @@
 """Reads Benchmarks/service.sh's wrk outputs and prints the comparison table for BENCHMARKS.md:
 requests per second (median over passes) and latency p50 / p99 (of the pass with the median
-throughput), QuantForge against the FastAPI peer, with the ratio."""
+throughput), QuantForge against the FastAPI peer, with the ratio. healthz: no database; list: the
+default first screen (page 3 of 20, newest first); filtered: type + tag + text search, sorted by
+Sharpe; detail: one strategy by id. Every database endpoint includes the bearer-token check."""
 import pathlib
 import re
 import statistics
@@ -28,7 +30,7 @@ for path in sorted(folder.glob("*-*-*.txt")):
 
 print(f"| endpoint ({connections} connections) | QuantForge req/s | p50 / p99 ms | FastAPI peer req/s | p50 / p99 ms | ratio |")
 print("|---|---:|---:|---:|---:|---:|")
-for name in ["healthz", "list", "detail"]:
+for name in ["healthz", "list", "filtered", "detail"]:
     cells = []
     rates = {}
     for server in ["qf", "peer"]:

@@ -57,7 +57,8 @@ token=$(curl -sf -X POST "http://127.0.0.1:$qf_port/api/v1/auth/login" -H 'conte
   -d '{"username": "bench", "password": "bench-pass-2026"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["access_token"])')
 id=$(psql -tA -h "$host" -p "$port" -U postgres -d qf_bench -c "SELECT max(id) FROM strategies")
 
-endpoints=("healthz|/healthz" "list|/api/v1/strategies?page=3&size=20&sort=-created_at" "detail|/api/v1/strategies/$id")
+endpoints=("healthz|/healthz" "list|/api/v1/strategies?page=3&size=20" "filtered|/api/v1/strategies?type=algorithmic_trading&tags=group3&search=number%201&sort=-sharpe_ratio&size=20"
+           "detail|/api/v1/strategies/$id")
 # Same answers first (request ids and timestamps aside).
 for entry in "${endpoints[@]}"; do
   path=${entry#*|}

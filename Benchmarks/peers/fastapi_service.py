@@ -94,7 +94,8 @@ async def healthz():
 
 
 @app.get("/api/v1/strategies")
-async def strategies(request: Request, page: int = 1, size: int = 20, sort: str = "-created_at"):
+async def strategies(request: Request, page: int = 1, size: int = 20, sort: str = "-created_at", type: str | None = None,
+                     tags: str | None = None, search: str | None = None):
     if page < 1 or not 1 <= size <= 100:
         return failure(400, "validation_error", "Validation error", [{"field": "size", "message": "must be a whole number from 1 to 100"}])
     order = []
@@ -107,7 +108,15 @@ async def strategies(request: Request, page: int = 1, size: int = 20, sort: str 
         user = await authenticate(request, connection)
         if user is None:
             return failure(401, "authentication_error", "Invalid access token")
-        where, args = ("", []) if user[1] else ("WHERE s.owner_id = $1", [user[0]])
+        clauses, args = ([], []) if user[1] else (["s.owner_id = $1"], [user[0]])
+        if type is not None:
+            args.append(type); clauses.append(f"s.strategy_type = ${len(args)}::strategy_type")
+        if tags:
+            args.append([t.strip() for t in tags.split(",") if t.strip()]); clauses.append(f"s.tags @> ${len(args)}::text[]")
+        if search:
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args.append(f"%{escaped}%"); clauses.append(f"(s.name ILIKE ${len(args)} OR s.description ILIKE ${len(args)})")
+        where = "WHERE " + " AND ".join(f"({c})" for c in clauses) if clauses else ""
         total = await connection.fetchval(f"SELECT count(*)::int8 FROM strategies s {where}", *args)
         rows = await connection.fetch(f"SELECT {COLUMNS} FROM strategies s {where} ORDER BY {', '.join(order + ['s.id ASC'])} "
                                       f"LIMIT {size} OFFSET {(page - 1) * size}", *args)

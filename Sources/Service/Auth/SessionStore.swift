@@ -67,19 +67,8 @@ public struct SessionStore: Sendable {
     /// a minute, so a burst of requests does not write a row each); nil when the session is
     /// revoked or expired, belongs to someone else, or the user is deactivated.
     public func live(sessionToken: String, userID: Int, logger: Logger) async throws -> AuthenticatedUser? {
-        let query: PostgresQuery = """
-            WITH live AS (
-                SELECT s.id, u.username, coalesce(u.is_superuser, false) AS superuser
-                FROM user_sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.session_token = \(sessionToken) AND s.user_id = \(userID) AND s.is_active
-                  AND s.expires_at > CURRENT_TIMESTAMP AND coalesce(u.is_active, true)
-            ), touched AS (
-                UPDATE user_sessions SET last_activity_at = CURRENT_TIMESTAMP
-                WHERE id IN (SELECT id FROM live) AND last_activity_at < CURRENT_TIMESTAMP - INTERVAL '1 minute'
-            )
-            SELECT username, superuser FROM live
-            """
-        for try await (username, superuser) in try await database.primary.query(query, logger: logger).decode((String, Bool).self) {
+        let statement = LiveSessionStatement(sessionToken: sessionToken, userID: userID)
+        for try await (username, superuser) in try await database.primary.execute(statement, logger: logger) {
             return AuthenticatedUser(id: userID, username: username, isSuperuser: superuser, sessionToken: sessionToken)
         }
         return nil

@@ -23,12 +23,14 @@ public struct ListQuery: Sendable, Equatable {
     public var filters: [String: String] = [:]
 
     public static let defaultSize = 20
+    /// `-created_at`, the sort a list has when none is given.
+    public static let defaultSortKeys = [SortKey("created_at", descending: true)]
     public static let maximumSize = 100
     public static let maximumSearchLength = 200
 
     /// Parses `parameters` (name, value pairs as they came; a repeated name is an error).
     public static func parse(_ parameters: [(String, String)], sortable: Set<String>, filterable: Set<String> = [],
-                             defaultSort: [SortKey] = [SortKey("created_at", descending: true)]) throws -> ListQuery {
+                             defaultSort: [SortKey] = defaultSortKeys) throws -> ListQuery {
         var query = ListQuery(sort: defaultSort)
         var problems: [APIError.Detail] = []
         var seen = Set<String>()

@@ -68,32 +68,62 @@ public struct StrategyRecord: JSONWritable {
         s.created_at, s.updated_at, s.last_run_at
         """
 
-    typealias Row = (Int, String, String?, String, String, String, String, String, Double?, Double?, Double?, Double?,
-                     Int?, Int?, [String], String?, Date?, Date?, Date?)
-
-    init(_ row: Row) throws {
-        id = row.0
-        name = row.1
-        description = row.2
-        strategyType = row.3
-        status = row.4
-        version = row.5
-        config = try JSONValue.parse(row.6)
-        parameters = try JSONValue.parse(row.7)
-        performance = Performance(totalReturn: row.8, sharpeRatio: row.9, maxDrawdown: row.10, winRate: row.11)
-        ownerID = row.12
-        parentStrategyID = row.13
-        tags = row.14
-        category = row.15
-        createdAt = row.16
-        updatedAt = row.17
-        lastRunAt = row.18
-    }
-
     static func all(_ rows: PostgresRowSequence) async throws -> [StrategyRecord] {
         var records: [StrategyRecord] = []
-        for try await row in rows.decode(Row.self) { records.append(try StrategyRecord(row)) }
+        for try await row in rows { records.append(try StrategyRecord(row: row)) }
         return records
+    }
+
+    /// Decodes the `columns` of `row` column by column: decoding the 19-column tuple generically
+    /// looked up its type metadata at run time on every row.
+    init(row: PostgresRow) throws {
+        var cells = row.makeIterator()
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
+            guard let cell = cells.next() else { throw APIError.internalError }
+            return try cell.decode(T.self)
+        }
+        id = try next(Int.self)
+        name = try next(String.self)
+        description = try next(String?.self)
+        strategyType = try next(String.self)
+        status = try next(String.self)
+        version = try next(String.self)
+        config = try JSONValue.parse(try next(String.self))
+        parameters = try JSONValue.parse(try next(String.self))
+        performance = Performance(totalReturn: try next(Double?.self), sharpeRatio: try next(Double?.self),
+                                  maxDrawdown: try next(Double?.self), winRate: try next(Double?.self))
+        ownerID = try next(Int?.self)
+        parentStrategyID = try next(Int?.self)
+        tags = try next([String].self)
+        category = try next(String?.self)
+        createdAt = try next(Date?.self)
+        updatedAt = try next(Date?.self)
+        lastRunAt = try next(Date?.self)
+    }
+
+}
+
+/// One strategy by id within a user's scope, prepared once per connection (the detail route's
+/// only query besides the session check).
+struct StrategyByIDStatement: PostgresPreparedStatement {
+    typealias Row = StrategyRecord
+
+    static let sql = "SELECT \(StrategyRecord.columns) FROM strategies s WHERE s.id = $1 AND (s.owner_id = $2 OR $3)"
+
+    var id: Int
+    var userID: Int
+    var superuser: Bool
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(id)
+        bindings.append(userID)
+        bindings.append(superuser)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> StrategyRecord {
+        try StrategyRecord(row: row)
     }
 }
 
@@ -134,4 +164,46 @@ public struct StrategyVersionRecord: JSONWritable {
         }
         return records
     }
+}
+
+/// How many strategies a user owns: the default list's count, prepared. (A superuser's lists
+/// take the general path: an `OR` in a generic plan would keep the owner index from being used.)
+struct DefaultStrategyCount: PostgresPreparedStatement {
+    typealias Row = Int
+
+    static let sql = "SELECT count(*)::int8 FROM strategies s WHERE s.owner_id = $1"
+
+    var userID: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int { Int(try row.decode(Int64.self)) }
+}
+
+/// A page of a user's default list (no filters, newest first), prepared.
+struct DefaultStrategyPage: PostgresPreparedStatement {
+    typealias Row = StrategyRecord
+
+    static let sql = """
+        SELECT \(StrategyRecord.columns) FROM strategies s WHERE s.owner_id = $1
+        ORDER BY s.created_at DESC NULLS LAST, s.id ASC LIMIT $2 OFFSET $3
+        """
+
+    var userID: Int
+    var limit: Int
+    var offset: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(userID)
+        bindings.append(limit)
+        bindings.append(offset)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> StrategyRecord { try StrategyRecord(row: row) }
 }

@@ -26,6 +26,8 @@ public struct StrategyStore: Sendable {
         public var category: String?
         public var ownerID: Int?
         public var search: String?
+
+        var isEmpty: Bool { type == nil && status == nil && tags.isEmpty && category == nil && ownerID == nil && search == nil }
     }
 
     public func list(for user: AuthenticatedUser, filters: Filters, query: ListQuery, logger: Logger) async throws -> Page<StrategyRecord> {
@@ -41,6 +43,14 @@ public struct StrategyStore: Sendable {
         }
         let reader = database.reader
         var total = 0
+        var items: [StrategyRecord] = []
+        if filters.isEmpty && query.sort == ListQuery.defaultSortKeys && !user.isSuperuser {
+            // The first screen of every client: prepared once per connection.
+            for try await n in try await reader.execute(DefaultStrategyCount(userID: user.id), logger: logger) { total = n }
+            let page = DefaultStrategyPage(userID: user.id, limit: query.size, offset: query.offset)
+            for try await record in try await reader.execute(page, logger: logger) { items.append(record) }
+            return Page(items: items, total: total, page: query.page, size: query.size)
+        }
         let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
         for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
         let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
@@ -48,21 +58,16 @@ public struct StrategyStore: Sendable {
             SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause)
             ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
             """, binds: conditions.binds)
-        let items = try await StrategyRecord.all(reader.query(page, logger: logger))
+        items = try await StrategyRecord.all(reader.query(page, logger: logger))
         return Page(items: items, total: total, page: query.page, size: query.size)
     }
 
     /// One strategy in `user`'s scope, from `client` (the replica unless a caller needs its own
     /// write read back).
     public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> StrategyRecord {
-        var conditions = SQLConditions()
-        conditions.add(id) { "s.id = \($0)" }
-        Self.scope(user, into: &conditions)
-        let query = PostgresQuery(unsafeSQL: "SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
-        guard let record = try await StrategyRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
-            throw APIError.notFound("Strategy \(id) not found")
-        }
-        return record
+        let statement = StrategyByIDStatement(id: id, userID: user.id, superuser: user.isSuperuser)
+        for try await record in try await (client ?? database.reader).execute(statement, logger: logger) { return record }
+        throw APIError.notFound("Strategy \(id) not found")
     }
 
     /// What a create or clone writes.
