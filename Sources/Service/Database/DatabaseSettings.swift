@@ -30,6 +30,30 @@ extension DatabaseURL {
         }
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
+
+    /// A single connection's configuration for this URL (the worker's dedicated LISTEN
+    /// connection), with the same TLS mode as the pools.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        if isUnixSocket {
+            return PostgresConnection.Configuration(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        let tls: PostgresConnection.Configuration.TLS
+        switch parameters["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "allow", "prefer":
+            tlsConfiguration.certificateVerification = .none
+            tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration))
+        case "require":
+            tlsConfiguration.certificateVerification = .none
+            tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+        case "verify-ca":
+            tlsConfiguration.certificateVerification = .noHostnameVerification
+            tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+        default: tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+        }
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
 }
 
 /// Where the service's databases are: `DATABASE_URL` (and `DATABASE_READ_URL` for a read
@@ -38,6 +62,8 @@ extension DatabaseURL {
 public struct DatabaseSettings: Sendable {
     public var primary: PostgresClient.Configuration
     public var replica: PostgresClient.Configuration?
+    /// The primary for a single dedicated connection (LISTEN).
+    public var primaryConnection: PostgresConnection.Configuration
     /// Where the primary is, for logs (the password redacted).
     public var description: String
 
@@ -48,11 +74,13 @@ public struct DatabaseSettings: Sendable {
         if let text = environment["DATABASE_URL"], !text.isEmpty {
             let url = try DatabaseURL(text)
             let replica = try environment["DATABASE_READ_URL"].flatMap { $0.isEmpty ? nil : try DatabaseURL($0).clientConfiguration() }
-            return DatabaseSettings(primary: try url.clientConfiguration(), replica: replica, description: DatabaseURL.redacted(text))
+            return DatabaseSettings(primary: try url.clientConfiguration(), replica: replica, primaryConnection: try url.connectionConfiguration(),
+                                    description: DatabaseURL.redacted(text))
         }
         let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
         try await cluster.createDatabaseIfMissing(localDatabaseName, logger: logger)
         return DatabaseSettings(primary: cluster.configuration(database: localDatabaseName), replica: nil,
+                                primaryConnection: cluster.connectionConfiguration(database: localDatabaseName),
                                 description: cluster.url(database: localDatabaseName))
     }
 }

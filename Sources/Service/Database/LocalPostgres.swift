@@ -25,6 +25,11 @@ public struct LocalPostgres: Sendable {
         PostgresClient.Configuration(unixSocketPath: socketPath, username: user, password: nil, database: database)
     }
 
+    /// One connection to `database` (the worker's LISTEN connection).
+    public func connectionConfiguration(database: String) -> PostgresConnection.Configuration {
+        PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: nil, database: database)
+    }
+
     /// The cluster as a `DATABASE_URL` (libpq's form, the socket folder as `host`).
     public func url(database: String) -> String {
         "postgres://\(user)@:\(port)/\(database)?host=\(socketDirectory)"

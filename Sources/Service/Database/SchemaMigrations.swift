@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -373,5 +373,38 @@ public enum SchemaMigrations {
         "DROP INDEX users_username_lower_key",
         "DROP TABLE user_session_rotated_tokens",
         "DROP TABLE login_attempts",
+    ])
+
+    /// Beyond the seed: what `celery_tasks` needs to be a real queue (see `TaskQueue`). The seed's
+    /// columns keep their meaning: `status` PENDING → STARTED → SUCCESS | FAILURE | RETRY | REVOKED,
+    /// `retries` counts retries made, `worker_name` is the claiming worker. Added: the `queue` and
+    /// `priority` a task is claimed by, `run_at` (not before; retries back off through it),
+    /// `attempt` (incremented by every claim; with `worker_name` it guards completion), the lease
+    /// (`lease_expires_at`, renewed by `heartbeat_at`), `cancel_requested_at` for running tasks,
+    /// `last_error`, and a `progress` document for the API. Two partial indexes serve the claim and
+    /// the rescuer.
+    static let taskQueue = Migration(version: 10, name: "task queue columns on celery_tasks", up: [
+        """
+        ALTER TABLE celery_tasks
+            ADD COLUMN queue VARCHAR(50) NOT NULL DEFAULT 'default',
+            ADD COLUMN priority SMALLINT NOT NULL DEFAULT 0,
+            ADD COLUMN run_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN lease_expires_at TIMESTAMP,
+            ADD COLUMN heartbeat_at TIMESTAMP,
+            ADD COLUMN cancel_requested_at TIMESTAMP,
+            ADD COLUMN last_error TEXT,
+            ADD COLUMN progress JSONB
+        """,
+        "CREATE INDEX idx_celery_tasks_claim ON celery_tasks (queue, priority DESC, run_at) WHERE status IN ('PENDING', 'RETRY')",
+        "CREATE INDEX idx_celery_tasks_lease ON celery_tasks (lease_expires_at) WHERE status = 'STARTED'",
+    ], down: [
+        "DROP INDEX idx_celery_tasks_lease",
+        "DROP INDEX idx_celery_tasks_claim",
+        """
+        ALTER TABLE celery_tasks
+            DROP COLUMN progress, DROP COLUMN last_error, DROP COLUMN cancel_requested_at, DROP COLUMN heartbeat_at,
+            DROP COLUMN lease_expires_at, DROP COLUMN attempt, DROP COLUMN run_at, DROP COLUMN priority, DROP COLUMN queue
+        """,
     ])
 }

@@ -1,0 +1,55 @@
+import Logging
+import Synchronization
+
+/// Runs one kind of task (by `task_name`). It returns the task's result, throws to fail it
+/// (`PermanentTaskFailure` for no retry), and checks `Task.isCancelled` at its safe points: a
+/// cancel request, a lost lease or a worker shutdown cancel it, and the worker then records
+/// REVOKED, nothing, or a release respectively.
+public protocol TaskHandler: Sendable {
+    func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue
+}
+
+/// A handler from a closure.
+public struct ClosureTaskHandler: TaskHandler {
+    let body: @Sendable (ClaimedTask, TaskContext) async throws -> JSONValue
+
+    public init(_ body: @escaping @Sendable (ClaimedTask, TaskContext) async throws -> JSONValue) {
+        self.body = body
+    }
+
+    public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
+        try await body(task, context)
+    }
+}
+
+/// What a running handler can use: the queue (to finish inside its own transaction), the
+/// worker's logger, and progress reports that ride on the next heartbeat.
+public struct TaskContext: Sendable {
+    public let queue: TaskQueue
+    public let key: ClaimedTask.Key
+    public let logger: Logger
+    let progressBox = ProgressBox()
+
+    init(queue: TaskQueue, key: ClaimedTask.Key, logger: Logger) {
+        self.queue = queue
+        self.key = key
+        self.logger = logger
+    }
+
+    /// Sets the progress document stored with the task at the next heartbeat.
+    public func report(progress: JSONValue) {
+        progressBox.value.withLock { $0 = progress }
+    }
+
+    func takeProgress() -> JSONValue? {
+        progressBox.value.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
+}
+
+/// The latest unsent progress of a running task.
+final class ProgressBox: Sendable {
+    let value = Mutex<JSONValue?>(nil)
+}

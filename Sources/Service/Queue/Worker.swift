@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// A worker process's loop: claims tasks of its queues up to `concurrency` at a time, runs each
+/// with its handler while a heartbeat renews the lease, and records the outcome through the
+/// claim's key. It wakes on `NOTIFY qf_tasks` (one dedicated LISTEN connection), when a slot
+/// frees up, and at least every `pollInterval` (the fallback when notifications are lost, and
+/// the time at which delayed retries come due). Every `rescueInterval` it also rescues tasks of
+/// dead workers. Cancelling `run()` is the graceful shutdown: no new claims, running handlers
+/// are cancelled (a training job checkpoints at its next safe point) and their claims released.
+public final class Worker: Sendable {
+    public let id: String
+    public let queue: TaskQueue
+    public let queues: [String]
+    public let concurrency: Int
+    public let handlers: [String: any TaskHandler]
+    public let pollInterval: Duration
+    public let rescueInterval: Duration
+    let listenConfiguration: PostgresConnection.Configuration?
+    let logger: Logger
+    let wake = WakeSignal()
+    let running = Mutex(0)
+
+    /// `listen`: how to open the dedicated LISTEN connection (nil: poll only).
+    public init(id: String = Worker.defaultID(), queue: TaskQueue, queues: [String] = ["default"], concurrency: Int = 1,
+                handlers: [String: any TaskHandler], pollInterval: Duration = .seconds(1), rescueInterval: Duration? = nil,
+                listen: PostgresConnection.Configuration?, logger: Logger) {
+        self.id = id
+        self.queue = queue
+        self.queues = queues
+        self.concurrency = max(1, concurrency)
+        self.handlers = handlers
+        self.pollInterval = pollInterval
+        self.rescueInterval = rescueInterval ?? .milliseconds(Int64(queue.leaseSeconds * 500))
+        listenConfiguration = listen
+        var logger = logger
+        logger[metadataKey: "worker"] = .string(id)
+        self.logger = logger
+    }
+
+    /// host:pid:random — unique per process, readable in `worker_name`.
+    public static func defaultID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            if let listenConfiguration { group.addTask { await self.listen(listenConfiguration) } }
+            group.addTask { await self.rescueLoop() }
+            while !Task.isCancelled {
+                let free = concurrency - running.withLock { $0 }
+                var claimed: [ClaimedTask] = []
+                if free > 0 {
+                    do {
+                        claimed = try await queue.claim(worker: id, queues: queues, limit: free, logger: logger)
+                    } catch {
+                        if Task.isCancelled { break }
+                        logger.warning("claim failed", metadata: ["error": .string(String(reflecting: error))])
+                    }
+                }
+                for task in claimed {
+                    running.withLock { $0 += 1 }
+                    group.addTask {
+                        await self.execute(task)
+                        self.running.withLock { $0 -= 1 }
+                        self.wake.notify()
+                    }
+                }
+                // A full batch may mean more are waiting: claim again at once.
+                if free > 0 && claimed.count == free { continue }
+                await wake.wait(timeout: pollInterval)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Why a handler was cancelled.
+    enum StopReason: Sendable {
+        case cancelRequested, leaseLost
+    }
+
+    /// Set by the heartbeat when the handler must stop.
+    final class StopBox: Sendable {
+        let reason = Mutex<StopReason?>(nil)
+    }
+
+    func execute(_ task: ClaimedTask) async {
+        var taskLogger = self.logger
+        taskLogger[metadataKey: "task_id"] = .string(task.id)
+        taskLogger[metadataKey: "task"] = .string(task.name)
+        let logger = taskLogger
+        guard let handler = handlers[task.name] else {
+            await finish { try await self.queue.fail(task.key, error: "no handler for task '\(task.name)' in worker \(self.id)", retryable: false, logger: logger) }
+            return
+        }
+        let context = TaskContext(queue: queue, key: task.key, logger: logger)
+        let stop = StopBox()
+        let outcome: Result<JSONValue, any Error> = await withTaskGroup(of: Result<JSONValue, any Error>?.self) { group in
+            group.addTask {
+                do { return .success(try await handler.run(task, context: context)) } catch { return .failure(error) }
+            }
+            group.addTask {
+                // Heartbeats at a third of the lease until the handler ends or must stop.
+                let interval = Duration.milliseconds(Int64(self.queue.leaseSeconds * 1000 / 3))
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { break }
+                    do {
+                        switch try await self.queue.heartbeat(task.key, progress: context.takeProgress(), logger: logger) {
+                        case .owned(cancelRequested: false): continue
+                        case .owned(cancelRequested: true): stop.reason.withLock { $0 = .cancelRequested }
+                        case .lost: stop.reason.withLock { $0 = .leaseLost }
+                        }
+                        return nil
+                    } catch {
+                        logger.warning("heartbeat failed", metadata: ["error": .string(String(reflecting: error))])
+                    }
+                }
+                return nil
+            }
+            var result: Result<JSONValue, any Error> = .failure(CancellationError())
+            for await next in group {
+                if let next {
+                    result = next
+                    group.cancelAll()
+                } else if stop.reason.withLock({ $0 }) != nil {
+                    group.cancelAll()
+                }
+            }
+            return result
+        }
+        let reason = stop.reason.withLock { $0 }
+        let shuttingDown = Task.isCancelled
+        switch (outcome, reason) {
+        case (_, .leaseLost?):
+            logger.warning("lease lost; another worker owns the task now")
+        case (.failure, .cancelRequested?):
+            await finish { _ = try await self.queue.revoke(task.key, logger: logger) }
+        case (.success(let result), _):
+            await finish {
+                if !(try await self.queue.complete(task.key, result: result, logger: logger)) {
+                    logger.warning("completion refused: the claim is no longer this worker's")
+                }
+            }
+        case (.failure(let error), nil) where shuttingDown && (error is CancellationError || Task.isCancelled):
+            await finish { _ = try await self.queue.release(task.key, logger: logger) }
+        case (.failure(let error), nil):
+            let permanent = error is PermanentTaskFailure
+            await finish { _ = try await self.queue.fail(task.key, error: String(describing: error), retryable: !permanent, logger: logger) }
+        }
+    }
+
+    /// Runs the closing write outside the task's cancellation, so a shutdown still records it.
+    func finish(_ write: @escaping @Sendable () async throws -> Void) async {
+        let logger = self.logger
+        await Task {
+            do { try await write() } catch {
+                logger.error("could not record a task's outcome", metadata: ["error": .string(String(reflecting: error))])
+            }
+        }.value
+    }
+
+    func rescueLoop() async {
+        while !Task.isCancelled {
+            do {
+                let rescued = try await queue.rescue(logger: logger)
+                if !rescued.isEmpty {
+                    logger.warning("rescued tasks with expired leases", metadata: ["tasks": .string(rescued.map { "\($0.id)→\($0.status)" }.joined(separator: ", "))])
+                    wake.notify()
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("rescue failed", metadata: ["error": .string(String(reflecting: error))])
+            }
+            try? await Task.sleep(for: rescueInterval)
+        }
+    }
+
+    /// Holds one connection LISTENing on `qf_tasks` and wakes the loop on each notification for
+    /// one of this worker's queues; reconnects after a failure.
+    func listen(_ configuration: PostgresConnection.Configuration) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: Int.random(in: 0...Int(Int32.max)), logger: logger)
+                attempt = 0
+                defer { Task { try? await connection.close() } }
+                try await connection.listen(on: TaskQueue.channel) { notifications in
+                    // Catch up on anything enqueued while not listening.
+                    wake.notify()
+                    for try await notification in notifications {
+                        if queues.contains(notification.payload) { wake.notify() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                attempt += 1
+                logger.warning("LISTEN connection lost; polling meanwhile", metadata: ["error": .string(String(reflecting: error))])
+                try? await Task.sleep(for: .milliseconds(min(30_000, 250 * (1 << min(attempt, 7)))))
+            }
+        }
+    }
+}
