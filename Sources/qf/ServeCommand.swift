@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Flag(help: "Do not apply pending migrations at start-up.") var noMigrate = false
+    @Flag(help: "Also run a worker in this process (qf worker runs them separately).") var worker = false
+    @Option(help: "Tasks the embedded worker runs at once.") var workerConcurrency = 1
 
     func run() async throws {
         var startup = Logger(label: "qf.serve")
@@ -33,7 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
         let authSettings = try AuthSettings.resolve(environment: ProcessInfo.processInfo.environment,
                                                     projectDirectory: FileManager.default.currentDirectoryPath)
         let auth = await AuthService(settings: authSettings, database: database)
-        let app = APIServer.application(database: database, auth: auth, logWriter: writer, host: host, port: port, logger: logger)
+        let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
+        let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, logger: logger) : nil
+        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, host: host, port: port, logger: logger)
         try await app.runService()
     }
 

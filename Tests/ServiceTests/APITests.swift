@@ -87,7 +87,8 @@ import Testing
     @Test func theOpenAPIDocumentListsExactlyTheRegisteredRoutes() async throws {
         let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": "postgres://nobody@/none?host=/nonexistent"], logger: TestDatabase.logger)
         let database = Database(settings: settings, logger: TestDatabase.logger)
-        let router = APIServer.router(database: database, auth: await AuthService(settings: TestAPI.authSettings(), database: database))
+        let router = APIServer.router(database: database, auth: await AuthService(settings: TestAPI.authSettings(), database: database),
+                                      data: DataSettings(directory: "/nonexistent"))
         // Router paths write parameters as :name, OpenAPI as {name}.
         let registered = Set(router.routes.map { route -> String in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")

@@ -18,6 +18,9 @@ enum TestAPI {
         let sql: PostgresClient
         /// The read replica's own database when the suite asked for a separate one.
         let replicaSQL: PostgresClient?
+        /// A data folder of the suite's own (uploads and bar files), removed afterwards.
+        let data: DataSettings
+        let settings: DatabaseSettings
     }
 
     static let secret = "test-secret-test-secret-test-secret-0123"
@@ -55,14 +58,17 @@ enum TestAPI {
             let settings = try await DatabaseSettings.resolve(environment: environment, logger: TestDatabase.logger)
             let database = Database(settings: settings, logger: TestDatabase.logger)
             let auth = await AuthService(settings: authSettings(tweak), database: database)
-            let router = APIServer.router(database: database, auth: auth)
+            let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-data-\(UUID().uuidString)").path,
+                                    maxUploadBytes: 256 * 1024)
+            defer { try? FileManager.default.removeItem(atPath: data.directory) }
+            let router = APIServer.router(database: database, auth: auth, data: data)
             extraRoutes(router)
             let app = Application(router: router, logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
                 defer { group.cancelAll() }
                 try await app.test(.router) { client in
-                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0))
+                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings))
                 }
             }
         }

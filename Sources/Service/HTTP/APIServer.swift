@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
-    public static func router(database: Database, auth: AuthService, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
+    public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
@@ -17,24 +17,31 @@ public enum APIServer {
         UserRoutes(auth: auth).register(on: router)
         StrategyRoutes(database: database, auth: auth).register(on: router)
         LogRoutes(database: database, auth: auth).register(on: router)
+        DatasetRoutes(database: database, auth: auth, settings: data).register(on: router)
         return router
     }
 
     /// The application listening on `host:port`, running beside it the database pools, the
-    /// log writer (when given) and the daily creation of log partitions.
-    public static func application(database: Database, auth: AuthService, logWriter: SystemLogWriter?, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        var app = Application(router: router(database: database, auth: auth), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+    /// log writer (when given), the daily maintenance and an embedded worker (when given).
+    public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
+                                   host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        var app = Application(router: router(database: database, auth: auth, data: data), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
+        if let worker { app.addServices(WorkerService(worker: worker)) }
         return app
     }
 }
 
 /// The pools as a service of the application's lifecycle: they run until shutdown begins.
-struct DatabaseService: ServiceLifecycle.Service {
+public struct DatabaseService: ServiceLifecycle.Service {
     let database: Database
 
-    func run() async throws {
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func run() async throws {
         await cancelWhenGracefulShutdown { await database.run() }
     }
 }

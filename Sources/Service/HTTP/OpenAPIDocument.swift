@@ -29,7 +29,7 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
                   responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
-    ] + authOperations + userOperations + strategyOperations + logOperations
+    ] + authOperations + userOperations + strategyOperations + logOperations + datasetOperations
 
     static let authOperations: [Operation] = [
         Operation(method: "post", path: "/api/v1/auth/register", summary: "Create an account",
@@ -76,6 +76,20 @@ public enum OpenAPIDocument {
                       responses: authed([200: "The strategy", 400: "Not a MAJOR.MINOR.PATCH version"].merging(missing) { $1 }), authenticated: true),
         ]
     }()
+
+    static let datasetOperations: [Operation] = [
+        Operation(method: "post", path: "/api/v1/data/upload", summary: "Upload a CSV (multipart: file, name, description); ingestion is queued",
+                  responses: authed([201: "The dataset, processing", 400: "Not multipart, no file part, or not a .csv file", 413: "Larger than the upload limit"]),
+                  authenticated: true),
+        Operation(method: "get", path: "/api/v1/data/datasets", summary: "The caller's datasets (all, for a superuser)",
+                  responses: authed([200: "A page of datasets", 400: "A bad query parameter"]), authenticated: true,
+                  query: ["page", "size", "status", "search", "sort"]),
+        Operation(method: "get", path: "/api/v1/data/datasets/{id}", summary: "One dataset with its columns, statistics and sample rows",
+                  responses: authed([200: "The dataset", 404: "No such dataset among the caller's"]), authenticated: true),
+        Operation(method: "delete", path: "/api/v1/data/datasets/{id}", summary: "Delete a dataset and its files",
+                  responses: authed([200: "Deleted", 404: "No such dataset among the caller's", 409: "Used by training jobs or evaluations"]),
+                  authenticated: true),
+    ]
 
     static let logOperations: [Operation] = [
         Operation(method: "get", path: "/api/v1/logs", summary: "System logs (superusers)",

@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/api/v1/data/`: `POST /upload` (multipart: `file`, `name`, `description`), `GET /datasets`,
+/// `GET /datasets/{id}`, `DELETE /datasets/{id}` — signed in, scoped to the caller's datasets
+/// (a superuser's: all).
+///
+/// An upload streams the file part to disk as it arrives (never whole in memory), under
+/// `QF_MAX_UPLOAD_BYTES` (413 beyond it, with nothing left behind). Its row exists from the file
+/// part's first bytes as `uploading`; when the body is complete the file is renamed into place and
+/// the row becomes `processing` with the ingestion queued, in one transaction. A failed or
+/// refused upload removes its row and its partial file. Only CSV is accepted (`.csv` or
+/// `text/csv`); the worker's ingestion decides whether it is valid.
+public struct DatasetRoutes: Sendable {
+    let store: DatasetStore
+    let auth: AuthService
+    let settings: DataSettings
+
+    public init(database: Database, auth: AuthService, settings: DataSettings) {
+        store = DatasetStore(database: database)
+        self.auth = auth
+        self.settings = settings
+    }
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth))
+        group.post("/upload") { request, context in try await self.upload(request, context) }
+        group.get("/datasets") { request, context in
+            let user = try context.requireUser()
+            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                            sortable: ["created_at", "updated_at", "name", "row_count", "file_size", "status"], filterable: ["status"])
+            let statuses = ["uploading", "processing", "ready", "error"]
+            if let status = query.filters["status"], !statuses.contains(status) {
+                throw APIError.validation([.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")])
+            }
+            return try Envelope.success(try await self.store.list(for: user, status: query.filters["status"], search: query.search, query: query,
+                                                                  logger: context.logger), context: context)
+        }
+        group.get("/datasets/:id") { _, context in
+            try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+        }
+        group.delete("/datasets/:id") { _, context in
+            let record = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            for path in [record.filePath, self.settings.uploadPath(id: record.id, type: record.fileType ?? "csv"), self.settings.barFilePath(id: record.id)] {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+            return try Envelope.success(["id": record.id], message: "Dataset deleted", context: context)
+        }
+    }
+
+    static func id(_ context: APIContext) throws -> Int {
+        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Dataset not found") }
+        return id
+    }
+
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, type: "payload_too_large", message: "The file is larger than the upload limit of \(limit) bytes",
+                 details: [.init(field: "file", message: "at most \(limit) bytes")])
+    }
+
+    /// What the seed's upload answers.
+    struct UploadResponse: JSONWritable {
+        var id: Int
+        var name: String
+        var taskID: String
+
+        func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("celery_task_id"); w.string(taskID)
+                w.key("id"); w.int(id)
+                w.key("name"); w.string(name)
+                w.key("processing_progress"); w.int(0)
+                w.key("status"); w.string("processing")
+                w.key("upload_progress"); w.int(100)
+            }
+        }
+    }
+
+    func upload(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard let contentType = request.headers[.contentType], let boundary = MultipartUpload.boundary(contentType: contentType) else {
+            throw APIError.validation([.init(field: "body", message: "send multipart/form-data (with a boundary) holding the parts file, name and description")])
+        }
+        // A declared length far past the limit is refused before reading anything.
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxUploadBytes + 1 << 20 {
+            throw Self.tooLarge(settings.maxUploadBytes)
+        }
+        try settings.makeDirectories()
+        let upload = MultipartUpload(boundary: boundary)
+        let temporary = "\(settings.uploads)/upload-\(UUID().uuidString).part"
+        var file: FileHandle?
+        var datasetID: Int?
+        do {
+            for try await chunk in request.body {
+                do { try upload.feed(chunk) } catch {
+                    throw APIError.validation([.init(field: "body", message: "malformed multipart body")])
+                }
+                if let problem = upload.problem { throw APIError.validation([.init(field: "file", message: problem)]) }
+                if let filename = upload.filename, datasetID == nil {
+                    guard Self.isCSV(filename: filename) else {
+                        throw APIError.validation([.init(field: "file", message: "only CSV files are accepted (a .csv file name); got '\(filename)'")])
+                    }
+                    let name = upload.fields["name"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultName(filename)
+                    datasetID = try await store.beginUpload(name: String(name.prefix(100)), fileType: "csv", ownerID: user.id, logger: context.logger)
+                    _ = FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
+                    file = FileHandle(forWritingAtPath: temporary)
+                    guard file != nil else { throw APIError.internalError }
+                }
+                if upload.fileBytes > settings.maxUploadBytes { throw Self.tooLarge(settings.maxUploadBytes) }
+                for buffer in upload.takeFileBytes() { try file?.write(contentsOf: Data(buffer.readableBytesView)) }
+            }
+            guard let datasetID, let handle = file, upload.fileEnded else {
+                throw APIError.validation([.init(field: "file", message: "a file part named 'file' is required")])
+            }
+            try handle.synchronize()
+            try handle.close()
+            file = nil
+            let name = (upload.fields["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let finalName = name.isEmpty ? Self.defaultName(upload.filename ?? "") : name
+            guard finalName.count <= 100 else { throw APIError.validation([.init(field: "name", message: "at most 100 characters")]) }
+            let description = upload.fields["description"].flatMap { $0.isEmpty ? nil : $0 }
+            let destination = settings.uploadPath(id: datasetID, type: "csv")
+            guard rename(temporary, destination) == 0 else { throw APIError.internalError }
+            let taskID = try await store.finishUpload(id: datasetID, name: finalName, description: description, filePath: destination,
+                                                      fileSize: Int64(upload.fileBytes), ownerID: user.id, logger: context.logger)
+            return try Envelope.success(UploadResponse(id: datasetID, name: finalName, taskID: taskID), status: .created,
+                                        message: "Upload received; processing", context: context)
+        } catch {
+            try? file?.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            if let datasetID {
+                try? FileManager.default.removeItem(atPath: settings.uploadPath(id: datasetID, type: "csv"))
+                try? await store.discard(id: datasetID, logger: context.logger)
+            }
+            throw error
+        }
+    }
+
+    static func isCSV(filename: String) -> Bool {
+        filename.lowercased().hasSuffix(".csv")
+    }
+
+    static func defaultName(_ filename: String) -> String {
+        let base = URL(fileURLWithPath: filename).deletingPathExtension().lastPathComponent
+        return base.isEmpty ? "dataset" : String(base.prefix(100))
+    }
+}

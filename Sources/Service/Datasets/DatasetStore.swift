@@ -1,0 +1,117 @@
+import Foundation
+import Ingest
+import Logging
+import PostgresNIO
+
+/// The SQL behind datasets, scoped like strategies (owner, or everything for a superuser). An
+/// upload's row exists from its first byte (`uploading`); finishing it sets `processing` and
+/// queues the ingestion in one transaction.
+public struct DatasetStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    static func scope(_ user: AuthenticatedUser, into conditions: inout SQLConditions) {
+        if !user.isSuperuser { conditions.add(user.id) { "d.owner_id = \($0)" } }
+    }
+
+    /// A row for an upload that has begun.
+    public func beginUpload(name: String, fileType: String, ownerID: Int, logger: Logger) async throws -> Int {
+        let query: PostgresQuery = """
+            INSERT INTO datasets (name, file_path, file_type, status, owner_id) VALUES (\(name), '', \(fileType), 'uploading', \(ownerID)) RETURNING id
+            """
+        for try await id in try await database.primary.query(query, logger: logger).decode(Int.self) { return id }
+        throw APIError.internalError
+    }
+
+    /// The upload is on disk: name it, record its size and path, set `processing` and queue the
+    /// ingestion — one transaction, so the task exists exactly when the row says `processing`.
+    public func finishUpload(id: Int, name: String, description: String?, filePath: String, fileSize: Int64, ownerID: Int,
+                             logger: Logger) async throws -> String {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE datasets SET name = \(name), description = \(description), file_path = \(filePath), file_size = \(fileSize), status = 'processing'
+                WHERE id = \(id)
+                """, logger: logger)
+            return try await TaskQueue.enqueue(NewTask(name: IngestDatasetHandler.taskName, kwargs: .object(["dataset_id": .int(Int64(id))]),
+                                                       queue: TaskQueues.ingest, userID: ownerID, relatedType: "dataset", relatedID: id),
+                                               on: connection, logger: logger)
+        }
+    }
+
+    /// Removes the row of an upload that did not finish.
+    public func discard(id: Int, logger: Logger) async throws {
+        try await database.primary.query("DELETE FROM datasets WHERE id = \(id) AND status = 'uploading'", logger: logger)
+    }
+
+    public func list(for user: AuthenticatedUser, status: String?, search: String?, query: ListQuery, logger: Logger) async throws -> Page<DatasetRecord.Summary> {
+        var conditions = SQLConditions()
+        Self.scope(user, into: &conditions)
+        if let status { conditions.add(status) { "d.status = \($0)::dataset_status" } }
+        if let search { conditions.add(SQLConditions.containsPattern(search)) { "d.name ILIKE \($0) OR d.description ILIKE \($0)" } }
+        var total = 0
+        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM datasets d \(conditions.whereClause)", binds: conditions.binds)
+        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        let order = query.sort.map { "d.\($0.column) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["d.id ASC"]
+        let page = PostgresQuery(unsafeSQL: """
+            SELECT \(DatasetRecord.columnsSQL) FROM datasets d \(conditions.whereClause)
+            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+            """, binds: conditions.binds)
+        let items = try await DatasetRecord.all(database.reader.query(page, logger: logger)).map(DatasetRecord.Summary.init)
+        return Page(items: items, total: total, page: query.page, size: query.size)
+    }
+
+    public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> DatasetRecord {
+        var conditions = SQLConditions()
+        conditions.add(id) { "d.id = \($0)" }
+        Self.scope(user, into: &conditions)
+        let query = PostgresQuery(unsafeSQL: "SELECT \(DatasetRecord.columnsSQL) FROM datasets d \(conditions.whereClause)", binds: conditions.binds)
+        guard let record = try await DatasetRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+            throw APIError.notFound("Dataset \(id) not found")
+        }
+        return record
+    }
+
+    /// A dataset by id regardless of owner (the worker's view).
+    public func find(_ id: Int, logger: Logger) async throws -> DatasetRecord? {
+        try await DatasetRecord.all(database.primary.query("SELECT \(unescaped: DatasetRecord.columnsSQL) FROM datasets d WHERE d.id = \(id)", logger: logger)).first
+    }
+
+    /// Deletes the row (refused while training jobs or evaluations use it); returns it.
+    public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> DatasetRecord {
+        let record = try await find(id, for: user, on: database.primary, logger: logger)
+        do {
+            try await database.primary.query("DELETE FROM datasets WHERE id = \(id)", logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            throw APIError.conflict("Dataset \(id) is used by training jobs or evaluations; delete those first")
+        }
+        return record
+    }
+
+    /// Stores what the ingestion learned; the dataset is `ready`.
+    public func markReady(id: Int, summary: DatasetSummary, barFile: String, logger: Logger) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func text<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) }
+        var statistics = (try? JSONValue.parse(text(summary.statistics)))?.objectValue ?? [:]
+        statistics["symbols"] = try? JSONValue.parse(text(summary.symbols))
+        statistics["time_range"] = .array(summary.timeRange.map(JSONValue.string))
+        statistics["warnings"] = .array(summary.warnings.map(JSONValue.string))
+        let query: PostgresQuery = """
+            UPDATE datasets SET status = 'ready', error_message = NULL, file_path = \(barFile), row_count = \(summary.rowCount),
+                column_count = \(summary.columnCount), columns = \(text(summary.columns))::jsonb, statistics = \(JSONValue.object(statistics).jsonText)::jsonb,
+                sample_data = \(text(summary.sampleData))::jsonb, processed_at = CURRENT_TIMESTAMP
+            WHERE id = \(id)
+            """
+        try await database.primary.query(query, logger: logger)
+    }
+
+    /// The ingestion failed: `error` with what and where.
+    public func markError(id: Int, message: String, logger: Logger) async throws {
+        try await database.primary.query("""
+            UPDATE datasets SET status = 'error', error_message = \(String(message.prefix(10_000))), processed_at = CURRENT_TIMESTAMP WHERE id = \(id)
+            """, logger: logger)
+    }
+}

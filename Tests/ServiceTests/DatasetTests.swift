@@ -1,0 +1,150 @@
+import Foundation
+import HTTPTypes
+import Ingest
+import NIOCore
+import PostgresNIO
+@testable import Service
+import Testing
+
+/// Datasets over HTTP with real uploads, a real worker and real HDF5 files: upload → processing →
+/// ready with Ingest's statistics; a bad CSV ends in `error` naming the line; the size limit
+/// (413, nothing left behind); wrong or missing parts; ownership; deletion removes the files.
+@Suite struct DatasetTests {
+    static let sample = URL(fileURLWithPath: TestDatabase.projectDirectory).appendingPathComponent("data/synthetic.csv").path
+
+    /// A multipart/form-data body with the given fields and file part.
+    static func multipart(fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String = "qf-test-boundary-7MA4YWxk") -> ByteBuffer {
+        var body = ""
+        for (name, value) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        var buffer = ByteBuffer(string: body)
+        if let file {
+            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: text/csv\r\n\r\n")
+            buffer.writeBytes(file.bytes)
+            buffer.writeString("\r\n")
+        }
+        buffer.writeString("--\(boundary)--\r\n")
+        return buffer
+    }
+
+    static func upload(_ api: TestAPI.Harness, token: String, fields: [(String, String)], file: (name: String, bytes: [UInt8])?)
+        async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(token)"
+        headers[.contentType] = "multipart/form-data; boundary=qf-test-boundary-7MA4YWxk"
+        return try await api.client.execute(uri: "/api/v1/data/upload", method: .post, headers: headers, body: multipart(fields: fields, file: file)) {
+            ($0.status, try TestAPI.json($0))
+        }
+    }
+
+    /// Runs a worker with the service's handlers until the dataset leaves `processing`.
+    static func process(_ api: TestAPI.Harness, datasetID: Int) async throws -> String {
+        let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        _ = try await QueueTests.runWorkers([worker], until: {
+            let status = try await AuthTests.text(api.sql, "SELECT status::text FROM datasets WHERE id = \(datasetID)")
+            return status == "ready" || status == "error"
+        }, limit: .seconds(60))
+        return try await AuthTests.text(api.sql, "SELECT status::text FROM datasets WHERE id = \(datasetID)")
+    }
+
+    @Test func anUploadIsIngestedIntoAReadyDataset() async throws {
+        try await TestAPI.with("datasets_upload") { api in
+            let (token, _, userID) = try await api.signUp("uploader")
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Self.sample)))
+            let (status, body) = try await Self.upload(api, token: token, fields: [("name", "Synthetic bars"), ("description", "the sample")],
+                                                       file: ("synthetic.csv", bytes))
+            #expect(status == .created, "\(body)")
+            let id = body.data["id"] as? Int ?? 0
+            #expect(body.data["status"] as? String == "processing" && body.data["upload_progress"] as? Int == 100 && body.data["celery_task_id"] is String)
+            let queued = try await AuthTests.text(api.sql, "SELECT task_name || '|' || queue || '|' || related_type || related_id FROM celery_tasks")
+            #expect(queued == "ingest_dataset|ingest|dataset\(id)")
+            #expect(FileManager.default.contentsEqual(atPath: api.data.uploadPath(id: id, type: "csv"), andPath: Self.sample), "stored byte for byte")
+
+            let outcome = try await Self.process(api, datasetID: id)
+            let why = try await AuthTests.text(api.sql, "SELECT coalesce(error_message, '') || ' / ' || coalesce((SELECT last_error FROM celery_tasks LIMIT 1), '') FROM datasets WHERE id = \(id)")
+            #expect(outcome == "ready", "\(why)")
+            let detail = try await api.call(.get, "/api/v1/data/datasets/\(id)", token: token).body.data
+            // The sample's own summary, as `qf ingest` computes it, is what the row holds.
+            let expected = try CSVIngestorReference.summary(of: Self.sample)
+            #expect(detail["row_count"] as? Int == expected.rowCount && detail["column_count"] as? Int == expected.columnCount)
+            #expect(detail["file_size"] as? Int == bytes.count && detail["file_type"] as? String == "csv" && detail["owner_id"] as? Int == userID)
+            let columns = detail["columns"] as? [[String: Any]] ?? []
+            #expect(columns.map { $0["name"] as? String } == expected.columns.map(\.name))
+            let statistics = detail["statistics"] as? [String: Any] ?? [:]
+            let close = (statistics["numerical_summary"] as? [String: Any])?["close"] as? [String: Any]
+            #expect(close?["count"] as? Int == expected.statistics.numericalSummary["close"]?.count)
+            #expect(abs((close?["mean"] as? Double ?? 0) - (expected.statistics.numericalSummary["close"]?.mean ?? 1)) < 1e-9)
+            #expect((detail["sample_data"] as? [Any])?.isEmpty == false && detail["processed_at"] is String && detail["file_path"] == nil)
+            #expect(FileManager.default.fileExists(atPath: api.data.barFilePath(id: id)))
+
+            let list = try await api.call(.get, "/api/v1/data/datasets?status=ready", token: token).body.data
+            let items = list["items"] as? [[String: Any]] ?? []
+            #expect(list["total"] as? Int == 1 && items.first?["name"] as? String == "Synthetic bars" && items.first?["statistics"] == nil)
+
+            #expect(try await api.call(.delete, "/api/v1/data/datasets/\(id)", token: token).status == .ok)
+            #expect(!FileManager.default.fileExists(atPath: api.data.barFilePath(id: id)) && !FileManager.default.fileExists(atPath: api.data.uploadPath(id: id, type: "csv")))
+            #expect(try await api.call(.get, "/api/v1/data/datasets/\(id)", token: token).status == .notFound)
+        }
+    }
+
+    @Test func aBadCSVEndsInErrorNamingTheLine() async throws {
+        try await TestAPI.with("datasets_bad") { api in
+            let (token, _, _) = try await api.signUp("careless")
+            let csv = "date,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,100\n2024-01-02,1,2,0.5,oops,100\n"
+            let (status, body) = try await Self.upload(api, token: token, fields: [], file: ("prices.csv", Array(csv.utf8)))
+            let id = body.data["id"] as? Int ?? 0
+            #expect(status == .created && body.data["name"] as? String == "prices", "the file name names it when no name is given")
+            #expect(try await Self.process(api, datasetID: id) == "error")
+            let message = try await AuthTests.text(api.sql, "SELECT error_message FROM datasets WHERE id = \(id)")
+            #expect(message.contains("line 3, column close, value 'oops'") && !message.contains(api.data.directory), "\(message)")
+            let taskError = try await AuthTests.text(api.sql, "SELECT coalesce(last_error, '') FROM celery_tasks")
+            #expect(taskError.contains("line 3"), "\(taskError)")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks") == "FAILURE", "not retried: the file will not improve")
+        }
+    }
+
+    @Test func refusedUploadsLeaveNothingBehind() async throws {
+        try await TestAPI.with("datasets_refused") { api in
+            let (token, _, _) = try await api.signUp("refused")
+            // Over the suite's 256 KiB limit.
+            let big = Array(repeating: UInt8(ascii: "1"), count: 300 * 1024)
+            let (tooBig, tooBigBody) = try await Self.upload(api, token: token, fields: [("name", "big")], file: ("big.csv", big))
+            #expect(tooBig == .contentTooLarge && tooBigBody.error["type"] as? String == "payload_too_large")
+            let (wrongType, wrongBody) = try await Self.upload(api, token: token, fields: [], file: ("prices.xlsx", [1, 2, 3]))
+            #expect(wrongType == .badRequest && wrongBody.errorFields == ["file"])
+            let (noFile, noFileBody) = try await Self.upload(api, token: token, fields: [("name", "nothing")], file: nil)
+            #expect(noFile == .badRequest && noFileBody.errorFields == ["file"])
+            let notMultipart = try await api.call(.post, "/api/v1/data/upload", json: ["name": "x"], token: token)
+            #expect(notMultipart.status == .badRequest && notMultipart.body.errorFields == ["body"])
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM datasets") == "0")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks") == "0")
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: api.data.uploads)) ?? []
+            #expect(left.isEmpty, "\(left)")
+        }
+    }
+
+    @Test func othersDatasetsDoNotExist() async throws {
+        try await TestAPI.with("datasets_owners") { api in
+            let (owner, _, _) = try await api.signUp("owner")
+            let (other, _, _) = try await api.signUp("other")
+            let (_, body) = try await Self.upload(api, token: owner, fields: [], file: ("a.csv", Array("date,close\n2024-01-01,1\n".utf8)))
+            let id = body.data["id"] as? Int ?? 0
+            #expect(try await api.call(.get, "/api/v1/data/datasets/\(id)", token: other).status == .notFound)
+            #expect(try await api.call(.delete, "/api/v1/data/datasets/\(id)", token: other).status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/data/datasets", token: other).body.data["total"] as? Int == 0)
+            #expect(try await api.call(.get, "/api/v1/data/datasets?status=lost", token: owner).status == .badRequest)
+        }
+    }
+}
+
+/// What `qf ingest` makes of a CSV, for comparing with what the service stored.
+enum CSVIngestorReference {
+    static func summary(of csv: String) throws -> DatasetSummary {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("qf-ref-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var options = IngestOptions()
+        options.symbol = "reference"
+        return try CSVIngestor.ingest(csv: csv, to: output, options: options).summary
+    }
+}
