@@ -38,7 +38,7 @@ struct WorkerCommand: AsyncParsableCommand {
                                              pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
         logger.info("worker started", metadata: ["id": .string(worker.id), "queues": .string(queues.joined(separator: ",")),
                                                  "concurrency": .stringConvertible(concurrency), "database": .string(settings.description)])
-        let group = ServiceGroup(services: [DatabaseService(database: database), WorkerService(worker: worker)],
+        let group = ServiceGroup(services: [DatabaseService(database: database), WorkerService(worker: worker, database: database)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: background)
         try await group.run()
     }

@@ -65,7 +65,20 @@ public final class Database: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.primary.run() }
             if let replica { group.addTask { await replica.run() } }
+            // The pools' run() must have begun before anyone leases (PostgresNIO warns
+            // otherwise); a moment's yield lets the child tasks start.
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(20))
+                self.started.open()
+            }
         }
+    }
+
+    let started = Latch()
+
+    /// Returns once `run()` has started the pools: services that query at start-up wait here.
+    public func waitUntilRunning() async {
+        await started.wait()
     }
 }
 

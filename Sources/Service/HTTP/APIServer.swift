@@ -28,7 +28,7 @@ public enum APIServer {
         var app = Application(router: router(database: database, auth: auth, data: data), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
-        if let worker { app.addServices(WorkerService(worker: worker)) }
+        if let worker { app.addServices(WorkerService(worker: worker, database: database)) }
         return app
     }
 }
@@ -63,6 +63,7 @@ struct DailyMaintenance: ServiceLifecycle.Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            await database.waitUntilRunning()
             while !Task.isCancelled {
                 do { try await SystemLogPartitions.ensure(on: database.primary, logger: logger) } catch {
                     logger.warning("could not create log partitions", metadata: ["error": .string(String(reflecting: error))])

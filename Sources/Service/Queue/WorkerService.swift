@@ -6,13 +6,18 @@ import ServiceLifecycle
 /// claims released).
 public struct WorkerService: ServiceLifecycle.Service {
     public let worker: Worker
+    let database: Database
 
-    public init(worker: Worker) {
+    public init(worker: Worker, database: Database) {
         self.worker = worker
+        self.database = database
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await worker.run() }
+        await cancelWhenGracefulShutdown {
+            await database.waitUntilRunning()
+            await worker.run()
+        }
     }
 }
 
