@@ -15,7 +15,7 @@ import Testing
             var logger = Logger(label: "backtest") { writer.handler(label: $0) }
             logger[metadataKey: "request_id"] = "req_abc"
             logger.info("not stored")
-            logger.warning("slow query", metadata: ["ms": "1500"])
+            logger.warning("slow query", metadata: ["ms": "1500", "stack_trace": "frame 1\nframe 2"])
             logger.error("job failed", metadata: ["user_id": "1", "module": "worker"])
             logger.critical("disk full", metadata: ["user_id": "999"])
             #expect(writer.pending == 3)
@@ -32,6 +32,12 @@ import Testing
                 "ERROR|job failed|worker|req_abc|1|{\"user_id\": \"1\"}|true",
                 "CRITICAL|disk full|backtest|req_abc||{\"user_id\": \"999\"}|true",
             ], "\(rows)")
+            var traces: [String] = []
+            for try await t in try await client.query("SELECT coalesce(stack_trace, '-') FROM system_logs ORDER BY id", logger: TestDatabase.logger).decode(String.self) {
+                traces.append(t)
+            }
+            #expect(traces.first == "frame 1\nframe 2", "a trace given in the metadata is stored as given")
+            #expect(traces.dropFirst().allSatisfy { $0.split(separator: "\n").count > 3 }, "errors get the call stack where they were logged")
         }
     }
 

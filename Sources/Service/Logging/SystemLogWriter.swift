@@ -19,6 +19,7 @@ public final class SystemLogWriter: Sendable {
         public var userID: Int?
         public var metadataJSON: String
         public var time: Date
+        public var stackTrace: String?
     }
 
     let client: PostgresClient
@@ -67,14 +68,15 @@ public final class SystemLogWriter: Sendable {
             let modules = batch.map { $0.module ?? "" }, functions = batch.map { $0.function ?? "" }
             let requests = batch.map { $0.requestID ?? "" }, users = batch.map { $0.userID.map(String.init) ?? "" }
             let metadata = batch.map(\.metadataJSON), times = batch.map { formatter.string(from: $0.time) }
+            let traces = batch.map { $0.stackTrace ?? "" }
             do {
                 try await client.query("""
-                    INSERT INTO system_logs (level, message, module, function_name, request_id, user_id, metadata, created_at)
+                    INSERT INTO system_logs (level, message, module, function_name, request_id, user_id, metadata, created_at, stack_trace)
                     SELECT l::log_level, m, NULLIF(mo, ''), NULLIF(f, ''), NULLIF(r, ''),
                            (SELECT id FROM users WHERE id = NULLIF(u, '')::INTEGER), md::JSONB,
-                           (t::TIMESTAMPTZ AT TIME ZONE 'UTC')
-                    FROM unnest(\(levels), \(messages), \(modules), \(functions), \(requests), \(users), \(metadata), \(times))
-                         AS x(l, m, mo, f, r, u, md, t)
+                           (t::TIMESTAMPTZ AT TIME ZONE 'UTC'), NULLIF(st, '')
+                    FROM unnest(\(levels), \(messages), \(modules), \(functions), \(requests), \(users), \(metadata), \(times), \(traces))
+                         AS x(l, m, mo, f, r, u, md, t, st)
                     """)
             } catch {
                 // Put the batch back in front (within capacity) so a passing outage loses nothing.
@@ -114,7 +116,10 @@ public final class SystemLogWriter: Sendable {
 /// The swift-log side of `SystemLogWriter`: `module` is the logger's label (or the record's
 /// `module` metadata), `function_name` the calling function, `request_id` and `user_id` taken
 /// from the metadata of that name (a `user_id` of no existing user is stored as NULL, and kept in
-/// the metadata), the rest of the metadata stored as JSON.
+/// the metadata), the rest of the metadata stored as JSON. `stack_trace`: the metadata of that
+/// name when the caller has one; otherwise, for ERROR and CRITICAL, the call stack where the
+/// record was logged (Swift errors carry no trace of their own; the logging site is where it
+/// was handled).
 public struct SystemLogHandler: LogHandler {
     public let label: String
     let writer: SystemLogWriter
@@ -137,11 +142,16 @@ public struct SystemLogHandler: LogHandler {
         // that no longer exists is stored as NULL there rather than failing the batch.
         let userID = all["user_id"].flatMap { Int("\($0)") }
         let module = all.removeValue(forKey: "module").map { "\($0)" } ?? label
+        var stackTrace = all.removeValue(forKey: "stack_trace").map { "\($0)" }
+        if stackTrace == nil && level >= .error {
+            // The first frames are this handler and swift-log's dispatch.
+            stackTrace = Thread.callStackSymbols.dropFirst(2).prefix(64).joined(separator: "\n")
+        }
         let json = (try? JSONSerialization.data(withJSONObject: all.mapValues { "\($0)" }, options: [.sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         writer.enqueue(.init(level: Self.levelName(level), message: "\(message)", module: String(module.prefix(100)),
                              function: String(function.prefix(100)), requestID: requestID, userID: userID,
-                             metadataJSON: json, time: Date()))
+                             metadataJSON: json, time: Date(), stackTrace: stackTrace))
     }
 
     /// swift-log's levels in the seed's `log_level` enum.
