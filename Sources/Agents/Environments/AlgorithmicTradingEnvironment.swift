@@ -21,14 +21,17 @@ public struct AlgorithmicTradingData: Sendable {
 
     /// Reads the 16 columns of `symbol` (default: the first) from a bar file; features missing from
     /// the file are an error naming them (`qf data preprocess --op trademaster_features` adds them).
+    /// A file without `adjcp` (most bar files outside TradeMaster's) uses its close, as the
+    /// features do when they are computed without one.
     public init(file: BarFile, symbol: String? = nil) throws {
         guard let name = symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(file.path) has no symbols") }
         let present = try file.columns(of: name)
-        let missing = Self.columns.filter { !present.contains($0) }
+        let missing = Self.columns.filter { !present.contains($0) && !($0 == "adjcp" && present.contains("close")) }
         guard missing.isEmpty else {
             throw AgentsError.invalidData("\(file.path): symbol \(name) lacks \(missing.joined(separator: ", ")) (add them with qf data preprocess --op trademaster_features)")
         }
-        self.init(values: try Self.columns.map { try file.column($0, of: name) }, timestamps: try file.timestamps(of: name))
+        let stored = { (column: String) in column == "adjcp" && !present.contains("adjcp") ? "close" : column }
+        self.init(values: try Self.columns.map { try file.column(stored($0), of: name) }, timestamps: try file.timestamps(of: name))
     }
 }
 

@@ -29,7 +29,7 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
                   responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
-    ] + authOperations + userOperations + strategyOperations + logOperations + datasetOperations
+    ] + authOperations + userOperations + strategyOperations + logOperations + datasetOperations + trainingOperations
 
     static let authOperations: [Operation] = [
         Operation(method: "post", path: "/api/v1/auth/register", summary: "Create an account",
@@ -90,6 +90,26 @@ public enum OpenAPIDocument {
                   responses: authed([200: "Deleted", 404: "No such dataset among the caller's", 409: "Used by training jobs or evaluations"]),
                   authenticated: true),
     ]
+
+    static let trainingOperations: [Operation] = {
+        let base = "/api/v1/training/jobs"
+        let missing = [404: "No such training job among the caller's"]
+        return [
+            Operation(method: "post", path: base, summary: "Queue a training job (TradeMaster-style config and hyperparameters)",
+                      responses: authed([201: "The job, pending, with its task id", 400: "A field fails validation or a name does not resolve",
+                                         404: "Strategy or dataset not the caller's", 409: "Dataset not ready"]), authenticated: true,
+                      body: ["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters"]),
+            Operation(method: "get", path: base, summary: "The caller's training jobs", responses: authed([200: "A page of jobs", 400: "A bad query parameter"]),
+                      authenticated: true, query: ["page", "size", "status", "strategy_id", "search", "sort"]),
+            Operation(method: "get", path: "\(base)/{id}", summary: "A job: status, progress, epochs, metrics, log tail, times",
+                      responses: authed([200: "The job"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "post", path: "\(base)/{id}/cancel", summary: "Cancel: pending at once, running at the next safe point",
+                      responses: authed([200: "The job", 409: "Already finished"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "get", path: "\(base)/{id}/metrics", summary: "Per-epoch metrics",
+                      responses: authed([200: "The epochs", 400: "A bad bound"].merging(missing) { $1 }), authenticated: true,
+                      query: ["start_epoch", "end_epoch"]),
+        ]
+    }()
 
     static let logOperations: [Operation] = [
         Operation(method: "get", path: "/api/v1/logs", summary: "System logs (superusers)",

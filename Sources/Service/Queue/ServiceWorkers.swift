@@ -4,7 +4,8 @@ import Logging
 /// `qf serve --worker` start.
 public enum ServiceWorkers {
     public static func handlers(database: Database, data: DataSettings) -> [String: any TaskHandler] {
-        [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data)]
+        [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data),
+         TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data)]
     }
 
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,

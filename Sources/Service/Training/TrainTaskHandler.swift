@@ -1,0 +1,236 @@
+import Agents
+import Foundation
+import Ingest
+import Logging
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The worker's side of a training job. Prepares the data (an uploaded dataset's bar file gets
+/// TradeMaster's features when it lacks them and a 70/15/15 split in time, kept in the job's
+/// folder so a retry reuses them), builds the TradeMaster-style job, and trains with Agents on
+/// NIO's blocking pool. Each epoch goes out as it ends: a `training_metrics` row (upserted on job
+/// and epoch) and the job's progress, metrics, best metrics and log line. The trainer checkpoints
+/// every epoch in `QF_DATA_DIR/jobs/<id>/run`, so the next attempt after a crash resumes from the
+/// last finished epoch — a shared folder when workers run on several machines. At the end the
+/// best epoch is tested through Backtest; the job is `completed` with the test report, model path,
+/// duration, CPU and memory use, and the strategy's performance fields and `last_run_at` are set.
+/// A cancel request stops training at the next step (`cancelled`); a worker shutdown stops it too,
+/// and the job goes back to `pending` for the next worker to resume.
+public struct TrainTaskHandler: TaskHandler {
+    public static let taskName = "train"
+    let jobs: TrainingJobStore
+    let datasets: DatasetStore
+    let settings: DataSettings
+    let database: Database
+
+    public init(database: Database, settings: DataSettings) {
+        jobs = TrainingJobStore(database: database)
+        datasets = DatasetStore(database: database)
+        self.settings = settings
+        self.database = database
+    }
+
+    final class StopFlag: Sendable {
+        let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
+    }
+
+    enum Outcome: Sendable {
+        case stopped
+        case finished(TestReport, bestEpoch: Int?, resumed: Bool, epochsDone: Int)
+    }
+
+    public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
+        guard case .int(let rawID)? = task.kwargs.objectValue?["job_id"] else { throw PermanentTaskFailure("train: kwargs.job_id missing") }
+        let id = Int(rawID), logger = context.logger
+        let job = try await jobs.find(id, for: nil, on: database.primary, logger: logger)
+        guard job.status == "pending" || job.status == "running" else { return .object(["skipped": .string(job.status)]) }
+        let directory = "\(settings.directory)/jobs/\(id)"
+        let configuration: TrainingJobConfiguration, totalEpochs: Int
+        do {
+            var data: TrainingJobConfiguration.DataPaths?
+            if let datasetID = job.datasetID {
+                guard let dataset = try await datasets.find(datasetID, logger: logger), dataset.status == "ready" else {
+                    throw AgentsError.invalidData("dataset \(datasetID) is not ready")
+                }
+                let task = job.config.objectValue?["task_name"]?.stringValue ?? ""
+                data = try await NIOThreadPool.singleton.runIfActive { try Self.prepareSplits(dataset.filePath, task: task, directory: directory) }
+            }
+            configuration = try TrainingRequest.configuration(name: job.name, config: job.config, hyperparameters: job.hyperparameters, data: data)
+            totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
+        } catch let error as AgentsError {
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            throw PermanentTaskFailure(error.description)
+        } catch let error as IngestError {
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            throw PermanentTaskFailure(error.description)
+        }
+        try await jobs.markRunning(id, totalEpochs: totalEpochs, logger: logger)
+
+        let (epochs, continuation) = AsyncStream.makeStream(of: EpochMetrics.self)
+        let stop = StopFlag()
+        let usage = ResourceUsage.start()
+        let recorder = Task {
+            // Epochs are written in order as they end; a failed write is logged, not fatal.
+            for await metrics in epochs {
+                do {
+                    try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: Self.json(metrics), best: nil, totalEpochs: totalEpochs,
+                                               logLine: Self.logLine(metrics), logger: logger)
+                    context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
+                } catch {
+                    logger.warning("could not record an epoch", metadata: ["epoch": .stringConvertible(metrics.epoch), "error": .string(String(reflecting: error))])
+                }
+            }
+        }
+        let runDirectory = directory + "/run"
+        let outcome: Outcome
+        do {
+            defer { continuation.finish() }
+            outcome = try await withTaskCancellationHandler {
+                try await NIOThreadPool.singleton.runIfActive {
+                    let run = try TrainingRun(job: configuration, directory: runDirectory)
+                    let resumed = try run.resumeIfPossible()
+                    let status = try run.run(shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
+                    if status == .cancelled { return Outcome.stopped }
+                    let report = try run.test()
+                    return .finished(report, bestEpoch: run.progress.bestEpoch, resumed: resumed, epochsDone: run.progress.epochsDone)
+                }
+            } onCancel: {
+                stop.set()
+            }
+        } catch let error as AgentsError {
+            await recorder.value
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            throw PermanentTaskFailure(error.description)
+        }
+        await recorder.value
+
+        switch outcome {
+        case .stopped:
+            // Still ours? Then say why it stopped: a cancel request, or this worker shutting down.
+            // Written outside this (cancelled) task, whose queries would be cancelled too.
+            let jobs = self.jobs, client = database.primary
+            try await Task {
+                switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
+                case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, logger: logger)
+                case false?: try await jobs.markStatus(id, status: "pending", finished: false, logger: logger)
+                case nil: break
+                }
+            }.value
+            throw CancellationError()
+        case .finished(let report, let bestEpoch, let resumed, let epochsDone):
+            let reportJSON = Self.json(report)
+            let best: JSONValue = try await jobs.metrics(ofWorker: id, epoch: bestEpoch, logger: logger) ?? .object([:])
+            let measured = usage.finish()
+            let performance = StrategyRecord.Performance(
+                totalReturn: Self.finite(report.backtest.totalReturn * 100), sharpeRatio: Self.finite(report.backtest.sharpe),
+                maxDrawdown: Self.finite(-report.backtest.maxDrawdown * 100), winRate: Self.finite(report.backtest.winRate * 100))
+            let line = "test on \(report.source): total return \(Self.format(report.backtest.totalReturn * 100))%, Sharpe \(Self.format(report.backtest.sharpe))"
+                + (resumed ? " (resumed from a checkpoint)" : "")
+            try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", cpuUsage: measured.cpuPercent,
+                                                   memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
+                                         logLine: line, logger: logger)
+            return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "best_epoch": bestEpoch.map { .int(Int64($0)) } ?? .null,
+                            "resumed": .bool(resumed)])
+        }
+    }
+
+    /// Whether the claim's task was asked to stop (nil: the claim is no longer this worker's).
+    static func cancelRequested(_ key: ClaimedTask.Key, client: PostgresClient, logger: Logger) async throws -> Bool? {
+        let query: PostgresQuery = """
+            SELECT cancel_requested_at IS NOT NULL FROM celery_tasks
+            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            """
+        for try await flag in try await client.query(query, logger: logger).decode(Bool.self) { return flag }
+        return nil
+    }
+
+    /// The bar file with TradeMaster's features (when a bar task lacks them) split 70/15/15 in
+    /// time into `directory`; reused when a previous attempt made them.
+    static func prepareSplits(_ barFile: String, task: String, directory: String) throws -> TrainingJobConfiguration.DataPaths {
+        let stem = "\(directory)/data"
+        let paths = ["train", "valid", "test"].map { "\(stem)_\($0).h5" }
+        if paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
+            return .init(train: paths[0], valid: paths[1], test: paths[2])
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = try BarFile(path: barFile)
+        let hasFeatures = try file.symbols.first.map { try file.columns(of: $0).contains("zopen") } ?? false
+        var operations: [PreprocessOperation] = []
+        if ["algorithmic_trading", "portfolio_management", "order_execution"].contains(task) && !hasFeatures {
+            operations.append(PreprocessOperation(type: .tradeMasterFeatures))
+        }
+        operations.append(PreprocessOperation(type: .split, fractions: [0.7, 0.15, 0.15]))
+        let outputs = try Preprocessor.run(input: barFile, operations: operations, output: stem + ".h5")
+        guard outputs.count == 3 else { throw IngestError.invalidInput("split produced \(outputs.count) files, expected 3") }
+        return .init(train: outputs[0], valid: outputs[1], test: outputs[2])
+    }
+
+    static func json<T: Encodable>(_ value: T) -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(value)).flatMap { try? JSONValue.parse(bytes: Array($0)) } ?? .null
+    }
+
+    static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+
+    static func format(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "n/a" }
+
+    static func logLine(_ m: EpochMetrics) -> String {
+        var parts = ["epoch \(m.epoch)", "reward \(format(m.meanReward))", "\(Int(m.stepsPerSecond)) steps/s"]
+        if let loss = m.loss { parts.append("loss \(String(format: "%.5f", loss))") }
+        if let r = m.validTotalReturn { parts.append("valid return \(format(r))") }
+        if let s = m.validSharpe { parts.append("valid Sharpe \(format(s))") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension TrainingJobStore {
+    /// The stored metrics of one epoch of a job (the best epoch's, for `best_metrics`).
+    func metrics(ofWorker id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
+        guard let epoch else { return nil }
+        for try await text in try await database.primary.query("""
+            SELECT metrics::text FROM training_metrics WHERE training_job_id = \(id) AND epoch = \(epoch)
+            """, logger: logger).decode(String.self) {
+            return try JSONValue.parse(text)
+        }
+        return nil
+    }
+}
+
+/// CPU and memory use of this process over a job: CPU time over wall time (in percent of one
+/// core, so two busy cores read 200) and the peak resident memory as a share of the machine's.
+struct ResourceUsage {
+    var cpuStart: Double
+    var wallStart: Double
+
+    static func selfUsage() -> rusage {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return usage
+    }
+
+    static func cpuSeconds() -> Double {
+        let usage = selfUsage()
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func start() -> ResourceUsage {
+        ResourceUsage(cpuStart: cpuSeconds(), wallStart: Date().timeIntervalSince1970)
+    }
+
+    func finish() -> (cpuPercent: Double?, memoryPercent: Double?) {
+        let wall = Date().timeIntervalSince1970 - wallStart
+        let cpu = wall > 0 ? min(999.99, (Self.cpuSeconds() - cpuStart) / wall * 100) : nil
+        let usage = Self.selfUsage()
+        let total = Double(ProcessInfo.processInfo.physicalMemory)
+        let memory = total > 0 ? min(100, Double(usage.ru_maxrss) * 1024 / total * 100) : nil
+        return (cpu, memory)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import PostgresNIO
+
+/// A `training_jobs` row as the API shows it, with the task that runs it (`celery_task_id`) and
+/// `estimated_completion` (start + elapsed per finished epoch × epochs, while running).
+public struct TrainingJobRecord: JSONWritable {
+    public var id: Int
+    public var name: String
+    public var description: String?
+    public var status: String
+    public var progress: Double
+    public var currentEpoch: Int
+    public var totalEpochs: Int?
+    public var config: JSONValue
+    public var hyperparameters: JSONValue
+    public var metrics: JSONValue
+    public var bestMetrics: JSONValue
+    public var modelPath: String?
+    public var logs: String?
+    public var errorMessage: String?
+    public var strategyID: Int?
+    public var datasetID: Int?
+    public var userID: Int?
+    public var estimatedDuration: Int?
+    public var actualDuration: Int?
+    public var cpuUsage: Double?
+    public var memoryUsage: Double?
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var taskID: String?
+    /// Seconds the running job has been running, from the database clock.
+    var elapsed: Double?
+
+    static let columns = """
+        j.id, j.name, j.description, coalesce(j.status::text, 'pending'), coalesce(j.progress, 0)::float8, coalesce(j.current_epoch, 0), j.total_epochs,
+        j.config::text, coalesce(j.hyperparameters, '{}')::text, coalesce(j.metrics, '{}')::text, coalesce(j.best_metrics, '{}')::text,
+        j.model_path, j.logs, j.error_message, j.strategy_id, j.dataset_id, j.user_id, j.estimated_duration, j.actual_duration,
+        j.cpu_usage::float8, j.memory_usage::float8, j.created_at, j.updated_at, j.started_at, j.completed_at,
+        (SELECT t.id FROM celery_tasks t WHERE t.related_type = 'training_job' AND t.related_id = j.id ORDER BY t.created_at DESC LIMIT 1),
+        extract(epoch FROM CURRENT_TIMESTAMP - j.started_at)::float8
+        """
+
+    init(row: PostgresRow) throws {
+        var cells = row.makeIterator()
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
+            guard let cell = cells.next() else { throw APIError.internalError }
+            return try cell.decode(T.self)
+        }
+        id = try next(Int.self); name = try next(String.self); description = try next(String?.self); status = try next(String.self)
+        progress = try next(Double.self); currentEpoch = try next(Int.self); totalEpochs = try next(Int?.self)
+        config = try JSONValue.parse(try next(String.self)); hyperparameters = try JSONValue.parse(try next(String.self))
+        metrics = try JSONValue.parse(try next(String.self)); bestMetrics = try JSONValue.parse(try next(String.self))
+        modelPath = try next(String?.self); logs = try next(String?.self); errorMessage = try next(String?.self)
+        strategyID = try next(Int?.self); datasetID = try next(Int?.self); userID = try next(Int?.self)
+        estimatedDuration = try next(Int?.self); actualDuration = try next(Int?.self)
+        cpuUsage = try next(Double?.self); memoryUsage = try next(Double?.self)
+        createdAt = try next(Date?.self); updatedAt = try next(Date?.self); startedAt = try next(Date?.self); completedAt = try next(Date?.self)
+        taskID = try next(String?.self); elapsed = try next(Double?.self)
+    }
+
+    static func all(_ rows: PostgresRowSequence) async throws -> [TrainingJobRecord] {
+        var records: [TrainingJobRecord] = []
+        for try await row in rows { records.append(try TrainingJobRecord(row: row)) }
+        return records
+    }
+
+    /// The last `lines` lines of the log.
+    var logsTail: String? {
+        guard let logs else { return nil }
+        return logs.split(separator: "\n", omittingEmptySubsequences: false).suffix(50).joined(separator: "\n")
+    }
+
+    var estimatedCompletion: Date? {
+        guard status == "running", let startedAt, let elapsed, let totalEpochs, currentEpoch > 0 else { return nil }
+        return startedAt.addingTimeInterval(elapsed / Double(currentEpoch) * Double(totalEpochs))
+    }
+
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("actual_duration"); w.int(actualDuration)
+            w.key("best_metrics"); bestMetrics.writeJSON(to: &w)
+            w.key("celery_task_id"); w.string(taskID)
+            w.key("completed_at"); w.date(completedAt)
+            w.key("config"); config.writeJSON(to: &w)
+            w.key("cpu_usage"); w.double(cpuUsage)
+            w.key("created_at"); w.date(createdAt)
+            w.key("current_epoch"); w.int(currentEpoch)
+            w.key("dataset_id"); w.int(datasetID)
+            w.key("description"); w.string(description)
+            w.key("error_message"); w.string(errorMessage)
+            w.key("estimated_completion"); w.date(estimatedCompletion)
+            w.key("estimated_duration"); w.int(estimatedDuration)
+            w.key("hyperparameters"); hyperparameters.writeJSON(to: &w)
+            w.key("id"); w.int(id)
+            w.key("logs"); w.string(logsTail)
+            w.key("memory_usage"); w.double(memoryUsage)
+            w.key("metrics"); metrics.writeJSON(to: &w)
+            w.key("model_path"); w.string(modelPath)
+            w.key("name"); w.string(name)
+            w.key("progress"); w.double(progress)
+            w.key("started_at"); w.date(startedAt)
+            w.key("status"); w.string(status)
+            w.key("strategy_id"); w.int(strategyID)
+            w.key("total_epochs"); w.int(totalEpochs)
+            w.key("updated_at"); w.date(updatedAt)
+            w.key("user_id"); w.int(userID)
+        }
+    }
+}
+
+/// One `training_metrics` row.
+public struct EpochMetricsRecord: JSONWritable {
+    public var epoch: Int
+    public var step: Int?
+    public var metrics: JSONValue
+    public var recordedAt: Date?
+
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("epoch"); w.int(epoch)
+            w.key("metrics"); metrics.writeJSON(to: &w)
+            w.key("recorded_at"); w.date(recordedAt)
+            w.key("step"); w.int(step)
+        }
+    }
+}
+
+/// A list of epochs (the metrics endpoint's `data`).
+public struct EpochMetricsList: JSONWritable {
+    public var jobID: Int
+    public var items: [EpochMetricsRecord]
+
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            w.key("items"); w.array { a in for item in items { item.writeJSON(to: &a) } }
+            w.key("job_id"); w.int(jobID)
+            w.key("total"); w.int(items.count)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL behind training jobs: the API's side (create with its task in one transaction, list,
+/// detail, cancel, metrics), scoped to the caller like strategies, and the worker's side
+/// (running, one metrics row per epoch — an upsert, so a re-run epoch overwrites — completed,
+/// failed, back to pending, cancelled).
+public struct TrainingJobStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    static func scope(_ user: AuthenticatedUser, into conditions: inout SQLConditions) {
+        if !user.isSuperuser { conditions.add(user.id) { "j.user_id = \($0)" } }
+    }
+
+    /// What a new job is.
+    public struct NewJob: Sendable {
+        public var name: String
+        public var description: String?
+        public var strategyID: Int
+        public var datasetID: Int?
+        public var config: JSONValue
+        public var hyperparameters: JSONValue
+        public var totalEpochs: Int
+        public var estimatedDuration: Int?
+    }
+
+    /// Inserts the job and queues its training task, in one transaction.
+    public func create(_ job: NewJob, for user: AuthenticatedUser, logger: Logger) async throws -> (id: Int, taskID: String) {
+        try await database.transaction(logger: logger) { connection in
+            let insert: PostgresQuery = """
+                INSERT INTO training_jobs (name, description, status, total_epochs, config, hyperparameters, strategy_id, dataset_id, user_id, estimated_duration)
+                VALUES (\(job.name), \(job.description), 'pending', \(job.totalEpochs), \(job.config.jsonText)::jsonb, \(job.hyperparameters.jsonText)::jsonb,
+                        \(job.strategyID), \(job.datasetID), \(user.id), \(job.estimatedDuration))
+                RETURNING id
+                """
+            var id = 0
+            for try await value in try await connection.query(insert, logger: logger).decode(Int.self) { id = value }
+            let taskID = try await TaskQueue.enqueue(NewTask(name: TrainTaskHandler.taskName, kwargs: .object(["job_id": .int(Int64(id))]),
+                                                             queue: TaskQueues.training, maxRetries: 3, userID: user.id,
+                                                             relatedType: "training_job", relatedID: id),
+                                                     on: connection, logger: logger)
+            return (id, taskID)
+        }
+    }
+
+    public func list(for user: AuthenticatedUser, status: String?, strategyID: Int?, query: ListQuery, logger: Logger) async throws -> Page<TrainingJobRecord> {
+        var conditions = SQLConditions()
+        Self.scope(user, into: &conditions)
+        if let status { conditions.add(status) { "j.status = \($0)::training_status" } }
+        if let strategyID { conditions.add(strategyID) { "j.strategy_id = \($0)" } }
+        if let search = query.search { conditions.add(SQLConditions.containsPattern(search)) { "j.name ILIKE \($0)" } }
+        var total = 0
+        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM training_jobs j \(conditions.whereClause)", binds: conditions.binds)
+        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        let order = query.sort.map { "j.\($0.column) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["j.id ASC"]
+        let page = PostgresQuery(unsafeSQL: """
+            SELECT \(TrainingJobRecord.columns) FROM training_jobs j \(conditions.whereClause)
+            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+            """, binds: conditions.binds)
+        return Page(items: try await TrainingJobRecord.all(database.reader.query(page, logger: logger)), total: total, page: query.page, size: query.size)
+    }
+
+    public func find(_ id: Int, for user: AuthenticatedUser?, on client: PostgresClient? = nil, logger: Logger) async throws -> TrainingJobRecord {
+        var conditions = SQLConditions()
+        conditions.add(id) { "j.id = \($0)" }
+        if let user { Self.scope(user, into: &conditions) }
+        let query = PostgresQuery(unsafeSQL: "SELECT \(TrainingJobRecord.columns) FROM training_jobs j \(conditions.whereClause)", binds: conditions.binds)
+        guard let record = try await TrainingJobRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+            throw APIError.notFound("Training job \(id) not found")
+        }
+        return record
+    }
+
+    /// Cancels: a pending job at once (its task revoked), a running one at its next safe point.
+    public func cancel(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
+        let job = try await find(id, for: user, on: database.primary, logger: logger)
+        guard job.status == "pending" || job.status == "running" else {
+            throw APIError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
+        }
+        try await database.transaction(logger: logger) { connection in
+            let queue = TaskQueue(client: database.primary)
+            var running = false
+            for try await taskID in try await connection.query("""
+                SELECT id FROM celery_tasks WHERE related_type = 'training_job' AND related_id = \(id) AND status IN ('PENDING', 'RETRY', 'STARTED')
+                """, logger: logger).decode(String.self) {
+                if try await queue.requestCancel(id: taskID, on: connection, logger: logger) == .requested { running = true }
+            }
+            if !running {
+                try await connection.query("""
+                    UPDATE training_jobs SET status = 'cancelled', completed_at = CURRENT_TIMESTAMP WHERE id = \(id) AND status IN ('pending', 'running')
+                    """, logger: logger)
+            }
+        }
+        return try await find(id, for: user, on: database.primary, logger: logger)
+    }
+
+    public func metrics(of id: Int, for user: AuthenticatedUser, from start: Int?, to end: Int?, logger: Logger) async throws -> EpochMetricsList {
+        _ = try await find(id, for: user, logger: logger)
+        let query: PostgresQuery = """
+            SELECT epoch, step, metrics::text, recorded_at FROM training_metrics
+            WHERE training_job_id = \(id) AND epoch >= \(start ?? Int(Int32.min)) AND epoch <= \(end ?? Int(Int32.max)) ORDER BY epoch
+            """
+        var items: [EpochMetricsRecord] = []
+        for try await (epoch, step, metrics, recorded) in try await database.reader.query(query, logger: logger).decode((Int, Int?, String, Date?).self) {
+            items.append(EpochMetricsRecord(epoch: epoch, step: step, metrics: try JSONValue.parse(metrics), recordedAt: recorded))
+        }
+        return EpochMetricsList(jobID: id, items: items)
+    }
+
+    // MARK: - The worker's side
+
+    public func markRunning(_ id: Int, totalEpochs: Int, logger: Logger) async throws {
+        try await database.primary.query("""
+            UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
+                error_message = NULL WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    /// One epoch: its metrics row (an upsert) and the job's progress, metrics and log.
+    public func recordEpoch(_ id: Int, epoch: Int, step: Int, metrics: JSONValue, best: JSONValue?, totalEpochs: Int, logLine: String, logger: Logger) async throws {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query("""
+                INSERT INTO training_metrics (training_job_id, epoch, step, metrics) VALUES (\(id), \(epoch), \(step), \(metrics.jsonText)::jsonb)
+                ON CONFLICT (training_job_id, epoch) DO UPDATE SET step = EXCLUDED.step, metrics = EXCLUDED.metrics, recorded_at = CURRENT_TIMESTAMP
+                """, logger: logger)
+            let progress = min(100, Double(epoch) / Double(max(1, totalEpochs)) * 100)
+            try await connection.query("""
+                UPDATE training_jobs SET current_epoch = \(epoch), progress = \(progress), metrics = \(metrics.jsonText)::jsonb,
+                    best_metrics = coalesce(\(best?.jsonText)::jsonb, best_metrics), logs = coalesce(logs, '') || \(logLine + "\n")
+                WHERE id = \(id)
+                """, logger: logger)
+        }
+    }
+
+    /// What a finished job records.
+    public struct Completion: Sendable {
+        public var metrics: JSONValue
+        public var best: JSONValue
+        public var modelPath: String
+        public var cpuUsage: Double?
+        public var memoryUsage: Double?
+        public var performance: StrategyRecord.Performance
+        public var strategyID: Int?
+    }
+
+    /// Completed: the job's results and the strategy's performance fields, in one transaction.
+    public func markCompleted(_ id: Int, _ c: Completion, logLine: String, logger: Logger) async throws {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE training_jobs SET status = 'completed', progress = 100, metrics = \(c.metrics.jsonText)::jsonb, best_metrics = \(c.best.jsonText)::jsonb,
+                    model_path = \(c.modelPath), completed_at = CURRENT_TIMESTAMP,
+                    actual_duration = extract(epoch FROM CURRENT_TIMESTAMP - started_at)::int, cpu_usage = \(c.cpuUsage), memory_usage = \(c.memoryUsage),
+                    logs = coalesce(logs, '') || \(logLine + "\n")
+                WHERE id = \(id)
+                """, logger: logger)
+            if let strategyID = c.strategyID {
+                // The seed's CHECK ranges hold the figures: total return in percent within
+                // [-100, 1000], Sharpe within [-10, 10].
+                let p = c.performance
+                try await connection.query("""
+                    UPDATE strategies SET total_return = \(p.totalReturn.map { min(1000, max(-100, $0)) }),
+                        sharpe_ratio = \(p.sharpeRatio.map { min(10, max(-10, $0)) }), max_drawdown = \(p.maxDrawdown.map { min(9999, max(-9999, $0)) }),
+                        win_rate = \(p.winRate.map { min(100, max(0, $0)) }), last_run_at = CURRENT_TIMESTAMP
+                    WHERE id = \(strategyID)
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, logger: Logger) async throws {
+        try await database.primary.query("""
+            UPDATE training_jobs SET status = \(status)::training_status, error_message = coalesce(\(error), error_message),
+                completed_at = CASE WHEN \(finished) THEN CURRENT_TIMESTAMP ELSE NULL END
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+}

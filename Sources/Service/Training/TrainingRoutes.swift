@@ -1,0 +1,172 @@
+import Agents
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Builds the Agents job from the API's `config` and `hyperparameters` (TradeMaster's names:
+/// task_name, dataset_name, agent_name, optimizer_name, loss_name; hyperparameters by their usual
+/// names), so the API and `qf train` accept exactly the same jobs.
+enum TrainingRequest {
+    static func configuration(name: String, config: JSONValue, hyperparameters: JSONValue, data: TrainingJobConfiguration.DataPaths?) throws -> TrainingJobConfiguration {
+        var object: [String: JSONValue] = ["name": .string(name), "config": config, "hyperparameters": hyperparameters]
+        if let data {
+            var paths: [String: JSONValue] = [:]
+            if let train = data.train { paths["train"] = .string(train) }
+            if let valid = data.valid { paths["valid"] = .string(valid) }
+            if let test = data.test { paths["test"] = .string(test) }
+            object["data"] = .object(paths)
+        }
+        return try TrainingJobConfiguration.decode(json: Data(JSONValue.object(object).jsonText.utf8), source: "job")
+    }
+}
+
+/// `/api/v1/training/`: `POST /jobs`, `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`,
+/// `GET /jobs/{id}/metrics?start_epoch&end_epoch` — signed in, scoped to the caller's jobs.
+public struct TrainingRoutes: Sendable {
+    let jobs: TrainingJobStore
+    let strategies: StrategyStore
+    let datasets: DatasetStore
+    let auth: AuthService
+    let database: Database
+
+    public init(database: Database, auth: AuthService) {
+        jobs = TrainingJobStore(database: database)
+        strategies = StrategyStore(database: database)
+        datasets = DatasetStore(database: database)
+        self.auth = auth
+        self.database = database
+    }
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/training/jobs").add(middleware: AuthMiddleware(auth: auth))
+        group.post { request, context in try await self.create(request, context) }
+        group.get { request, context in
+            let user = try context.requireUser()
+            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                            sortable: ["created_at", "updated_at", "name", "status", "progress", "started_at", "completed_at"],
+                                            filterable: ["status", "strategy_id"])
+            let statuses = ["pending", "running", "completed", "failed", "cancelled"]
+            var problems: [APIError.Detail] = []
+            if let status = query.filters["status"], !statuses.contains(status) { problems.append(.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")) }
+            var strategyID: Int?
+            if let text = query.filters["strategy_id"] {
+                if let id = Int(text), id > 0 { strategyID = id } else { problems.append(.init(field: "strategy_id", message: "must be a strategy id")) }
+            }
+            if !problems.isEmpty { throw APIError.validation(problems) }
+            return try Envelope.success(try await self.jobs.list(for: user, status: query.filters["status"], strategyID: strategyID, query: query,
+                                                                 logger: context.logger), context: context)
+        }
+        group.get("/:id") { _, context in
+            try Envelope.success(try await self.jobs.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+        }
+        group.post("/:id/cancel") { _, context in
+            let record = try await self.jobs.cancel(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            return try Envelope.success(record, message: record.status == "cancelled" ? "Training job cancelled" : "Cancelling at the next safe point",
+                                        context: context)
+        }
+        group.get("/:id/metrics") { request, context in
+            var problems: [APIError.Detail] = []
+            var bounds: [String: Int] = [:]
+            for (key, value) in request.uri.queryParameters {
+                let name = String(key)
+                guard name == "start_epoch" || name == "end_epoch" else { problems.append(.init(field: name, message: "unknown parameter; known: start_epoch, end_epoch")); continue }
+                if let n = Int(String(value)), n >= 0 { bounds[name] = n } else { problems.append(.init(field: name, message: "must be a whole number ≥ 0")) }
+            }
+            if !problems.isEmpty { throw APIError.validation(problems) }
+            return try Envelope.success(try await self.jobs.metrics(of: try Self.id(context), for: try context.requireUser(), from: bounds["start_epoch"],
+                                                                    to: bounds["end_epoch"], logger: context.logger), context: context)
+        }
+    }
+
+    static func id(_ context: APIContext) throws -> Int {
+        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Training job not found") }
+        return id
+    }
+
+    /// The seed's answer to `POST /jobs`.
+    struct Created: JSONWritable {
+        var id: Int
+        var name: String
+        var taskID: String
+        var estimatedDuration: Int?
+
+        func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("celery_task_id"); w.string(taskID)
+                w.key("estimated_duration"); w.int(estimatedDuration)
+                w.key("id"); w.int(id)
+                w.key("name"); w.string(name)
+                w.key("status"); w.string("pending")
+            }
+        }
+    }
+
+    func create(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters"])
+        let name = body.string("name", required: true, maxLength: 100)
+        let description = body.string("description", maxLength: 10_000)
+        let config = body.object("config")
+        if config == nil { body.fail("config", "is required: {task_name, dataset_name, agent_name, optimizer_name, loss_name}") }
+        let hyperparameters = body.object("hyperparameters") ?? .object([:])
+        func identifier(_ field: String, required: Bool) -> Int? {
+            switch body.fields[field] {
+            case .int(let value)? where value > 0 && value <= Int64(Int32.max): return Int(value)
+            case nil, .null?: if required { body.fail(field, "is required") }; return nil
+            default: body.fail(field, "must be an id"); return nil
+            }
+        }
+        let strategyID = identifier("strategy_id", required: true), datasetID = identifier("dataset_id", required: false)
+        try body.validate()
+        guard let name, let config, let strategyID else { throw APIError.internalError }
+
+        // Owned strategy and dataset (someone else's is a 404 naming the field).
+        do { _ = try await strategies.find(strategyID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
+            throw APIError(.notFound, type: "not_found", message: "Strategy \(strategyID) not found", details: [.init(field: "strategy_id", message: "no such strategy of yours")])
+        }
+        var data: TrainingJobConfiguration.DataPaths?
+        if let datasetID {
+            let dataset: DatasetRecord
+            do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
+                throw APIError(.notFound, type: "not_found", message: "Dataset \(datasetID) not found", details: [.init(field: "dataset_id", message: "no such dataset of yours")])
+            }
+            guard dataset.status == "ready" else {
+                throw APIError.conflict("Dataset \(datasetID) is \(dataset.status), not ready", field: "dataset_id")
+            }
+            data = .init(train: dataset.filePath)
+        }
+        // The names must resolve, exactly as `qf train` resolves them.
+        let resolved: AgentRegistry.Resolved
+        do {
+            resolved = try AgentRegistry.resolve(try TrainingRequest.configuration(name: name, config: config, hyperparameters: hyperparameters, data: data))
+        } catch let error as AgentsError {
+            let text = error.description
+            let field = text.hasPrefix("job.hyperparameters") ? "hyperparameters" : "config"
+            throw APIError.validation([.init(field: field, message: text.replacingOccurrences(of: "job.", with: ""))])
+        }
+        let epochs = resolved.trainer.epochs
+        let estimate = try await estimatedDuration(config: config, epochs: epochs, logger: context.logger)
+        let (id, taskID) = try await jobs.create(.init(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
+                                                       hyperparameters: hyperparameters, totalEpochs: epochs, estimatedDuration: estimate),
+                                                 for: user, logger: context.logger)
+        return try Envelope.success(Created(id: id, name: name, taskID: taskID, estimatedDuration: estimate), status: .created,
+                                    message: "Training job queued", context: context)
+    }
+
+    /// Seconds per epoch of earlier completed jobs with the same task and agent, times the epochs
+    /// (nil without history: no number is better than an invented one).
+    func estimatedDuration(config: JSONValue, epochs: Int, logger: Logger) async throws -> Int? {
+        let task = config.objectValue?["task_name"]?.stringValue ?? "", agent = config.objectValue?["agent_name"]?.stringValue ?? ""
+        let query: PostgresQuery = """
+            SELECT avg(actual_duration::float8 / total_epochs) FROM training_jobs
+            WHERE status = 'completed' AND total_epochs > 0 AND actual_duration IS NOT NULL
+              AND config->>'task_name' = \(task) AND config->>'agent_name' = \(agent)
+            """
+        for try await perEpoch in try await database.reader.query(query, logger: logger).decode(Double?.self) {
+            return perEpoch.map { Int(($0 * Double(epochs)).rounded(.up)) }
+        }
+        return nil
+    }
+}

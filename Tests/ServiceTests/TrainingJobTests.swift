@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import PostgresNIO
+@testable import Service
+import Testing
+
+/// Training jobs over HTTP with real workers: validation (names, ownership, readiness), a DQN job
+/// on an uploaded dataset from queue to completed (per-epoch metrics rows, job fields, the
+/// strategy's performance), cancelling a pending job, and a job interrupted by a worker shutdown
+/// resuming from its checkpoint on the next worker with one metrics row per epoch.
+@Suite struct TrainingJobTests {
+    static let base = "/api/v1/training/jobs"
+
+    static func strategy(_ api: TestAPI.Harness, _ token: String) async throws -> Int {
+        try await StrategyTests.create(api, token, name: "for training")["id"] as? Int ?? 0
+    }
+
+    /// The sample CSV uploaded and ingested: a ready dataset of 1,000 daily bars.
+    static func readyDataset(_ api: TestAPI.Harness, _ token: String) async throws -> Int {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: DatasetTests.sample)))
+        let upload = try await DatasetTests.upload(api, token: token, fields: [("name", "synthetic")], file: ("synthetic.csv", bytes))
+        let id = upload.body.data["id"] as? Int ?? 0
+        guard try await DatasetTests.process(api, datasetID: id) == "ready" else { throw TestFailure("dataset \(id) not ready") }
+        return id
+    }
+
+    // Read-only after initialisation.
+    nonisolated(unsafe) static let dqn: [String: Any] = ["task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:synthetic", "agent_name": "algorithmic_trading:dqn",
+                                     "optimizer_name": "adam", "loss_name": "mse"]
+
+    static func runUntil(_ api: TestAPI.Harness, job id: Int, status wanted: Set<String>, limit: Duration = .seconds(240)) async throws -> String {
+        let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        _ = try await QueueTests.runWorkers([worker], until: {
+            wanted.contains(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)"))
+        }, limit: limit)
+        return try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)")
+    }
+
+    @Test func jobsAreValidatedBeforeTheyAreQueued() async throws {
+        try await TestAPI.with("training_validation") { api in
+            let (token, _, userID) = try await api.signUp("trainer")
+            let (other, _, _) = try await api.signUp("stranger")
+            let strategyID = try await Self.strategy(api, token)
+            let othersStrategy = try await Self.strategy(api, other)
+            let config: [String: Any] = ["task_name": "synthetic", "dataset_name": "synthetic:ar1", "agent_name": "synthetic:ppo"]
+            let badAgent = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": strategyID,
+                                                                       "config": ["task_name": "synthetic", "dataset_name": "synthetic:ar1", "agent_name": "synthetic:sarsa"]], token: token)
+            #expect(badAgent.status == .badRequest && badAgent.body.errorFields == ["config"])
+            let agentMessage = (badAgent.body.error["details"] as? [[String: Any]])?.first?["message"] as? String
+            #expect(agentMessage?.contains("synthetic:ppo") == true, "lists the known agents")
+            let badHyper = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": strategyID, "config": config, "hyperparameters": ["epochz": 3]], token: token)
+            #expect(badHyper.status == .badRequest && badHyper.body.errorFields == ["hyperparameters"])
+            let missing = try await api.call(.post, Self.base, json: ["config": config], token: token)
+            #expect(missing.status == .badRequest && Set(missing.body.errorFields) == ["name", "strategy_id"])
+            let foreign = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": othersStrategy, "config": config], token: token)
+            #expect(foreign.status == .notFound && foreign.body.errorFields == ["strategy_id"])
+            try await api.sql.query("INSERT INTO datasets (id, name, file_path, status, owner_id) VALUES (77, 'busy', '/x', 'processing', \(userID))", logger: TestDatabase.logger)
+            let notReady = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": strategyID, "dataset_id": 77,
+                                                                       "config": ["task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:mine",
+                                                                                  "agent_name": "algorithmic_trading:dqn"]], token: token)
+            #expect(notReady.status == .conflict && notReady.body.errorFields == ["dataset_id"])
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "0")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks") == "0")
+
+            // A pending job cancels at once; its task is revoked; a second cancel is a conflict.
+            let created = try await api.call(.post, Self.base, json: ["name": "to cancel", "strategy_id": strategyID, "config": config], token: token)
+            #expect(created.status == .created && created.body.data["status"] as? String == "pending" && created.body.data["celery_task_id"] is String)
+            #expect(created.body.data["estimated_duration"] is NSNull, "no history, no invented estimate")
+            let id = created.body.data["id"] as? Int ?? 0
+            let cancelled = try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token)
+            #expect(cancelled.status == .ok && cancelled.body.data["status"] as? String == "cancelled")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks") == "REVOKED")
+            #expect(try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token).status == .conflict)
+            #expect(try await api.call(.get, "\(Self.base)/\(id)", token: other).status == .notFound)
+            #expect(try await api.call(.get, "\(Self.base)?status=cancelled", token: token).body.data["total"] as? Int == 1)
+        }
+    }
+
+    @Test func aDQNJobOnAnUploadedDatasetRunsToCompletion() async throws {
+        try await TestAPI.with("training_run") { api in
+            let (token, _, _) = try await api.signUp("quantdev")
+            let datasetID = try await Self.readyDataset(api, token)
+            let strategyID = try await Self.strategy(api, token)
+            let created = try await api.call(.post, Self.base, json: [
+                "name": "dqn on synthetic", "strategy_id": strategyID, "dataset_id": datasetID, "config": Self.dqn,
+                "hyperparameters": ["epochs": 2, "batch_size": 32, "learning_rate": 0.001, "seed": 7],
+            ], token: token)
+            #expect(created.status == .created, "\(created.body)")
+            let id = created.body.data["id"] as? Int ?? 0
+            let final = try await Self.runUntil(api, job: id, status: ["completed", "failed"])
+            let failure = try await AuthTests.text(api.sql, "SELECT coalesce(error_message, '') FROM training_jobs WHERE id = \(id)")
+            #expect(final == "completed", "\(failure)")
+
+            let job = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(job["progress"] as? Double == 100 && job["current_epoch"] as? Int == 2 && job["total_epochs"] as? Int == 2)
+            #expect(job["started_at"] is String && job["completed_at"] is String && (job["actual_duration"] as? Int ?? -1) >= 0)
+            #expect((job["cpu_usage"] as? Double ?? 0) > 0 && (job["memory_usage"] as? Double ?? 0) > 0)
+            let metrics = job["metrics"] as? [String: Any] ?? [:]
+            #expect((metrics["backtest"] as? [String: Any])?["sharpe"] != nil && (metrics["source"] as? String ?? "").hasSuffix("data_test.h5"))
+            #expect((job["best_metrics"] as? [String: Any])?["epoch"] is Int)
+            let log = job["logs"] as? String ?? ""
+            #expect(log.contains("epoch 1,") && log.contains("epoch 2,") && log.contains("test on"), "\(log)")
+            #expect(FileManager.default.fileExists(atPath: job["model_path"] as? String ?? "/nonexistent"))
+
+            let epochs = try await api.call(.get, "\(Self.base)/\(id)/metrics", token: token).body.data
+            let items = epochs["items"] as? [[String: Any]] ?? []
+            #expect(items.map { $0["epoch"] as? Int } == [1, 2] && (items.first?["metrics"] as? [String: Any])?["mean_reward"] != nil)
+            #expect((try await api.call(.get, "\(Self.base)/\(id)/metrics?start_epoch=2", token: token).body.data["items"] as? [Any])?.count == 1)
+            #expect(try await api.call(.get, "\(Self.base)/\(id)/metrics?start_epoch=x", token: token).status == .badRequest)
+
+            // The strategy carries the run's figures.
+            let strategy = try await api.call(.get, "/api/v1/strategies/\(strategyID)", token: token).body.data
+            let performance = strategy["performance"] as? [String: Any] ?? [:]
+            let testReturn = ((metrics["backtest"] as? [String: Any])?["totalReturn"] as? Double ?? .nan) * 100
+            #expect(abs((performance["total_return"] as? Double ?? .infinity) - testReturn) < 1e-3, "percent, to DECIMAL(10,4)")
+            #expect(strategy["last_run_at"] is String)
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'training_job'") == "SUCCESS")
+        }
+    }
+
+    @Test func anInterruptedJobResumesFromItsCheckpoint() async throws {
+        try await TestAPI.with("training_resume") { api in
+            let (token, _, _) = try await api.signUp("resumer")
+            let strategyID = try await Self.strategy(api, token)
+            let datasetID = try await Self.readyDataset(api, token)
+            let created = try await api.call(.post, Self.base, json: [
+                "name": "dqn resumed", "strategy_id": strategyID, "dataset_id": datasetID, "config": Self.dqn,
+                "hyperparameters": ["epochs": 4, "batch_size": 32, "seed": 3],
+            ], token: token)
+            let id = created.body.data["id"] as? Int ?? 0
+            // First worker: shut down once an epoch is recorded.
+            let first = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+            _ = try await QueueTests.runWorkers([first], until: {
+                try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)") != "0"
+            }, limit: .seconds(120))
+            try await Task.sleep(for: .milliseconds(300))
+            let afterShutdown = try await AuthTests.text(api.sql, "SELECT j.status::text || '|' || t.status::text || '|' || t.retries FROM training_jobs j, celery_tasks t WHERE j.id = \(id) AND t.related_type = 'training_job'")
+            #expect(afterShutdown == "pending|PENDING|0", "released, not failed: \(afterShutdown)")
+            let done = try await Self.runUntil(api, job: id, status: ["completed", "failed"])
+            #expect(done == "completed")
+            let result = try await AuthTests.text(api.sql, "SELECT result::text FROM celery_tasks WHERE related_type = 'training_job'")
+            #expect(result.contains("\"resumed\": true") || result.contains("\"resumed\":true"), "\(result)")
+            #expect(try await AuthTests.text(api.sql, "SELECT string_agg(epoch::text, ',' ORDER BY epoch) FROM training_metrics WHERE training_job_id = \(id)") == "1,2,3,4")
+            let attempts = try await AuthTests.text(api.sql, "SELECT attempt::text FROM celery_tasks WHERE related_type = 'training_job'")
+            #expect(attempts == "2")
+        }
+    }
+}
