@@ -36,7 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
                                                     projectDirectory: FileManager.default.currentDirectoryPath)
         let auth = await AuthService(settings: authSettings, database: database)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, logger: logger) : nil
+        let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
+        let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
+                                                    logger: logger) : nil
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, host: host, port: port, logger: logger)
         try await app.runService()
     }

@@ -34,8 +34,9 @@ struct WorkerCommand: AsyncParsableCommand {
         try await Self.requireCurrentSchema(settings, background: background)
         let database = Database(settings: settings, logger: background)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
+        let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let worker = ServiceWorkers.make(database: database, settings: settings, data: data, queues: queues, concurrency: concurrency,
-                                             pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
+                                         pollInterval: .milliseconds(Int64(pollInterval * 1000)), timing: timing, logger: logger)
         logger.info("worker started", metadata: ["id": .string(worker.id), "queues": .string(queues.joined(separator: ",")),
                                                  "concurrency": .stringConvertible(concurrency), "database": .string(settings.description)])
         let group = ServiceGroup(services: [DatabaseService(database: database), WorkerService(worker: worker, database: database)],

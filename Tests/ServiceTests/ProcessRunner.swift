@@ -11,8 +11,20 @@ enum ProcessRunner {
         var output: String
     }
 
+    /// A started child: its pid and a way to wait for its exit.
+    struct Child: Sendable {
+        let pid: pid_t
+        let wait: @Sendable () async -> Result
+
+        func kill(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
+    }
+
     /// Starts `arguments` with `environment` added to ours; returns once it has exited.
     static func start(_ arguments: [String], environment: [String: String]) throws -> @Sendable () async -> Result {
+        try spawn(arguments, environment: environment).wait
+    }
+
+    static func spawn(_ arguments: [String], environment: [String: String]) throws -> Child {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("qf-child-\(UUID().uuidString).log").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -29,7 +41,7 @@ enum ProcessRunner {
         let spawned = posix_spawn(&pid, qf, &actions, nil, cArguments, cEnvironment)
         guard spawned == 0 else { throw TestFailure("could not run \(qf): \(String(cString: strerror(spawned)))") }
         let child = pid
-        return {
+        return Child(pid: child) {
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
                     var status: Int32 = 0

@@ -9,8 +9,35 @@ public enum ServiceWorkers {
     }
 
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,
-                            concurrency: Int = 1, pollInterval: Duration = .seconds(1), logger: Logger) -> Worker {
-        Worker(queue: TaskQueue(client: database.primary), queues: queues, concurrency: concurrency,
-               handlers: handlers(database: database, data: data), pollInterval: pollInterval, listen: settings.primaryConnection, logger: logger)
+                            concurrency: Int = 1, pollInterval: Duration = .seconds(1), timing: QueueTiming = QueueTiming(), logger: Logger) -> Worker {
+        var queue = TaskQueue(client: database.primary)
+        queue.leaseSeconds = timing.leaseSeconds
+        queue.backoffBaseSeconds = timing.backoffBaseSeconds
+        return Worker(queue: queue, queues: queues, concurrency: concurrency, handlers: handlers(database: database, data: data),
+                      pollInterval: pollInterval, listen: settings.primaryConnection, logger: logger)
+    }
+}
+
+/// How long a claim lasts without a heartbeat and how retries back off: `QF_TASK_LEASE_SECONDS`
+/// (default 30; a dead worker's task is taken over after at most this, plus half of it for the
+/// rescuer's round) and `QF_TASK_BACKOFF_SECONDS` (default 1, the first retry's delay before
+/// jitter; doubling per retry, at most 600).
+public struct QueueTiming: Sendable {
+    public var leaseSeconds = 30.0
+    public var backoffBaseSeconds = 1.0
+
+    public init() {}
+
+    public static func resolve(environment: [String: String]) throws -> QueueTiming {
+        var timing = QueueTiming()
+        for (name, apply) in [("QF_TASK_LEASE_SECONDS", { (v: Double) in timing.leaseSeconds = v }),
+                              ("QF_TASK_BACKOFF_SECONDS", { (v: Double) in timing.backoffBaseSeconds = v })] {
+            guard let text = environment[name] else { continue }
+            guard let value = Double(text), value > 0, value <= 3600 else {
+                throw AuthSettings.Invalid(description: "\(name): seconds between 0 and 3600, got '\(text)'")
+            }
+            apply(value)
+        }
+        return timing
     }
 }

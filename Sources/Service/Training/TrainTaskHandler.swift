@@ -61,13 +61,13 @@ public struct TrainTaskHandler: TaskHandler {
             configuration = try TrainingRequest.configuration(name: job.name, config: job.config, hyperparameters: job.hyperparameters, data: data)
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
         } catch let error as AgentsError {
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(error.description)
         } catch let error as IngestError {
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(error.description)
         }
-        try await jobs.markRunning(id, totalEpochs: totalEpochs, logger: logger)
+        try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger)
 
         let (epochs, continuation) = AsyncStream.makeStream(of: EpochMetrics.self)
         let stop = StopFlag()
@@ -77,7 +77,7 @@ public struct TrainTaskHandler: TaskHandler {
             for await metrics in epochs {
                 do {
                     try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: Self.json(metrics), best: nil, totalEpochs: totalEpochs,
-                                               logLine: Self.logLine(metrics), logger: logger)
+                                               logLine: Self.logLine(metrics), claim: task.key, logger: logger)
                     context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
                 } catch {
                     logger.warning("could not record an epoch", metadata: ["epoch": .stringConvertible(metrics.epoch), "error": .string(String(reflecting: error))])
@@ -102,7 +102,7 @@ public struct TrainTaskHandler: TaskHandler {
             }
         } catch let error as AgentsError {
             await recorder.value
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, logger: logger)
+            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(error.description)
         }
         await recorder.value
@@ -114,8 +114,8 @@ public struct TrainTaskHandler: TaskHandler {
             let jobs = self.jobs, client = database.primary
             try await Task {
                 switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
-                case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, logger: logger)
-                case false?: try await jobs.markStatus(id, status: "pending", finished: false, logger: logger)
+                case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, claim: task.key, logger: logger)
+                case false?: try await jobs.markStatus(id, status: "pending", finished: false, claim: task.key, logger: logger)
                 case nil: break
                 }
             }.value
@@ -131,7 +131,7 @@ public struct TrainTaskHandler: TaskHandler {
                 + (resumed ? " (resumed from a checkpoint)" : "")
             try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", cpuUsage: measured.cpuPercent,
                                                    memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
-                                         logLine: line, logger: logger)
+                                         logLine: line, claim: task.key, logger: logger)
             return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "best_epoch": bestEpoch.map { .int(Int64($0)) } ?? .null,
                             "resumed": .bool(resumed)])
         }

@@ -113,26 +113,32 @@ public struct TrainingJobStore: Sendable {
     }
 
     // MARK: - The worker's side
+    //
+    // Every write below is guarded by the claim: it happens only while the task is STARTED under
+    // the writing worker's name and attempt, so a worker that was frozen past its lease and
+    // thawed after another finished the job cannot roll its progress back.
 
-    public func markRunning(_ id: Int, totalEpochs: Int, logger: Logger) async throws {
+    public func markRunning(_ id: Int, totalEpochs: Int, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
-                error_message = NULL WHERE id = \(id)
+                error_message = NULL WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
             """, logger: logger)
     }
 
     /// One epoch: its metrics row (an upsert) and the job's progress, metrics and log.
-    public func recordEpoch(_ id: Int, epoch: Int, step: Int, metrics: JSONValue, best: JSONValue?, totalEpochs: Int, logLine: String, logger: Logger) async throws {
+    public func recordEpoch(_ id: Int, epoch: Int, step: Int, metrics: JSONValue, best: JSONValue?, totalEpochs: Int, logLine: String,
+                            claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.transaction(logger: logger) { connection in
             try await connection.query("""
-                INSERT INTO training_metrics (training_job_id, epoch, step, metrics) VALUES (\(id), \(epoch), \(step), \(metrics.jsonText)::jsonb)
+                INSERT INTO training_metrics (training_job_id, epoch, step, metrics)
+                SELECT \(id), \(epoch), \(step), \(metrics.jsonText)::jsonb WHERE EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
                 ON CONFLICT (training_job_id, epoch) DO UPDATE SET step = EXCLUDED.step, metrics = EXCLUDED.metrics, recorded_at = CURRENT_TIMESTAMP
                 """, logger: logger)
             let progress = min(100, Double(epoch) / Double(max(1, totalEpochs)) * 100)
             try await connection.query("""
                 UPDATE training_jobs SET current_epoch = \(epoch), progress = \(progress), metrics = \(metrics.jsonText)::jsonb,
                     best_metrics = coalesce(\(best?.jsonText)::jsonb, best_metrics), logs = coalesce(logs, '') || \(logLine + "\n")
-                WHERE id = \(id)
+                WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
                 """, logger: logger)
         }
     }
@@ -149,8 +155,17 @@ public struct TrainingJobStore: Sendable {
     }
 
     /// Completed: the job's results and the strategy's performance fields, in one transaction.
-    public func markCompleted(_ id: Int, _ c: Completion, logLine: String, logger: Logger) async throws {
+    public func markCompleted(_ id: Int, _ c: Completion, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.transaction(logger: logger) { connection in
+            var holds = false
+            let lock: PostgresQuery = """
+                SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED'
+                FOR UPDATE
+                """
+            for try await _ in try await connection.query(lock, logger: logger).decode(Int.self) {
+                holds = true
+            }
+            guard holds else { return }
             try await connection.query("""
                 UPDATE training_jobs SET status = 'completed', progress = 100, metrics = \(c.metrics.jsonText)::jsonb, best_metrics = \(c.best.jsonText)::jsonb,
                     model_path = \(c.modelPath), completed_at = CURRENT_TIMESTAMP,
@@ -172,11 +187,11 @@ public struct TrainingJobStore: Sendable {
         }
     }
 
-    public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, logger: Logger) async throws {
+    public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = \(status)::training_status, error_message = coalesce(\(error), error_message),
                 completed_at = CASE WHEN \(finished) THEN CURRENT_TIMESTAMP ELSE NULL END
-            WHERE id = \(id)
+            WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
             """, logger: logger)
     }
 }
