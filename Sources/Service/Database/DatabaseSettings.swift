@@ -87,6 +87,20 @@ public struct DatabaseSettings: Sendable {
 
 extension LocalPostgres {
     /// Creates `name` unless it exists.
+    /// Drops `name` (closing its connections) and creates it empty: for benchmarks.
+    public func recreateDatabase(_ name: String, logger: Logger) async throws {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw LocalPostgres.StartError(description: "database name '\(name)' is not a plain identifier")
+        }
+        let client = PostgresClient(configuration: configuration(database: "postgres"), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+    }
+
     public func createDatabaseIfMissing(_ name: String, logger: Logger) async throws {
         let client = PostgresClient(configuration: configuration(database: "postgres"), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -5,7 +5,9 @@ import Logging
 public enum ServiceWorkers {
     public static func handlers(database: Database, data: DataSettings) -> [String: any TaskHandler] {
         [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data),
-         TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data)]
+         TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data),
+         // Does nothing: a probe of the queue itself (health checks, `qf bench queue`).
+         "noop": ClosureTaskHandler { _, _ in .null }]
     }
 
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,

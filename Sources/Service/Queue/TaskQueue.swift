@@ -8,7 +8,7 @@ import PostgresNIO
 ///   caller's connection inside its transaction, so a task exists only if its business row does
 ///   and the notification goes out only on commit;
 /// - `claim` takes up to `limit` runnable tasks (PENDING or RETRY, `run_at` reached) of the given
-///   queues by priority then age, `FOR UPDATE SKIP LOCKED` so concurrent workers never wait for
+///   queues by priority then `run_at` (the enqueue time, or a retry's due time), `FOR UPDATE SKIP LOCKED` so concurrent workers never wait for
 ///   or take the same row; a claim sets STARTED, increments `attempt`, records the worker and a
 ///   lease of `leaseSeconds`;
 /// - `heartbeat` renews the lease and reports a cancel request; `complete`, `fail`, `release`
@@ -88,7 +88,7 @@ public struct TaskQueue: Sendable {
             WITH next AS (
                 SELECT id FROM celery_tasks
                 WHERE status IN ('PENDING', 'RETRY') AND queue = ANY(\(queues)::text[]) AND run_at <= CURRENT_TIMESTAMP
-                ORDER BY priority DESC, run_at, created_at
+                ORDER BY priority DESC, run_at
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             )

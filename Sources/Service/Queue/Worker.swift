@@ -22,6 +22,7 @@ public final class Worker: Sendable {
     let logger: Logger
     let wake = WakeSignal()
     let running = Mutex(0)
+    let completions: CompletionBatcher
 
     /// `listen`: how to open the dedicated LISTEN connection (nil: poll only).
     public init(id: String = Worker.defaultID(), queue: TaskQueue, queues: [String] = ["default"], concurrency: Int = 1,
@@ -35,6 +36,7 @@ public final class Worker: Sendable {
         self.pollInterval = pollInterval
         self.rescueInterval = rescueInterval ?? .milliseconds(Int64(queue.leaseSeconds * 500))
         listenConfiguration = listen
+        completions = CompletionBatcher(client: queue.client, logger: logger)
         var logger = logger
         logger[metadataKey: "worker"] = .string(id)
         self.logger = logger
@@ -141,7 +143,7 @@ public final class Worker: Sendable {
             await finish { _ = try await self.queue.revoke(task.key, logger: logger) }
         case (.success(let result), _):
             await finish {
-                if !(try await self.queue.complete(task.key, result: result, logger: logger)) {
+                if !(try await self.completions.complete(task.key, result: result)) {
                     logger.warning("completion refused: the claim is no longer this worker's")
                 }
             }
