@@ -52,10 +52,14 @@ public final class Worker: Sendable {
         await withDiscardingTaskGroup { group in
             if let listenConfiguration { group.addTask { await self.listen(listenConfiguration) } }
             group.addTask { await self.rescueLoop() }
+            // Claims are refilled in batches of at least half the slots (or at once when idle):
+            // a claim per finished task would cost a statement — and a commit — each.
+            let refill = max(1, concurrency / 2)
             while !Task.isCancelled {
-                let free = concurrency - running.withLock { $0 }
+                let busy = running.withLock { $0 }
+                let free = concurrency - busy
                 var claimed: [ClaimedTask] = []
-                if free > 0 {
+                if free >= refill || (free > 0 && busy == 0) {
                     do {
                         claimed = try await queue.claim(worker: id, queues: queues, limit: free, logger: logger)
                     } catch {
@@ -72,7 +76,7 @@ public final class Worker: Sendable {
                     }
                 }
                 // A full batch may mean more are waiting: claim again at once.
-                if free > 0 && claimed.count == free { continue }
+                if free > 0 && !claimed.isEmpty && claimed.count == free { continue }
                 await wake.wait(timeout: pollInterval)
             }
             group.cancelAll()
