@@ -124,6 +124,39 @@ import Testing
         }
     }
 
+    @Test func preprocessingDerivesANewDatasetWithItsLineage() async throws {
+        try await TestAPI.with("datasets_preprocess") { api in
+            let (token, _, _) = try await api.signUp("preprocessor")
+            let sourceID = try await TrainingJobTests.readyDataset(api, token)
+            let bad = try await api.call(.post, "/api/v1/data/datasets/\(sourceID)/preprocess", json: ["operations": [
+                ["type": "normalize", "method": "min_max", "columns": ["close"]],
+                ["type": "normalize", "method": "cube_root"],
+                ["type": "split", "fractions": [0.7, 0.15, 0.15]],
+                ["type": "teleport"],
+            ]], token: token)
+            #expect(bad.status == .badRequest && bad.body.errorFields == ["operations[1]", "operations[2]", "operations[3]"], "\(bad.body)")
+            let created = try await api.call(.post, "/api/v1/data/datasets/\(sourceID)/preprocess", json: ["operations": [
+                ["type": "normalize", "method": "min_max", "columns": ["close"]],
+                ["type": "trademaster_features"],
+            ]], token: token)
+            #expect(created.status == .created && created.body.data["status"] as? String == "processing")
+            let id = created.body.data["id"] as? Int ?? 0
+            #expect(try await Self.process(api, datasetID: id) == "ready")
+            let detail = try await api.call(.get, "/api/v1/data/datasets/\(id)", token: token).body.data
+            #expect(detail["name"] as? String == "synthetic (preprocessed)" && detail["file_type"] as? String == "h5" && detail["row_count"] as? Int == 1000)
+            #expect((detail["description"] as? String ?? "").contains("dataset \(sourceID)"), "lineage in the row")
+            let close = ((detail["statistics"] as? [String: Any])?["numerical_summary"] as? [String: Any])?["close"] as? [String: Any]
+            let low = (close?["min"] as? NSNumber)?.doubleValue, high = (close?["max"] as? NSNumber)?.doubleValue
+            #expect(low == 0 && high == 1, "close rescaled to [0, 1]: \(String(describing: close))")
+            let columns = (detail["columns"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(columns.contains("zd_30") && columns.contains("zopen"), "\(columns)")
+            // Lineage in the file too, as Ingest's preprocessing writes it.
+            let file = try BarFile(path: api.data.barFilePath(id: id))
+            let lineage = file.metadata.extra["lineage"]?.stringValue ?? ""
+            #expect(lineage.contains("\"operation\":\"preprocess\"") && lineage.contains("normalize"), "\(lineage)")
+        }
+    }
+
     @Test func othersDatasetsDoNotExist() async throws {
         try await TestAPI.with("datasets_owners") { api in
             let (owner, _, _) = try await api.signUp("owner")

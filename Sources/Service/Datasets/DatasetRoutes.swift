@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Ingest
 import Hummingbird
 import NIOCore
 
@@ -41,6 +42,7 @@ public struct DatasetRoutes: Sendable {
         group.get("/datasets/:id") { _, context in
             try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
         }
+        group.post("/datasets/:id/preprocess") { request, context in try await self.preprocess(request, context) }
         group.delete("/datasets/:id") { _, context in
             let record = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
             for path in [record.filePath, self.settings.uploadPath(id: record.id, type: record.fileType ?? "csv"), self.settings.barFilePath(id: record.id)] {
@@ -136,6 +138,49 @@ public struct DatasetRoutes: Sendable {
             }
             throw error
         }
+    }
+
+    /// `POST /datasets/{id}/preprocess` (`operations` as the seed shows them; optional `name`,
+    /// `description`): a new dataset, `processing`, derived from a ready one the caller owns;
+    /// the operations are checked before anything is queued (400 naming `operations[i]`). A split
+    /// is refused here: training jobs split their data themselves, and one request makes one
+    /// dataset.
+    func preprocess(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        let sourceID = try Self.id(context)
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["operations", "name", "description"])
+        let name = body.string("name", maxLength: 100)
+        let description = body.string("description", maxLength: 10_000)
+        var steps: [PreprocessOperation] = []
+        switch body.fields["operations"] {
+        case .array(let items)? where !items.isEmpty:
+            for (index, item) in items.enumerated() {
+                do {
+                    let step = try JSONDecoder().decode(PreprocessOperation.self, from: Data(item.jsonText.utf8))
+                    try step.validate(position: index)
+                    if step.type == .split { body.fail("operations[\(index)]", "split is not offered here: training jobs split their data (70/15/15 in time)") }
+                    steps.append(step)
+                } catch let error as IngestError {
+                    body.fail("operations[\(index)]", error.description)
+                } catch {
+                    body.fail("operations[\(index)]", "type is one of fill_missing, normalize, drop_missing, trademaster_features, with method, columns as documented")
+                }
+            }
+        default:
+            body.fail("operations", "a non-empty array of operations is required")
+        }
+        try body.validate()
+        let source = try await store.find(sourceID, for: user, on: store.database.primary, logger: context.logger)
+        guard source.status == "ready" else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
+        let summary = steps.map(\.type.rawValue).joined(separator: ", ")
+        let lineage = "Preprocessed from dataset \(source.id) (\(source.name)): \(summary)" + (description.map { ". \($0)" } ?? "")
+        let operations = try JSONValue.parse(bytes: Array(try JSONEncoder().encode(steps)))
+        let settings = self.settings
+        let (id, taskID) = try await store.beginDerived(from: source, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), description: lineage,
+                                                        operations: operations, barFile: { settings.barFilePath(id: $0) }, ownerID: user.id, logger: context.logger)
+        return try Envelope.success(UploadResponse(id: id, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), taskID: taskID), status: .created,
+                                    message: "Preprocessing queued", context: context)
     }
 
     static func isCSV(filename: String) -> Bool {

@@ -41,6 +41,25 @@ public struct DatasetStore: Sendable {
         }
     }
 
+    /// A dataset derived from `source` by preprocessing: its row (`processing`, an HDF5 file) and
+    /// the `preprocess_dataset` task, in one transaction.
+    public func beginDerived(from source: DatasetRecord, name: String, description: String, operations: JSONValue, barFile: (Int) -> String,
+                             ownerID: Int, logger: Logger) async throws -> (id: Int, taskID: String) {
+        try await database.transaction(logger: logger) { connection in
+            var id = 0
+            for try await value in try await connection.query("""
+                INSERT INTO datasets (name, description, file_path, file_type, status, owner_id)
+                VALUES (\(name), \(description), '', 'h5', 'processing', \(ownerID)) RETURNING id
+                """, logger: logger).decode(Int.self) { id = value }
+            try await connection.query("UPDATE datasets SET file_path = \(barFile(id)) WHERE id = \(id)", logger: logger)
+            let taskID = try await TaskQueue.enqueue(NewTask(name: PreprocessDatasetHandler.taskName,
+                                                             kwargs: .object(["source_id": .int(Int64(source.id)), "dataset_id": .int(Int64(id)), "operations": operations]),
+                                                             queue: TaskQueues.ingest, userID: ownerID, relatedType: "dataset", relatedID: id),
+                                                     on: connection, logger: logger)
+            return (id, taskID)
+        }
+    }
+
     /// Removes the row of an upload that did not finish.
     public func discard(id: Int, logger: Logger) async throws {
         try await database.primary.query("DELETE FROM datasets WHERE id = \(id) AND status = 'uploading'", logger: logger)
@@ -94,6 +113,9 @@ public struct DatasetStore: Sendable {
     public func markReady(id: Int, summary: DatasetSummary, barFile: String, logger: Logger) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // Non-finite numbers (which JSON cannot hold) are written as strings rather than losing
+        // the whole document.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         func text<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) }
         var statistics = (try? JSONValue.parse(text(summary.statistics)))?.objectValue ?? [:]
         statistics["symbols"] = try? JSONValue.parse(text(summary.symbols))

@@ -6,6 +6,7 @@ public enum ServiceWorkers {
     public static func handlers(database: Database, data: DataSettings) -> [String: any TaskHandler] {
         [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data),
          TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data),
+         PreprocessDatasetHandler.taskName: PreprocessDatasetHandler(database: database, settings: data),
          // Does nothing: a probe of the queue itself (health checks, `qf bench queue`).
          "noop": ClosureTaskHandler { _, _ in .null }]
     }
