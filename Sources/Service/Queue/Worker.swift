@@ -151,7 +151,9 @@ public final class Worker: Sendable {
                     logger.warning("completion refused: the claim is no longer this worker's")
                 }
             }
-        case (.failure(let error), nil) where shuttingDown && (error is CancellationError || Task.isCancelled):
+        case (.failure(let error), nil) where shuttingDown && !(error is PermanentTaskFailure):
+            // Stopped by the shutdown (or failing as it stopped): handed back, no retry counted.
+            // A permanent failure is recorded even now — running it again cannot help.
             await finish { _ = try await self.queue.release(task.key, logger: logger) }
         case (.failure(let error), nil):
             let permanent = error is PermanentTaskFailure
