@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
                                                     logger: logger) : nil
-        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, host: host, port: port, logger: logger)
+        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port, logger: logger)
         try await app.runService()
     }
 

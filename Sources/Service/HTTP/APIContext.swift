@@ -1,9 +1,10 @@
 import Hummingbird
+import HummingbirdWebSocket
 
 /// The request context of every API route: Hummingbird's core context, the request's id (set by
 /// the envelope middleware before any handler runs), the peer's address, and the signed-in user
 /// once the authentication middleware has accepted an access token.
-public struct APIContext: RequestContext {
+public struct APIContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `X-Request-ID` when the client sent a sane one, else generated; echoed in the response.
     public var requestID = ""
@@ -11,9 +12,12 @@ public struct APIContext: RequestContext {
     public var peerAddress: String?
     /// Set by `AuthMiddleware` on the routes that need a user.
     public var user: AuthenticatedUser?
+    /// Where a WebSocket route leaves its handler for the upgrade.
+    public let webSocket: WebSocketHandlerReference<APIContext>
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        webSocket = .init()
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
 

@@ -1,5 +1,7 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
@@ -25,8 +27,13 @@ public enum APIServer {
     /// The application listening on `host:port`, running beside it the database pools, the
     /// log writer (when given), the daily maintenance and an embedded worker (when given).
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
-                                   host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        var app = Application(router: router(database: database, auth: auth, data: data), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+                                   events: PostgresConnection.Configuration, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let hub = EventHub()
+        let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
+        var app = Application(router: router(database: database, auth: auth, data: data),
+                              server: .http1WebSocketUpgrade(webSocketRouter: webSockets.router()),
+                              configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        app.addServices(EventListener(configuration: events, hub: hub, logger: logger))
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         if let worker { app.addServices(WorkerService(worker: worker, database: database)) }

@@ -163,6 +163,9 @@ public struct StrategyStore: Sendable {
                 UPDATE strategies AS s SET status = \(action.target)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
             guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: record.ownerID, type: "status",
+                                                   data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status)])),
+                                    on: connection, logger: logger)
             return record
         }
     }

@@ -94,6 +94,9 @@ public struct TrainingJobStore: Sendable {
                 try await connection.query("""
                     UPDATE training_jobs SET status = 'cancelled', completed_at = CURRENT_TIMESTAMP WHERE id = \(id) AND status IN ('pending', 'running')
                     """, logger: logger)
+                try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",
+                                                       data: .object(["job_id": .int(Int64(id)), "status": .string("cancelled")])),
+                                        on: connection, logger: logger)
             }
         }
         return try await find(id, for: user, on: database.primary, logger: logger)
@@ -123,6 +126,7 @@ public struct TrainingJobStore: Sendable {
             UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
                 error_message = NULL WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
             """, logger: logger)
+        try await announce(id, status: "running", logger: logger)
     }
 
     /// One epoch: its metrics row (an upsert) and the job's progress, metrics and log.
@@ -140,7 +144,18 @@ public struct TrainingJobStore: Sendable {
                     best_metrics = coalesce(\(best?.jsonText)::jsonb, best_metrics), logs = coalesce(logs, '') || \(logLine + "\n")
                 WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
                 """, logger: logger)
+            let data: JSONValue = .object(["job_id": .int(Int64(id)), "progress": .double(progress), "current_epoch": .int(Int64(epoch)),
+                                           "total_epochs": .int(Int64(totalEpochs)), "metrics": metrics])
+            try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "training_progress", data: data),
+                                    on: connection, logger: logger)
         }
+    }
+
+    /// Announces a job's new status to WebSocket subscribers.
+    func announce(_ id: Int, status: String, logger: Logger) async throws {
+        try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",
+                                               data: .object(["job_id": .int(Int64(id)), "status": .string(status)])),
+                                on: database.primary, logger: logger)
     }
 
     /// What a finished job records.
@@ -156,7 +171,7 @@ public struct TrainingJobStore: Sendable {
 
     /// Completed: the job's results and the strategy's performance fields, in one transaction.
     public func markCompleted(_ id: Int, _ c: Completion, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
-        try await database.transaction(logger: logger) { connection in
+        let recorded = try await database.transaction(logger: logger) { connection -> Bool in
             var holds = false
             let lock: PostgresQuery = """
                 SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED'
@@ -165,7 +180,7 @@ public struct TrainingJobStore: Sendable {
             for try await _ in try await connection.query(lock, logger: logger).decode(Int.self) {
                 holds = true
             }
-            guard holds else { return }
+            guard holds else { return false }
             try await connection.query("""
                 UPDATE training_jobs SET status = 'completed', progress = 100, metrics = \(c.metrics.jsonText)::jsonb, best_metrics = \(c.best.jsonText)::jsonb,
                     model_path = \(c.modelPath), completed_at = CURRENT_TIMESTAMP,
@@ -184,7 +199,9 @@ public struct TrainingJobStore: Sendable {
                     WHERE id = \(strategyID)
                     """, logger: logger)
             }
+            return true
         }
+        if recorded { try await announce(id, status: "completed", logger: logger) }
     }
 
     public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, claim: ClaimedTask.Key, logger: Logger) async throws {
@@ -193,5 +210,6 @@ public struct TrainingJobStore: Sendable {
                 completed_at = CASE WHEN \(finished) THEN CURRENT_TIMESTAMP ELSE NULL END
             WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
             """, logger: logger)
+        try await announce(id, status: status, logger: logger)
     }
 }
