@@ -45,3 +45,13 @@ for name in ["healthz", "list", "filtered", "detail"]:
         cells += [f"{median:,.0f}" + (f" ({bad} non-2xx!)" if bad else ""), f"{closest['p50']:.2f} / {closest['p99']:.2f}"]
     ratio = f"{rates['qf'] / rates['peer']:.1f}×" if len(rates) == 2 else "–"
     print(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
+
+submits = runs.get(("submit", "qf"), [])
+if submits:
+    median = statistics.median(p["rate"] for p in submits)
+    closest = min(submits, key=lambda p: abs(p["rate"] - median))
+    bad = sum(p["errors"] for p in submits)
+    print()
+    print("| job submission, POST /api/v1/training/jobs (4 connections) | QuantForge req/s | p50 / p99 ms |")
+    print("|---|---:|---:|")
+    print(f"| validate, insert the job, queue its task | {median:,.0f}" + (f" ({bad} non-2xx!)" if bad else "") + f" | {closest['p50']:.2f} / {closest['p99']:.2f} |")

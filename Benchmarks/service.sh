@@ -89,4 +89,18 @@ for pass in $(seq 1 "$passes"); do
     done
   done
 done
+# Job submission (QuantForge only: the peer serves no training API): POST /api/v1/training/jobs
+# from 4 connections — validation, the job row and its queued task in one transaction each.
+strategy=$(curl -sf -X POST "http://127.0.0.1:$qf_port/api/v1/strategies" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"name": "submit bench", "strategy_type": "algorithmic_trading"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])')
+cat >"$out/submit.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"name": "bench job", "strategy_id": $strategy, "config": {"task_name": "synthetic", "dataset_name": "synthetic:ar1", "agent_name": "synthetic:ppo"}, "hyperparameters": {"epochs": 1}}'
+LUA
+for pass in $(seq 1 "$passes"); do
+  echo "== pass $pass/$passes: qf submit"
+  wrk -t2 -c4 -d"${duration}s" --latency -s "$out/submit.lua" -H "Authorization: Bearer $token" "http://127.0.0.1:$qf_port/api/v1/training/jobs" \
+    >"$out/submit-qf-$pass.txt"
+done
 python3 Benchmarks/compare_service.py "$out" "$connections" | tee "$out/service-comparison.md"
