@@ -66,7 +66,7 @@ public struct TrainingJobRecord: JSONWritable {
         return records
     }
 
-    /// The last `lines` lines of the log.
+    /// The last 50 lines of the log (the whole log stays in the row).
     var logsTail: String? {
         guard let logs else { return nil }
         return logs.split(separator: "\n", omittingEmptySubsequences: false).suffix(50).joined(separator: "\n")
