@@ -53,6 +53,8 @@ import Testing
 
                 let inbox = Inbox()
                 try await client.ws("\(WebSocketRoutes.path)?token=\(alice)") { inbound, outbound, _ in
+                  // A lost notification must fail the test, not hang it.
+                  try await Self.withTimeout(.seconds(60)) {
                     var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
                     func next() async throws -> [String: Any] {
                         guard case .text(let text)? = try await messages.next() else { return [:] }
@@ -83,6 +85,7 @@ import Testing
                     #expect(progressData?["progress"] as? Double == 25 && progressData?["current_epoch"] as? Int == 1)
                     #expect((progressData?["metrics"] as? [String: Any])?["loss"] as? Double == 0.125)
                     try await outbound.close(.normalClosure, reason: nil)
+                  }
                 }
                 #expect(!inbox.all.contains { ($0["data"] as? [String: Any])?["strategy_id"] as? Int == theirs }, "Bob's strategy never reaches Alice")
 
@@ -94,6 +97,21 @@ import Testing
                     #expect(refused != nil)
                 }
             }
+        }
+    }
+
+    struct TimedOut: Error {}
+
+    /// Runs `body`, or throws `TimedOut` after `limit`.
+    static func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw TimedOut()
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 
