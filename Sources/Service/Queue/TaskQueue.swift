@@ -128,6 +128,23 @@ public struct TaskQueue: Sendable {
         return .lost
     }
 
+    /// Heartbeats many claims in one statement: renews each claim that is still STARTED under
+    /// its worker and attempt (storing its progress when given) and returns, by task id, whether
+    /// a cancel was requested; a claim missing from the answer is lost.
+    public func heartbeat(_ claims: [(ClaimedTask.Key, JSONValue?)], logger: Logger) async throws -> [String: Bool] {
+        let query: PostgresQuery = """
+            UPDATE celery_tasks t SET heartbeat_at = CURRENT_TIMESTAMP, lease_expires_at = CURRENT_TIMESTAMP + make_interval(secs => \(leaseSeconds)),
+                progress = coalesce(NULLIF(x.progress, '')::jsonb, t.progress)
+            FROM unnest(\(claims.map(\.0.id))::text[], \(claims.map(\.0.worker))::text[], \(claims.map { $0.0.attempt })::int8[],
+                        \(claims.map { $0.1?.jsonText ?? "" })::text[]) AS x(id, worker, attempt, progress)
+            WHERE t.id = x.id AND t.worker_name = x.worker AND t.attempt = x.attempt AND t.status = 'STARTED'
+            RETURNING t.id, t.cancel_requested_at IS NOT NULL
+            """
+        var beats: [String: Bool] = [:]
+        for try await (id, cancel) in try await client.query(query, logger: logger).decode((String, Bool).self) { beats[id] = cancel }
+        return beats
+    }
+
     /// Marks the claim done with `result`; false when the claim is no longer this worker's.
     /// With `connection`, it runs there — inside the caller's transaction with its last writes.
     @discardableResult

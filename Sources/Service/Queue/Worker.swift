@@ -22,6 +22,7 @@ public final class Worker: Sendable {
     let logger: Logger
     let wake = WakeSignal()
     let running = Mutex(0)
+    let claims = Mutex<[ClaimedTask.Key: RunningClaim]>([:])
     let completions: CompletionBatcher
 
     /// `listen`: how to open the dedicated LISTEN connection (nil: poll only).
@@ -52,6 +53,7 @@ public final class Worker: Sendable {
         await withDiscardingTaskGroup { group in
             if let listenConfiguration { group.addTask { await self.listen(listenConfiguration) } }
             group.addTask { await self.rescueLoop() }
+            group.addTask { await self.heartbeatLoop() }
             // Claims are refilled in batches of at least half the slots (or at once when idle):
             // a claim per finished task would cost a statement — and a commit — each.
             let refill = max(1, concurrency / 2)
@@ -93,6 +95,40 @@ public final class Worker: Sendable {
         let reason = Mutex<StopReason?>(nil)
     }
 
+    /// A task being run: what the heartbeat loop needs to renew its lease or stop it.
+    struct RunningClaim: Sendable {
+        let key: ClaimedTask.Key
+        let context: TaskContext
+        let stop: StopBox
+        let cancel: @Sendable () -> Void
+    }
+
+    /// Renews every running claim's lease at a third of the lease, in one statement per round
+    /// (one timer per worker, not one per task: per-task timers were a third of a busy worker's
+    /// CPU); stops the handlers whose task was asked to stop or is no longer this worker's.
+    func heartbeatLoop() async {
+        let interval = Duration.milliseconds(Int64(queue.leaseSeconds * 1000 / 3))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            let running = claims.withLock { Array($0.values) }
+            if running.isEmpty { continue }
+            do {
+                let beats = try await queue.heartbeat(running.map { ($0.key, $0.context.takeProgress()) }, logger: logger)
+                for claim in running {
+                    switch beats[claim.key.id] {
+                    case false?: continue
+                    case true?: claim.stop.reason.withLock { $0 = .cancelRequested }
+                    case nil: claim.stop.reason.withLock { $0 = .leaseLost }
+                    }
+                    claim.cancel()
+                }
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": .string(String(reflecting: error))])
+            }
+        }
+    }
+
     func execute(_ task: ClaimedTask) async {
         var taskLogger = self.logger
         taskLogger[metadataKey: "task_id"] = .string(task.id)
@@ -104,40 +140,19 @@ public final class Worker: Sendable {
         }
         let context = TaskContext(queue: queue, key: task.key, logger: logger)
         let stop = StopBox()
-        let outcome: Result<JSONValue, any Error> = await withTaskGroup(of: Result<JSONValue, any Error>?.self) { group in
-            group.addTask {
-                do { return .success(try await handler.run(task, context: context)) } catch { return .failure(error) }
-            }
-            group.addTask {
-                // Heartbeats at a third of the lease until the handler ends or must stop.
-                let interval = Duration.milliseconds(Int64(self.queue.leaseSeconds * 1000 / 3))
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    if Task.isCancelled { break }
-                    do {
-                        switch try await self.queue.heartbeat(task.key, progress: context.takeProgress(), logger: logger) {
-                        case .owned(cancelRequested: false): continue
-                        case .owned(cancelRequested: true): stop.reason.withLock { $0 = .cancelRequested }
-                        case .lost: stop.reason.withLock { $0 = .leaseLost }
-                        }
-                        return nil
-                    } catch {
-                        logger.warning("heartbeat failed", metadata: ["error": .string(String(reflecting: error))])
-                    }
-                }
-                return nil
-            }
-            var result: Result<JSONValue, any Error> = .failure(CancellationError())
-            for await next in group {
-                if let next {
-                    result = next
-                    group.cancelAll()
-                } else if stop.reason.withLock({ $0 }) != nil {
-                    group.cancelAll()
-                }
-            }
-            return result
+        // The handler runs in a task of its own so the worker's one heartbeat loop can stop it
+        // (a cancel request, a lost lease); a shutdown cancelling this task cancels it too.
+        let run = Task { () -> Result<JSONValue, any Error> in
+            do { return .success(try await handler.run(task, context: context)) } catch { return .failure(error) }
         }
+        let claim = RunningClaim(key: task.key, context: context, stop: stop, cancel: { run.cancel() })
+        claims.withLock { $0[task.key] = claim }
+        let outcome = await withTaskCancellationHandler {
+            await run.value
+        } onCancel: {
+            run.cancel()
+        }
+        _ = claims.withLock { $0.removeValue(forKey: task.key) }
         let reason = stop.reason.withLock { $0 }
         let shuttingDown = Task.isCancelled
         switch (outcome, reason) {
