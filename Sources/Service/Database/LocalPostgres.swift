@@ -85,7 +85,7 @@ public struct LocalPostgres: Sendable {
             let port = try freePort()
             do {
                 try run(["\(bin)/pg_ctl", "-D", data, "-l", "\(directory)/server.log", "-w", "-t", "30", "-o",
-                         "-p \(port) -k \(socketDirectory) -c listen_addresses=''", "start"], asPostgres: root)
+                         "-p \(port) -k \(socketDirectory) -c listen_addresses='' -c max_connections=500", "start"], asPostgres: root)
                 return LocalPostgres(directory: directory, socketDirectory: socketDirectory, port: port, user: user)
             } catch {
                 lastError = "\(error)"
