@@ -55,10 +55,11 @@ enum TestAPI {
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
             var environment = ["DATABASE_URL": cluster.url(database: name)]
             if let replica { environment["DATABASE_READ_URL"] = replica.1 }
-            var settings = try await DatabaseSettings.resolve(environment: environment, logger: TestDatabase.logger)
+            var configured = try await DatabaseSettings.resolve(environment: environment, logger: TestDatabase.logger)
             // Suites run in parallel on one cluster: small pools keep them within its connections.
-            settings.primary.options.maximumConnections = 6
-            settings.replica?.options.maximumConnections = 6
+            configured.primary.options.maximumConnections = 6
+            configured.replica?.options.maximumConnections = 6
+            let settings = configured
             let database = Database(settings: settings, logger: TestDatabase.logger)
             let auth = await AuthService(settings: authSettings(tweak), database: database)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-data-\(UUID().uuidString)").path,
