@@ -28,28 +28,24 @@ public struct DatasetRecord: JSONWritable {
         """
 
     init(row: PostgresRow) throws {
-        var cells = row.makeIterator()
-        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
-            guard let cell = cells.next() else { throw APIError.internalError }
-            return try cell.decode(T.self)
-        }
-        id = try next(Int.self)
-        name = try next(String.self)
-        description = try next(String?.self)
-        filePath = try next(String.self)
-        fileSize = try next(Int64?.self)
-        fileType = try next(String?.self)
-        rowCount = try next(Int?.self)
-        columnCount = try next(Int?.self)
-        columns = try JSONValue.parse(try next(String.self))
-        status = try next(String.self)
-        errorMessage = try next(String?.self)
-        statistics = try JSONValue.parse(try next(String.self))
-        sampleData = try JSONValue.parse(try next(String.self))
-        ownerID = try next(Int?.self)
-        createdAt = try next(Date?.self)
-        updatedAt = try next(Date?.self)
-        processedAt = try next(Date?.self)
+        var cells = RowCells(row)
+        id = try cells.next(Int.self)
+        name = try cells.next(String.self)
+        description = try cells.next(String?.self)
+        filePath = try cells.next(String.self)
+        fileSize = try cells.next(Int64?.self)
+        fileType = try cells.next(String?.self)
+        rowCount = try cells.next(Int?.self)
+        columnCount = try cells.next(Int?.self)
+        columns = try JSONValue.parse(try cells.next(String.self))
+        status = try cells.next(String.self)
+        errorMessage = try cells.next(String?.self)
+        statistics = try JSONValue.parse(try cells.next(String.self))
+        sampleData = try JSONValue.parse(try cells.next(String.self))
+        ownerID = try cells.next(Int?.self)
+        createdAt = try cells.next(Date?.self)
+        updatedAt = try cells.next(Date?.self)
+        processedAt = try cells.next(Date?.self)
     }
 
     static func all(_ rows: PostgresRowSequence) async throws -> [DatasetRecord] {

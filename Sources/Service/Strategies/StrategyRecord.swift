@@ -77,28 +77,24 @@ public struct StrategyRecord: JSONWritable {
     /// Decodes the `columns` of `row` column by column: decoding the 19-column tuple generically
     /// looked up its type metadata at run time on every row.
     init(row: PostgresRow) throws {
-        var cells = row.makeIterator()
-        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
-            guard let cell = cells.next() else { throw APIError.internalError }
-            return try cell.decode(T.self)
-        }
-        id = try next(Int.self)
-        name = try next(String.self)
-        description = try next(String?.self)
-        strategyType = try next(String.self)
-        status = try next(String.self)
-        version = try next(String.self)
-        config = try JSONValue.parse(try next(String.self))
-        parameters = try JSONValue.parse(try next(String.self))
-        performance = Performance(totalReturn: try next(Double?.self), sharpeRatio: try next(Double?.self),
-                                  maxDrawdown: try next(Double?.self), winRate: try next(Double?.self))
-        ownerID = try next(Int?.self)
-        parentStrategyID = try next(Int?.self)
-        tags = try next([String].self)
-        category = try next(String?.self)
-        createdAt = try next(Date?.self)
-        updatedAt = try next(Date?.self)
-        lastRunAt = try next(Date?.self)
+        var cells = RowCells(row)
+        id = try cells.next(Int.self)
+        name = try cells.next(String.self)
+        description = try cells.next(String?.self)
+        strategyType = try cells.next(String.self)
+        status = try cells.next(String.self)
+        version = try cells.next(String.self)
+        config = try JSONValue.parse(try cells.next(String.self))
+        parameters = try JSONValue.parse(try cells.next(String.self))
+        performance = Performance(totalReturn: try cells.next(Double?.self), sharpeRatio: try cells.next(Double?.self),
+                                  maxDrawdown: try cells.next(Double?.self), winRate: try cells.next(Double?.self))
+        ownerID = try cells.next(Int?.self)
+        parentStrategyID = try cells.next(Int?.self)
+        tags = try cells.next([String].self)
+        category = try cells.next(String?.self)
+        createdAt = try cells.next(Date?.self)
+        updatedAt = try cells.next(Date?.self)
+        lastRunAt = try cells.next(Date?.self)
     }
 
 }

@@ -43,21 +43,17 @@ public struct TrainingJobRecord: JSONWritable {
         """
 
     init(row: PostgresRow) throws {
-        var cells = row.makeIterator()
-        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
-            guard let cell = cells.next() else { throw APIError.internalError }
-            return try cell.decode(T.self)
-        }
-        id = try next(Int.self); name = try next(String.self); description = try next(String?.self); status = try next(String.self)
-        progress = try next(Double.self); currentEpoch = try next(Int.self); totalEpochs = try next(Int?.self)
-        config = try JSONValue.parse(try next(String.self)); hyperparameters = try JSONValue.parse(try next(String.self))
-        metrics = try JSONValue.parse(try next(String.self)); bestMetrics = try JSONValue.parse(try next(String.self))
-        modelPath = try next(String?.self); logs = try next(String?.self); errorMessage = try next(String?.self)
-        strategyID = try next(Int?.self); datasetID = try next(Int?.self); userID = try next(Int?.self)
-        estimatedDuration = try next(Int?.self); actualDuration = try next(Int?.self)
-        cpuUsage = try next(Double?.self); memoryUsage = try next(Double?.self)
-        createdAt = try next(Date?.self); updatedAt = try next(Date?.self); startedAt = try next(Date?.self); completedAt = try next(Date?.self)
-        taskID = try next(String?.self); elapsed = try next(Double?.self)
+        var cells = RowCells(row)
+        id = try cells.next(Int.self); name = try cells.next(String.self); description = try cells.next(String?.self); status = try cells.next(String.self)
+        progress = try cells.next(Double.self); currentEpoch = try cells.next(Int.self); totalEpochs = try cells.next(Int?.self)
+        config = try JSONValue.parse(try cells.next(String.self)); hyperparameters = try JSONValue.parse(try cells.next(String.self))
+        metrics = try JSONValue.parse(try cells.next(String.self)); bestMetrics = try JSONValue.parse(try cells.next(String.self))
+        modelPath = try cells.next(String?.self); logs = try cells.next(String?.self); errorMessage = try cells.next(String?.self)
+        strategyID = try cells.next(Int?.self); datasetID = try cells.next(Int?.self); userID = try cells.next(Int?.self)
+        estimatedDuration = try cells.next(Int?.self); actualDuration = try cells.next(Int?.self)
+        cpuUsage = try cells.next(Double?.self); memoryUsage = try cells.next(Double?.self)
+        createdAt = try cells.next(Date?.self); updatedAt = try cells.next(Date?.self); startedAt = try cells.next(Date?.self); completedAt = try cells.next(Date?.self)
+        taskID = try cells.next(String?.self); elapsed = try cells.next(Double?.self)
     }
 
     static func all(_ rows: PostgresRowSequence) async throws -> [TrainingJobRecord] {
