@@ -126,8 +126,9 @@ import Testing
             let otherPayload = try Self.base64URL(JSONSerialization.data(withJSONObject: ["sub": "999", "sid": sid, "typ": "access",
                                                                                           "iat": Date().timeIntervalSince1970, "exp": Date().timeIntervalSince1970 + 600]))
             let tampered = [parts[0], otherPayload, parts[2]].joined(separator: ".")
-            // The signature's last character changed.
-            let badSignature = parts[0] + "." + parts[1] + "." + String(parts[2].dropLast()) + (parts[2].hasSuffix("A") ? "B" : "A")
+            // The signature's first character changed (its last one carries two unused bits, so
+            // changing it can leave the decoded signature the same).
+            let badSignature = parts[0] + "." + parts[1] + "." + (parts[2].hasPrefix("A") ? "B" : "A") + String(parts[2].dropFirst())
             // alg none, no signature.
             let none = try Self.base64URL(JSONSerialization.data(withJSONObject: ["alg": "none", "typ": "JWT"])) + "." + parts[1] + "."
             // Signed with another secret under the same kid.
