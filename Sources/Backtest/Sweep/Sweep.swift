@@ -17,6 +17,9 @@ public struct SweepConfiguration: Sendable {
     /// Bytes for the shared indicator columns of a batch; longer series are swept in time blocks
     /// that fit.
     public var memoryBudget: Int
+    /// Only these grid indices (one shard of a distributed sweep); nil: the whole grid. Rows keep
+    /// their index in the whole grid.
+    public var combinations: Range<Int>?
 
     public init(strategy: String, grid: ParameterGrid, settings: ExecutionSettings, convention: MetricsConvention = .vectorbt,
                 annualization: Annualization = .inferred, threads: Int = 0, batchSize: Int = 16_384, memoryBudget: Int = 256 << 20) {
@@ -63,7 +66,8 @@ public enum Sweep {
         let n = close.count
         precondition(open.count == n && timestamps.count == n, "Sweep: columns of unequal length")
         guard n > 0 else { throw BacktestError.invalidParameter("sweep: no bars") }
-        let total = config.grid.count
+        let range = config.combinations.map { $0.clamped(to: 0..<config.grid.count) } ?? 0..<config.grid.count
+        let total = range.count
         var summary = SweepSummary(combinations: total, evaluated: 0, rejected: 0, firstRejection: nil, bars: n)
         let periodEnds: [Bool] = config.convention == .backtestingPy ? Self.periodEnds(timestamps) : []
         let threads = config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount
@@ -75,9 +79,9 @@ public enum Sweep {
                                             periodsPerYear: config.annualization.periodsPerYear(timestamps: timestamps, convention: config.convention),
                                             start: timestamps[0], end: timestamps[n - 1], periodEnds: ends.baseAddress)
                     let bars = Bars(open: o, close: c)
-                    var start = 0
-                    while start < total {
-                        let batch = start..<min(start + config.batchSize, total)
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let batch = start..<min(start + config.batchSize, range.upperBound)
                         var plans: [(index: Int, plan: StrategyPlan)] = []
                         plans.reserveCapacity(batch.count)
                         for index in batch {

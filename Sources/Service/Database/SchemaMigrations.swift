@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -415,5 +415,29 @@ public enum SchemaMigrations {
         "CREATE INDEX idx_celery_tasks_claim_order ON celery_tasks (priority DESC, run_at) WHERE status IN ('PENDING', 'RETRY')",
     ], down: [
         "DROP INDEX idx_celery_tasks_claim_order",
+    ])
+
+    /// What distributed evaluations need: the resolved plan a worker runs, progress over shards,
+    /// an error message, and one row per finished shard (its results, merged at the end; the
+    /// primary key makes a re-run shard overwrite rather than duplicate).
+    static let evaluationShards = Migration(version: 12, name: "evaluation plans and shards", up: [
+        """
+        ALTER TABLE evaluations ADD COLUMN plan JSONB, ADD COLUMN progress FLOAT8 NOT NULL DEFAULT 0,
+            ADD COLUMN shards_total INTEGER NOT NULL DEFAULT 1, ADD COLUMN shards_done INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN error_message TEXT, ADD COLUMN started_at TIMESTAMP
+        """,
+        """
+        CREATE TABLE evaluation_shards (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            shard INTEGER NOT NULL,
+            results JSONB NOT NULL,
+            worker_name VARCHAR(255),
+            completed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            PRIMARY KEY (evaluation_id, shard)
+        )
+        """,
+    ], down: [
+        "DROP TABLE evaluation_shards",
+        "ALTER TABLE evaluations DROP COLUMN plan, DROP COLUMN progress, DROP COLUMN shards_total, DROP COLUMN shards_done, DROP COLUMN error_message, DROP COLUMN started_at",
     ])
 }

@@ -21,6 +21,7 @@ public enum APIServer {
         LogRoutes(database: database, auth: auth).register(on: router)
         DatasetRoutes(database: database, auth: auth, settings: data).register(on: router)
         TrainingRoutes(database: database, auth: auth).register(on: router)
+        EvaluationRoutes(database: database, auth: auth, settings: data).register(on: router)
         return router
     }
 

@@ -29,7 +29,7 @@ public enum OpenAPIDocument {
         Operation(method: "get", path: "/metrics", summary: "Request counts and latencies by route and status (Prometheus text)",
                   responses: [200: "Prometheus exposition format"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", responses: [200: "The OpenAPI 3.1 document"]),
-    ] + authOperations + userOperations + strategyOperations + logOperations + datasetOperations + trainingOperations
+    ] + authOperations + userOperations + strategyOperations + logOperations + datasetOperations + trainingOperations + evaluationOperations
 
     static let authOperations: [Operation] = [
         Operation(method: "post", path: "/api/v1/auth/register", summary: "Create an account",
@@ -112,6 +112,25 @@ public enum OpenAPIDocument {
             Operation(method: "get", path: "\(base)/{id}/metrics", summary: "Per-epoch metrics",
                       responses: authed([200: "The epochs", 400: "A bad bound"].merging(missing) { $1 }), authenticated: true,
                       query: ["start_epoch", "end_epoch"]),
+        ]
+    }()
+
+    static let evaluationOperations: [Operation] = {
+        let base = "/api/v1/evaluations"
+        let missing = [404: "No such evaluation among the caller's"]
+        return [
+            Operation(method: "post", path: base, summary: "Queue an evaluation (backtest, performance, risk or comparison), split into shard tasks",
+                      responses: authed([201: "The evaluation, pending, with its first task id and shard count", 400: "A field or config field fails validation",
+                                         404: "Strategy, dataset or training job not the caller's", 409: "Dataset not ready or training job not completed"]),
+                      authenticated: true, body: ["name", "evaluation_type", "strategy_id", "dataset_id", "config"]),
+            Operation(method: "get", path: base, summary: "The caller's evaluations (without charts)",
+                      responses: authed([200: "A page of evaluations", 400: "A bad query parameter"]), authenticated: true,
+                      query: ["page", "size", "status", "evaluation_type", "strategy_id", "search", "sort"]),
+            Operation(method: "get", path: "\(base)/{id}", summary: "An evaluation: status, progress, results, charts, report_url",
+                      responses: authed([200: "The evaluation"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "get", path: "\(base)/{id}/report", summary: "The HTML report (format=csv: a grid's whole ranked table)",
+                      responses: authed([200: "The report", 404: "No such evaluation among the caller's, or no report yet"]), authenticated: true,
+                      query: ["format"]),
         ]
     }()
 

@@ -52,20 +52,15 @@ struct MarketOptions: ParsableArguments {
     }
 }
 
-/// Open, close and times of one symbol of a bar file; the price columns are found whatever their
-/// case (`close`, `Close`).
+/// Open, close and times of one symbol of a bar file (Backtest's reader, its errors as the
+/// command line's).
 func readBars(path: String, symbol: String?) throws -> (symbol: String, open: [Double], close: [Double], times: [Int64]) {
-    let file = try BarFile(path: path)
-    guard let name = symbol ?? file.symbols.first else { throw ValidationError("\(path) has no symbols") }
-    guard file.symbols.contains(name) else { throw ValidationError("\(path) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))") }
-    let columns = try file.columns(of: name)
-    func column(_ wanted: String) throws -> [Double] {
-        guard let found = columns.first(where: { $0.lowercased() == wanted }) else {
-            throw ValidationError("\(path): symbol \(name) has no '\(wanted)' column (columns: \(columns.joined(separator: ", ")))")
-        }
-        return try file.column(found, of: name)
+    do {
+        let bars = try BarSeries.read(path: path, symbol: symbol)
+        return (bars.symbol, bars.open, bars.close, bars.timestamps)
+    } catch let error as BacktestError {
+        throw ValidationError(error.description)
     }
-    return (name, try column("open"), try column("close"), try file.timestamps(of: name))
 }
 
 /// Prints a value as pretty JSON with sorted keys (snake_case keys unless told otherwise); NaN

@@ -1,0 +1,116 @@
+import Backtest
+import Foundation
+
+/// Turns the finished shards of an evaluation into its results, charts and report: a grid's
+/// rows ranked into one table (every row to CSV), the runs of several subjects or data sets
+/// side by side, and, for the leading run (the single subject, the first of a comparison, or
+/// the best combination of a grid), Backtest's full figures, charts and HTML report plus what the
+/// evaluation type asks for (returns by period, the risk table, the comparison).
+enum EvaluationMerge {
+    struct Output {
+        var results: JSONValue
+        var charts: JSONValue
+    }
+
+    static func merge(_ plan: EvaluationPlan, shards: [Int: JSONValue], title: String, reportPath: String, tablePath: String) throws -> Output {
+        var results: [String: JSONValue] = ["evaluation_type": .string(plan.kind.rawValue)]
+        var lead = plan.subjects[0]
+        var leadSource = plan.datasets[0]
+        if let axes = plan.grid {
+            let (grid, best) = try rankGrid(plan, axes: axes, shards: shards, tablePath: tablePath)
+            results["grid"] = grid
+            if let best { for (axis, value) in zip(axes, best) { lead.parameters[axis.name] = value } }
+            lead.label = plan.subjects[0].label + " (best: " + axes.map { "\($0.name)=\(SweepCSVWriter.format(lead.parameters[$0.name] ?? .nan))" }.joined(separator: " ") + ")"
+        } else {
+            let runs: [JSONValue] = plan.shards.indices.map { index in
+                guard case .object(var fields)? = shards[index] else { return .null }
+                fields.removeValue(forKey: "metrics")
+                return .object(fields)
+            }
+            results["runs"] = .array(runs)
+            leadSource = plan.datasets[plan.shards[0].dataset]
+        }
+        let primary = try EvaluationRunner.run(lead, on: leadSource, plan: plan)
+        for (key, value) in EvaluationResults.summary(primary) { results[key] = value }
+        results["metrics"] = EvaluationResults.allMetrics(primary.metrics)
+        var charts = try EvaluationResults.charts(primary)
+        var statistics = primary.statistics
+        switch plan.kind {
+        case .backtest:
+            break
+        case .performance:
+            let periods = EvaluationResults.periods(primary, initialCash: plan.settings.initialCash)
+            results["periods"] = periods
+            if case .object(let tables) = periods, case .array(let monthly)? = tables["monthly"] {
+                charts.append(.object(["type": .string("monthly_returns"), "data": .array(monthly),
+                                       "config": .object(["x": .string("period"), "y": .string("return"), "unit": .string("percent")])]))
+            }
+        case .risk:
+            results["risk"] = EvaluationResults.risk(primary)
+            let m = primary.metrics
+            statistics += [("VaR 95% (daily) [%]", String(format: "%.2f", m.valueAtRisk95 * 100)), ("CVaR 95% (daily) [%]", String(format: "%.2f", m.conditionalValueAtRisk95 * 100)),
+                           ("VaR 99% (daily) [%]", String(format: "%.2f", m.valueAtRisk99 * 100)), ("CVaR 99% (daily) [%]", String(format: "%.2f", m.conditionalValueAtRisk99 * 100))]
+        case .comparison:
+            var runs = [primary]
+            for subject in plan.subjects.dropFirst() { runs.append(try EvaluationRunner.run(subject, on: leadSource, plan: plan)) }
+            var table = runs.map { JSONValue.object(EvaluationResults.summary($0)) }
+            table.append(EvaluationResults.benchmarkSummary(primary, name: "benchmark: " + (plan.benchmark ?? "buy and hold")))
+            results["comparison"] = .array(table)
+            charts.append(EvaluationResults.comparisonChart(runs))
+            for run in runs.dropFirst() {
+                statistics.append(("vs " + run.label, String(format: "return %.2f%%, Sharpe %.2f, max drawdown %.2f%%", run.metrics.totalReturn * 100,
+                                                             run.metrics.sharpe, -run.metrics.maxDrawdown * 100)))
+            }
+        }
+        let content = HTMLReport.Content(title: "\(plan.kind.rawValue.capitalized) evaluation: \(title)", metrics: primary.metrics, statistics: statistics,
+                                         equity: primary.equity, timestamps: primary.timestamps, trades: primary.trades, benchmark: primary.benchmark)
+        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try StagedFile.write(HTMLReport.html(content), to: reportPath)
+        return Output(results: .object(results), charts: .array(charts))
+    }
+
+    /// Every shard's rows ranked by the plan's figure (NaN last) into `tablePath` as CSV; the
+    /// top rows as JSON, and the best row's axis values.
+    static func rankGrid(_ plan: EvaluationPlan, axes: [EvaluationPlan.Axis], shards: [Int: JSONValue], tablePath: String) throws -> (JSONValue, [Double]?) {
+        var rows: [[JSONValue]] = []
+        var evaluated: Int64 = 0, rejected: Int64 = 0
+        var firstRejection: JSONValue = .null
+        for index in plan.shards.indices {
+            guard case .object(let shard)? = shards[index], case .array(let items)? = shard["rows"] else { throw PermanentTaskFailure("shard \(index) has no rows") }
+            for item in items { if case .array(let row) = item { rows.append(row) } }
+            if case .int(let n)? = shard["evaluated"] { evaluated += n }
+            if case .int(let n)? = shard["rejected"] { rejected += n }
+            if case .null = firstRejection, let reason = shard["first_rejection"] { firstRejection = reason }
+        }
+        let names = SweepMetrics.names
+        guard let metricIndex = names.firstIndex(of: plan.sort) else { throw PermanentTaskFailure("unknown sort figure \(plan.sort)") }
+        let sortColumn = 1 + axes.count + metricIndex
+        func value(_ row: [JSONValue], _ column: Int) -> Double {
+            switch row[column] { case .double(let v): v; case .int(let v): Double(v); default: .nan }
+        }
+        rows.sort { a, b in
+            let x = value(a, sortColumn), y = value(b, sortColumn)
+            if x.isNaN != y.isNaN { return !x.isNaN }
+            if x != y && !x.isNaN { return plan.ascending ? x < y : x > y }
+            return value(a, 0) < value(b, 0)
+        }
+        let header = (["rank"] + axes.map(\.name) + names).joined(separator: ",")
+        var csv = header + "\n"
+        for (rank, row) in rows.enumerated() {
+            csv += String(rank + 1)
+            for column in 1..<row.count { csv += "," + (value(row, column).isNaN ? "" : SweepCSVWriter.format(value(row, column))) }
+            csv += "\n"
+        }
+        try FileManager.default.createDirectory(atPath: (tablePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try StagedFile.write(csv, to: tablePath)
+        let table: [JSONValue] = rows.prefix(plan.top).enumerated().map { rank, row in
+            .object(["rank": .int(Int64(rank + 1)),
+                     "parameters": .object(Dictionary(uniqueKeysWithValues: axes.enumerated().map { ($1.name, row[1 + $0]) })),
+                     "metrics": .object(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, row[1 + axes.count + $0]) }))])
+        }
+        let best = rows.first.map { row in axes.indices.map { value(row, 1 + $0) } }
+        return (.object(["combinations": .int(Int64(rows.count) + rejected), "evaluated": .int(evaluated), "rejected": .int(rejected),
+                         "first_rejection": firstRejection, "sort": .string(plan.sort), "ascending": .bool(plan.ascending),
+                         "shards": .int(Int64(plan.shards.count)), "top": .array(table)]), best)
+    }
+}

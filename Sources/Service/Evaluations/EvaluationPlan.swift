@@ -1,0 +1,99 @@
+import Backtest
+import Foundation
+
+/// What an evaluation runs, resolved once when it is submitted and stored with it (`plan`), so
+/// every worker runs exactly the same thing whatever happens to the strategy afterwards: the
+/// subjects (strategies by their rule and parameters, or trained models), the data, the time
+/// range, the execution settings, an optional parameter grid, and the shards the work is split
+/// into — each shard one queue task that any worker on any node may claim.
+public struct EvaluationPlan: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case backtest, performance, risk, comparison
+    }
+
+    /// A strategy under evaluation: a built-in rule with parameters, or a trained agent.
+    public struct Subject: Codable, Sendable, Equatable {
+        public var label: String
+        public var strategyID: Int?
+        public var version: String?
+        /// A Backtest strategy name (`sma_cross`, …); nil for a trained model.
+        public var rule: String?
+        public var parameters: [String: Double]
+        /// For a trained model: the training job and its run folder (checkpoints, test split).
+        public var trainingJobID: Int?
+        public var modelDirectory: String?
+    }
+
+    /// Bars to run on: one symbol of an Ingest bar file.
+    public struct DataSource: Codable, Sendable, Equatable {
+        public var datasetID: Int?
+        public var name: String
+        public var path: String
+        public var symbol: String?
+    }
+
+    /// One axis of a parameter grid.
+    public struct Axis: Codable, Sendable, Equatable {
+        public var name: String
+        public var values: [Double]
+    }
+
+    /// One unit of work: a subject on a data source, or a slice of the grid's combinations.
+    public struct Shard: Codable, Sendable, Equatable {
+        public var subject: Int
+        public var dataset: Int
+        /// Grid indices `from..<to` (grid shards only).
+        public var from: Int?
+        public var to: Int?
+    }
+
+    public var kind: Kind
+    public var subjects: [Subject]
+    public var datasets: [DataSource]
+    public var grid: [Axis]?
+    /// A symbol of the same file as the benchmark; nil: buy and hold of the traded symbol.
+    public var benchmark: String?
+    /// The time range, ns since the epoch (UTC), inclusive; nil bounds are open.
+    public var start: Int64?
+    public var end: Int64?
+    public var settings: ExecutionSettings
+    public var convention: MetricsConvention
+    public var annualization: Annualization
+    /// Grid results: the figure to rank by, its order and the rows kept in `results`.
+    public var sort: String
+    public var ascending: Bool
+    public var top: Int
+    public var shards: [Shard]
+
+    /// The grid as Backtest's `ParameterGrid`, the subject's other parameters fixed.
+    func parameterGrid(for subject: Subject) -> ParameterGrid? {
+        guard let grid else { return nil }
+        let axes = grid.map { ParameterGrid.Axis(name: $0.name, values: $0.values) }
+        let names = Set(axes.map(\.name))
+        return ParameterGrid(axes: axes, fixed: subject.parameters.filter { !names.contains($0.key) })
+    }
+
+    /// Splits the work: a grid into slices of `shardSize` combinations, otherwise one shard per
+    /// subject and data source.
+    static func shards(subjects: Int, datasets: Int, gridCount: Int?, shardSize: Int) -> [Shard] {
+        if let gridCount {
+            return stride(from: 0, to: gridCount, by: shardSize).map { Shard(subject: 0, dataset: 0, from: $0, to: min($0 + shardSize, gridCount)) }
+        }
+        return (0..<subjects).flatMap { s in (0..<datasets).map { d in Shard(subject: s, dataset: d) } }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    func jsonText() throws -> String { String(decoding: try Self.encoder.encode(self), as: UTF8.self) }
+
+    static func decode(_ text: String) throws -> EvaluationPlan {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(EvaluationPlan.self, from: Data(text.utf8))
+    }
+}

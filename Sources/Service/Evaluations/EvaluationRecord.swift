@@ -1,0 +1,92 @@
+import Foundation
+import PostgresNIO
+
+/// An `evaluations` row as the API shows it: the seed's columns, progress over the shards, and
+/// `report_url` (the owner-only HTML report) once there is one. Lists leave `charts` out.
+public struct EvaluationRecord: JSONWritable {
+    public var id: Int
+    public var name: String
+    public var evaluationType: String
+    public var status: String
+    public var config: JSONValue
+    public var rangeStart: Date?
+    public var rangeEnd: Date?
+    public var results: JSONValue
+    public var reportPath: String?
+    public var charts: JSONValue?
+    public var strategyID: Int?
+    public var datasetID: Int?
+    public var userID: Int?
+    public var progress: Double
+    public var shardsTotal: Int
+    public var shardsDone: Int
+    public var errorMessage: String?
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var startedAt: Date?
+    public var completedAt: Date?
+    var planText: String?
+
+    static func columns(charts: Bool) -> String {
+        """
+        e.id, e.name, e.evaluation_type::text, coalesce(e.status::text, 'pending'), e.config::text, lower(e.time_range), upper(e.time_range),
+        coalesce(e.results, '{}')::text, e.report_path, \(charts ? "coalesce(e.charts, '[]')::text" : "NULL::text"), e.strategy_id, e.dataset_id, e.user_id,
+        e.progress, e.shards_total, e.shards_done, e.error_message, e.created_at, e.updated_at, e.started_at, e.completed_at, e.plan::text
+        """
+    }
+
+    init(row: PostgresRow) throws {
+        var cells = RowCells(row)
+        id = try cells.next(Int.self); name = try cells.next(String.self); evaluationType = try cells.next(String.self); status = try cells.next(String.self)
+        config = try JSONValue.parse(try cells.next(String.self)); rangeStart = try cells.next(Date?.self); rangeEnd = try cells.next(Date?.self)
+        results = try JSONValue.parse(try cells.next(String.self)); reportPath = try cells.next(String?.self)
+        charts = try cells.next(String?.self).map { try JSONValue.parse($0) }
+        strategyID = try cells.next(Int?.self); datasetID = try cells.next(Int?.self); userID = try cells.next(Int?.self)
+        progress = try cells.next(Double.self); shardsTotal = try cells.next(Int.self); shardsDone = try cells.next(Int.self)
+        errorMessage = try cells.next(String?.self)
+        createdAt = try cells.next(Date?.self); updatedAt = try cells.next(Date?.self); startedAt = try cells.next(Date?.self); completedAt = try cells.next(Date?.self)
+        planText = try cells.next(String?.self)
+    }
+
+    static func all(_ rows: PostgresRowSequence) async throws -> [EvaluationRecord] {
+        var records: [EvaluationRecord] = []
+        for try await row in rows { records.append(try EvaluationRecord(row: row)) }
+        return records
+    }
+
+    func plan() throws -> EvaluationPlan {
+        guard let planText else { throw PermanentTaskFailure("evaluation \(id) has no plan") }
+        return try EvaluationPlan.decode(planText)
+    }
+
+    /// Where the report is served (owner only).
+    var reportURL: String? { reportPath == nil ? nil : "/api/v1/evaluations/\(id)/report" }
+
+    public func writeJSON(to w: inout JSONWriter) {
+        w.object { w in
+            if let charts { w.key("charts"); charts.writeJSON(to: &w) }
+            w.key("completed_at"); w.date(completedAt)
+            w.key("config"); config.writeJSON(to: &w)
+            w.key("created_at"); w.date(createdAt)
+            w.key("dataset_id"); w.int(datasetID)
+            w.key("error_message"); w.string(errorMessage)
+            w.key("evaluation_type"); w.string(evaluationType)
+            w.key("id"); w.int(id)
+            w.key("name"); w.string(name)
+            w.key("progress"); w.double(progress)
+            w.key("report_url"); w.string(reportURL)
+            w.key("results"); results.writeJSON(to: &w)
+            w.key("shards_done"); w.int(shardsDone)
+            w.key("shards_total"); w.int(shardsTotal)
+            w.key("started_at"); w.date(startedAt)
+            w.key("status"); w.string(status)
+            w.key("strategy_id"); w.int(strategyID)
+            w.key("time_range"); w.object { w in
+                w.key("end"); w.date(rangeEnd)
+                w.key("start"); w.date(rangeStart)
+            }
+            w.key("updated_at"); w.date(updatedAt)
+            w.key("user_id"); w.int(userID)
+        }
+    }
+}

@@ -1,0 +1,261 @@
+import Backtest
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ingest
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// `/api/v1/evaluations/`: `POST /` (queue an evaluation), `GET /` (list), `GET /{id}`, and
+/// `GET /{id}/report` (the HTML report; `?format=csv` a grid's full ranked table) — signed in,
+/// scoped to the caller's evaluations; another user's strategy, dataset or evaluation is a 404.
+///
+/// Everything an evaluation will run is resolved here, once, into its plan: the strategy's rule
+/// and parameters (`config.rule` and `parameters` of the strategy, overridden by
+/// `config.parameters`) or a trained model of one of its completed training jobs, the data sets
+/// (`dataset_id`, else the strategy's `config.dataset_id`; more in `config.dataset_ids`), the
+/// strategies or versions to compare, the grid, and the shards.
+public struct EvaluationRoutes: Sendable {
+    let store: EvaluationStore
+    let strategies: StrategyStore
+    let datasets: DatasetStore
+    let jobs: TrainingJobStore
+    let auth: AuthService
+    let database: Database
+    let settings: DataSettings
+
+    public init(database: Database, auth: AuthService, settings: DataSettings) {
+        store = EvaluationStore(database: database)
+        strategies = StrategyStore(database: database)
+        datasets = DatasetStore(database: database)
+        jobs = TrainingJobStore(database: database)
+        self.auth = auth
+        self.database = database
+        self.settings = settings
+    }
+
+    public func register(on router: Router<APIContext>) {
+        let group = router.group("/api/v1/evaluations").add(middleware: AuthMiddleware(auth: auth))
+        group.post { request, context in try await self.create(request, context) }
+        group.get { request, context in
+            let user = try context.requireUser()
+            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                            sortable: ["created_at", "updated_at", "name", "status", "evaluation_type", "completed_at"],
+                                            filterable: ["status", "evaluation_type", "strategy_id"])
+            var problems: [APIError.Detail] = []
+            let statuses = ["pending", "running", "completed", "failed"]
+            if let status = query.filters["status"], !statuses.contains(status) { problems.append(.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")) }
+            if let type = query.filters["evaluation_type"], EvaluationPlan.Kind(rawValue: type) == nil {
+                problems.append(.init(field: "evaluation_type", message: "one of \(EvaluationPlan.Kind.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            var strategyID: Int?
+            if let text = query.filters["strategy_id"] {
+                if let id = Int(text), id > 0, id <= Int(Int32.max) { strategyID = id } else { problems.append(.init(field: "strategy_id", message: "must be a strategy id")) }
+            }
+            if !problems.isEmpty { throw APIError.validation(problems) }
+            return try Envelope.success(try await self.store.list(for: user, status: query.filters["status"], type: query.filters["evaluation_type"],
+                                                                  strategyID: strategyID, query: query, logger: context.logger), context: context)
+        }
+        group.get("/:id") { _, context in
+            try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+        }
+        group.get("/:id/report") { request, context in try await self.report(request, context) }
+    }
+
+    static func id(_ context: APIContext) throws -> Int {
+        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Evaluation not found") }
+        return id
+    }
+
+    func report(_ request: Request, _ context: APIContext) async throws -> Response {
+        let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), on: database.primary, logger: context.logger)
+        let csv = request.uri.queryParameters["format"] == "csv"
+        guard let html = evaluation.reportPath else { throw APIError.notFound("Evaluation \(evaluation.id) has no report yet (status \(evaluation.status))") }
+        let path = csv ? EvaluationFinishHandler.tablePath(settings, id: evaluation.id) : html
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw APIError.notFound(csv ? "Evaluation \(evaluation.id) has no grid table" : "The report file of evaluation \(evaluation.id) is missing")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8"
+        headers[.contentDisposition] = "inline; filename=\"evaluation_\(evaluation.id).\(csv ? "csv" : "html")\""
+        headers[.cacheControl] = "private, no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: contents)))
+    }
+
+    /// The seed's answer to `POST /`.
+    struct Created: JSONWritable {
+        var id: Int
+        var name: String
+        var taskID: String
+        var shards: Int
+
+        func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("celery_task_id"); w.string(taskID)
+                w.key("id"); w.int(id)
+                w.key("name"); w.string(name)
+                w.key("shards_total"); w.int(shards)
+                w.key("status"); w.string("pending")
+            }
+        }
+    }
+
+    func create(_ request: Request, _ context: APIContext) async throws -> Response {
+        let user = try context.requireUser()
+        var body = try await RequestBody.read(request, context: context)
+        body.allowOnly(["name", "evaluation_type", "strategy_id", "dataset_id", "config"])
+        let name = body.string("name", required: true, maxLength: 100)
+        let typeName = body.string("evaluation_type", required: true, maxLength: 20)
+        let kind = typeName.flatMap(EvaluationPlan.Kind.init(rawValue:))
+        if typeName != nil && kind == nil { body.fail("evaluation_type", "one of \(EvaluationPlan.Kind.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let config = body.object("config") ?? .object([:])
+        func identifier(_ field: String, required: Bool) -> Int? {
+            switch body.fields[field] {
+            case .int(let value)? where value > 0 && value <= Int64(Int32.max): return Int(value)
+            case nil, .null?: if required { body.fail(field, "is required") }; return nil
+            default: body.fail(field, "must be an id"); return nil
+            }
+        }
+        let strategyID = identifier("strategy_id", required: true), datasetID = identifier("dataset_id", required: false)
+        let options = EvaluationOptions(config)
+        for problem in options.problems { body.fail(problem.field, problem.message) }
+        try body.validate()
+        guard let name, let kind, let strategyID else { throw APIError.internalError }
+        let logger = context.logger
+
+        let strategy = try await ownedStrategy(strategyID, field: "strategy_id", user: user, logger: logger)
+        var subjects: [EvaluationPlan.Subject] = []
+        var sources: [EvaluationPlan.DataSource] = []
+        if let jobID = options.trainingJobID {
+            guard options.grid == nil, options.strategyIDs.isEmpty, options.versions.isEmpty, options.datasetIDs.isEmpty, datasetID == nil else {
+                throw APIError.validation([.init(field: "config.training_job_id", message: "a trained model is evaluated alone, on its job's test split: no grid, dataset_id, dataset_ids, strategy_ids or versions")])
+            }
+            let (subject, source) = try await trainedModel(jobID, strategy: strategy, user: user, logger: logger)
+            subjects.append(subject)
+            sources.append(source)
+        } else {
+            subjects.append(try Self.ruleSubject(strategy, version: nil, config: strategy.config, parameters: strategy.parameters, overrides: options.parameters, field: "strategy_id"))
+            var ids: [Int] = []
+            if let datasetID { ids.append(datasetID) } else if case .int(let v)? = strategy.config.objectValue?["dataset_id"], v > 0, v <= Int64(Int32.max) { ids.append(Int(v)) }
+            guard !ids.isEmpty else {
+                throw APIError.validation([.init(field: "dataset_id", message: "is required: strategy \(strategyID) names no config.dataset_id")])
+            }
+            for id in ids + options.datasetIDs where !sources.contains(where: { $0.datasetID == id }) {
+                sources.append(try await readyDataset(id, field: id == datasetID ? "dataset_id" : "config.dataset_ids", user: user, symbol: options.symbol,
+                                                      benchmark: options.benchmark, logger: logger))
+            }
+        }
+        if kind == .comparison {
+            for other in options.strategyIDs {
+                let record = try await ownedStrategy(other, field: "config.strategy_ids", user: user, logger: logger)
+                subjects.append(try Self.ruleSubject(record, version: nil, config: record.config, parameters: record.parameters, overrides: [:], field: "config.strategy_ids"))
+            }
+            for version in options.versions {
+                let (config, parameters) = try await strategyVersion(strategyID, version: version, logger: logger)
+                subjects.append(try Self.ruleSubject(strategy, version: version, config: config, parameters: parameters, overrides: options.parameters, field: "config.versions"))
+            }
+        } else if !options.strategyIDs.isEmpty || !options.versions.isEmpty {
+            throw APIError.validation([.init(field: "config.strategy_ids", message: "strategy_ids and versions go with evaluation_type comparison")])
+        }
+        var gridCount: Int?
+        if let grid = options.grid {
+            guard kind == .backtest, let rule = subjects[0].rule else {
+                throw APIError.validation([.init(field: "config.grid", message: "a grid goes with evaluation_type backtest and a rule strategy")])
+            }
+            guard sources.count == 1 else { throw APIError.validation([.init(field: "config.grid", message: "a grid runs on one dataset; drop config.dataset_ids")]) }
+            let known = StrategySpec.catalog[rule] ?? [:]
+            let unknown = grid.map(\.name).filter { known[$0] == nil }
+            guard unknown.isEmpty else {
+                throw APIError.validation([.init(field: "config.grid", message: "\(rule) has no parameter \(unknown.joined(separator: ", ")); it has \(known.keys.sorted().joined(separator: ", "))")])
+            }
+            gridCount = grid.reduce(1) { $0 * $1.values.count }
+        }
+        let plan = EvaluationPlan(kind: kind, subjects: subjects, datasets: sources, grid: options.grid, benchmark: options.benchmark,
+                                  start: options.start, end: options.end, settings: options.settings, convention: options.convention,
+                                  annualization: options.annualization, sort: options.sort, ascending: options.ascending, top: options.top,
+                                  shards: EvaluationPlan.shards(subjects: subjects.count, datasets: sources.count, gridCount: gridCount, shardSize: options.shardSize))
+        let (id, taskID) = try await store.create(.init(name: name, kind: kind, config: config, strategyID: strategyID, datasetID: sources.first?.datasetID,
+                                                        plan: plan, userID: user.id), logger: logger)
+        return try Envelope.success(Created(id: id, name: name, taskID: taskID, shards: plan.shards.count), status: .created,
+                                    message: "Evaluation queued", context: context)
+    }
+
+    func ownedStrategy(_ id: Int, field: String, user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
+        do { return try await strategies.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+            throw APIError(.notFound, type: "not_found", message: "Strategy \(id) not found", details: [.init(field: field, message: "no such strategy of yours")])
+        }
+    }
+
+    /// A built-in rule from a strategy's (or version's) config and parameters, checked now.
+    static func ruleSubject(_ strategy: StrategyRecord, version: String?, config: JSONValue, parameters: JSONValue, overrides: [String: Double],
+                            field: String) throws -> EvaluationPlan.Subject {
+        let fields = config.objectValue ?? [:]
+        guard let rule = (fields["rule"] ?? fields["strategy"])?.stringValue, StrategySpec.catalog[rule] != nil else {
+            throw APIError.validation([.init(field: field, message: "strategy \(strategy.id) names no rule: set its config.rule to one of "
+                                                + "\(StrategySpec.catalog.keys.sorted().joined(separator: ", ")), or give config.training_job_id to evaluate a trained model")])
+        }
+        var values: [String: Double] = [:]
+        for (key, value) in parameters.objectValue ?? [:] {
+            switch value {
+            case .int(let v): values[key] = Double(v)
+            case .double(let v) where v.isFinite: values[key] = v
+            default: continue   // Not a rule parameter (a note, a label): the rule does not read it.
+            }
+        }
+        values.merge(overrides) { $1 }
+        let spec = StrategySpec(name: rule, parameters: values.filter { StrategySpec.catalog[rule]?[$0.key] != nil })
+        do { _ = try Strategies.warmupBars(spec) } catch let error as BacktestError {
+            throw APIError.validation([.init(field: field, message: "strategy \(strategy.id): \(error.description)")])
+        }
+        let label = strategy.name + (version.map { " v\($0)" } ?? "") + " (" + rule + " " + spec.parameters.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(spec.parameters[$0]!))" }.joined(separator: " ") + ")"
+        return .init(label: label, strategyID: strategy.id, version: version, rule: rule, parameters: spec.parameters)
+    }
+
+    func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, logger: Logger) async throws -> EvaluationPlan.DataSource {
+        let dataset: DatasetRecord
+        do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+            throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
+        }
+        guard dataset.status == "ready" else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
+        // The symbol and benchmark must be in the file: said now rather than by a failed task.
+        if let file = try? BarFile(path: dataset.filePath) {
+            for (name, wanted) in [("config.symbol", symbol), ("config.benchmark", benchmark)] {
+                if let wanted, !file.symbols.contains(wanted) {
+                    throw APIError.validation([.init(field: name, message: "dataset \(id) has no symbol \(wanted) (it has \(file.symbols.joined(separator: ", ")))")])
+                }
+            }
+        }
+        return .init(datasetID: id, name: dataset.name, path: dataset.filePath, symbol: symbol)
+    }
+
+    /// A completed training job of the strategy, evaluated on its held-out test split.
+    func trainedModel(_ jobID: Int, strategy: StrategyRecord, user: AuthenticatedUser, logger: Logger) async throws -> (EvaluationPlan.Subject, EvaluationPlan.DataSource) {
+        let job: TrainingJobRecord
+        do { job = try await jobs.find(jobID, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+            throw APIError(.notFound, type: "not_found", message: "Training job \(jobID) not found", details: [.init(field: "config.training_job_id", message: "no such job of yours")])
+        }
+        guard job.strategyID == strategy.id else {
+            throw APIError.validation([.init(field: "config.training_job_id", message: "job \(jobID) trained strategy \(job.strategyID.map(String.init) ?? "none"), not \(strategy.id)")])
+        }
+        guard job.status == "completed" else { throw APIError.conflict("Training job \(jobID) is \(job.status), not completed", field: "config.training_job_id") }
+        let directory = "\(settings.directory)/jobs/\(jobID)"
+        let test = "\(directory)/data_test.h5"
+        guard FileManager.default.fileExists(atPath: test) else {
+            throw APIError.conflict("Training job \(jobID) has no test split (it trained on data given by path, not an uploaded dataset)", field: "config.training_job_id")
+        }
+        let agent = job.config.objectValue?["agent_name"]?.stringValue ?? "agent"
+        return (.init(label: "\(strategy.name) (\(agent), job \(jobID))", strategyID: strategy.id, version: nil, rule: nil, parameters: [:],
+                      trainingJobID: jobID, modelDirectory: directory + "/run"),
+                .init(datasetID: job.datasetID, name: "test split of job \(jobID)", path: test, symbol: nil))
+    }
+
+    func strategyVersion(_ id: Int, version: String, logger: Logger) async throws -> (JSONValue, JSONValue) {
+        for try await (config, parameters) in try await database.primary.query("""
+            SELECT config::text, coalesce(parameters, '{}')::text FROM strategy_versions WHERE strategy_id = \(id) AND version = \(version)
+            """, logger: logger).decode((String, String).self) {
+            return (try JSONValue.parse(config), try JSONValue.parse(parameters))
+        }
+        throw APIError(.notFound, type: "not_found", message: "Strategy \(id) has no version \(version)", details: [.init(field: "config.versions", message: "no such version")])
+    }
+}

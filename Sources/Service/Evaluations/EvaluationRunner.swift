@@ -1,0 +1,100 @@
+import Agents
+import Backtest
+import Compute
+import Foundation
+import Ingest
+
+/// The computing side of an evaluation, free of the database: one subject on one data source
+/// (Backtest's engine for a rule, the greedy policy for a trained model), and one slice of a
+/// parameter grid (Backtest's fused sweep).
+enum EvaluationRunner {
+    /// A finished run with everything the tables, charts and report need.
+    struct Run {
+        var label: String
+        var dataset: String
+        var metrics: PerformanceMetrics
+        var equity: [Double]
+        var positions: [Double]
+        var trades: [TradeRecord]
+        var timestamps: [Int64]
+        var benchmark: [Double]
+        var openTrade: TradeRecord?
+
+        var statistics: [(String, String)] { StatsTable.rows(metrics, label: label, openTrade: openTrade) }
+    }
+
+    /// Runs `subject` on `source` with the plan's range, settings and benchmark.
+    /// - Throws: `BacktestError` or `AgentsError` naming the data, symbol or parameter at fault.
+    static func run(_ subject: EvaluationPlan.Subject, on source: EvaluationPlan.DataSource, plan: EvaluationPlan) throws -> Run {
+        if let directory = subject.modelDirectory { return try policyRun(subject, directory: directory, on: source, plan: plan) }
+        guard let rule = subject.rule else { throw BacktestError.invalidParameter("\(subject.label): neither a rule nor a trained model") }
+        let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
+        guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
+        let spec = StrategySpec(name: rule, parameters: subject.parameters)
+        let result = try FusedBacktest.run(spec, open: bars.open, close: bars.close, timestamps: bars.timestamps, settings: plan.settings)
+        let benchmark = try benchmarkPrices(plan.benchmark, like: bars, source: source)
+        let metrics = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: plan.convention,
+                                         annualization: plan.annualization, benchmark: benchmark,
+                                         benchmarkStart: plan.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
+                                         initialCash: plan.settings.initialCash, openTrade: result.openTrade)
+        return Run(label: subject.label, dataset: source.name, metrics: metrics, equity: result.equity, positions: result.positions, trades: result.trades,
+                   timestamps: bars.timestamps, benchmark: benchmark, openTrade: result.openTrade)
+    }
+
+    /// A trained algorithmic-trading agent over its job's held-out test split (the bars it was
+    /// never trained or selected on), executed with the plan's settings.
+    static func policyRun(_ subject: EvaluationPlan.Subject, directory: String, on source: EvaluationPlan.DataSource, plan: EvaluationPlan) throws -> Run {
+        ComputeConfiguration(blasThreads: 1).apply()
+        let training = try TrainingRun(directory: directory)
+        guard training.resolved.task == "algorithmic_trading" else {
+            throw AgentsError.invalidData("\(subject.label): a \(training.resolved.task) agent; evaluations run algorithmic-trading agents")
+        }
+        _ = try training.resumeIfPossible()
+        let agent = try training.bestAgent()
+        let file = try BarFile(path: source.path)
+        guard let symbol = source.symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(source.path) has no symbols") }
+        let data = try AlgorithmicTradingData(file: file, symbol: symbol)
+        let report = PolicyStrategy.backtest(agent: agent, data: data, environment: training.resolved.environment, settings: plan.settings,
+                                             convention: plan.convention, annualization: plan.annualization)
+        let trades = report.result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        return Run(label: subject.label, dataset: source.name, metrics: report.metrics, equity: report.result.equity, positions: report.result.units[0],
+                   trades: trades, timestamps: data.timestamps, benchmark: data.close, openTrade: report.openTrade)
+    }
+
+    /// The benchmark's price on each of `bars`' times: the traded symbol's close, or another
+    /// symbol of the same file, which must have a bar at every one of those times.
+    static func benchmarkPrices(_ symbol: String?, like bars: BarSeries, source: EvaluationPlan.DataSource) throws -> [Double] {
+        guard let symbol, symbol != bars.symbol else { return bars.close }
+        let other = try BarSeries.read(path: source.path, symbol: symbol)
+        var byTime: [Int64: Double] = [:]
+        byTime.reserveCapacity(other.count)
+        for (t, c) in zip(other.timestamps, other.close) { byTime[t] = c }
+        return try bars.timestamps.map { t in
+            guard let price = byTime[t] else {
+                throw BacktestError.invalidParameter("benchmark \(symbol) has no bar at \(TimestampParser.format(t)) in \(source.name)")
+            }
+            return price
+        }
+    }
+
+    /// One slice of the grid: its rows, as `[index, parameters…, figures…]` (NaN as null).
+    static func gridSlice(_ plan: EvaluationPlan, shard: EvaluationPlan.Shard) throws -> JSONValue {
+        let subject = plan.subjects[shard.subject], source = plan.datasets[shard.dataset]
+        guard let rule = subject.rule, let grid = plan.parameterGrid(for: subject), let from = shard.from, let to = shard.to else {
+            throw BacktestError.invalidParameter("grid shard without a rule or a grid")
+        }
+        let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
+        guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
+        var config = SweepConfiguration(strategy: rule, grid: grid, settings: plan.settings, convention: plan.convention, annualization: plan.annualization)
+        config.combinations = from..<to
+        var rows: [JSONValue] = []
+        rows.reserveCapacity(to - from)
+        let summary = try Sweep.run(config, open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { batch in
+            for row in batch {
+                rows.append(.array([.int(Int64(row.index))] + row.parameters.map(EvaluationResults.number) + row.metrics.values.map(EvaluationResults.number)))
+            }
+        })
+        return .object(["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
+                        "first_rejection": summary.firstRejection.map { .string($0) } ?? .null])
+    }
+}

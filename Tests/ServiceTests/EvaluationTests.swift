@@ -1,0 +1,217 @@
+import Backtest
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+@testable import Service
+import Testing
+
+/// Evaluations over HTTP with real workers on an uploaded (ingested) dataset: each figure equals
+/// Backtest's own computation on the same bars; a grid split into shards taken by two workers
+/// merges into the ranking a single sweep gives; performance, risk and comparison carry their
+/// tables; the report is the owner's only; bad requests name their field.
+@Suite struct EvaluationTests {
+    static let base = "/api/v1/evaluations"
+
+    /// A rule strategy on the dataset.
+    static func ruleStrategy(_ api: TestAPI.Harness, _ token: String, name: String, rule: String, parameters: [String: Any], datasetID: Int) async throws -> Int {
+        let response = try await api.call(.post, "/api/v1/strategies", json: ["name": name, "strategy_type": "algorithmic_trading",
+                                                                              "config": ["rule": rule, "dataset_id": datasetID], "parameters": parameters], token: token)
+        guard response.status == .created, let id = response.body.data["id"] as? Int else { throw TestFailure("strategy: \(response.status) \(response.body)") }
+        return id
+    }
+
+    static func runUntilFinished(_ api: TestAPI.Harness, _ ids: [Int], workers count: Int = 1) async throws {
+        let workers = (0..<count).map { _ in
+            ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+        }
+        let list = ids.map(String.init).joined(separator: ",")
+        _ = try await QueueTests.runWorkers(workers, until: {
+            try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations WHERE id IN (\(list)) AND status IN ('completed', 'failed')") == String(ids.count)
+        }, limit: .seconds(240))
+    }
+
+    /// The same bars Backtest reads, for the independent computation.
+    static func bars(_ api: TestAPI.Harness, datasetID: Int) async throws -> BarSeries {
+        let path = try await AuthTests.text(api.sql, "SELECT file_path FROM datasets WHERE id = \(datasetID)")
+        return try BarSeries.read(path: path, symbol: nil)
+    }
+
+    static func raw(_ api: TestAPI.Harness, _ uri: String, token: String) async throws -> (HTTPResponse.Status, String, String?) {
+        try await api.client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+            (response.status, String(buffer: response.body), response.headers[.contentType])
+        }
+    }
+
+    @Test func aBacktestEvaluationGivesBacktestsFiguresChartsAndAnOwnerOnlyReport() async throws {
+        try await TestAPI.with("evaluation_backtest") { api in
+            let (token, _, _) = try await api.signUp("evaluator")
+            let (other, _, _) = try await api.signUp("outsider")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await Self.ruleStrategy(api, token, name: "sma", rule: "sma_cross", parameters: ["fast": 10, "slow": 30, "note": "kept out"], datasetID: datasetID)
+            let created = try await api.call(.post, Self.base, json: [
+                "name": "sma 2016", "evaluation_type": "backtest", "strategy_id": strategyID,
+                "config": ["start_date": "2016-01-01", "end_date": "2016-12-31", "initial_capital": 50_000, "commission": 0.002, "benchmark": "buy_and_hold"],
+            ], token: token)
+            #expect(created.status == .created, "\(created.body)")
+            #expect(created.body.data["status"] as? String == "pending" && created.body.data["celery_task_id"] is String && created.body.data["shards_total"] as? Int == 1)
+            let id = created.body.data["id"] as? Int ?? 0
+            try await Self.runUntilFinished(api, [id])
+            let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+            #expect(evaluation["progress"] as? Double == 100 && evaluation["shards_done"] as? Int == 1)
+            let range = evaluation["time_range"] as? [String: Any] ?? [:]
+            #expect((range["start"] as? String ?? "").hasPrefix("2016-01-01") && (range["end"] as? String ?? "").hasPrefix("2016-12-31"))
+
+            // Independently: Backtest on the 2016 bars with the same settings.
+            let all = try await Self.bars(api, datasetID: datasetID)
+            let bars = all.slice(from: 1_451_606_400_000_000_000, to: 1_483_228_799_999_999_000)
+            let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 30])
+            let settings = ExecutionSettings(fill: .nextOpen, commission: 0.002, initialCash: 50_000)
+            let result = try FusedBacktest.run(spec, open: bars.open, close: bars.close, timestamps: bars.timestamps, settings: settings)
+            let m = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, benchmark: bars.close,
+                                       benchmarkStart: try Strategies.warmupBars(spec), initialCash: 50_000, openTrade: result.openTrade)
+            let results = evaluation["results"] as? [String: Any] ?? [:]
+            func close(_ key: String, _ expected: Double) -> Bool { abs((results[key] as? Double ?? .nan) - expected) <= 1e-9 * max(1, abs(expected)) }
+            #expect(bars.count > 300 && bars.count < 370)
+            #expect(close("total_return", m.totalReturn * 100) && close("sharpe_ratio", m.sharpe) && close("max_drawdown", -m.maxDrawdown * 100), "\(results)")
+            #expect(close("win_rate", m.winRate) && results["total_trades"] as? Int == m.tradeCount && close("final_equity", m.equityFinal))
+            #expect((results["start"] as? String ?? "").hasPrefix("2016-01-01") && (results["end"] as? String ?? "").hasPrefix("2016-12-31"))
+            #expect((results["metrics"] as? [String: Any])?["sortino"] != nil)
+            let charts = evaluation["charts"] as? [[String: Any]] ?? []
+            #expect(charts.map { $0["type"] as? String ?? "" } == ["equity_curve", "drawdown", "positions", "trades"])
+            #expect((charts.first?["data"] as? [Any])?.count == bars.count)
+
+            // The report: the owner's HTML; a stranger sees neither it nor the evaluation.
+            let url = evaluation["report_url"] as? String ?? ""
+            #expect(url == "\(Self.base)/\(id)/report")
+            let (status, html, type) = try await Self.raw(api, url, token: token)
+            #expect(status == .ok && type?.hasPrefix("text/html") == true && html.contains("<svg") && html.contains("sma 2016"))
+            #expect(try await Self.raw(api, url, token: other).0 == .notFound)
+            #expect(try await api.call(.get, "\(Self.base)/\(id)", token: other).status == .notFound)
+            let list = try await api.call(.get, "\(Self.base)?evaluation_type=backtest&status=completed", token: token).body.data
+            #expect(list["total"] as? Int == 1 && (list["items"] as? [[String: Any]])?.first?["charts"] == nil, "lists leave charts out")
+            #expect(try await api.call(.get, "\(Self.base)?evaluation_type=backtest", token: other).body.data["total"] as? Int == 0)
+        }
+    }
+
+    @Test func aGridSplitIntoShardsMergesIntoTheRankingOfOneSweep() async throws {
+        try await TestAPI.with("evaluation_grid") { api in
+            let (token, _, _) = try await api.signUp("sweeper")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await Self.ruleStrategy(api, token, name: "sma grid", rule: "sma_cross", parameters: ["fast": 10, "slow": 30], datasetID: datasetID)
+            let created = try await api.call(.post, Self.base, json: [
+                "name": "grid", "evaluation_type": "backtest", "strategy_id": strategyID,
+                "config": ["grid": ["fast": "2:20", "slow": [25, 30, 40, 50, 60]], "shard_size": 20, "top": 10, "sort": "sharpe",
+                           "fill": "close", "convention": "vectorbt", "commission": 0.001],
+            ], token: token)
+            #expect(created.status == .created, "\(created.body)")
+            let id = created.body.data["id"] as? Int ?? 0
+            #expect(created.body.data["shards_total"] as? Int == 5, "95 combinations in shards of 20")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'evaluation' AND related_id = \(id)") == "5")
+            try await Self.runUntilFinished(api, [id], workers: 2)
+            let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluation_shards WHERE evaluation_id = \(id)") == "5")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_id = \(id) AND task_name = 'finish_evaluation'") == "1")
+
+            // One sweep over the whole grid, here.
+            let bars = try await Self.bars(api, datasetID: datasetID)
+            let grid = ParameterGrid(axes: [.init(name: "fast", values: (2...20).map(Double.init)), .init(name: "slow", values: [25, 30, 40, 50, 60])])
+            var ranking = try SweepRanking(metric: "sharpe", limit: 10)
+            _ = try Sweep.run(SweepConfiguration(strategy: "sma_cross", grid: grid, settings: ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional),
+                                                 convention: .vectorbt), open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { ranking.add($0) })
+            let gridResults = (evaluation["results"] as? [String: Any])?["grid"] as? [String: Any] ?? [:]
+            #expect(gridResults["evaluated"] as? Int == 95 && gridResults["shards"] as? Int == 5)
+            let top = gridResults["top"] as? [[String: Any]] ?? []
+            #expect(top.count == 10)
+            for (row, expected) in zip(top, ranking.rows) {
+                let parameters = row["parameters"] as? [String: Any] ?? [:]
+                let sharpe = (row["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan
+                #expect(parameters["fast"] as? Double == expected.parameters[0] && parameters["slow"] as? Double == expected.parameters[1])
+                #expect(abs(sharpe - expected.metrics.sharpe) < 1e-9)
+            }
+            // The headline is the best combination's full run.
+            let best = ranking.rows[0]
+            let label = (evaluation["results"] as? [String: Any])?["label"] as? String ?? ""
+            #expect(label.contains("fast=\(Int(best.parameters[0])) slow=\(Int(best.parameters[1]))"), "\(label)")
+            let (status, csv, _) = try await Self.raw(api, "\(Self.base)/\(id)/report?format=csv", token: token)
+            #expect(status == .ok && csv.split(separator: "\n").count == 96 && csv.hasPrefix("rank,fast,slow,equity_final"))
+        }
+    }
+
+    @Test func performanceRiskAndComparisonCarryTheirTables() async throws {
+        try await TestAPI.with("evaluation_kinds") { api in
+            let (token, _, _) = try await api.signUp("analyst")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let sma = try await Self.ruleStrategy(api, token, name: "sma", rule: "sma_cross", parameters: ["fast": 10, "slow": 30], datasetID: datasetID)
+            let rsi = try await Self.ruleStrategy(api, token, name: "rsi", rule: "rsi", parameters: ["period": 14], datasetID: datasetID)
+            // A second version of the SMA strategy to compare with the first.
+            let updated = try await api.call(.put, "/api/v1/strategies/\(sma)", json: ["parameters": ["fast": 5, "slow": 50]], token: token)
+            #expect(updated.status == .ok, "\(updated.body)")
+            let version = updated.body.data["version"] as? String ?? ""
+            var ids: [Int] = []
+            for (kind, config) in [("performance", [String: Any]()), ("risk", [:]), ("comparison", ["strategy_ids": [rsi], "versions": ["1.0.0"]])] {
+                let created = try await api.call(.post, Self.base, json: ["name": kind, "evaluation_type": kind, "strategy_id": sma, "config": config], token: token)
+                #expect(created.status == .created, "\(created.body)")
+                ids.append(created.body.data["id"] as? Int ?? 0)
+            }
+            try await Self.runUntilFinished(api, ids)
+            var results: [[String: Any]] = []
+            for id in ids {
+                let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+                #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+                results.append(evaluation["results"] as? [String: Any] ?? [:])
+            }
+            // Performance: yearly returns compound to the total return.
+            let yearly = (results[0]["periods"] as? [String: Any])?["yearly"] as? [[String: Any]] ?? []
+            let compounded = yearly.reduce(1.0) { $0 * (1 + ($1["return"] as? Double ?? .nan) / 100) } - 1
+            #expect(yearly.count >= 2 && abs(compounded * 100 - (results[0]["total_return"] as? Double ?? .nan)) < 1e-6, "\(yearly)")
+            #expect(((results[0]["periods"] as? [String: Any])?["monthly"] as? [Any])?.count ?? 0 > 12)
+            // Risk: VaR and CVaR as positive losses in percent, CVaR at least VaR; the drawdown table, deepest first.
+            let risk = results[1]["risk"] as? [String: Any] ?? [:]
+            let var95 = risk["var_95"] as? Double ?? .nan, cvar95 = risk["cvar_95"] as? Double ?? .nan
+            #expect(var95 > 0 && cvar95 >= var95 - 1e-12, "\(risk)")
+            let drawdowns = (risk["drawdowns"] as? [[String: Any]] ?? []).map { $0["depth"] as? Double ?? .nan }
+            #expect(!drawdowns.isEmpty && drawdowns == drawdowns.sorted() && abs(drawdowns[0] - (risk["max_drawdown"] as? Double ?? .nan)) < 1e-9)
+            // Comparison: the strategy (current version), the other strategy, version 1.0.0 and the benchmark.
+            let table = results[2]["comparison"] as? [[String: Any]] ?? []
+            let labels = table.map { $0["label"] as? String ?? "" }
+            #expect(table.count == 4 && labels[0].contains("fast=5 slow=50") && labels[1].hasPrefix("rsi") && labels[2].contains("v1.0.0") && labels[2].contains("fast=10 slow=30")
+                    && labels[3].hasPrefix("benchmark"), "\(labels) (current version \(version))")
+            #expect(table[0]["total_return"] as? Double == results[2]["total_return"] as? Double)
+        }
+    }
+
+    @Test func badEvaluationsAreRefusedNamingTheirField() async throws {
+        try await TestAPI.with("evaluation_validation") { api in
+            let (token, _, _) = try await api.signUp("careful")
+            let (other, _, _) = try await api.signUp("neighbour")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let mine = try await Self.ruleStrategy(api, token, name: "mine", rule: "sma_cross", parameters: [:], datasetID: datasetID)
+            let theirs = try await Self.ruleStrategy(api, other, name: "theirs", rule: "sma_cross", parameters: [:], datasetID: 999)
+            let noRule = try await StrategyTests.create(api, token, name: "agent only")["id"] as? Int ?? 0
+            func post(_ body: [String: Any], as who: String? = nil) async throws -> (HTTPResponse.Status, [String]) {
+                let response = try await api.call(.post, Self.base, json: body, token: who ?? token)
+                return (response.status, response.body.errorFields)
+            }
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": theirs]) == (.notFound, ["strategy_id"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "dataset_id": datasetID], as: other) == (.notFound, ["strategy_id"]))
+            #expect(try await post(["name": "x", "evaluation_type": "audit", "strategy_id": mine]) == (.badRequest, ["evaluation_type"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["start": "2016-01-01", "commission": 2]])
+                    == (.badRequest, ["config.start", "config.commission"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["end_date": "last year"]]) == (.badRequest, ["config.end_date"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["benchmark": "SPY"]]) == (.badRequest, ["config.benchmark"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": noRule, "dataset_id": datasetID]) == (.badRequest, ["strategy_id"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["parameters": ["fast": 30, "slow": 10]]])
+                    == (.badRequest, ["strategy_id"]))
+            #expect(try await post(["name": "x", "evaluation_type": "risk", "strategy_id": mine, "config": ["grid": ["fast": [5, 10]]]]) == (.badRequest, ["config.grid"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["grid": ["window": [5, 10]]]]) == (.badRequest, ["config.grid"]))
+            #expect(try await post(["name": "x", "evaluation_type": "comparison", "strategy_id": mine, "config": ["strategy_ids": [theirs]]]) == (.notFound, ["config.strategy_ids"]))
+            #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["training_job_id": 12345]]) == (.notFound, ["config.training_job_id"]))
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations") == "0")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'evaluation'") == "0")
+        }
+    }
+}
