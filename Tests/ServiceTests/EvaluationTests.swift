@@ -214,4 +214,64 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'evaluation'") == "0")
         }
     }
+
+    @Test func aLostShardIsRerunAndTheStaleWorkersLateResultRefused() async throws {
+        try await TestAPI.with("evaluation_lost_shard") { api in
+            let (token, _, _) = try await api.signUp("resilient")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await Self.ruleStrategy(api, token, name: "sma", rule: "sma_cross", parameters: [:], datasetID: datasetID)
+            let created = try await api.call(.post, Self.base, json: ["name": "two shards", "evaluation_type": "backtest", "strategy_id": strategyID,
+                                                                     "config": ["grid": ["fast": [5, 10, 15, 20]], "shard_size": 2]], token: token)
+            let id = created.body.data["id"] as? Int ?? 0
+            // A worker takes a shard and dies: its lease runs out and the rescuer puts it back.
+            let queue = TaskQueue(client: api.database.primary)
+            let ghost = try await queue.claim(worker: "ghost", queues: [TaskQueues.evaluation], limit: 1, logger: TestDatabase.logger)
+            #expect(ghost.count == 1)
+            try await api.sql.query("UPDATE celery_tasks SET lease_expires_at = CURRENT_TIMESTAMP - interval '1 second' WHERE worker_name = 'ghost'", logger: TestDatabase.logger)
+            #expect(try await queue.rescue(logger: TestDatabase.logger).map(\.status) == ["RETRY"])
+            try await api.sql.query("UPDATE celery_tasks SET run_at = CURRENT_TIMESTAMP WHERE status = 'RETRY'", logger: TestDatabase.logger)
+            try await Self.runUntilFinished(api, [id])
+            let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed" && evaluation["shards_done"] as? Int == 2, "\(evaluation["error_message"] ?? "")")
+            let grid = (evaluation["results"] as? [String: Any])?["grid"] as? [String: Any] ?? [:]
+            #expect(grid["evaluated"] as? Int == 3 && grid["rejected"] as? Int == 1, "fast=20 is not below the default slow=20: \(grid)")
+            // The ghost comes back with a result for its old claim: refused, nothing overwritten.
+            var shard = -1
+            if case .int(let v)? = ghost[0].kwargs.objectValue?["shard"] { shard = Int(v) }
+            let accepted = try await EvaluationStore(database: api.database).recordShard(id, shard: shard, results: .object(["stale": .bool(true)]),
+                                                                                         claim: ghost[0].key, logger: TestDatabase.logger)
+            #expect(!accepted)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluation_shards WHERE evaluation_id = \(id) AND results ? 'stale'") == "0")
+        }
+    }
+
+    @Test func anEvaluationTheQueueGivesUpOnOrWhoseDataIsGoneFailsSayingWhy() async throws {
+        try await TestAPI.with("evaluation_failures") { api in
+            let (token, _, _) = try await api.signUp("unlucky")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await Self.ruleStrategy(api, token, name: "sma", rule: "sma_cross", parameters: [:], datasetID: datasetID)
+            func submit(_ name: String) async throws -> Int {
+                try await api.call(.post, Self.base, json: ["name": name, "evaluation_type": "risk", "strategy_id": strategyID], token: token).body.data["id"] as? Int ?? 0
+            }
+            // Its only shard's worker dies with no retries left: the evaluation fails with the reason.
+            let abandoned = try await submit("abandoned")
+            let queue = TaskQueue(client: api.database.primary)
+            _ = try await queue.claim(worker: "ghost", queues: [TaskQueues.evaluation], limit: 1, logger: TestDatabase.logger)
+            try await api.sql.query("""
+                UPDATE celery_tasks SET lease_expires_at = CURRENT_TIMESTAMP - interval '1 second', max_retries = 0 WHERE worker_name = 'ghost'
+                """, logger: TestDatabase.logger)
+            #expect(try await queue.rescue(logger: TestDatabase.logger).map(\.status) == ["FAILURE"])
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text || ': ' || error_message FROM evaluations WHERE id = \(abandoned)")
+                    .hasPrefix("failed: evaluate_shard: lease expired: worker ghost"))
+
+            // The bar file vanished under it: failed at once (no retry), naming the file.
+            let orphan = try await submit("orphan")
+            let path = try await AuthTests.text(api.sql, "SELECT file_path FROM datasets WHERE id = \(datasetID)")
+            try FileManager.default.removeItem(atPath: path)
+            try await Self.runUntilFinished(api, [orphan])
+            let message = try await AuthTests.text(api.sql, "SELECT status::text || ': ' || coalesce(error_message, '') FROM evaluations WHERE id = \(orphan)")
+            #expect(message.hasPrefix("failed: shard 0: ") && message.contains(path), "\(message)")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text || ' ' || retries FROM celery_tasks WHERE related_id = \(orphan) AND related_type = 'evaluation'") == "FAILURE 0")
+        }
+    }
 }

@@ -115,6 +115,23 @@ import Testing
             #expect(abs((performance["total_return"] as? Double ?? .infinity) - testReturn) < 1e-3, "percent, to DECIMAL(10,4)")
             #expect(strategy["last_run_at"] is String)
             #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'training_job'") == "SUCCESS")
+
+            // The trained model evaluated over its test split with the environment's account
+            // (fills at the close, its fee and cash, shorts allowed) gives the job's test figures.
+            let evaluation = try await api.call(.post, EvaluationTests.base, json: [
+                "name": "the model", "evaluation_type": "backtest", "strategy_id": strategyID,
+                "config": ["training_job_id": id, "fill": "close", "commission": 0.001, "initial_capital": 100_000, "allow_short": true],
+            ], token: token)
+            #expect(evaluation.status == .created, "\(evaluation.body)")
+            let evaluationID = evaluation.body.data["id"] as? Int ?? 0
+            try await EvaluationTests.runUntilFinished(api, [evaluationID])
+            let evaluated = try await api.call(.get, "\(EvaluationTests.base)/\(evaluationID)", token: token).body.data
+            #expect(evaluated["status"] as? String == "completed", "\(evaluated["error_message"] ?? "")")
+            let evaluatedReturn = (evaluated["results"] as? [String: Any])?["total_return"] as? Double ?? .nan
+            #expect(abs(evaluatedReturn - testReturn) < 1e-9 * max(1, abs(testReturn)), "\(evaluatedReturn) vs \(testReturn)")
+            let foreign = try await api.call(.post, EvaluationTests.base, json: [
+                "name": "x", "evaluation_type": "backtest", "strategy_id": try await Self.strategy(api, token), "config": ["training_job_id": id]], token: token)
+            #expect(foreign.status == .badRequest && foreign.body.errorFields == ["config.training_job_id"], "a job of another strategy")
         }
     }
 

@@ -184,7 +184,11 @@ public struct TaskQueue: Sendable {
             WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
             RETURNING status::text
             """
-        for try await status in try await client.query(query, logger: logger).decode(String.self) { return status == "RETRY" ? .retry : .failed }
+        for try await status in try await client.query(query, logger: logger).decode(String.self) {
+            if status == "RETRY" { return .retry }
+            try await AbandonedTasks.settle([key.id], client: client, logger: logger)
+            return .failed
+        }
         return .lost
     }
 
@@ -274,6 +278,7 @@ public struct TaskQueue: Sendable {
             """
         var rescued: [(id: String, status: String)] = []
         for try await (id, status) in try await client.query(query, logger: logger).decode((String, String).self) { rescued.append((id, status)) }
+        try await AbandonedTasks.settle(rescued.filter { $0.status != "RETRY" }.map(\.id), client: client, logger: logger)
         return rescued
     }
 }
