@@ -274,4 +274,40 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT status::text || ' ' || retries FROM celery_tasks WHERE related_id = \(orphan) AND related_type = 'evaluation'") == "FAILURE 0")
         }
     }
+
+    @Test func qfSweepDistributedRanksLikeALocalSweep() async throws {
+        try await TestAPI.with("evaluation_cli_sweep") { api in
+            #expect(FileManager.default.isExecutableFile(atPath: ProcessRunner.qf), "make test builds qf before the tests")
+            let (token, _, _) = try await api.signUp("operator")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let path = try await AuthTests.text(api.sql, "SELECT file_path FROM datasets WHERE id = \(datasetID)")
+            let url = try await AuthTests.text(api.sql, "SELECT 'postgres://postgres@:' || current_setting('port') || '/' || current_database() || '?host=' || current_setting('unix_socket_directories')")
+            let arguments = ["sweep", "--data", path, "--grid", "fast=2:12", "--grid", "slow=15:40:5", "--fill", "close", "--convention", "vectorbt",
+                             "--commission", "0.001", "--top", "8", "--json"]
+            let distributed = try ProcessRunner.spawn(arguments + ["--distributed", "--shard-size", "10"], environment: ["DATABASE_URL": url])
+            // Workers in this process take the shards the command queued.
+            let workers = (0..<2).map { _ in
+                ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            }
+            _ = try await QueueTests.runWorkers(workers, until: {
+                try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations WHERE status = 'completed' AND user_id IS NULL") == "1"
+            }, limit: .seconds(120))
+            let remote = await distributed.wait()
+            let local = await (try ProcessRunner.start(arguments, environment: ["DATABASE_URL": url]))()
+            #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
+            #expect(remote.output.contains("66 combinations in 7 shards queued"), "\(remote.output)")
+            func rows(_ output: String) throws -> [[String: Any]] {
+                guard let start = output.range(of: "\n[")?.lowerBound ?? (output.hasPrefix("[") ? output.startIndex : nil) else { return [] }
+                return try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]] ?? []
+            }
+            let remoteRows = try rows(remote.output), localRows = try rows(local.output)
+            #expect(remoteRows.count == 8 && localRows.count == 8, "\(remote.output)\n\(local.output)")
+            for (a, b) in zip(remoteRows, localRows) {
+                let pa = a["parameters"] as? [String: Any] ?? [:], pb = b["parameters"] as? [String: Any] ?? [:]
+                #expect(pa["fast"] as? Double == pb["fast"] as? Double && pa["slow"] as? Double == pb["slow"] as? Double)
+                let sa = (a["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan, sb = (b["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan
+                #expect(abs(sa - sb) < 1e-12)
+            }
+        }
+    }
 }

@@ -22,6 +22,17 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
         /// For a trained model: the training job and its run folder (checkpoints, test split).
         public var trainingJobID: Int?
         public var modelDirectory: String?
+
+        init(label: String, strategyID: Int? = nil, version: String? = nil, rule: String?, parameters: [String: Double], trainingJobID: Int? = nil,
+             modelDirectory: String? = nil) {
+            self.label = label
+            self.strategyID = strategyID
+            self.version = version
+            self.rule = rule
+            self.parameters = parameters
+            self.trainingJobID = trainingJobID
+            self.modelDirectory = modelDirectory
+        }
     }
 
     /// Bars to run on: one symbol of an Ingest bar file.
@@ -95,5 +106,28 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(EvaluationPlan.self, from: Data(text.utf8))
+    }
+}
+
+extension EvaluationPlan {
+    /// A grid sweep of one built-in rule over one symbol of a bar file (`qf sweep --distributed`):
+    /// `path` must be readable at the same place by every worker (a shared folder).
+    public static func sweep(rule: String, fixed: [String: Double], axes: [(name: String, values: [Double])], path: String, symbol: String?,
+                             settings: ExecutionSettings, convention: MetricsConvention, annualization: Annualization,
+                             sort: String, ascending: Bool, top: Int, shardSize: Int) -> EvaluationPlan {
+        let count = axes.reduce(1) { $0 * $1.values.count }
+        let label = rule + " " + fixed.keys.sorted().map { "\($0)=\(fixed[$0]!)" }.joined(separator: " ")
+        return EvaluationPlan(kind: .backtest, subjects: [Subject(label: label, rule: rule, parameters: fixed)],
+                              datasets: [DataSource(datasetID: nil, name: (path as NSString).lastPathComponent, path: path, symbol: symbol)],
+                              grid: axes.map { Axis(name: $0.name, values: $0.values) }, benchmark: nil, start: nil, end: nil, settings: settings,
+                              convention: convention, annualization: annualization, sort: sort, ascending: ascending, top: top,
+                              shards: shards(subjects: 1, datasets: 1, gridCount: count, shardSize: max(1, shardSize)))
+    }
+}
+
+extension EvaluationStore.NewEvaluation {
+    /// An evaluation with no owner, strategy or dataset row: submitted from the command line.
+    public init(operatorEvaluation name: String, plan: EvaluationPlan, config: JSONValue) {
+        self.init(name: name, kind: plan.kind, config: config, strategyID: nil, datasetID: nil, plan: plan, userID: nil)
     }
 }

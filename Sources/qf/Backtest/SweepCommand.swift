@@ -5,10 +5,14 @@ import Synchronization
 
 /// `qf sweep`: every combination of a parameter grid over one symbol, across all cores, with the
 /// best rows printed and every row streamed to CSV.
-struct SweepCommand: ParsableCommand {
+struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep", abstract: "Sweep a strategy's parameter grid over a bar file.",
-        discussion: "Axes: --grid name=start:stop[:step] (inclusive) or --grid name=a,b,c. Combinations the strategy refuses (fast ≥ slow) are skipped and counted.")
+        discussion: """
+            Axes: --grid name=start:stop[:step] (inclusive) or --grid name=a,b,c. Combinations the strategy refuses (fast ≥ slow) are skipped and counted.
+            With --distributed the grid becomes an evaluation in the database (DATABASE_URL, or the project's cluster) split into shards of \
+            --shard-size combinations that every `qf worker` (on any machine reading the same --data path) takes; this command waits and prints the ranking.
+            """)
 
     @OptionGroup var market: MarketOptions
     @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
@@ -20,10 +24,16 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write every row to this CSV file.") var out: String?
     @Option(help: "Worker threads (default: one per core).") var threads = 0
     @Flag(help: "Print the top rows as JSON.") var json = false
+    @Flag(help: "Queue the sweep as shard tasks for qf worker processes and wait for the merged ranking.") var distributed = false
+    @Option(help: "With --distributed: combinations per shard task.") var shardSize = 2_000
 
-    func run() throws {
+    func run() async throws {
         guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
         let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
+        if distributed {
+            try await DistributedSweep(command: self, grid: grid).run()
+            return
+        }
         var ranking = try SweepRanking(metric: sort, ascending: ascending, limit: top)
         let (symbol, open, close, times) = try market.bars()
         let config = SweepConfiguration(strategy: strategy, grid: grid, settings: try market.settings(), convention: market.convention,

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Backtest
+import Foundation
+import Logging
+import Service
+
+/// `qf sweep --distributed`: the grid as an evaluation in the database, split into shard tasks
+/// that any `qf worker` takes; waits with a progress bar over the finished shards, then prints
+/// the merged ranking and copies the whole ranked table to `--out` when this machine can read it.
+struct DistributedSweep {
+    let command: SweepCommand
+    let grid: ParameterGrid
+
+    func run() async throws {
+        guard StrategySpec.catalog[command.strategy] != nil else {
+            throw ValidationError("unknown strategy \(command.strategy); known: \(StrategySpec.catalog.keys.sorted().joined(separator: ", "))")
+        }
+        guard SweepMetrics.names.contains(command.sort) else { throw ValidationError("--sort must be one of \(SweepMetrics.names.joined(separator: ", "))") }
+        guard command.shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1") }
+        guard grid.count <= 100_000 else { throw ValidationError("--distributed sweeps at most 100000 combinations (this grid has \(grid.count)); sweep locally instead") }
+        let path = URL(fileURLWithPath: command.market.data).standardizedFileURL.path
+        _ = try readBars(path: path, symbol: command.market.symbol)   // The file and symbol exist, here at least.
+        let plan = EvaluationPlan.sweep(rule: command.strategy, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
+                                        symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
+                                        annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
+                                        top: command.top, shardSize: command.shardSize)
+        var logger = Logger(label: "qf.sweep")
+        logger.logLevel = .error
+        let settings = try await DatabaseSettings.resolve(logger: logger)
+        try await WorkerCommand.requireCurrentSchema(settings, background: logger)
+        let database = Database(settings: settings, logger: logger)
+        let store = EvaluationStore(database: database)
+        let config: JSONValue = .object(["data": .string(path), "strategy": .string(command.strategy), "grid": .array(command.axes.map { .string($0) })])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            await database.waitUntilRunning()
+            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(command.strategy) \(plan.datasets[0].name)", plan: plan, config: config),
+                                                 logger: logger)
+            print("evaluation \(id): \(grid.count) combinations in \(plan.shards.count) shards queued; qf worker processes take them")
+            var bar = ProgressBar(total: plan.shards.count, label: "shards")
+            var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+            while evaluation.status == "pending" || evaluation.status == "running" {
+                bar.update(evaluation.shardsDone, status: evaluation.status)
+                try await Task.sleep(for: .milliseconds(250))
+                evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+            }
+            bar.update(evaluation.shardsDone, status: evaluation.status)
+            guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
+            try report(evaluation)
+        }
+    }
+
+    func report(_ evaluation: EvaluationRecord) throws {
+        guard case .object(let results) = evaluation.results, case .object(let gridResults)? = results["grid"], case .array(let top)? = gridResults["top"] else {
+            throw ValidationError("evaluation \(evaluation.id) has no grid results")
+        }
+        if command.json {
+            print(JSONValue.array(top).jsonText)
+        } else {
+            let figures = ["total_return", "annual_return", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "profit_factor"]
+            let names = grid.axes.map(\.name)
+            var lines = [["rank"] + names + figures]
+            for item in top {
+                guard case .object(let row) = item, case .object(let parameters)? = row["parameters"], case .object(let metrics)? = row["metrics"] else { continue }
+                func number(_ value: JSONValue?) -> Double {
+                    switch value { case .double(let v)?: v; case .int(let v)?: Double(v); default: .nan }
+                }
+                var line = ["\(Int(number(row["rank"])))"] + names.map { SweepCSVWriter.format(number(parameters[$0])) }
+                for f in figures {
+                    let v = number(metrics[f])
+                    let percent = ["total_return", "annual_return", "max_drawdown", "win_rate"].contains(f)
+                    line.append(v.isNaN ? "NaN" : (f == "trades" ? "\(Int(v))" : String(format: percent ? "%.2f%%" : "%.3f", percent ? v * 100 : v)))
+                }
+                lines.append(line)
+            }
+            let widths = lines[0].indices.map { c in lines.map { $0[c].count }.max()! }
+            for line in lines { print(line.indices.map { c in String(repeating: " ", count: widths[c] - line[c].count) + line[c] }.joined(separator: "  ")) }
+        }
+        if let out = command.out, let report = evaluation.reportPath {
+            let table = (report as NSString).deletingLastPathComponent + "/evaluation_\(evaluation.id).csv"
+            guard let contents = FileManager.default.contents(atPath: table) else {
+                print("the whole table is at \(table) on the worker that merged it (GET /api/v1/evaluations/\(evaluation.id)/report?format=csv)")
+                return
+            }
+            try StagedFile.write(String(decoding: contents, as: UTF8.self), to: out)
+            print("all rows: \(out)")
+        }
+    }
+}
