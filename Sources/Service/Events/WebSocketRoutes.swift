@@ -13,7 +13,9 @@ import PostgresNIO
 ///   `{"type": "error", "message"}`;
 /// - server → `{"type": "training_progress", "data": {job_id, progress, current_epoch, total_epochs,
 ///   metrics}}` after every epoch, `{"type": "status", "data": {job_id | strategy_id, status}}`
-///   on every status change.
+///   on every status change, and `{"type": "paper_trade", "data": {strategy_id, bar, bars, time,
+///   close, position, equity, total_return, max_drawdown, trades}}` for each bar of a strategy's
+///   paper-trading replay.
 /// Pings go out every 30 s. A client whose outbox (256 messages) fills up is disconnected.
 public struct WebSocketRoutes: Sendable {
     let auth: AuthService

@@ -5,7 +5,8 @@ import PostgresNIO
 /// throwing, or a worker that kept dying), or REVOKED by the rescuer for a task asked to stop
 /// whose worker is gone — the row the task worked for must say so, or it would stay `running`
 /// forever: its training job becomes failed (cancelled when revoked), its evaluation failed, its
-/// dataset error, each with the task's last error unless the row already has one.
+/// dataset error, each with the task's last error unless the row already has one, and a
+/// strategy whose paper-trading replay failed goes from active to error.
 enum AbandonedTasks {
     static func settle(_ ids: [String], client: PostgresClient, logger: Logger) async throws {
         guard !ids.isEmpty else { return }
@@ -29,6 +30,11 @@ enum AbandonedTasks {
             FROM celery_tasks t
             WHERE t.id = ANY(\(ids)) AND t.status IN ('FAILURE', 'REVOKED') AND t.related_type = 'dataset' AND d.id = t.related_id
               AND d.status IN ('uploading', 'processing')
+            """, logger: logger)
+        try await client.query("""
+            UPDATE strategies s SET status = 'error'
+            FROM celery_tasks t
+            WHERE t.id = ANY(\(ids)) AND t.status = 'FAILURE' AND t.related_type = 'strategy' AND s.id = t.related_id AND s.status = 'active'
             """, logger: logger)
     }
 }

@@ -7,6 +7,7 @@ public enum ServiceWorkers {
         [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data),
          TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data),
          PreprocessDatasetHandler.taskName: PreprocessDatasetHandler(database: database, settings: data),
+         PaperTradeHandler.taskName: PaperTradeHandler(database: database),
          EvaluationShardHandler.taskName: EvaluationShardHandler(database: database),
          EvaluationFinishHandler.taskName: EvaluationFinishHandler(database: database, settings: data),
          // Does nothing: a probe of the queue itself (health checks, `qf bench queue`).

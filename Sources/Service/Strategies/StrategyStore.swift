@@ -163,6 +163,22 @@ public struct StrategyStore: Sendable {
                 UPDATE strategies AS s SET status = \(action.target)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
             guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            // A rule strategy with a dataset starts a paper-trading replay; stop asks it to end.
+            switch action {
+            case .start where PaperTradeHandler.Replay(record) != nil:
+                _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
+                                                        queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
+                                                on: connection, logger: logger)
+            case .stop:
+                let queue = TaskQueue(client: database.primary)
+                var replays: [String] = []
+                for try await taskID in try await connection.query("""
+                    SELECT id FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id) AND status IN ('PENDING', 'RETRY', 'STARTED')
+                    """, logger: logger).decode(String.self) { replays.append(taskID) }
+                for taskID in replays { _ = try await queue.requestCancel(id: taskID, on: connection, logger: logger) }
+            default:
+                break
+            }
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: record.ownerID, type: "status",
                                                    data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status)])),
                                     on: connection, logger: logger)

@@ -1,0 +1,185 @@
+import Backtest
+import Foundation
+import Ingest
+import Logging
+import PostgresNIO
+
+/// `start` on a rule strategy with a dataset (its `config.rule` and `config.dataset_id`): a
+/// paper-trading replay over the dataset's latest bars. One bar at a time — every
+/// `config.replay.interval_ms` (default 200) over the last `config.replay.bars` (default 250) —
+/// the strategy runs through Backtest on the bars seen so far (never a later one: the run is
+/// recomputed on the prefix), and a `strategy_status` event carries the bar, its time and close,
+/// the position, equity, return, drawdown and trades so far; every tenth bar and at the end the
+/// strategy's performance fields follow. `stop` (or the status leaving `active`) ends it; the
+/// last bar ends it with the strategy `stopped`; bad data sets it to `error`, saying why.
+public struct PaperTradeHandler: TaskHandler {
+    public static let taskName = "paper_trade"
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// What a replay needs from the strategy row, checked at `start`.
+    struct Replay: Sendable {
+        var strategyID: Int
+        var ownerID: Int?
+        var rule: String
+        var parameters: [String: Double]
+        var datasetID: Int
+        var bars: Int
+        var interval: Duration
+
+        /// The replay a strategy asks for; nil when it names no rule or no dataset (then `start`
+        /// only changes the status).
+        init?(_ strategy: StrategyRecord) {
+            let config = strategy.config.objectValue ?? [:]
+            guard let rule = (config["rule"] ?? config["strategy"])?.stringValue, let known = StrategySpec.catalog[rule],
+                  case .int(let dataset)? = config["dataset_id"], dataset > 0, dataset <= Int64(Int32.max) else { return nil }
+            strategyID = strategy.id
+            ownerID = strategy.ownerID
+            self.rule = rule
+            var values: [String: Double] = [:]
+            for (key, value) in strategy.parameters.objectValue ?? [:] where known[key] != nil {
+                switch value {
+                case .int(let v): values[key] = Double(v)
+                case .double(let v) where v.isFinite: values[key] = v
+                default: continue
+                }
+            }
+            parameters = values
+            datasetID = Int(dataset)
+            let replay = config["replay"]?.objectValue ?? [:]
+            func number(_ key: String) -> Int? {
+                switch replay[key] { case .int(let v)?: Int(v); case .double(let v)? where v.isFinite: Int(v); default: nil }
+            }
+            bars = min(100_000, max(2, number("bars") ?? 250))
+            interval = .milliseconds(min(60_000, max(0, number("interval_ms") ?? 200)))
+        }
+    }
+
+    public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
+        guard case .int(let rawID)? = task.kwargs.objectValue?["strategy_id"] else { throw PermanentTaskFailure("paper_trade: kwargs.strategy_id is required") }
+        let id = Int(rawID), logger = context.logger
+        guard let strategy = try await Self.strategy(id, client: database.primary, logger: logger), strategy.status == "active" else {
+            return .object(["skipped": .string("not active")])
+        }
+        guard let replay = Replay(strategy) else { return .object(["skipped": .string("no rule or dataset")]) }
+        let bars: BarSeries
+        do {
+            guard let path = try await Self.readyDatasetPath(replay.datasetID, ownerID: replay.ownerID, client: database.primary, logger: logger) else {
+                throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
+            }
+            let all = try BarSeries.read(path: path, symbol: nil)
+            let from = max(0, all.count - replay.bars)
+            bars = BarSeries(symbol: all.symbol, open: Array(all.open[from...]), close: Array(all.close[from...]), timestamps: Array(all.timestamps[from...]))
+            _ = try Strategies.warmupBars(StrategySpec(name: replay.rule, parameters: replay.parameters))
+        } catch let error as BacktestError {
+            try await finish(replay, status: "error", reason: error.description, logger: logger)
+            throw PermanentTaskFailure(error.description)
+        }
+        let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+        var last = PaperStep.empty
+        for i in 1..<bars.count {
+            if Task.isCancelled { break }
+            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == "active" else { break }
+            let step = try PaperStep(rule: replay.rule, parameters: replay.parameters, bars: bars, through: i, settings: settings)
+            last = step
+            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: replay.ownerID, type: "paper_trade", data: step.json(strategyID: id, of: bars.count)),
+                                    on: database.primary, logger: logger)
+            if i % 10 == 0 { try await record(step, strategyID: id, logger: logger) }
+            context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars.count))]))
+            if i < bars.count - 1 { try? await Task.sleep(for: replay.interval) }
+        }
+        // Written outside this task, which may be cancelled (a stop), so its queries would be too.
+        let finished = last.bar == bars.count - 1
+        let database = self.database
+        try await Task {
+            if last.bar > 0 { try await PaperTradeHandler(database: database).record(last, strategyID: id, logger: logger) }
+            if finished { try await PaperTradeHandler(database: database).finish(replay, status: "stopped", reason: "replay finished", logger: logger) }
+        }.value
+        if Task.isCancelled { throw CancellationError() }
+        return .object(["strategy_id": .int(rawID), "bars": .int(Int64(last.bar + 1)), "finished": .bool(finished)])
+    }
+
+    static func strategy(_ id: Int, client: PostgresClient, logger: Logger) async throws -> StrategyRecord? {
+        try await StrategyRecord.all(client.query("SELECT \(unescaped: StrategyRecord.columns) FROM strategies s WHERE s.id = \(id)", logger: logger)).first
+    }
+
+    static func readyDatasetPath(_ id: Int, ownerID: Int?, client: PostgresClient, logger: Logger) async throws -> String? {
+        for try await path in try await client.query("""
+            SELECT file_path FROM datasets WHERE id = \(id) AND status = 'ready' AND owner_id IS NOT DISTINCT FROM \(ownerID)
+            """, logger: logger).decode(String.self) { return path }
+        return nil
+    }
+
+    /// The strategy's performance fields and `last_run_at` from the bars replayed so far.
+    func record(_ step: PaperStep, strategyID: Int, logger: Logger) async throws {
+        let m = step.metrics
+        func clamp(_ v: Double, _ low: Double, _ high: Double) -> Double? { v.isFinite ? min(high, max(low, v)) : nil }
+        try await database.primary.query("""
+            UPDATE strategies SET total_return = \(clamp(m.totalReturn * 100, -100, 1000)), sharpe_ratio = \(clamp(m.sharpe, -10, 10)),
+                max_drawdown = \(clamp(-m.maxDrawdown * 100, -9999, 9999)), win_rate = \(clamp(m.winRate * 100, 0, 100)), last_run_at = CURRENT_TIMESTAMP
+            WHERE id = \(strategyID)
+            """, logger: logger)
+    }
+
+    /// Ends the replay: the status (if still active) and its event.
+    func finish(_ replay: Replay, status: String, reason: String, logger: Logger) async throws {
+        try await database.transaction(logger: logger) { connection in
+            var changed = false
+            for try await _ in try await connection.query("""
+                UPDATE strategies SET status = \(status)::strategy_status WHERE id = \(replay.strategyID) AND status = 'active' RETURNING 1
+                """, logger: logger).decode(Int.self) { changed = true }
+            if changed {
+                try await Events.notify(Events.payload(channel: "strategy_status", id: replay.strategyID, userID: replay.ownerID, type: "status",
+                                                       data: .object(["strategy_id": .int(Int64(replay.strategyID)), "status": .string(status), "reason": .string(reason)])),
+                                        on: connection, logger: logger)
+            }
+        }
+    }
+}
+
+/// The state of a paper-trading replay after bar `bar`: Backtest's run over bars 0…bar only.
+struct PaperStep: Sendable {
+    var bar: Int
+    var time: Int64
+    var close: Double
+    var position: Double
+    var equity: Double
+    var trades: Int
+    var metrics: PerformanceMetrics
+
+    static let empty = PaperStep(bar: 0, time: 0, close: .nan, position: 0, equity: .nan, trades: 0,
+                                 metrics: PerformanceMetrics(equity: [1], timestamps: [0], trades: []))
+
+    private init(bar: Int, time: Int64, close: Double, position: Double, equity: Double, trades: Int, metrics: PerformanceMetrics) {
+        self.bar = bar
+        self.time = time
+        self.close = close
+        self.position = position
+        self.equity = equity
+        self.trades = trades
+        self.metrics = metrics
+    }
+
+    init(rule: String, parameters: [String: Double], bars: BarSeries, through i: Int, settings: ExecutionSettings) throws {
+        let open = Array(bars.open[...i]), close = Array(bars.close[...i]), times = Array(bars.timestamps[...i])
+        let result = try FusedBacktest.run(StrategySpec(name: rule, parameters: parameters), open: open, close: close, timestamps: times, settings: settings)
+        bar = i
+        time = times[i]
+        self.close = close[i]
+        position = result.positions[i]
+        equity = result.equity[i]
+        trades = result.trades.count
+        metrics = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, benchmark: close,
+                                     initialCash: settings.initialCash, openTrade: result.openTrade)
+    }
+
+    func json(strategyID: Int, of total: Int) -> JSONValue {
+        func number(_ v: Double) -> JSONValue { v.isFinite ? .double(v) : .null }
+        return .object(["strategy_id": .int(Int64(strategyID)), "status": .string("active"), "bar": .int(Int64(bar + 1)), "bars": .int(Int64(total)),
+                        "time": .string(TimestampParser.format(time)), "close": number(close), "position": number(position), "equity": number(equity),
+                        "total_return": number(metrics.totalReturn * 100), "max_drawdown": number(-metrics.maxDrawdown * 100), "trades": .int(Int64(trades))])
+    }
+}

@@ -1,0 +1,79 @@
+import Backtest
+import Foundation
+import PostgresNIO
+@testable import Service
+import Testing
+
+/// `start` on a rule strategy with a dataset replays its latest bars as paper trading with a
+/// real worker: to the end (performance equal to Backtest on those bars, status stopped), or
+/// until `stop` (the replay's task revoked mid-way). A strategy without a rule only changes status.
+@Suite struct PaperTradeTests {
+    static func strategy(_ api: TestAPI.Harness, _ token: String, datasetID: Int, bars: Int, intervalMS: Int) async throws -> Int {
+        let response = try await api.call(.post, "/api/v1/strategies", json: [
+            "name": "paper", "strategy_type": "algorithmic_trading",
+            "config": ["rule": "sma_cross", "dataset_id": datasetID, "replay": ["bars": bars, "interval_ms": intervalMS]],
+            "parameters": ["fast": 3, "slow": 8],
+        ], token: token)
+        guard let id = response.body.data["id"] as? Int else { throw TestFailure("strategy: \(response.body)") }
+        return id
+    }
+
+    static func status(_ api: TestAPI.Harness, _ id: Int) async throws -> String {
+        try await AuthTests.text(api.sql, "SELECT status::text FROM strategies WHERE id = \(id)")
+    }
+
+    @Test func aReplayRunsToTheEndWithBacktestsFigures() async throws {
+        try await TestAPI.with("paper_trade_end") { api in
+            let (token, _, _) = try await api.signUp("paper")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let id = try await Self.strategy(api, token, datasetID: datasetID, bars: 40, intervalMS: 0)
+            #expect(try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token).status == .ok)
+            #expect(try await AuthTests.text(api.sql, "SELECT task_name FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id)") == "paper_trade")
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            _ = try await QueueTests.runWorkers([worker], until: { try await Self.status(api, id) != "active" }, limit: .seconds(60))
+            #expect(try await Self.status(api, id) == "stopped")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'strategy'") == "SUCCESS")
+
+            // Independently: Backtest over the dataset's last 40 bars.
+            let all = try await EvaluationTests.bars(api, datasetID: datasetID)
+            let from = all.count - 40
+            let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 3, "slow": 8])
+            let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+            let close = Array(all.close[from...]), times = Array(all.timestamps[from...])
+            let result = try FusedBacktest.run(spec, open: Array(all.open[from...]), close: close, timestamps: times, settings: settings)
+            let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, benchmark: close, initialCash: 100_000, openTrade: result.openTrade)
+            let strategy = try await api.call(.get, "/api/v1/strategies/\(id)", token: token).body.data
+            let performance = strategy["performance"] as? [String: Any] ?? [:]
+            #expect(abs((performance["total_return"] as? Double ?? .nan) - m.totalReturn * 100) < 1e-4, "\(performance) vs \(m.totalReturn * 100)")
+            #expect(abs((performance["max_drawdown"] as? Double ?? .nan) + m.maxDrawdown * 100) < 1e-4)
+            #expect(strategy["last_run_at"] is String)
+        }
+    }
+
+    @Test func stopEndsAReplayMidwayAndARulelessStartOnlyChangesStatus() async throws {
+        try await TestAPI.with("paper_trade_stop") { api in
+            let (token, _, _) = try await api.signUp("stopper")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let id = try await Self.strategy(api, token, datasetID: datasetID, bars: 500, intervalMS: 50)
+            _ = try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token)
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            _ = try await QueueTests.runWorkers([worker], until: {
+                // Some bars in (the task reports them), then stop.
+                let progress = try await AuthTests.text(api.sql, "SELECT coalesce(progress->>'bar', '0') FROM celery_tasks WHERE related_type = 'strategy'")
+                let current = try await Self.status(api, id)
+                if (Int(progress) ?? 0) >= 5 && current == "active" {
+                    #expect(try await api.call(.post, "/api/v1/strategies/\(id)/stop", token: token).status == .ok)
+                }
+                return ["SUCCESS", "REVOKED"].contains(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'strategy'"))
+            }, limit: .seconds(60))
+            #expect(try await Self.status(api, id) == "stopped")
+            let task = try await AuthTests.text(api.sql, "SELECT status::text || ' ' || coalesce(progress::text, '') || ' ' || coalesce(result::text, '') || coalesce(last_error, '') FROM celery_tasks WHERE related_type = 'strategy'")
+            // The replay sees the status leave active (SUCCESS, not finished) or the cancel request first (REVOKED).
+            #expect(task.hasPrefix("REVOKED") || (task.hasPrefix("SUCCESS") && task.contains("\"finished\": false")), "\(task)")
+
+            let plain = try await StrategyTests.create(api, token, name: "agent")["id"] as? Int ?? 0
+            #expect(try await api.call(.post, "/api/v1/strategies/\(plain)/start", token: token).status == .ok)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(plain)") == "0")
+        }
+    }
+}
