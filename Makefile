@@ -14,7 +14,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run bench bench-compute bench-backtest bench-agents bench-malloc clean
+.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -42,11 +42,17 @@ test: deps check-venv
 	swift build --build-tests
 	swift test
 
-## run: build in release mode and run the most complete workflow on embedded defaults
+## run: build, start the project's PostgreSQL, migrate, seed the demo user and the sample dataset, and
+## serve the API with an embedded worker on 127.0.0.1:8080 (Ctrl-C stops it); `qf demo` walks the flow
 run: deps
 	swift build -c release --product qf
+	.build/release/qf serve --worker --demo --host 127.0.0.1 --port 8080
+
+## tour: the command-line workflows on embedded defaults: ingest, describe, backtest, sweep, train, evaluate
+tour: deps
+	swift build -c release --product qf
 	.build/release/qf info
-	.build/release/qf demo
+	.build/release/qf demo sine
 	.build/release/qf ingest data/synthetic.csv --symbol SYN --out .qf/run/synthetic.h5
 	.build/release/qf data preprocess .qf/run/synthetic.h5 --op trademaster_features \
 	  --op split:fractions=0.7,0.15,0.15 --out .qf/run/synthetic_features.h5

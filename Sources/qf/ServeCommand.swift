@@ -15,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not apply pending migrations at start-up.") var noMigrate = false
     @Flag(help: "Also run a worker in this process (qf worker runs them separately).") var worker = false
     @Option(help: "Tasks the embedded worker runs at once.") var workerConcurrency = 1
+    @Flag(help: "Seed the demo user and the sample dataset (make run), and print how to log in and submit a job.") var demo = false
+    @Option(help: "With --demo: the sample CSV to seed.") var demoData = "data/synthetic.csv"
 
     func run() async throws {
         var startup = Logger(label: "qf.serve")
@@ -39,6 +41,18 @@ struct ServeCommand: AsyncParsableCommand {
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
                                                     logger: logger) : nil
+        if demo {
+            // Pools run once: the seed gets its own, the application keeps its pools for itself.
+            let seeding = Database(settings: settings, logger: background)
+            let seeded = try await withThrowingTaskGroup(of: DemoSeed.Seeded?.self) { group in
+                group.addTask { await seeding.run(); return nil }
+                defer { group.cancelAll() }
+                await seeding.waitUntilRunning()
+                return try await DemoSeed.ensure(database: seeding, data: data, sampleCSV: demoData, bcryptCost: authSettings.bcryptCost, logger: background)
+            }
+            print(Self.banner(host: host, port: port, seeded: seeded, worker: worker))
+            fflush(nil)   // Before the server's log lines, also when stdout is a file.
+        }
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port, logger: logger)
         try await app.runService()
     }
@@ -54,5 +68,27 @@ struct ServeCommand: AsyncParsableCommand {
             if !applied.isEmpty { logger.info("migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
             try await SystemLogPartitions.ensure(on: client, logger: logger)
         }
+    }
+
+    /// How to use the service just started: log in, submit a job, run the whole flow.
+    static func banner(host: String, port: Int, seeded: DemoSeed.Seeded, worker: Bool) -> String {
+        let base = "http://\(host):\(port)"
+        return """
+
+            QuantForge is serving \(base)  (embedded worker: \(worker ? "on" : "off"); API description: \(base)/api/v1/openapi.json)
+              demo user:  \(DemoSeed.username) / \(DemoSeed.password)   dataset \(seeded.datasetID) "\(DemoSeed.datasetName)" (\(seeded.datasetStatus))
+
+              log in:
+                TOKEN=$(curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
+                  -d '{"username": "\(DemoSeed.username)", "password": "\(DemoSeed.password)"}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["access_token"])')
+              a strategy, then a training job on the dataset:
+                curl -s -X POST \(base)/api/v1/strategies -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+                  -d '{"name": "SMA", "strategy_type": "algorithmic_trading", "config": {"rule": "sma_cross", "dataset_id": \(seeded.datasetID)}, "parameters": {"fast": 10, "slow": 30}}'
+                curl -s -X POST \(base)/api/v1/training/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+                  -d '{"name": "dqn", "strategy_id": 1, "dataset_id": \(seeded.datasetID), "config": {"task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:sample", "agent_name": "algorithmic_trading:dqn", "optimizer_name": "adam", "loss_name": "mse"}, "hyperparameters": {"epochs": 3}}'
+              the whole flow (register, upload, train, watch, evaluate, paper-trade), in another terminal:
+                .build/release/qf demo --url \(base)
+
+            """
     }
 }

@@ -2,13 +2,11 @@ import ArgumentParser
 import Compute
 import Foundation
 
-/// `qf demo`: the most complete workflow that exists so far, run on embedded defaults by `make run`.
-///
-/// Today that is the Compute core end to end: fit an MLP to y = sin(x) on [−π, π] with Adam and a
-/// cosine schedule, checkpoint it (safetensors), restore the checkpoint into a fresh network and
-/// check that both give identical predictions. Later issues extend `make run` to the full service.
-struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Train a small network end to end and checkpoint it.")
+/// `qf demo sine`: the Compute core end to end: fit an MLP to y = sin(x) on [−π, π] with Adam and
+/// a cosine schedule, checkpoint it (safetensors), restore the checkpoint into a fresh network and
+/// check that both give identical predictions.
+struct SineDemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sine", abstract: "Train a small network end to end and checkpoint it.")
 
     @Option(help: "Training steps.") var steps = 3000
     @Option(help: "Batch size.") var batch = 64
