@@ -23,13 +23,11 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns on the next signal, after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            self?.notify()
-        }
-        defer { timer.cancel() }
+    /// Returns on the next signal (or at once if one is pending), or when the task is cancelled.
+    /// There is no timeout here: the worker's poll loop signals every poll interval instead, so
+    /// a wait costs no timer — arming and cancelling one per wait was a fifth of a busy worker's
+    /// CPU, and the cancelled timers' late signals doubled its claim queries.
+    func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

@@ -54,6 +54,7 @@ public final class Worker: Sendable {
             if let listenConfiguration { group.addTask { await self.listen(listenConfiguration) } }
             group.addTask { await self.rescueLoop() }
             group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.pollLoop() }
             // Claims are refilled in batches of at least half the slots (or at once when idle):
             // a claim per finished task would cost a statement — and a commit — each.
             let refill = max(1, concurrency / 2)
@@ -79,7 +80,7 @@ public final class Worker: Sendable {
                 }
                 // A full batch may mean more are waiting: claim again at once.
                 if free > 0 && !claimed.isEmpty && claimed.count == free { continue }
-                await wake.wait(timeout: pollInterval)
+                await wake.wait()
             }
             group.cancelAll()
         }
@@ -184,6 +185,14 @@ public final class Worker: Sendable {
                 logger.error("could not record a task's outcome", metadata: ["error": .string(String(reflecting: error))])
             }
         }.value
+    }
+
+    /// The fallback wake-up: a signal every poll interval (lost notifications, retries coming due).
+    func pollLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            wake.notify()
+        }
     }
 
     func rescueLoop() async {
