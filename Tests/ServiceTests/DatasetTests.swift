@@ -113,6 +113,8 @@ import Testing
             #expect(tooBig == .contentTooLarge && tooBigBody.error["type"] as? String == "payload_too_large")
             let (wrongType, wrongBody) = try await Self.upload(api, token: token, fields: [], file: ("prices.xlsx", [1, 2, 3]))
             #expect(wrongType == .badRequest && wrongBody.errorFields == ["file"])
+            let (empty, emptyBody) = try await Self.upload(api, token: token, fields: [("name", "empty")], file: ("empty.csv", []))
+            #expect(empty == .badRequest && emptyBody.errorFields == ["file"] && (emptyBody.error["details"] as? [[String: Any]])?.first?["message"] as? String == "the file is empty")
             let (noFile, noFileBody) = try await Self.upload(api, token: token, fields: [("name", "nothing")], file: nil)
             #expect(noFile == .badRequest && noFileBody.errorFields == ["file"])
             let notMultipart = try await api.call(.post, "/api/v1/data/upload", json: ["name": "x"], token: token)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import PostgresNIO
 @testable import Service
+import Synchronization
 import Testing
 
 /// Training jobs over HTTP with real workers: validation (names, ownership, readiness), a DQN job
@@ -160,6 +161,37 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT string_agg(epoch::text, ',' ORDER BY epoch) FROM training_metrics WHERE training_job_id = \(id)") == "1,2,3,4")
             let attempts = try await AuthTests.text(api.sql, "SELECT attempt::text FROM celery_tasks WHERE related_type = 'training_job'")
             #expect(attempts == "2")
+        }
+    }
+
+    @Test func cancellingARunningJobStopsItAtTheNextStep() async throws {
+        try await TestAPI.with("training_cancel_running") { api in
+            let (token, _, _) = try await api.signUp("canceller")
+            let strategyID = try await Self.strategy(api, token)
+            let datasetID = try await Self.readyDataset(api, token)
+            let created = try await api.call(.post, Self.base, json: [
+                "name": "long dqn", "strategy_id": strategyID, "dataset_id": datasetID, "config": Self.dqn,
+                "hyperparameters": ["epochs": 200, "batch_size": 32, "seed": 5],
+            ], token: token)
+            let id = created.body.data["id"] as? Int ?? 0
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+            let answer = Mutex<(HTTPResponse.Status, String)?>(nil)
+            _ = try await QueueTests.runWorkers([worker], until: {
+                // Running with an epoch behind it: ask it to stop, once.
+                let epochs = try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")
+                if epochs != "0" && answer.withLock({ $0 }) == nil {
+                    let response = try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token)
+                    answer.withLock { $0 = (response.status, response.body["message"] as? String ?? "") }
+                }
+                return try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "cancelled"
+            }, limit: .seconds(120))
+            let (status, message) = answer.withLock { $0 } ?? (.internalServerError, "")
+            #expect(status == .ok && message == "Cancelling at the next safe point", "\(message)")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "cancelled")
+            let epochs = Int(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")) ?? 0
+            #expect(epochs >= 1 && epochs < 200, "stopped part-way: \(epochs) epochs")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'training_job'") == "REVOKED")
+            #expect(try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token).status == .conflict, "a finished job cannot be cancelled")
         }
     }
 }

@@ -116,6 +116,8 @@ public struct DatasetRoutes: Sendable {
             guard let datasetID, let handle = file, upload.fileEnded else {
                 throw APIError.validation([.init(field: "file", message: "a file part named 'file' is required")])
             }
+            // An empty file would only fail in the worker; said now, with nothing left behind.
+            guard upload.fileBytes > 0 else { throw APIError.validation([.init(field: "file", message: "the file is empty")]) }
             try handle.synchronize()
             try handle.close()
             file = nil
