@@ -48,9 +48,8 @@ import Testing
             }
             // A third worker finishes it.
             let last = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
-            let finished = try await Self.waitFor(.seconds(180)) {
-                try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "completed"
-            }
+            // The job row is completed just before the worker records its task's success.
+            let finished = try await Self.waitFor(.seconds(180)) { try await Self.completed(api, job: id) }
             last.kill(SIGTERM)
             let lastExit = await last.wait()
             #expect(finished, "\(lastExit.output.suffix(2000))")
@@ -86,9 +85,7 @@ import Testing
             frozen.kill(SIGSTOP)
             // Another worker takes over once the lease runs out, and finishes.
             let rescuer = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
-            let finished = try await Self.waitFor(.seconds(180)) {
-                try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "completed"
-            }
+            let finished = try await Self.waitFor(.seconds(180)) { try await Self.completed(api, job: id) }
             #expect(finished)
             let winner = try await AuthTests.text(api.sql, "SELECT worker_name || '|' || attempt || '|' || status::text FROM celery_tasks WHERE related_type = 'training_job'")
             // Thawed, the first worker carries on until its heartbeat finds the claim gone; whatever
@@ -103,5 +100,13 @@ import Testing
             _ = await frozen.wait()
             _ = await rescuer.wait()
         }
+    }
+
+    /// The job completed and its task recorded as a success (the worker writes the two in turn).
+    static func completed(_ api: TestAPI.Harness, job id: Int) async throws -> Bool {
+        try await AuthTests.text(api.sql, """
+            SELECT j.status::text || '|' || coalesce(t.status::text, '') FROM training_jobs j LEFT JOIN celery_tasks t ON t.related_type = 'training_job' AND t.related_id = j.id
+            WHERE j.id = \(id)
+            """) == "completed|SUCCESS"
     }
 }

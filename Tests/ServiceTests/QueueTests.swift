@@ -252,7 +252,10 @@ import Testing
                 }
             }
             let id = try await queue.enqueue(NewTask(name: "stubborn"), logger: Self.logger)
-            let worker = Worker(id: "first", queue: queue, handlers: ["stubborn": stubborn], pollInterval: .seconds(5), listen: nil, logger: Self.logger)
+            // No rescues from this worker: the fake "second" never heartbeats, and a rescue of its
+            // expired lease would be right but is not what this test watches.
+            let worker = Worker(id: "first", queue: queue, handlers: ["stubborn": stubborn], pollInterval: .seconds(5), rescueInterval: .seconds(600),
+                                listen: nil, logger: Self.logger)
             let lost = try await Self.runWorkers([worker], until: {
                 // Another worker takes the task over behind the first one's back.
                 if try await Self.scalar(sql, "SELECT coalesce(worker_name, '') FROM celery_tasks WHERE id = '\(id)'") == "first" {

@@ -52,10 +52,7 @@ public struct DatasetRoutes: Sendable {
         }
     }
 
-    static func id(_ context: APIContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Dataset not found") }
-        return id
-    }
+    static func id(_ context: APIContext) throws -> Int { try context.pathID("Dataset") }
 
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(.contentTooLarge, type: "payload_too_large", message: "The file is larger than the upload limit of \(limit) bytes",

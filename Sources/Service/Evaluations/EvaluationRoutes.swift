@@ -63,10 +63,7 @@ public struct EvaluationRoutes: Sendable {
         group.get("/:id/report") { request, context in try await self.report(request, context) }
     }
 
-    static func id(_ context: APIContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Evaluation not found") }
-        return id
-    }
+    static func id(_ context: APIContext) throws -> Int { try context.pathID("Evaluation") }
 
     func report(_ request: Request, _ context: APIContext) async throws -> Response {
         let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), on: database.primary, logger: context.logger)

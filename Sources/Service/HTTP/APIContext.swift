@@ -21,6 +21,12 @@ public struct APIContext: RequestContext, WebSocketRequestContext {
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
+    /// The route's `:id` as a row id, or a 404 naming `what` (a malformed id names no row either).
+    public func pathID(_ what: String) throws -> Int {
+        guard let text = parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("\(what) not found") }
+        return id
+    }
+
     /// The signed-in user, or a 401 (only reachable on a route without `AuthMiddleware`).
     public func requireUser() throws -> AuthenticatedUser {
         guard let user else { throw APIError.unauthorized() }

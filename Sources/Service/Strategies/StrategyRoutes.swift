@@ -49,12 +49,7 @@ public struct StrategyRoutes: Sendable {
     }
 
     /// The `{id}` path parameter as a positive integer, else a 404 (no such strategy can exist).
-    static func id(_ context: APIContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else {
-            throw APIError.notFound("Strategy not found")
-        }
-        return id
-    }
+    static func id(_ context: APIContext) throws -> Int { try context.pathID("Strategy") }
 
     func list(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()

@@ -122,7 +122,7 @@ public struct TrainTaskHandler: TaskHandler {
             throw CancellationError()
         case .finished(let report, let bestEpoch, let resumed, let epochsDone):
             let reportJSON = Self.json(report)
-            let best: JSONValue = try await jobs.metrics(ofWorker: id, epoch: bestEpoch, logger: logger) ?? .object([:])
+            let best: JSONValue = try await jobs.storedMetrics(of: id, epoch: bestEpoch, logger: logger) ?? .object([:])
             let measured = usage.finish()
             let performance = StrategyRecord.Performance(
                 totalReturn: Self.finite(report.backtest.totalReturn * 100), sharpeRatio: Self.finite(report.backtest.sharpe),
@@ -189,7 +189,7 @@ public struct TrainTaskHandler: TaskHandler {
 
 extension TrainingJobStore {
     /// The stored metrics of one epoch of a job (the best epoch's, for `best_metrics`).
-    func metrics(ofWorker id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
+    func storedMetrics(of id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
         guard let epoch else { return nil }
         for try await text in try await database.primary.query("""
             SELECT metrics::text FROM training_metrics WHERE training_job_id = \(id) AND epoch = \(epoch)

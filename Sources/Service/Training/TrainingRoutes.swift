@@ -79,10 +79,7 @@ public struct TrainingRoutes: Sendable {
         }
     }
 
-    static func id(_ context: APIContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, id <= Int(Int32.max) else { throw APIError.notFound("Training job not found") }
-        return id
-    }
+    static func id(_ context: APIContext) throws -> Int { try context.pathID("Training job") }
 
     /// The seed's answer to `POST /jobs`.
     struct Created: JSONWritable {
