@@ -82,10 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
                 TOKEN=$(curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
                   -d '{"username": "\(DemoSeed.username)", "password": "\(DemoSeed.password)"}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["access_token"])')
               a strategy, then a training job on the dataset:
-                curl -s -X POST \(base)/api/v1/strategies -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-                  -d '{"name": "SMA", "strategy_type": "algorithmic_trading", "config": {"rule": "sma_cross", "dataset_id": \(seeded.datasetID)}, "parameters": {"fast": 10, "slow": 30}}'
+                SID=$(curl -s -X POST \(base)/api/v1/strategies -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+                  -d '{"name": "SMA", "strategy_type": "algorithmic_trading", "config": {"rule": "sma_cross", "dataset_id": \(seeded.datasetID)}, "parameters": {"fast": 10, "slow": 30}}' \\
+                  | python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["id"])')
                 curl -s -X POST \(base)/api/v1/training/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-                  -d '{"name": "dqn", "strategy_id": 1, "dataset_id": \(seeded.datasetID), "config": {"task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:sample", "agent_name": "algorithmic_trading:dqn", "optimizer_name": "adam", "loss_name": "mse"}, "hyperparameters": {"epochs": 3}}'
+                  -d '{"name": "dqn", "strategy_id": '$SID', "dataset_id": \(seeded.datasetID), "config": {"task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:sample", "agent_name": "algorithmic_trading:dqn", "optimizer_name": "adam", "loss_name": "mse"}, "hyperparameters": {"epochs": 3}}'
               the whole flow (register, upload, train, watch, evaluate, paper-trade), in another terminal:
                 .build/release/qf demo --url \(base)
 
