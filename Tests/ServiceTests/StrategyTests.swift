@@ -186,6 +186,11 @@ import Testing
 
             let portfolios = try await api.call(.get, "\(Self.base)?type=portfolio_management", token: token)
             #expect(portfolios.body.data["total"] as? Int == 5)
+            // The total rides on the page's rows; a page past the end still knows it.
+            let pastEnd = try await api.call(.get, "\(Self.base)?type=portfolio_management&page=2&size=10", token: token)
+            #expect((pastEnd.body.data["items"] as? [Any])?.isEmpty == true && pastEnd.body.data["total"] as? Int == 5)
+            let partial = try await api.call(.get, "\(Self.base)?type=portfolio_management&page=2&size=3&sort=name", token: token)
+            #expect((partial.body.data["items"] as? [Any])?.count == 2 && partial.body.data["total"] as? Int == 5)
             let evenTagged = try await api.call(.get, "\(Self.base)?tags=even,t&status=draft", token: token)
             #expect(evenTagged.body.data["total"] as? Int == 13)
             // search is literal: % and _ match themselves.

@@ -78,6 +78,11 @@ public struct StrategyRecord: JSONWritable {
     /// looked up its type metadata at run time on every row.
     init(row: PostgresRow) throws {
         var cells = RowCells(row)
+        try self.init(cells: &cells)
+    }
+
+    /// The same from cells the caller goes on reading (a list's window count after the record).
+    init(cells: inout RowCells) throws {
         id = try cells.next(Int.self)
         name = try cells.next(String.self)
         description = try cells.next(String?.self)

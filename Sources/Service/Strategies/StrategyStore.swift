@@ -51,14 +51,23 @@ public struct StrategyStore: Sendable {
             for try await record in try await reader.execute(page, logger: logger) { items.append(record) }
             return Page(items: items, total: total, page: query.page, size: query.size)
         }
-        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
-        for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        // Filters and sort vary, so this SQL is parsed and planned per request: the page carries
+        // the total as a window count, one statement instead of two. Only a page past the end
+        // (no rows to carry it) needs the count on its own.
         let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
         let page = PostgresQuery(unsafeSQL: """
-            SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause)
+            SELECT \(StrategyRecord.columns), count(*) OVER ()::int8 FROM strategies s \(conditions.whereClause)
             ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
             """, binds: conditions.binds)
-        items = try await StrategyRecord.all(reader.query(page, logger: logger))
+        for try await row in try await reader.query(page, logger: logger) {
+            var cells = RowCells(row)
+            items.append(try StrategyRecord(cells: &cells))
+            total = Int(try cells.next(Int64.self))
+        }
+        if items.isEmpty && query.offset > 0 {
+            let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
+            for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        }
         return Page(items: items, total: total, page: query.page, size: query.size)
     }
 
