@@ -4,7 +4,7 @@ PyJWT, orjson — against the same database, with the same SQL and the same resp
 
 - GET /healthz
 - GET /api/v1/strategies?page&size&sort : bearer JWT (HS256, kid) verified, the session checked
-  live in user_sessions (the same statement qf runs), a count and a page of strategies
+  live in user_sessions (the same statement qf runs), a page of strategies carrying its total
 - GET /api/v1/strategies/{id}
 
 Run: DATABASE_DSN=postgresql://... QF_JWT_SECRET=... uvicorn fastapi_service:app --workers N
@@ -117,9 +117,20 @@ async def strategies(request: Request, page: int = 1, size: int = 20, sort: str 
             escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             args.append(f"%{escaped}%"); clauses.append(f"(s.name ILIKE ${len(args)} OR s.description ILIKE ${len(args)})")
         where = "WHERE " + " AND ".join(f"({c})" for c in clauses) if clauses else ""
-        total = await connection.fetchval(f"SELECT count(*)::int8 FROM strategies s {where}", *args)
-        rows = await connection.fetch(f"SELECT {COLUMNS} FROM strategies s {where} ORDER BY {', '.join(order + ['s.id ASC'])} "
-                                      f"LIMIT {size} OFFSET {(page - 1) * size}", *args)
+        if len(args) <= 1 and sort == "-created_at":
+            # The default screen: a count and a page, two statements asyncpg has prepared (as qf).
+            total = await connection.fetchval(f"SELECT count(*)::int8 FROM strategies s {where}", *args)
+            rows = await connection.fetch(f"SELECT {COLUMNS} FROM strategies s {where} ORDER BY {', '.join(order + ['s.id ASC'])} "
+                                          f"LIMIT {size} OFFSET {(page - 1) * size}", *args)
+        else:
+            # Filtered: the page carries its total as a window count, one statement (as qf);
+            # a page past the end counts on its own.
+            rows = await connection.fetch(f"SELECT {COLUMNS}, count(*) OVER ()::int8 AS total FROM strategies s {where} "
+                                          f"ORDER BY {', '.join(order + ['s.id ASC'])} LIMIT {size} OFFSET {(page - 1) * size}", *args)
+            if rows:
+                total = rows[0]["total"]
+            else:
+                total = await connection.fetchval(f"SELECT count(*)::int8 FROM strategies s {where}", *args) if page > 1 else 0
     pages = (total + size - 1) // size
     return envelope({"items": [strategy(r) for r in rows], "total": total, "page": page, "size": size, "pages": pages})
 
