@@ -76,4 +76,32 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(plain)") == "0")
         }
     }
+
+    @Test func aStrategyWithATrainedModelReplaysItsTestSplit() async throws {
+        try await TestAPI.with("paper_trade_model") { api in
+            let (token, _, _) = try await api.signUp("modeller")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let created = try await api.call(.post, TrainingJobTests.base, json: [
+                "name": "dqn", "strategy_id": strategyID, "dataset_id": datasetID, "config": TrainingJobTests.dqn,
+                "hyperparameters": ["epochs": 2, "batch_size": 32, "seed": 9],
+            ], token: token)
+            let jobID = created.body.data["id"] as? Int ?? 0
+            #expect(try await TrainingJobTests.runUntil(api, job: jobID, status: ["completed", "failed"]) == "completed")
+            let job = try await api.call(.get, "\(TrainingJobTests.base)/\(jobID)", token: token).body.data
+            let testReturn = (((job["metrics"] as? [String: Any])?["backtest"] as? [String: Any])?["totalReturn"] as? Double ?? .nan) * 100
+            // Forget what the job wrote, so the figures below can only come from the replay.
+            try await api.sql.query("UPDATE strategies SET total_return = NULL, sharpe_ratio = NULL, config = '{\"replay\": {\"interval_ms\": 0}}' WHERE id = \(strategyID)",
+                                    logger: TestDatabase.logger)
+            #expect(try await api.call(.post, "/api/v1/strategies/\(strategyID)/start", token: token).status == .ok)
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            _ = try await QueueTests.runWorkers([worker], until: { try await Self.status(api, strategyID) != "active" }, limit: .seconds(60))
+            #expect(try await Self.status(api, strategyID) == "stopped")
+            let result = try await AuthTests.text(api.sql, "SELECT result::text FROM celery_tasks WHERE related_type = 'strategy'")
+            #expect(result.contains("\"model\": ") && result.contains("/jobs/\(jobID)/run") && result.contains("\"finished\": true"), "the job's model: \(result)")
+            // The whole test split replayed: the job's own test figure.
+            let performance = try await api.call(.get, "/api/v1/strategies/\(strategyID)", token: token).body.data["performance"] as? [String: Any] ?? [:]
+            #expect(abs((performance["total_return"] as? Double ?? .nan) - testReturn) < 1e-3, "\(performance) vs \(testReturn)")
+        }
+    }
 }

@@ -2,16 +2,22 @@ import Backtest
 import Foundation
 import Ingest
 import Logging
+import NIOPosix
 import PostgresNIO
 
-/// `start` on a rule strategy with a dataset (its `config.rule` and `config.dataset_id`): a
-/// paper-trading replay over the dataset's latest bars. One bar at a time — every
-/// `config.replay.interval_ms` (default 200) over the last `config.replay.bars` (default 250) —
-/// the strategy runs through Backtest on the bars seen so far (never a later one: the run is
-/// recomputed on the prefix), and a `strategy_status` event carries the bar, its time and close,
-/// the position, equity, return, drawdown and trades so far; every tenth bar and at the end the
-/// strategy's performance fields follow. `stop` (or the status leaving `active`) ends it; the
-/// last bar ends it with the strategy `stopped`; bad data sets it to `error`, saying why.
+/// `start` on a strategy that can trade: a paper-trading replay over its data's latest bars. One
+/// bar at a time — every `config.replay.interval_ms` (default 200) over the last
+/// `config.replay.bars` (default 250) — a `strategy_status` event carries the bar, its time and
+/// close, the position, equity, return, drawdown and trades so far; every tenth bar and at the end
+/// the strategy's performance fields follow. What trades:
+/// - a rule strategy with a dataset (`config.rule`, `config.dataset_id`): Backtest on the bars
+///   seen so far at each bar (never a later one: the run is recomputed on the prefix);
+/// - otherwise the trained model of the strategy's latest completed training job, over that
+///   job's held-out test split: the greedy policy's decisions (each taken on the window of bars
+///   before it, so causal by construction) executed as its evaluations are — at the close, the
+///   environment's fee and cash, shorts allowed — and revealed bar by bar.
+/// `stop` (or the status leaving `active`) ends it; the last bar ends it with the strategy
+/// `stopped`; bad data sets it to `error`, saying why.
 public struct PaperTradeHandler: TaskHandler {
     public static let taskName = "paper_trade"
     let database: Database
@@ -30,8 +36,25 @@ public struct PaperTradeHandler: TaskHandler {
         var bars: Int
         var interval: Duration
 
-        /// The replay a strategy asks for; nil when it names no rule or no dataset (then `start`
-        /// only changes the status).
+        /// A trained model's replay: the pace and length from `config.replay`, no rule or dataset.
+        init(modelOf strategy: StrategyRecord) {
+            strategyID = strategy.id
+            ownerID = strategy.ownerID
+            rule = ""
+            parameters = [:]
+            datasetID = 0
+            (bars, interval) = Self.pace(strategy.config.objectValue?["replay"]?.objectValue ?? [:])
+        }
+
+        static func pace(_ replay: [String: JSONValue]) -> (bars: Int, interval: Duration) {
+            func number(_ key: String) -> Int? {
+                switch replay[key] { case .int(let v)?: Int(v); case .double(let v)? where v.isFinite: Int(v); default: nil }
+            }
+            return (min(100_000, max(2, number("bars") ?? 250)), .milliseconds(min(60_000, max(0, number("interval_ms") ?? 200))))
+        }
+
+        /// The replay a rule strategy asks for; nil when it names no rule or no dataset (then a
+        /// trained model replays, if it has one, or `start` only changes the status).
         init?(_ strategy: StrategyRecord) {
             let config = strategy.config.objectValue ?? [:]
             guard let rule = (config["rule"] ?? config["strategy"])?.stringValue, let known = StrategySpec.catalog[rule],
@@ -49,12 +72,7 @@ public struct PaperTradeHandler: TaskHandler {
             }
             parameters = values
             datasetID = Int(dataset)
-            let replay = config["replay"]?.objectValue ?? [:]
-            func number(_ key: String) -> Int? {
-                switch replay[key] { case .int(let v)?: Int(v); case .double(let v)? where v.isFinite: Int(v); default: nil }
-            }
-            bars = min(100_000, max(2, number("bars") ?? 250))
-            interval = .milliseconds(min(60_000, max(0, number("interval_ms") ?? 200)))
+            (bars, interval) = Self.pace(config["replay"]?.objectValue ?? [:])
         }
     }
 
@@ -64,7 +82,12 @@ public struct PaperTradeHandler: TaskHandler {
         guard let strategy = try await Self.strategy(id, client: database.primary, logger: logger), strategy.status == "active" else {
             return .object(["skipped": .string("not active")])
         }
-        guard let replay = Replay(strategy) else { return .object(["skipped": .string("no rule or dataset")]) }
+        guard let replay = Replay(strategy) else {
+            guard let model = try await Self.latestModel(of: id, client: database.primary, logger: logger) else {
+                return .object(["skipped": .string("no rule, dataset or trained model")])
+            }
+            return try await replayModel(strategy, model: model, context: context)
+        }
         let bars: BarSeries
         do {
             guard let path = try await Self.readyDatasetPath(replay.datasetID, ownerID: replay.ownerID, client: database.primary, logger: logger) else {
@@ -100,6 +123,59 @@ public struct PaperTradeHandler: TaskHandler {
         }.value
         if Task.isCancelled { throw CancellationError() }
         return .object(["strategy_id": .int(rawID), "bars": .int(Int64(last.bar + 1)), "finished": .bool(finished)])
+    }
+
+    /// The model folder of the strategy's latest completed training job (its `model_path`'s).
+    static func latestModel(of strategyID: Int, client: PostgresClient, logger: Logger) async throws -> String? {
+        for try await path in try await client.query("""
+            SELECT model_path FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' AND model_path IS NOT NULL
+            ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
+            """, logger: logger).decode(String.self) { return path }
+        return nil
+    }
+
+    /// The trained model's replay: its whole test-split run computed once (the policy is causal),
+    /// then revealed one bar at a time like a rule's.
+    func replayModel(_ strategy: StrategyRecord, model: String, context: TaskContext) async throws -> JSONValue {
+        let id = strategy.id, logger = context.logger
+        let replay = Replay(modelOf: strategy)
+        let runDirectory = (model as NSString).deletingLastPathComponent
+        let testSplit = ((runDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("data_test.h5")
+        let run: EvaluationRunner.Run
+        let settings = ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, allowShort: true)
+        do {
+            let source = EvaluationPlan.DataSource(datasetID: nil, name: "test split", path: testSplit, symbol: nil)
+            let subject = EvaluationPlan.Subject(label: strategy.name, rule: nil, parameters: [:], modelDirectory: runDirectory)
+            let plan = EvaluationPlan(kind: .backtest, subjects: [subject], datasets: [source], grid: nil, benchmark: nil, start: nil, end: nil,
+                                      settings: settings, convention: .backtestingPy, annualization: .inferred, sort: "sharpe", ascending: false, top: 1,
+                                      shards: [])
+            run = try await NIOThreadPool.singleton.runIfActive { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
+        } catch let error as EvaluationFailure {
+            try await finish(replay, status: "error", reason: error.message, logger: logger)
+            throw PermanentTaskFailure(error.message)
+        }
+        let from = max(0, run.equity.count - replay.bars)
+        let base = from == 0 ? settings.initialCash : run.equity[from - 1]
+        var last = PaperStep.empty
+        for i in (from + 1)..<run.equity.count {
+            if Task.isCancelled { break }
+            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == "active" else { break }
+            let step = PaperStep(revealing: run, from: from, through: i, startingEquity: base)
+            last = step
+            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: replay.ownerID, type: "paper_trade",
+                                                   data: step.json(strategyID: id, of: run.equity.count - from)), on: database.primary, logger: logger)
+            if (i - from) % 10 == 0 { try await record(step, strategyID: id, logger: logger) }
+            context.report(progress: .object(["bar": .int(Int64(i - from + 1)), "bars": .int(Int64(run.equity.count - from))]))
+            if i < run.equity.count - 1 { try? await Task.sleep(for: replay.interval) }
+        }
+        let finished = last.bar == run.equity.count - 1 - from
+        let database = self.database
+        try await Task {
+            if last.bar > 0 { try await PaperTradeHandler(database: database).record(last, strategyID: id, logger: logger) }
+            if finished { try await PaperTradeHandler(database: database).finish(replay, status: "stopped", reason: "replay finished", logger: logger) }
+        }.value
+        if Task.isCancelled { throw CancellationError() }
+        return .object(["strategy_id": .int(Int64(id)), "bars": .int(Int64(last.bar + 1)), "finished": .bool(finished), "model": .string(runDirectory)])
     }
 
     static func strategy(_ id: Int, client: PostgresClient, logger: Logger) async throws -> StrategyRecord? {
@@ -174,6 +250,27 @@ struct PaperStep: Sendable {
         trades = result.trades.count
         metrics = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, benchmark: close,
                                      initialCash: settings.initialCash, openTrade: result.openTrade)
+    }
+
+    /// Bar `i` of a finished run revealed as a replay starting at bar `from` (bar numbers and
+    /// figures count from there): equity, position and the trades closed so far.
+    init(revealing run: EvaluationRunner.Run, from: Int, through i: Int, startingEquity: Double) {
+        let equity = Array(run.equity[from...i]), times = Array(run.timestamps[from...i])
+        // The trades closed by bar i, re-based to the replay's first bar.
+        let closed = run.trades.filter { $0.exitBar <= i && $0.entryBar >= from }.map { trade -> TradeRecord in
+            var t = trade
+            t.entryBar -= from
+            t.exitBar -= from
+            return t
+        }
+        bar = i - from
+        time = run.timestamps[i]
+        close = run.benchmark[i]
+        position = run.positions[i]
+        self.equity = run.equity[i]
+        trades = closed.count
+        metrics = PerformanceMetrics(equity: equity, timestamps: times, trades: closed, benchmark: Array(run.benchmark[from...i]),
+                                     initialCash: startingEquity)
     }
 
     func json(strategyID: Int, of total: Int) -> JSONValue {

@@ -172,9 +172,17 @@ public struct StrategyStore: Sendable {
                 UPDATE strategies AS s SET status = \(action.target)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
             guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
-            // A rule strategy with a dataset starts a paper-trading replay; stop asks it to end.
+            // A rule strategy with a dataset, or one with a trained model, starts a paper-trading
+            // replay; stop asks it to end.
+            let replays: Bool
+            if action == .start {
+                let model = PaperTradeHandler.Replay(record) == nil ? try await PaperTradeHandler.latestModel(of: id, client: database.primary, logger: logger) : nil
+                replays = PaperTradeHandler.Replay(record) != nil || model != nil
+            } else {
+                replays = false
+            }
             switch action {
-            case .start where PaperTradeHandler.Replay(record) != nil:
+            case .start where replays:
                 _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
                                                         queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
                                                 on: connection, logger: logger)
