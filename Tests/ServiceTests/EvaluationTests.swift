@@ -113,7 +113,8 @@ import Testing
             try await Self.runUntilFinished(api, [id], workers: 2)
             let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
             #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
-            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluation_shards WHERE evaluation_id = \(id)") == "5")
+            #expect(try await AuthTests.text(api.sql, "SELECT string_agg(DISTINCT status::text, ',') || ' ' || count(*) FROM celery_tasks WHERE related_id = \(id) AND task_name = 'evaluate_shard'") == "SUCCESS 5")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluation_shards WHERE evaluation_id = \(id)") == "0", "merged, then let go")
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_id = \(id) AND task_name = 'finish_evaluation'") == "1")
 
             // One sweep over the whole grid, here.
@@ -138,6 +139,8 @@ import Testing
             #expect(label.contains("fast=\(Int(best.parameters[0])) slow=\(Int(best.parameters[1]))"), "\(label)")
             let (status, csv, _) = try await Self.raw(api, "\(Self.base)/\(id)/report?format=csv", token: token)
             #expect(status == .ok && csv.split(separator: "\n").count == 96 && csv.hasPrefix("rank,fast,slow,equity_final"))
+            let (_, html, _) = try await Self.raw(api, "\(Self.base)/\(id)/report", token: token)
+            #expect(html.contains("#2 fast=\(Int(ranking.rows[1].parameters[0])) slow=\(Int(ranking.rows[1].parameters[1]))"), "the report lists the leading combinations")
         }
     }
 

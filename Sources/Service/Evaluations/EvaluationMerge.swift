@@ -35,6 +35,15 @@ enum EvaluationMerge {
         results["metrics"] = EvaluationResults.allMetrics(primary.metrics)
         var charts = try EvaluationResults.charts(primary)
         var statistics = primary.statistics
+        if case .object(let grid)? = results["grid"], case .array(let top)? = grid["top"] {
+            // The report lists the leading combinations under the best one's statistics.
+            for item in top.prefix(10) {
+                guard case .object(let row) = item, case .object(let parameters)? = row["parameters"], case .object(let metrics)? = row["metrics"] else { continue }
+                func number(_ value: JSONValue?) -> Double { switch value { case .double(let v)?: v; case .int(let v)?: Double(v); default: .nan } }
+                let label = "#\(Int(number(row["rank"]))) " + parameters.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(number(parameters[$0])))" }.joined(separator: " ")
+                statistics.append((label, String(format: "\(plan.sort) %.3f, return %.2f%%", number(metrics[plan.sort]), number(metrics["total_return"]) * 100)))
+            }
+        }
         switch plan.kind {
         case .backtest:
             break

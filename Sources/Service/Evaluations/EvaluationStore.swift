@@ -150,13 +150,19 @@ public struct EvaluationStore: Sendable {
         return out
     }
 
-    /// Completed, with results, charts and the report.
+    /// Completed, with results, charts and the report; the shards' rows go (the merged results
+    /// and the table's CSV hold everything they did), in the same transaction.
     public func complete(_ id: Int, results: JSONValue, charts: JSONValue, reportPath: String?, claim: ClaimedTask.Key, logger: Logger) async throws {
-        try await database.primary.query("""
-            UPDATE evaluations SET status = 'completed', progress = 100, results = \(results.jsonText)::jsonb, charts = \(charts.jsonText)::jsonb,
-                report_path = \(reportPath), completed_at = CURRENT_TIMESTAMP, error_message = NULL
-            WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
-            """, logger: logger)
+        try await database.transaction(logger: logger) { connection in
+            var completed = false
+            for try await _ in try await connection.query("""
+                UPDATE evaluations SET status = 'completed', progress = 100, results = \(results.jsonText)::jsonb, charts = \(charts.jsonText)::jsonb,
+                    report_path = \(reportPath), completed_at = CURRENT_TIMESTAMP, error_message = NULL
+                WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                RETURNING 1
+                """, logger: logger).decode(Int.self) { completed = true }
+            if completed { try await connection.query("DELETE FROM evaluation_shards WHERE evaluation_id = \(id)", logger: logger) }
+        }
     }
 
     /// Failed, saying why.
