@@ -130,6 +130,22 @@ import Testing
             #expect(evaluated["status"] as? String == "completed", "\(evaluated["error_message"] ?? "")")
             let evaluatedReturn = (evaluated["results"] as? [String: Any])?["total_return"] as? Double ?? .nan
             #expect(abs(evaluatedReturn - testReturn) < 1e-9 * max(1, abs(testReturn)), "\(evaluatedReturn) vs \(testReturn)")
+            // The time range cuts the test split (2017-04-30 … 2017-09-26); too short a range fails, saying why.
+            var ranged: [Int] = []
+            for (start, end) in [("2017-06-01", "2017-07-31"), ("2017-06-01", "2017-06-05")] {
+                let response = try await api.call(.post, EvaluationTests.base, json: [
+                    "name": "ranged", "evaluation_type": "risk", "strategy_id": strategyID,
+                    "config": ["training_job_id": id, "start_date": start, "end_date": end],
+                ], token: token)
+                ranged.append(response.body.data["id"] as? Int ?? 0)
+            }
+            try await EvaluationTests.runUntilFinished(api, ranged)
+            let inRange = try await api.call(.get, "\(EvaluationTests.base)/\(ranged[0])", token: token).body.data
+            let rangeResults = inRange["results"] as? [String: Any] ?? [:]
+            #expect(inRange["status"] as? String == "completed" && (rangeResults["start"] as? String ?? "").hasPrefix("2017-06-01")
+                    && (rangeResults["end"] as? String ?? "").hasPrefix("2017-07-31"), "\(inRange["error_message"] ?? "") \(rangeResults["start"] ?? "") \(rangeResults["end"] ?? "")")
+            let tooShort = try await AuthTests.text(api.sql, "SELECT status::text || ': ' || coalesce(error_message, '') FROM evaluations WHERE id = \(ranged[1])")
+            #expect(tooShort.hasPrefix("failed: ") && tooShort.contains("bars in the time range"), "\(tooShort)")
             let foreign = try await api.call(.post, EvaluationTests.base, json: [
                 "name": "x", "evaluation_type": "backtest", "strategy_id": try await Self.strategy(api, token), "config": ["training_job_id": id]], token: token)
             #expect(foreign.status == .badRequest && foreign.body.errorFields == ["config.training_job_id"], "a job of another strategy")

@@ -7,6 +7,7 @@ import Foundation
 /// range, the execution settings, an optional parameter grid, and the shards the work is split
 /// into — each shard one queue task that any worker on any node may claim.
 public struct EvaluationPlan: Codable, Sendable, Equatable {
+    /// The seed's `evaluation_type`: what the results add to Backtest's figures.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case backtest, performance, risk, comparison
     }

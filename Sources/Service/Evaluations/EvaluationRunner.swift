@@ -42,7 +42,8 @@ enum EvaluationRunner {
     }
 
     /// A trained algorithmic-trading agent over its job's held-out test split (the bars it was
-    /// never trained or selected on), executed with the plan's settings.
+    /// never trained or selected on) — the part of it inside the plan's time range — executed
+    /// with the plan's settings.
     static func policyRun(_ subject: EvaluationPlan.Subject, directory: String, on source: EvaluationPlan.DataSource, plan: EvaluationPlan) throws -> Run {
         ComputeConfiguration(blasThreads: 1).apply()
         let training = try TrainingRun(directory: directory)
@@ -53,7 +54,19 @@ enum EvaluationRunner {
         let agent = try training.bestAgent()
         let file = try BarFile(path: source.path)
         guard let symbol = source.symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(source.path) has no symbols") }
-        let data = try AlgorithmicTradingData(file: file, symbol: symbol)
+        var data = try AlgorithmicTradingData(file: file, symbol: symbol)
+        if plan.start != nil || plan.end != nil {
+            let times = data.timestamps
+            let lower = plan.start.map { s in times.firstIndex { $0 >= s } ?? times.count } ?? 0
+            let upper = plan.end.map { e in times.lastIndex { $0 <= e }.map { $0 + 1 } ?? 0 } ?? times.count
+            let environment = training.resolved.environment
+            let needed = environment.backwardDays + environment.forwardDays + 2
+            guard upper - lower >= needed else {
+                throw AgentsError.invalidData("\(source.name) has \(max(0, upper - lower)) bars in the time range; the agent needs at least \(needed) "
+                                              + "(its test split runs from \(times.first.map(TimestampParser.format) ?? "?") to \(times.last.map(TimestampParser.format) ?? "?"))")
+            }
+            data = AlgorithmicTradingData(values: data.values.map { Array($0[lower..<upper]) }, timestamps: Array(times[lower..<upper]))
+        }
         let report = PolicyStrategy.backtest(agent: agent, data: data, environment: training.resolved.environment, settings: plan.settings,
                                              convention: plan.convention, annualization: plan.annualization)
         let trades = report.result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
