@@ -51,9 +51,21 @@ public struct StrategyStore: Sendable {
             for try await record in try await reader.execute(page, logger: logger) { items.append(record) }
             return Page(items: items, total: total, page: query.page, size: query.size)
         }
-        // Filters and sort vary, so this SQL is parsed and planned per request: the page carries
-        // the total as a window count, one statement instead of two. Only a page past the end
-        // (no rows to carry it) needs the count on its own.
+        // Any filters under one sort key: a prepared statement per order, the total carried by
+        // the page as a window count. Only a page past the end (no rows to carry it) needs the
+        // count on its own.
+        if query.sort.count == 1,
+           let rows = try await preparedFilteredPage(scopeOwner: user.isSuperuser ? nil : user.id, filters: filters, sort: query.sort[0],
+                                                     limit: query.size, offset: query.offset, logger: logger) {
+            items = rows.map(\.0)
+            total = rows.first?.1 ?? 0
+            if items.isEmpty && query.offset > 0 {
+                let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
+                for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+            }
+            return Page(items: items, total: total, page: query.page, size: query.size)
+        }
+        // Several sort keys: the same, built per request (parsed and planned each time).
         let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
         let page = PostgresQuery(unsafeSQL: """
             SELECT \(StrategyRecord.columns), count(*) OVER ()::int8 FROM strategies s \(conditions.whereClause)
