@@ -18,6 +18,13 @@ import Testing
         return id
     }
 
+    /// The strategy left `active` and the replay's task is recorded (the handler sets the status
+    /// just before it returns).
+    static func replayEnded(_ api: TestAPI.Harness, _ id: Int) async throws -> Bool {
+        let task = try await AuthTests.text(api.sql, "SELECT coalesce(string_agg(status::text, ','), '') FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id)")
+        return try await status(api, id) != "active" && !["", "PENDING", "STARTED", "RETRY"].contains(task)
+    }
+
     static func status(_ api: TestAPI.Harness, _ id: Int) async throws -> String {
         try await AuthTests.text(api.sql, "SELECT status::text FROM strategies WHERE id = \(id)")
     }
@@ -30,7 +37,7 @@ import Testing
             #expect(try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token).status == .ok)
             #expect(try await AuthTests.text(api.sql, "SELECT task_name FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id)") == "paper_trade")
             let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
-            _ = try await QueueTests.runWorkers([worker], until: { try await Self.status(api, id) != "active" }, limit: .seconds(60))
+            _ = try await QueueTests.runWorkers([worker], until: { try await Self.replayEnded(api, id) }, limit: .seconds(60))
             #expect(try await Self.status(api, id) == "stopped")
             #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'strategy'") == "SUCCESS")
 
@@ -95,7 +102,7 @@ import Testing
                                     logger: TestDatabase.logger)
             #expect(try await api.call(.post, "/api/v1/strategies/\(strategyID)/start", token: token).status == .ok)
             let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
-            _ = try await QueueTests.runWorkers([worker], until: { try await Self.status(api, strategyID) != "active" }, limit: .seconds(60))
+            _ = try await QueueTests.runWorkers([worker], until: { try await Self.replayEnded(api, strategyID) }, limit: .seconds(60))
             #expect(try await Self.status(api, strategyID) == "stopped")
             let result = try await AuthTests.text(api.sql, "SELECT result::text FROM celery_tasks WHERE related_type = 'strategy'")
             #expect(result.contains("\"model\": ") && result.contains("/jobs/\(jobID)/run") && result.contains("\"finished\": true"), "the job's model: \(result)")

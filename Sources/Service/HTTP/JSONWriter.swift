@@ -38,6 +38,13 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A value that is already JSON text from a trusted writer (PostgreSQL's `jsonb` output),
+    /// copied as it is.
+    public mutating func raw(_ json: String) {
+        separate()
+        bytes.append(contentsOf: json.utf8)
+    }
+
     /// A member's key; the next value written is its value.
     public mutating func key(_ key: String) {
         separate()

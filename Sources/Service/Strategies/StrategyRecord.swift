@@ -27,8 +27,10 @@ public struct StrategyRecord: JSONWritable {
     public var strategyType: String
     public var status: String
     public var version: String
-    public var config: JSONValue
-    public var parameters: JSONValue
+    /// `config` and `parameters` as PostgreSQL printed their jsonb (always valid JSON): responses
+    /// copy the text, parsing it into values only to print them again cost every list request.
+    var configJSON: String
+    var parametersJSON: String
     public var performance: Performance
     public var ownerID: Int?
     public var parentStrategyID: Int?
@@ -38,18 +40,21 @@ public struct StrategyRecord: JSONWritable {
     public var updatedAt: Date?
     public var lastRunAt: Date?
 
+    public var config: JSONValue { (try? JSONValue.parse(configJSON)) ?? .object([:]) }
+    public var parameters: JSONValue { (try? JSONValue.parse(parametersJSON)) ?? .object([:]) }
+
     // Every key, null or not, sorted as the JSONEncoder path sorts them.
     public func writeJSON(to w: inout JSONWriter) {
         w.object { w in
             w.key("category"); w.string(category)
-            w.key("config"); config.writeJSON(to: &w)
+            w.key("config"); w.raw(configJSON)
             w.key("created_at"); w.date(createdAt)
             w.key("description"); w.string(description)
             w.key("id"); w.int(id)
             w.key("last_run_at"); w.date(lastRunAt)
             w.key("name"); w.string(name)
             w.key("owner_id"); w.int(ownerID)
-            w.key("parameters"); parameters.writeJSON(to: &w)
+            w.key("parameters"); w.raw(parametersJSON)
             w.key("parent_strategy_id"); w.int(parentStrategyID)
             w.key("performance"); performance.writeJSON(to: &w)
             w.key("status"); w.string(status)
@@ -89,8 +94,8 @@ public struct StrategyRecord: JSONWritable {
         strategyType = try cells.next(String.self)
         status = try cells.next(String.self)
         version = try cells.next(String.self)
-        config = try JSONValue.parse(try cells.next(String.self))
-        parameters = try JSONValue.parse(try cells.next(String.self))
+        configJSON = try cells.next(String.self)
+        parametersJSON = try cells.next(String.self)
         performance = Performance(totalReturn: try cells.next(Double?.self), sharpeRatio: try cells.next(Double?.self),
                                   maxDrawdown: try cells.next(Double?.self), winRate: try cells.next(Double?.self))
         ownerID = try cells.next(Int?.self)
