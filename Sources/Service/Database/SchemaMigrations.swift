@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards, strategyListOrder]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -439,5 +439,15 @@ public enum SchemaMigrations {
     ], down: [
         "DROP TABLE evaluation_shards",
         "ALTER TABLE evaluations DROP COLUMN plan, DROP COLUMN progress, DROP COLUMN shards_total, DROP COLUMN shards_done, DROP COLUMN error_message, DROP COLUMN started_at",
+    ])
+
+    /// The default strategy list (a user's, newest first, NULLs last, then by id) read off an
+    /// index in its exact order: the seed's separate owner and created_at indexes made every
+    /// first screen sort all of the user's strategies (and a DESC scan of the created_at index
+    /// puts NULLs first, so it could not serve that order).
+    static let strategyListOrder = Migration(version: 13, name: "strategy list order index", up: [
+        "CREATE INDEX idx_strategies_owner_created ON strategies (owner_id, created_at DESC NULLS LAST, id)",
+    ], down: [
+        "DROP INDEX idx_strategies_owner_created",
     ])
 }
