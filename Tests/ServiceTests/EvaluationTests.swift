@@ -89,6 +89,13 @@ import Testing
             let (status, html, type) = try await Self.raw(api, url, token: token)
             #expect(status == .ok && type?.hasPrefix("text/html") == true && html.contains("<svg") && html.contains("sma 2016"))
             #expect(try await Self.raw(api, url, token: other).0 == .notFound)
+            // A browser following the link passes the token in the query instead.
+            let linked = try await api.client.execute(uri: "\(url)?token=\(token)", method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(linked.0 == .ok && linked.1.contains("<svg"))
+            #expect(try await api.client.execute(uri: "\(url)?token=\(other)", method: .get) { $0.status } == .notFound)
+            #expect(try await api.client.execute(uri: "\(url)?token=forged", method: .get) { $0.status } == .unauthorized)
+            #expect(try await api.client.execute(uri: "\(Self.base)/\(id)?token=\(token)", method: .get) { $0.status } == .unauthorized,
+                    "only the report takes a query token")
             #expect(try await api.call(.get, "\(Self.base)/\(id)", token: other).status == .notFound)
             let list = try await api.call(.get, "\(Self.base)?evaluation_type=backtest&status=completed", token: token).body.data
             #expect(list["total"] as? Int == 1 && (list["items"] as? [[String: Any]])?.first?["charts"] == nil, "lists leave charts out")

@@ -2,17 +2,22 @@ import Hummingbird
 
 /// Guards a route group: the request needs `Authorization: Bearer <access token>` whose
 /// signature, expiry and session all hold; the user lands in `context.user` and in the log
-/// metadata. Anything else is a 401 in the error envelope.
+/// metadata. Anything else is a 401 in the error envelope. With `queryToken`, the token may come
+/// as `?token=` instead — for what a browser opens from a link (an HTML report), as the
+/// WebSocket allows.
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = APIContext
     let auth: AuthService
+    let queryToken: Bool
 
-    public init(auth: AuthService) {
+    public init(auth: AuthService, queryToken: Bool = false) {
         self.auth = auth
+        self.queryToken = queryToken
     }
 
     public func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
-        guard let token = Self.bearerToken(request) else { throw APIError.unauthorized("Missing bearer token") }
+        let fromQuery = queryToken ? request.uri.queryParameters["token"].map(String.init).flatMap { $0.isEmpty ? nil : $0 } : nil
+        guard let token = Self.bearerToken(request) ?? fromQuery else { throw APIError.unauthorized("Missing bearer token") }
         var context = context
         let user = try await auth.authenticate(accessToken: token, logger: context.logger)
         context.user = user

@@ -8,7 +8,8 @@ import NIOCore
 import PostgresNIO
 
 /// `/api/v1/evaluations/`: `POST /` (queue an evaluation), `GET /` (list), `GET /{id}`, and
-/// `GET /{id}/report` (the HTML report; `?format=csv` a grid's full ranked table) — signed in,
+/// `GET /{id}/report` (the HTML report; `?format=csv` a grid's full ranked table; the access
+/// token also as `?token=`, for a browser following the link) — signed in,
 /// scoped to the caller's evaluations; another user's strategy, dataset or evaluation is a 404.
 ///
 /// Everything an evaluation will run is resolved here, once, into its plan: the strategy's rule
@@ -60,7 +61,9 @@ public struct EvaluationRoutes: Sendable {
         group.get("/:id") { _, context in
             try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
         }
-        group.get("/:id/report") { request, context in try await self.report(request, context) }
+        // The report is opened from a link as often as fetched: `?token=` is accepted there too.
+        router.group("/api/v1/evaluations").add(middleware: AuthMiddleware(auth: auth, queryToken: true))
+            .get("/:id/report") { request, context in try await self.report(request, context) }
     }
 
     static func id(_ context: APIContext) throws -> Int { try context.pathID("Evaluation") }

@@ -130,7 +130,7 @@ public enum OpenAPIDocument {
                       responses: authed([200: "The evaluation"].merging(missing) { $1 }), authenticated: true),
             Operation(method: "get", path: "\(base)/{id}/report", summary: "The HTML report (format=csv: a grid's whole ranked table)",
                       responses: authed([200: "The report", 404: "No such evaluation among the caller's, or no report yet"]), authenticated: true,
-                      query: ["format"]),
+                      query: ["format", "token"]),
         ]
     }()
 

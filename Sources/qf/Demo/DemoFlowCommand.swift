@@ -81,7 +81,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
             try await flow.session(api: api, inbox: inbox, send: { try await outbound.write(.text($0)) }, datasetID: datasetID, strategyID: strategyID)
             try await outbound.close(.normalClosure, reason: "done")
         }
-        print("\nDone. The reports need the bearer token: curl -H \"Authorization: Bearer $TOKEN\" \(url)/api/v1/evaluations/<id>/report > report.html")
+        print("\nDone. Open a report link in a browser while the token is valid (an hour), or fetch it with Authorization: Bearer.")
     }
 
     /// The steps that watch the WebSocket.
@@ -145,7 +145,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
                 let p = row["parameters"] as? [String: Any] ?? [:], m = row["metrics"] as? [String: Any] ?? [:]
                 print("      #\(row["rank"] ?? "?") fast=\(Self.format(p["fast"], digits: 0)) slow=\(Self.format(p["slow"], digits: 0)): Sharpe \(Self.format(m["sharpe"]))")
             }
-            print("      report: \(url)\(evaluation["report_url"] as? String ?? "")")
+            print("      report: \(url)\(evaluation["report_url"] as? String ?? "")?token=\(api.token ?? "")")
         }
 
         try await send(#"{"type": "subscribe", "channel": "strategy_status", "strategy_id": \#(strategyID)}"#)
