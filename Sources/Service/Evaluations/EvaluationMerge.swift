@@ -39,7 +39,7 @@ enum EvaluationMerge {
             // The report lists the leading combinations under the best one's statistics.
             for item in top.prefix(10) {
                 guard case .object(let row) = item, case .object(let parameters)? = row["parameters"], case .object(let metrics)? = row["metrics"] else { continue }
-                func number(_ value: JSONValue?) -> Double { switch value { case .double(let v)?: v; case .int(let v)?: Double(v); default: .nan } }
+                func number(_ value: JSONValue?) -> Double { value?.numberValue ?? .nan }
                 let label = "#\(Int(number(row["rank"]))) " + parameters.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(number(parameters[$0])))" }.joined(separator: " ")
                 statistics.append((label, String(format: "\(plan.sort) %.3f, return %.2f%%", number(metrics[plan.sort]), number(metrics["total_return"]) * 100)))
             }
@@ -94,9 +94,7 @@ enum EvaluationMerge {
         let names = SweepMetrics.names
         guard let metricIndex = names.firstIndex(of: plan.sort) else { throw PermanentTaskFailure("unknown sort figure \(plan.sort)") }
         let sortColumn = 1 + axes.count + metricIndex
-        func value(_ row: [JSONValue], _ column: Int) -> Double {
-            switch row[column] { case .double(let v): v; case .int(let v): Double(v); default: .nan }
-        }
+        func value(_ row: [JSONValue], _ column: Int) -> Double { row[column].numberValue ?? .nan }
         rows.sort { a, b in
             let x = value(a, sortColumn), y = value(b, sortColumn)
             if x.isNaN != y.isNaN { return !x.isNaN }

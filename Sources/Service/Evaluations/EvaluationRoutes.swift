@@ -110,14 +110,7 @@ public struct EvaluationRoutes: Sendable {
         let kind = typeName.flatMap(EvaluationPlan.Kind.init(rawValue:))
         if typeName != nil && kind == nil { body.fail("evaluation_type", "one of \(EvaluationPlan.Kind.allCases.map(\.rawValue).joined(separator: ", "))") }
         let config = body.object("config") ?? .object([:])
-        func identifier(_ field: String, required: Bool) -> Int? {
-            switch body.fields[field] {
-            case .int(let value)? where value > 0 && value <= Int64(Int32.max): return Int(value)
-            case nil, .null?: if required { body.fail(field, "is required") }; return nil
-            default: body.fail(field, "must be an id"); return nil
-            }
-        }
-        let strategyID = identifier("strategy_id", required: true), datasetID = identifier("dataset_id", required: false)
+        let strategyID = body.id("strategy_id", required: true), datasetID = body.id("dataset_id", required: false)
         let options = EvaluationOptions(config)
         for problem in options.problems { body.fail(problem.field, problem.message) }
         try body.validate()

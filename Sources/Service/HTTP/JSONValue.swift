@@ -55,4 +55,8 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    /// A number, integer or not, as a Double (nil for anything else).
+    public var numberValue: Double? {
+        switch self { case .double(let value): value; case .int(let value): Double(value); default: nil }
+    }
 }

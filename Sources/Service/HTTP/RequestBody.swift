@@ -69,6 +69,15 @@ public struct RequestBody: Sendable {
         }
     }
 
+    /// A row id field (a whole number in 1…Int32.max; nil when absent, a problem when `required`).
+    public mutating func id(_ field: String, required: Bool) -> Int? {
+        switch fields[field] {
+        case .some(.int(let value)) where value > 0 && value <= Int64(Int32.max): return Int(value)
+        case .none, .some(.null): if required { fail(field, "is required") }; return nil
+        default: fail(field, "must be an id"); return nil
+        }
+    }
+
     /// A JSON object field (nil when absent).
     public mutating func object(_ field: String) -> JSONValue? {
         switch fields[field] {

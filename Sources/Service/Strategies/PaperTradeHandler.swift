@@ -26,32 +26,25 @@ public struct PaperTradeHandler: TaskHandler {
         self.database = database
     }
 
-    /// What a replay needs from the strategy row, checked at `start`.
-    struct Replay: Sendable {
-        var strategyID: Int
-        var ownerID: Int?
-        var rule: String
-        var parameters: [String: Double]
-        var datasetID: Int
+    /// How long and how fast a replay runs: the last `config.replay.bars` bars (default 250), one
+    /// every `config.replay.interval_ms` (default 200).
+    struct Pace: Sendable {
         var bars: Int
         var interval: Duration
 
-        /// A trained model's replay: the pace and length from `config.replay`, no rule or dataset.
-        init(modelOf strategy: StrategyRecord) {
-            strategyID = strategy.id
-            ownerID = strategy.ownerID
-            rule = ""
-            parameters = [:]
-            datasetID = 0
-            (bars, interval) = Self.pace(strategy.config.objectValue?["replay"]?.objectValue ?? [:])
+        init(_ strategy: StrategyRecord) {
+            let replay = strategy.config.objectValue?["replay"]?.objectValue ?? [:]
+            func number(_ key: String) -> Int? { replay[key]?.numberValue.flatMap { $0.isFinite ? Int($0) : nil } }
+            bars = min(100_000, max(2, number("bars") ?? 250))
+            interval = .milliseconds(min(60_000, max(0, number("interval_ms") ?? 200)))
         }
+    }
 
-        static func pace(_ replay: [String: JSONValue]) -> (bars: Int, interval: Duration) {
-            func number(_ key: String) -> Int? {
-                switch replay[key] { case .int(let v)?: Int(v); case .double(let v)? where v.isFinite: Int(v); default: nil }
-            }
-            return (min(100_000, max(2, number("bars") ?? 250)), .milliseconds(min(60_000, max(0, number("interval_ms") ?? 200))))
-        }
+    /// What a rule strategy replays, checked at `start`.
+    struct Replay: Sendable {
+        var rule: String
+        var parameters: [String: Double]
+        var datasetID: Int
 
         /// The replay a rule strategy asks for; nil when it names no rule or no dataset (then a
         /// trained model replays, if it has one, or `start` only changes the status).
@@ -59,20 +52,13 @@ public struct PaperTradeHandler: TaskHandler {
             let config = strategy.config.objectValue ?? [:]
             guard let rule = (config["rule"] ?? config["strategy"])?.stringValue, let known = StrategySpec.catalog[rule],
                   case .int(let dataset)? = config["dataset_id"], dataset > 0, dataset <= Int64(Int32.max) else { return nil }
-            strategyID = strategy.id
-            ownerID = strategy.ownerID
             self.rule = rule
             var values: [String: Double] = [:]
             for (key, value) in strategy.parameters.objectValue ?? [:] where known[key] != nil {
-                switch value {
-                case .int(let v): values[key] = Double(v)
-                case .double(let v) where v.isFinite: values[key] = v
-                default: continue
-                }
+                if let number = value.numberValue, number.isFinite { values[key] = number }
             }
             parameters = values
             datasetID = Int(dataset)
-            (bars, interval) = Self.pace(config["replay"]?.objectValue ?? [:])
         }
     }
 
@@ -88,41 +74,55 @@ public struct PaperTradeHandler: TaskHandler {
             }
             return try await replayModel(strategy, model: model, context: context)
         }
+        let pace = Pace(strategy)
         let bars: BarSeries
         do {
-            guard let path = try await Self.readyDatasetPath(replay.datasetID, ownerID: replay.ownerID, client: database.primary, logger: logger) else {
+            guard let path = try await Self.readyDatasetPath(replay.datasetID, ownerID: strategy.ownerID, client: database.primary, logger: logger) else {
                 throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
             }
             let all = try BarSeries.read(path: path, symbol: nil)
-            let from = max(0, all.count - replay.bars)
+            let from = max(0, all.count - pace.bars)
             bars = BarSeries(symbol: all.symbol, open: Array(all.open[from...]), close: Array(all.close[from...]), timestamps: Array(all.timestamps[from...]))
             _ = try Strategies.warmupBars(StrategySpec(name: replay.rule, parameters: replay.parameters))
         } catch let error as BacktestError {
-            try await finish(replay, status: "error", reason: error.description, logger: logger)
+            try await finish(strategy, status: "error", reason: error.description, logger: logger)
             throw PermanentTaskFailure(error.description)
         }
         let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+        let (bar, finished) = try await reveal(strategy, bars: bars.count, pace: pace, context: context) { i in
+            try PaperStep(rule: replay.rule, parameters: replay.parameters, bars: bars, through: i, settings: settings)
+        }
+        return .object(["strategy_id": .int(rawID), "bars": .int(Int64(bar + 1)), "finished": .bool(finished)])
+    }
+
+    /// The replay itself, shared by rules and models: bar 1, 2, … of `bars` (bar 0 is the start)
+    /// while the strategy stays active, each step's event out and, every tenth bar, its
+    /// performance fields; then the last step's fields, and `stopped` if it reached the end.
+    /// Returns the last bar replayed and whether that was the end.
+    func reveal(_ strategy: StrategyRecord, bars: Int, pace: Pace, context: TaskContext,
+                step: (Int) throws -> PaperStep) async throws -> (bar: Int, finished: Bool) {
+        let id = strategy.id, logger = context.logger
         var last = PaperStep.empty
-        for i in 1..<bars.count {
+        for i in 1..<bars {
             if Task.isCancelled { break }
             guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == "active" else { break }
-            let step = try PaperStep(rule: replay.rule, parameters: replay.parameters, bars: bars, through: i, settings: settings)
-            last = step
-            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: replay.ownerID, type: "paper_trade", data: step.json(strategyID: id, of: bars.count)),
-                                    on: database.primary, logger: logger)
-            if i % 10 == 0 { try await record(step, strategyID: id, logger: logger) }
-            context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars.count))]))
-            if i < bars.count - 1 { try? await Task.sleep(for: replay.interval) }
+            let current = try step(i)
+            last = current
+            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: strategy.ownerID, type: "paper_trade",
+                                                   data: current.json(strategyID: id, of: bars)), on: database.primary, logger: logger)
+            if i % 10 == 0 { try await record(current, strategyID: id, logger: logger) }
+            context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars))]))
+            if i < bars - 1 { try? await Task.sleep(for: pace.interval) }
         }
         // Written outside this task, which may be cancelled (a stop), so its queries would be too.
-        let finished = last.bar == bars.count - 1
+        let finished = last.bar == bars - 1
         let database = self.database
         try await Task {
             if last.bar > 0 { try await PaperTradeHandler(database: database).record(last, strategyID: id, logger: logger) }
-            if finished { try await PaperTradeHandler(database: database).finish(replay, status: "stopped", reason: "replay finished", logger: logger) }
+            if finished { try await PaperTradeHandler(database: database).finish(strategy, status: "stopped", reason: "replay finished", logger: logger) }
         }.value
         if Task.isCancelled { throw CancellationError() }
-        return .object(["strategy_id": .int(rawID), "bars": .int(Int64(last.bar + 1)), "finished": .bool(finished)])
+        return (last.bar, finished)
     }
 
     /// The model folder of the strategy's latest completed training job (its `model_path`'s).
@@ -137,8 +137,8 @@ public struct PaperTradeHandler: TaskHandler {
     /// The trained model's replay: its whole test-split run computed once (the policy is causal),
     /// then revealed one bar at a time like a rule's.
     func replayModel(_ strategy: StrategyRecord, model: String, context: TaskContext) async throws -> JSONValue {
-        let id = strategy.id, logger = context.logger
-        let replay = Replay(modelOf: strategy)
+        let logger = context.logger
+        let pace = Pace(strategy)
         let runDirectory = (model as NSString).deletingLastPathComponent
         let testSplit = ((runDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("data_test.h5")
         let run: EvaluationRunner.Run
@@ -151,31 +151,15 @@ public struct PaperTradeHandler: TaskHandler {
                                       shards: [])
             run = try await NIOThreadPool.singleton.runIfActive { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
         } catch let error as EvaluationFailure {
-            try await finish(replay, status: "error", reason: error.message, logger: logger)
+            try await finish(strategy, status: "error", reason: error.message, logger: logger)
             throw PermanentTaskFailure(error.message)
         }
-        let from = max(0, run.equity.count - replay.bars)
+        let from = max(0, run.equity.count - pace.bars)
         let base = from == 0 ? settings.initialCash : run.equity[from - 1]
-        var last = PaperStep.empty
-        for i in (from + 1)..<run.equity.count {
-            if Task.isCancelled { break }
-            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == "active" else { break }
-            let step = PaperStep(revealing: run, from: from, through: i, startingEquity: base)
-            last = step
-            try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: replay.ownerID, type: "paper_trade",
-                                                   data: step.json(strategyID: id, of: run.equity.count - from)), on: database.primary, logger: logger)
-            if (i - from) % 10 == 0 { try await record(step, strategyID: id, logger: logger) }
-            context.report(progress: .object(["bar": .int(Int64(i - from + 1)), "bars": .int(Int64(run.equity.count - from))]))
-            if i < run.equity.count - 1 { try? await Task.sleep(for: replay.interval) }
+        let (bar, finished) = try await reveal(strategy, bars: run.equity.count - from, pace: pace, context: context) { i in
+            PaperStep(revealing: run, from: from, through: from + i, startingEquity: base)
         }
-        let finished = last.bar == run.equity.count - 1 - from
-        let database = self.database
-        try await Task {
-            if last.bar > 0 { try await PaperTradeHandler(database: database).record(last, strategyID: id, logger: logger) }
-            if finished { try await PaperTradeHandler(database: database).finish(replay, status: "stopped", reason: "replay finished", logger: logger) }
-        }.value
-        if Task.isCancelled { throw CancellationError() }
-        return .object(["strategy_id": .int(Int64(id)), "bars": .int(Int64(last.bar + 1)), "finished": .bool(finished), "model": .string(runDirectory)])
+        return .object(["strategy_id": .int(Int64(strategy.id)), "bars": .int(Int64(bar + 1)), "finished": .bool(finished), "model": .string(runDirectory)])
     }
 
     static func strategy(_ id: Int, client: PostgresClient, logger: Logger) async throws -> StrategyRecord? {
@@ -201,15 +185,15 @@ public struct PaperTradeHandler: TaskHandler {
     }
 
     /// Ends the replay: the status (if still active) and its event.
-    func finish(_ replay: Replay, status: String, reason: String, logger: Logger) async throws {
+    func finish(_ strategy: StrategyRecord, status: String, reason: String, logger: Logger) async throws {
         try await database.transaction(logger: logger) { connection in
             var changed = false
             for try await _ in try await connection.query("""
-                UPDATE strategies SET status = \(status)::strategy_status WHERE id = \(replay.strategyID) AND status = 'active' RETURNING 1
+                UPDATE strategies SET status = \(status)::strategy_status WHERE id = \(strategy.id) AND status = 'active' RETURNING 1
                 """, logger: logger).decode(Int.self) { changed = true }
             if changed {
-                try await Events.notify(Events.payload(channel: "strategy_status", id: replay.strategyID, userID: replay.ownerID, type: "status",
-                                                       data: .object(["strategy_id": .int(Int64(replay.strategyID)), "status": .string(status), "reason": .string(reason)])),
+                try await Events.notify(Events.payload(channel: "strategy_status", id: strategy.id, userID: strategy.ownerID, type: "status",
+                                                       data: .object(["strategy_id": .int(Int64(strategy.id)), "status": .string(status), "reason": .string(reason)])),
                                         on: connection, logger: logger)
             }
         }

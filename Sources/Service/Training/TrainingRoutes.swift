@@ -108,14 +108,7 @@ public struct TrainingRoutes: Sendable {
         let config = body.object("config")
         if config == nil { body.fail("config", "is required: {task_name, dataset_name, agent_name, optimizer_name, loss_name}") }
         let hyperparameters = body.object("hyperparameters") ?? .object([:])
-        func identifier(_ field: String, required: Bool) -> Int? {
-            switch body.fields[field] {
-            case .int(let value)? where value > 0 && value <= Int64(Int32.max): return Int(value)
-            case nil, .null?: if required { body.fail(field, "is required") }; return nil
-            default: body.fail(field, "must be an id"); return nil
-            }
-        }
-        let strategyID = identifier("strategy_id", required: true), datasetID = identifier("dataset_id", required: false)
+        let strategyID = body.id("strategy_id", required: true), datasetID = body.id("dataset_id", required: false)
         try body.validate()
         guard let name, let config, let strategyID else { throw APIError.internalError }
 

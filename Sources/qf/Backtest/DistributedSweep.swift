@@ -58,24 +58,13 @@ struct DistributedSweep {
         if command.json {
             print(JSONValue.array(top).jsonText)
         } else {
-            let figures = ["total_return", "annual_return", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "profit_factor"]
             let names = grid.axes.map(\.name)
-            var lines = [["rank"] + names + figures]
-            for item in top {
-                guard case .object(let row) = item, case .object(let parameters)? = row["parameters"], case .object(let metrics)? = row["metrics"] else { continue }
-                func number(_ value: JSONValue?) -> Double {
-                    switch value { case .double(let v)?: v; case .int(let v)?: Double(v); default: .nan }
-                }
-                var line = ["\(Int(number(row["rank"])))"] + names.map { SweepCSVWriter.format(number(parameters[$0])) }
-                for f in figures {
-                    let v = number(metrics[f])
-                    let percent = ["total_return", "annual_return", "max_drawdown", "win_rate"].contains(f)
-                    line.append(v.isNaN ? "NaN" : (f == "trades" ? "\(Int(v))" : String(format: percent ? "%.2f%%" : "%.3f", percent ? v * 100 : v)))
-                }
-                lines.append(line)
+            let rows: [SweepCommand.TableRow] = top.compactMap { item in
+                guard case .object(let row) = item, case .object(let parameters)? = row["parameters"], case .object(let metrics)? = row["metrics"] else { return nil }
+                return .init(rank: Int(row["rank"]?.numberValue ?? 0), parameters: names.map { parameters[$0]?.numberValue ?? .nan },
+                             figure: { metrics[$0]?.numberValue ?? .nan })
             }
-            let widths = lines[0].indices.map { c in lines.map { $0[c].count }.max()! }
-            for line in lines { print(line.indices.map { c in String(repeating: " ", count: widths[c] - line[c].count) + line[c] }.joined(separator: "  ")) }
+            SweepCommand.printTable(rows, axisNames: names)
         }
         if let out = command.out, let report = evaluation.reportPath {
             let table = (report as NSString).deletingLastPathComponent + "/evaluation_\(evaluation.id).csv"

@@ -59,18 +59,27 @@ struct SweepCommand: AsyncParsableCommand {
         print("\(symbol): \(summary.evaluated) combinations × \(summary.bars) bars in \(String(format: "%.2f", seconds)) s "
               + "(\(String(format: "%.1f", throughput / 1e6)) M bar·combinations/s)"
               + (summary.rejected > 0 ? "; \(summary.rejected) skipped (\(summary.firstRejection ?? ""))" : ""))
-        printTable(ranking.rows, axisNames: grid.axes.map(\.name))
+        Self.printTable(ranking.rows.enumerated().map { k, row in TableRow(rank: k + 1, parameters: row.parameters, figure: { row.metrics.value($0) ?? .nan }) },
+                        axisNames: grid.axes.map(\.name))
         if let out { print("all rows: \(out)") }
     }
 
-    func printTable(_ rows: [SweepRow], axisNames: [String]) {
+    /// One ranked row of the table: its rank, axis values and figures by name.
+    struct TableRow {
+        var rank: Int
+        var parameters: [Double]
+        var figure: (String) -> Double
+    }
+
+    /// The ranking as the aligned table both local and distributed sweeps print.
+    static func printTable(_ rows: [TableRow], axisNames: [String]) {
         let figures = ["total_return", "annual_return", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "profit_factor"]
         let header = ["rank"] + axisNames + figures
         var lines = [header]
-        for (k, row) in rows.enumerated() {
-            var line = ["\(k + 1)"] + row.parameters.map { SweepCSVWriter.format($0) }
+        for row in rows {
+            var line = ["\(row.rank)"] + row.parameters.map { SweepCSVWriter.format($0) }
             for f in figures {
-                let v = row.metrics.value(f)!
+                let v = row.figure(f)
                 let percent = ["total_return", "annual_return", "max_drawdown", "win_rate"].contains(f)
                 line.append(v.isNaN ? "NaN" : (f == "trades" ? "\(Int(v))" : String(format: percent ? "%.2f%%" : "%.3f", percent ? v * 100 : v)))
             }
