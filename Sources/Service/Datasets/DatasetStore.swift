@@ -70,16 +70,9 @@ public struct DatasetStore: Sendable {
         Self.scope(user, into: &conditions)
         if let status { conditions.add(status) { "d.status = \($0)::dataset_status" } }
         if let search { conditions.add(SQLConditions.containsPattern(search)) { "d.name ILIKE \($0) OR d.description ILIKE \($0)" } }
-        var total = 0
-        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM datasets d \(conditions.whereClause)", binds: conditions.binds)
-        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
-        let order = query.sort.map { "d.\($0.column) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["d.id ASC"]
-        let page = PostgresQuery(unsafeSQL: """
-            SELECT \(DatasetRecord.columnsSQL) FROM datasets d \(conditions.whereClause)
-            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
-            """, binds: conditions.binds)
-        let items = try await DatasetRecord.all(database.reader.query(page, logger: logger)).map(DatasetRecord.Summary.init)
-        return Page(items: items, total: total, page: query.page, size: query.size)
+        return try await database.page(of: "datasets", alias: "d", columns: DatasetRecord.columnsSQL, conditions: conditions, query: query, logger: logger) {
+            try await DatasetRecord.all($0).map(DatasetRecord.Summary.init)
+        }
     }
 
     public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> DatasetRecord {

@@ -64,15 +64,8 @@ public struct EvaluationStore: Sendable {
         if let type { conditions.add(type) { "e.evaluation_type = \($0)::evaluation_type" } }
         if let strategyID { conditions.add(strategyID) { "e.strategy_id = \($0)" } }
         if let search = query.search { conditions.add(SQLConditions.containsPattern(search)) { "e.name ILIKE \($0)" } }
-        var total = 0
-        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM evaluations e \(conditions.whereClause)", binds: conditions.binds)
-        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
-        let order = query.sort.map { "e.\($0.column) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["e.id ASC"]
-        let page = PostgresQuery(unsafeSQL: """
-            SELECT \(EvaluationRecord.columns(charts: false)) FROM evaluations e \(conditions.whereClause)
-            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
-            """, binds: conditions.binds)
-        return Page(items: try await EvaluationRecord.all(database.reader.query(page, logger: logger)), total: total, page: query.page, size: query.size)
+        return try await database.page(of: "evaluations", alias: "e", columns: EvaluationRecord.columns(charts: false), conditions: conditions,
+                                       query: query, logger: logger, decode: EvaluationRecord.all)
     }
 
     /// One evaluation (the caller's, unless `user` is nil: the worker's view).

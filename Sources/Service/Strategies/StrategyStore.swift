@@ -30,9 +30,10 @@ public struct StrategyStore: Sendable {
         var isEmpty: Bool { type == nil && status == nil && tags.isEmpty && category == nil && ownerID == nil && search == nil }
     }
 
-    public func list(for user: AuthenticatedUser, filters: Filters, query: ListQuery, logger: Logger) async throws -> Page<StrategyRecord> {
+    /// The list's filters as a WHERE clause on alias `s`, in `user`'s scope.
+    static func conditions(for user: AuthenticatedUser, filters: Filters) -> SQLConditions {
         var conditions = SQLConditions()
-        Self.scope(user, into: &conditions)
+        scope(user, into: &conditions)
         if let type = filters.type { conditions.add(type) { "s.strategy_type = \($0)::strategy_type" } }
         if let status = filters.status { conditions.add(status) { "s.status = \($0)::strategy_status" } }
         if !filters.tags.isEmpty { conditions.add(filters.tags) { "s.tags @> \($0)::text[]" } }
@@ -41,6 +42,10 @@ public struct StrategyStore: Sendable {
         if let search = filters.search {
             conditions.add(SQLConditions.containsPattern(search)) { "s.name ILIKE \($0) OR s.description ILIKE \($0)" }
         }
+        return conditions
+    }
+
+    public func list(for user: AuthenticatedUser, filters: Filters, query: ListQuery, logger: Logger) async throws -> Page<StrategyRecord> {
         let reader = database.reader
         var total = 0
         var items: [StrategyRecord] = []
@@ -51,32 +56,30 @@ public struct StrategyStore: Sendable {
             for try await record in try await reader.execute(page, logger: logger) { items.append(record) }
             return Page(items: items, total: total, page: query.page, size: query.size)
         }
-        // Any filters under one sort key: a prepared statement per order, the total carried by
-        // the page as a window count. Only a page past the end (no rows to carry it) needs the
-        // count on its own.
+        // Otherwise the page carries the total as a window count: under one sort key through a
+        // prepared statement per order, under several built per request (parsed and planned
+        // each time).
         if query.sort.count == 1,
            let rows = try await preparedFilteredPage(scopeOwner: user.isSuperuser ? nil : user.id, filters: filters, sort: query.sort[0],
                                                      limit: query.size, offset: query.offset, logger: logger) {
             items = rows.map(\.0)
             total = rows.first?.1 ?? 0
-            if items.isEmpty && query.offset > 0 {
-                let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
-                for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        } else {
+            let conditions = Self.conditions(for: user, filters: filters)
+            let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
+            let page = PostgresQuery(unsafeSQL: """
+                SELECT \(StrategyRecord.columns), count(*) OVER ()::int8 FROM strategies s \(conditions.whereClause)
+                ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+                """, binds: conditions.binds)
+            for try await row in try await reader.query(page, logger: logger) {
+                var cells = RowCells(row)
+                items.append(try StrategyRecord(cells: &cells))
+                total = Int(try cells.next(Int64.self))
             }
-            return Page(items: items, total: total, page: query.page, size: query.size)
         }
-        // Several sort keys: the same, built per request (parsed and planned each time).
-        let order = query.sort.map { "\(Self.sortExpression($0.column, alias: "s.")) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["s.id ASC"]
-        let page = PostgresQuery(unsafeSQL: """
-            SELECT \(StrategyRecord.columns), count(*) OVER ()::int8 FROM strategies s \(conditions.whereClause)
-            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
-            """, binds: conditions.binds)
-        for try await row in try await reader.query(page, logger: logger) {
-            var cells = RowCells(row)
-            items.append(try StrategyRecord(cells: &cells))
-            total = Int(try cells.next(Int64.self))
-        }
+        // A page past the end has no rows to carry the total: counted on its own.
         if items.isEmpty && query.offset > 0 {
+            let conditions = Self.conditions(for: user, filters: filters)
             let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM strategies s \(conditions.whereClause)", binds: conditions.binds)
             for try await n in try await reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
         }

@@ -54,15 +54,8 @@ public struct TrainingJobStore: Sendable {
         if let status { conditions.add(status) { "j.status = \($0)::training_status" } }
         if let strategyID { conditions.add(strategyID) { "j.strategy_id = \($0)" } }
         if let search = query.search { conditions.add(SQLConditions.containsPattern(search)) { "j.name ILIKE \($0)" } }
-        var total = 0
-        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM training_jobs j \(conditions.whereClause)", binds: conditions.binds)
-        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
-        let order = query.sort.map { "j.\($0.column) \($0.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST")" } + ["j.id ASC"]
-        let page = PostgresQuery(unsafeSQL: """
-            SELECT \(TrainingJobRecord.columns) FROM training_jobs j \(conditions.whereClause)
-            ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
-            """, binds: conditions.binds)
-        return Page(items: try await TrainingJobRecord.all(database.reader.query(page, logger: logger)), total: total, page: query.page, size: query.size)
+        return try await database.page(of: "training_jobs", alias: "j", columns: TrainingJobRecord.columns, conditions: conditions, query: query,
+                                       logger: logger, decode: TrainingJobRecord.all)
     }
 
     public func find(_ id: Int, for user: AuthenticatedUser?, on client: PostgresClient? = nil, logger: Logger) async throws -> TrainingJobRecord {
