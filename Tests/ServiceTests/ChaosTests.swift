@@ -28,11 +28,7 @@ import Testing
             let (token, _, _) = try await api.signUp("chaos")
             let strategyID = try await TrainingJobTests.strategy(api, token)
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
-            let created = try await api.call(.post, "/api/v1/training/jobs", json: [
-                "name": "survivor", "strategy_id": strategyID, "dataset_id": datasetID, "config": TrainingJobTests.dqn,
-                "hyperparameters": ["epochs": 5, "batch_size": 32, "seed": 11],
-            ], token: token)
-            let id = created.body.data["id"] as? Int ?? 0
+            let id = try await TrainingJobTests.submitDQN(api, token, name: "survivor", strategyID: strategyID, datasetID: datasetID, epochs: 5, seed: 11)
             let url = try await AuthTests.text(api.sql, "SELECT 'postgres://postgres@:' || current_setting('port') || '/' || current_database() || '?host=' || current_setting('unix_socket_directories')")
             let environment = Self.workerEnvironment(api, url: url)
             func epochs() async throws -> Int { Int(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")) ?? 0 }
@@ -69,11 +65,7 @@ import Testing
             let (token, _, _) = try await api.signUp("freezer")
             let strategyID = try await TrainingJobTests.strategy(api, token)
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
-            let created = try await api.call(.post, "/api/v1/training/jobs", json: [
-                "name": "frozen", "strategy_id": strategyID, "dataset_id": datasetID, "config": TrainingJobTests.dqn,
-                "hyperparameters": ["epochs": 3, "batch_size": 32, "seed": 5],
-            ], token: token)
-            let id = created.body.data["id"] as? Int ?? 0
+            let id = try await TrainingJobTests.submitDQN(api, token, name: "frozen", strategyID: strategyID, datasetID: datasetID, epochs: 3, seed: 5)
             let url = try await AuthTests.text(api.sql, "SELECT 'postgres://postgres@:' || current_setting('port') || '/' || current_database() || '?host=' || current_setting('unix_socket_directories')")
             let environment = Self.workerEnvironment(api, url: url)
             let frozen = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)

@@ -89,11 +89,7 @@ import Testing
             let (token, _, _) = try await api.signUp("modeller")
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
             let strategyID = try await TrainingJobTests.strategy(api, token)
-            let created = try await api.call(.post, TrainingJobTests.base, json: [
-                "name": "dqn", "strategy_id": strategyID, "dataset_id": datasetID, "config": TrainingJobTests.dqn,
-                "hyperparameters": ["epochs": 2, "batch_size": 32, "seed": 9],
-            ], token: token)
-            let jobID = created.body.data["id"] as? Int ?? 0
+            let jobID = try await TrainingJobTests.submitDQN(api, token, name: "dqn", strategyID: strategyID, datasetID: datasetID, epochs: 2, seed: 9)
             #expect(try await TrainingJobTests.runUntil(api, job: jobID, status: ["completed", "failed"]) == "completed")
             let job = try await api.call(.get, "\(TrainingJobTests.base)/\(jobID)", token: token).body.data
             let testReturn = (((job["metrics"] as? [String: Any])?["backtest"] as? [String: Any])?["totalReturn"] as? Double ?? .nan) * 100

@@ -25,6 +25,16 @@ import Testing
         return id
     }
 
+    /// Queues a DQN job on the dataset (batch 32) and returns its id.
+    static func submitDQN(_ api: TestAPI.Harness, _ token: String, name: String, strategyID: Int, datasetID: Int, epochs: Int, seed: Int) async throws -> Int {
+        let created = try await api.call(.post, base, json: [
+            "name": name, "strategy_id": strategyID, "dataset_id": datasetID, "config": dqn,
+            "hyperparameters": ["epochs": epochs, "batch_size": 32, "seed": seed],
+        ], token: token)
+        guard created.status == .created, let id = created.body.data["id"] as? Int else { throw TestFailure("submit \(name): \(created.status) \(created.body)") }
+        return id
+    }
+
     // Read-only after initialisation.
     nonisolated(unsafe) static let dqn: [String: Any] = ["task_name": "algorithmic_trading", "dataset_name": "algorithmic_trading:synthetic", "agent_name": "algorithmic_trading:dqn",
                                      "optimizer_name": "adam", "loss_name": "mse"]
@@ -157,11 +167,7 @@ import Testing
             let (token, _, _) = try await api.signUp("resumer")
             let strategyID = try await Self.strategy(api, token)
             let datasetID = try await Self.readyDataset(api, token)
-            let created = try await api.call(.post, Self.base, json: [
-                "name": "dqn resumed", "strategy_id": strategyID, "dataset_id": datasetID, "config": Self.dqn,
-                "hyperparameters": ["epochs": 4, "batch_size": 32, "seed": 3],
-            ], token: token)
-            let id = created.body.data["id"] as? Int ?? 0
+            let id = try await Self.submitDQN(api, token, name: "dqn resumed", strategyID: strategyID, datasetID: datasetID, epochs: 4, seed: 3)
             // First worker: shut down once an epoch is recorded.
             let first = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
             _ = try await QueueTests.runWorkers([first], until: {
@@ -185,11 +191,7 @@ import Testing
             let (token, _, _) = try await api.signUp("canceller")
             let strategyID = try await Self.strategy(api, token)
             let datasetID = try await Self.readyDataset(api, token)
-            let created = try await api.call(.post, Self.base, json: [
-                "name": "long dqn", "strategy_id": strategyID, "dataset_id": datasetID, "config": Self.dqn,
-                "hyperparameters": ["epochs": 200, "batch_size": 32, "seed": 5],
-            ], token: token)
-            let id = created.body.data["id"] as? Int ?? 0
+            let id = try await Self.submitDQN(api, token, name: "long dqn", strategyID: strategyID, datasetID: datasetID, epochs: 200, seed: 5)
             let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
             let answer = Mutex<(HTTPResponse.Status, String)?>(nil)
             _ = try await QueueTests.runWorkers([worker], until: {
