@@ -41,9 +41,14 @@ import Testing
     /// Runs a worker with the service's handlers until the dataset leaves `processing`.
     static func process(_ api: TestAPI.Harness, datasetID: Int) async throws -> String {
         let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        // Ready or in error, and its task no longer running: the worker writes the task's status
+        // (and error) after the handler has written the dataset's.
         _ = try await QueueTests.runWorkers([worker], until: {
-            let status = try await AuthTests.text(api.sql, "SELECT status::text FROM datasets WHERE id = \(datasetID)")
-            return status == "ready" || status == "error"
+            try await AuthTests.text(api.sql, """
+                SELECT (d.status::text IN ('ready', 'error') AND NOT EXISTS (
+                    SELECT 1 FROM celery_tasks t WHERE t.related_type = 'dataset' AND t.related_id = d.id AND t.status = 'STARTED'))::text
+                FROM datasets d WHERE d.id = \(datasetID)
+                """) == "true"
         }, limit: .seconds(60))
         return try await AuthTests.text(api.sql, "SELECT status::text FROM datasets WHERE id = \(datasetID)")
     }

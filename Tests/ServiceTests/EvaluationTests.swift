@@ -28,7 +28,12 @@ import Testing
         }
         let list = ids.map(String.init).joined(separator: ",")
         _ = try await QueueTests.runWorkers(workers, until: {
-            try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations WHERE id IN (\(list)) AND status IN ('completed', 'failed')") == String(ids.count)
+            // Finished, and no task of theirs still running: the merge can end an evaluation while
+            // the worker that ran its last shard is still writing that shard task's status.
+            try await AuthTests.text(api.sql, """
+                SELECT count(*)::text FROM evaluations e WHERE e.id IN (\(list)) AND e.status IN ('completed', 'failed')
+                AND NOT EXISTS (SELECT 1 FROM celery_tasks t WHERE t.related_type = 'evaluation' AND t.related_id = e.id AND t.status = 'STARTED')
+                """) == String(ids.count)
         }, limit: .seconds(240))
     }
 

@@ -41,8 +41,15 @@ import Testing
 
     static func runUntil(_ api: TestAPI.Harness, job id: Int, status wanted: Set<String>, limit: Duration = .seconds(240)) async throws -> String {
         let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        // The worker writes the job's row and then its task's row: wait until no task of the job
+        // is still running, so what a test reads next (the task's status and result) is written.
         _ = try await QueueTests.runWorkers([worker], until: {
-            wanted.contains(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)"))
+            let state = try await AuthTests.text(api.sql, """
+                SELECT j.status::text || '|' || coalesce(bool_and(t.status <> 'STARTED'), true)::text
+                FROM training_jobs j LEFT JOIN celery_tasks t ON t.related_type = 'training_job' AND t.related_id = j.id
+                WHERE j.id = \(id) GROUP BY j.status
+                """).split(separator: "|").map(String.init)
+            return state.count == 2 && wanted.contains(state[0]) && state[1] == "true"
         }, limit: limit)
         return try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)")
     }
@@ -201,7 +208,11 @@ import Testing
                     let response = try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token)
                     answer.withLock { $0 = (response.status, response.body["message"] as? String ?? "") }
                 }
-                return try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "cancelled"
+                // Cancelled, and the task's own status written after the job's.
+                return try await AuthTests.text(api.sql, """
+                    SELECT j.status::text || '|' || t.status::text FROM training_jobs j, celery_tasks t
+                    WHERE j.id = \(id) AND t.related_type = 'training_job' AND t.related_id = j.id
+                    """) == "cancelled|REVOKED"
             }, limit: .seconds(120))
             let (status, message) = answer.withLock { $0 } ?? (.internalServerError, "")
             #expect(status == .ok && message == "Cancelling at the next safe point", "\(message)")
