@@ -49,6 +49,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
         .systemLibrary(name: "CMemoryHints", path: "Sources/CMemoryHints"),
+        .systemLibrary(name: "CVectorBits", path: "Sources/CVectorBits"),
 
         // Libraries, lowest first.
         .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: numericFlags),
@@ -56,7 +57,7 @@ let package = Package(
         // class properties at run time on every such access (18% of an ingest in callgrind), so
         // the checks are compiled out here, as for the numeric kernels.
         .target(name: "Ingest", dependencies: ["CHDF5"], swiftSettings: numericFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints"], swiftSettings: numericFlags),
+        .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest"], swiftSettings: numericFlags),
         .target(name: "Service", dependencies: [
             "Agents", "Backtest", "Ingest",

@@ -54,6 +54,32 @@ import Testing
         }
     }
 
+    /// SMA(1) against SMA(2) crosses whenever the close turns: with random up, down and flat bars
+    /// there are crossings at most bars, at every position of the finder's 64-bar words and of
+    /// the blocks, with ties (a flat bar makes both means equal) between some of them.
+    @Test func denseCrossingsAndTiesGiveTheSameBits() throws {
+        var state: UInt64 = 11
+        var price = 100.0, close: [Double] = []
+        for _ in 0..<10_007 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            switch state >> 62 {
+            case 0: break
+            case 1: price *= 1.01
+            default: price *= 0.99
+            }
+            close.append(price)
+        }
+        let open = [close[0]] + close.dropLast(), times = (0..<close.count).map { Int64($0) * 60_000_000_000 }
+        let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 1, "slow": 2])
+        for settings in [ExecutionSettings(fill: .close, commission: 0.0001, allowShort: true), ExecutionSettings(fill: .nextOpen, commission: 0.0001)] {
+            let slow = SignalBacktest.run(open: open, close: close, timestamps: times, signals: try Strategies.signals(spec, close: close), settings: settings)
+            let fused = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+            #expect(slow.trades.count > 800, "\(slow.trades.count) trades")
+            #expect(slow.trades == fused.trades && slow.finalState == fused.finalState)
+            #expect(zip(slow.equity, fused.equity).allSatisfy { $0.bitPattern == $1.bitPattern })
+        }
+    }
+
     @Test func indicatorsComputedInBlocksEqualWholeArrays() {
         let (_, close, _) = Self.bars(9_000, seed: 5)
         for kernel: IndicatorKernel in [.sma(1), .sma(17), .sma(600), .ema(12), .zScore(25), .rsi(14), .momentum(9)] {

@@ -1,4 +1,5 @@
 import CMemoryHints
+import CVectorBits
 
 /// The non-hold signals of one block of bars, in bar order: where a fused run has something to do.
 /// Between two events the account does not change, which is what lets the executor treat the
@@ -17,21 +18,16 @@ struct SignalEvents {
     /// Fill time of each event (when times are gathered).
     let times: UnsafeMutablePointer<Int64>
 
-    /// Scratch for the crossing finder: the side of each bar of the block (−1, 0, 1), with the
-    /// bar before the block at index −1.
-    let sides: UnsafeMutablePointer<Int8>
-
     /// Carves the event arrays for `capacity` events out of `memory`
     /// (`byteCount(capacity:)` bytes, 8-byte aligned).
     init(memory: UnsafeMutableRawPointer, capacity: Int) {
         bars = memory.bindMemory(to: Int.self, capacity: capacity)
         prices = (memory + 8 * capacity).bindMemory(to: Double.self, capacity: capacity)
+        times = (memory + 16 * capacity).bindMemory(to: Int64.self, capacity: capacity)
         signals = (memory + 24 * capacity).bindMemory(to: Signal.self, capacity: capacity)
-        sides = (memory + 25 * capacity + 32).bindMemory(to: Int8.self, capacity: capacity + 32)
-        times = (memory + 26 * capacity + 128).bindMemory(to: Int64.self, capacity: capacity)
     }
 
-    static func byteCount(capacity: Int) -> Int { 34 * capacity + 192 }
+    static func byteCount(capacity: Int) -> Int { 25 * capacity }
 
     @inline(__always)
     mutating func append(_ bar: Int, _ signal: Signal) {
@@ -70,54 +66,40 @@ enum EventFinder {
     static func crossings<P: ColumnPair>(_ pair: P, range: Range<Int>, previous: inout Int8, into events: inout SignalEvents) {
         let n = range.count
         let lower = range.lowerBound
-        let sides = events.sides
-        // Pass 1, four bars at a time: the side of every bar, as bytes.
-        sides[-1] = previous
-        let one = SIMD4<Int64>(repeating: 1), zero = SIMD4<Int64>(repeating: 0)
-        var m = 0
-        while m &+ 4 <= n {
-            let (va, vb) = pair.load4(m)
-            let side = zero.replacing(with: one, where: va .> vb) &- zero.replacing(with: one, where: va .< vb)
-            UnsafeMutableRawPointer(sides + m).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: side), as: SIMD4<Int8>.self)
-            m &+= 4
-        }
-        while m < n {
-            let (x, y) = pair.load(m)
-            sides[m] = x > y ? 1 : (x < y ? -1 : 0)
-            m &+= 1
-        }
-        crossings(sides: sides, count: n, lower: lower, previous: &previous, into: &events)
-    }
-
-    /// Pass 2 of `crossings`, on sides already written to `events.sides[0..<count]` (with the
-    /// side before them passed in `previous`).
-    @inline(__always)
-    static func crossings(sides: UnsafeMutablePointer<Int8>, count n: Int, lower: Int, previous: inout Int8, into events: inout SignalEvents) {
-        sides[-1] = previous
-        // Pass 2, eight bars at a time in a 64-bit word: a crossing is a bar whose side is the
-        // opposite of the bar before, side ^ previous side == −2 (0xFE, from 1 ^ −1; zero sides
-        // never match). A byte is 0xFE where (x ^ 0xFEFE…) has a zero byte, found with the
-        // classic (v − 0x0101…) & ~v & 0x8080… test.
-        let raw = UnsafeRawPointer(sides)
+        // 64 bars at a time as two words: bit j of `above` where a > b at bar j, of `below` where
+        // a < b (both clear for equal or NaN). A long is a bar above whose bar before is below:
+        // above & (below << 1), with the word before's last bar shifted in; a short the mirror.
+        // Four bars cost a compare and a mask move per word, and a word with no crossing
+        // (most of them) costs one test.
+        var aboveBefore: UInt64 = previous == 1 ? 1 : 0, belowBefore: UInt64 = previous == -1 ? 1 : 0
         var k = 0
-        while k &+ 8 <= n {
-            let x = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ raw.loadUnaligned(fromByteOffset: k &- 1, as: UInt64.self)
-            let v = x ^ 0xFEFE_FEFE_FEFE_FEFE
-            var hits = (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
-            // Each flagged byte is checked exactly (the test can also flag a byte just above a
-            // real match), lowest first.
+        while k < n {
+            let count = Swift.min(64, n &- k)
+            var above: UInt64 = 0, below: UInt64 = 0
+            var m = 0
+            while m &+ 4 <= count {
+                let (va, vb) = pair.load4(k &+ m)
+                above |= UInt64(qf_greater_bits4(va, vb)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(vb, va)) &<< UInt64(m)
+                m &+= 4
+            }
+            while m < count {
+                let (x, y) = pair.load(k &+ m)
+                if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) }
+                m &+= 1
+            }
+            let longs = above & (below &<< 1 | belowBefore), shorts = below & (above &<< 1 | aboveBefore)
+            var hits = longs | shorts
             while hits != 0 {
-                let j = k &+ hits.trailingZeroBitCount >> 3
-                if sides[j] ^ sides[j &- 1] == -2 { events.append(lower &+ j, sides[j] == 1 ? .long : .short) }
+                let j = hits.trailingZeroBitCount
+                events.append(lower &+ k &+ j, (longs &>> UInt64(j)) & 1 != 0 ? .long : .short)
                 hits &= hits &- 1
             }
-            k &+= 8
+            aboveBefore = (above &>> UInt64(count &- 1)) & 1
+            belowBefore = (below &>> UInt64(count &- 1)) & 1
+            k &+= count
         }
-        while k < n {
-            if sides[k] ^ sides[k &- 1] == -2 { events.append(lower &+ k, sides[k] == 1 ? .long : .short) }
-            k &+= 1
-        }
-        if n > 0 { previous = sides[n &- 1] }
+        if n > 0 { previous = aboveBefore != 0 ? 1 : (belowBefore != 0 ? -1 : 0) }
     }
 
     /// Events of any rule, stepping its stepper bar by bar.
