@@ -1,6 +1,6 @@
 /// One strategy over one symbol in a single fused pass: indicators are computed a block of bars at
 /// a time into buffers that stay in the L1/L2 cache, the block's signals are reduced to the few
-/// bars where something happens (crossings found from a side byte per bar, eight bars per word),
+/// bars where something happens (crossings found from bit masks of the sides, 64 bars per word),
 /// and the account is carried from fill to fill with each run of unchanged bars marked in one
 /// vectorised loop. The
 /// only memory traffic is reading the prices and writing the equity curve. Results are
@@ -79,7 +79,7 @@ public enum FusedBacktest {
         return executor.account
     }
 
-    /// A block's signal events for `plan`: crossings found from side bytes (`EventFinder`), other rules stepped.
+    /// A block's signal events for `plan`: crossings found from bit masks (`EventFinder`), other rules stepped.
     @inline(__always)
     static func findEvents(_ plan: StrategyPlan, a: UnsafePointer<Double>?, b: UnsafePointer<Double>?, range: Range<Int>,
                            executor: inout RunExecutor, into events: inout SignalEvents) {
