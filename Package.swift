@@ -58,7 +58,7 @@ let package = Package(
         // the checks are compiled out here, as for the numeric kernels.
         .target(name: "Ingest", dependencies: ["CHDF5"], swiftSettings: numericFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
-        .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest"], swiftSettings: numericFlags),
+        .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags),
         .target(name: "Service", dependencies: [
             "Agents", "Backtest", "Ingest",
             .product(name: "Logging", package: "swift-log"),

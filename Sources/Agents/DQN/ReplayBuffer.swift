@@ -1,3 +1,4 @@
+import CMemoryHints
 import Compute
 
 /// Transitions (s, a, r, s', done) in a ring of fixed capacity, all storage allocated up front:
@@ -41,8 +42,22 @@ public final class ReplayBuffer {
     /// Draws `batch.rows` transitions uniformly (with replacement) into the batch buffers.
     public func sample(into batch: Batch, using rng: inout Xoshiro256) {
         precondition(count > 0, "ReplayBuffer.sample: the buffer is empty")
+        // The draws first, each transition's rows prefetched as it is drawn: a full buffer is
+        // megabytes, so every row is a cache miss, and the copies below then wait for all of
+        // them at once instead of one after another.
+        let rowBytes = observationCount * MemoryLayout<Float>.stride
         for i in 0..<batch.size {
             let j = rng.nextIndex(below: count)
+            batch.indices[i] = j
+            let offset = j * observationCount
+            let row = UnsafeRawPointer(observations.base + offset), nextRow = UnsafeRawPointer(nextObservations.base + offset)
+            qf_prefetch(row)
+            qf_prefetch(row + (rowBytes - 1))
+            qf_prefetch(nextRow)
+            qf_prefetch(nextRow + (rowBytes - 1))
+        }
+        for i in 0..<batch.size {
+            let j = batch.indices[i]
             batch.observations.row(i).update(from: observations.base + j * observationCount, count: observationCount)
             batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount)
             batch.actions[i] = Int(actions[j])
@@ -88,6 +103,8 @@ public final class ReplayBuffer {
         public var actions: [Int]
         public var rewards: [Float]
         public var dones: [Float]
+        /// The transitions drawn for the batch (sampling's scratch).
+        var indices: [Int]
 
         public init(size: Int, observationCount: Int) {
             self.size = size
@@ -96,6 +113,7 @@ public final class ReplayBuffer {
             actions = [Int](repeating: 0, count: size)
             rewards = [Float](repeating: 0, count: size)
             dones = [Float](repeating: 0, count: size)
+            indices = [Int](repeating: 0, count: size)
         }
     }
 }
