@@ -162,8 +162,11 @@ public final class PolicyGradientAgent: TrainableAgent {
         }
         while true {
             if shouldStop() { return stats(false) }
+            // Only the policy is needed to act; the critic's values of the rollout's states are
+            // computed together when the rollout ends (`valueRollout`), as its weights do not
+            // change before then.
             let out = actor.predict(observation.base)
-            let value = critic.predict(observation.base)[0, 0]
+            let value: Float = 0
             let a: Int32, logp: Float
             let before = rollout.count
             let outcome: StepOutcome
@@ -187,9 +190,10 @@ public final class PolicyGradientAgent: TrainableAgent {
                 outcome = env.step(Int(a), observation: obs)
             }
             if outcome.done {
-                // No action was taken: drop the sample; bootstrap the rest from V(final state).
+                // No action was taken: drop the sample; bootstrap the rest from V(final state),
+                // whose observation is still stored just past the rollout's end.
                 rollout.count = before
-                if rollout.count > 0 { update(bootstrap: value) }
+                if rollout.count > 0 { update(bootstrap: valueRollout(includingNext: true)) }
                 return stats(true)
             }
             rollout.rewards[before] = Float(outcome.reward)
@@ -197,11 +201,34 @@ public final class PolicyGradientAgent: TrainableAgent {
             taken += 1
             steps += 1
             if configuration.rolloutSteps > 0 && rollout.count == configuration.rolloutSteps {
+                _ = valueRollout(includingNext: false)
                 update(bootstrap: critic.predict(observation.base)[0, 0])
                 if stopAtRolloutEnd() { return stats(false) }
             }
         }
     }
+
+    /// Writes the critic's value of every stored state of the rollout into `rollout.values`,
+    /// `valueChunk` states per forward pass (the rest one by one, so that only those two batch
+    /// sizes ever get workspaces). With `includingNext`, also values the observation stored just
+    /// past the end (a dropped final step's) and returns it.
+    func valueRollout(includingNext: Bool) -> Float {
+        let rows = rollout.count + (includingNext ? 1 : 0)
+        let n = observationCount
+        var i = 0
+        while i < rows {
+            let chunk = rows - i >= Self.valueChunk ? Self.valueChunk : 1
+            let values = critic.forward(Matrix(base: rollout.observations.base + i * n, rows: chunk, cols: n))
+            for k in 0..<chunk where i + k < rollout.count { rollout.values[i + k] = values[k, 0] }
+            if i + chunk > rollout.count { return values[rollout.count - i, 0] }
+            i += chunk
+        }
+        return 0
+    }
+
+    /// States valued per forward pass when a rollout ends (the benchmark's minibatch size, whose
+    /// workspace the update uses anyway).
+    static let valueChunk = 64
 
     /// GAE over the collected rollout, then `epochs` passes of shuffled minibatch steps; empties
     /// the rollout.
