@@ -1,6 +1,5 @@
 import Backtest
 import Foundation
-import Ingest
 import Logging
 import NIOPosix
 import PostgresNIO
@@ -77,10 +76,11 @@ public struct PaperTradeHandler: TaskHandler {
         let pace = Pace(strategy)
         let bars: BarSeries
         do {
-            guard let path = try await Self.readyDatasetPath(replay.datasetID, ownerID: strategy.ownerID, client: database.primary, logger: logger) else {
+            guard let dataset = try await DatasetStore(database: database).find(replay.datasetID, logger: logger),
+                  dataset.status == "ready", dataset.ownerID == strategy.ownerID else {
                 throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
             }
-            let all = try BarSeries.read(path: path, symbol: nil)
+            let all = try BarSeries.read(path: dataset.filePath, symbol: nil)
             let from = max(0, all.count - pace.bars)
             bars = BarSeries(symbol: all.symbol, open: Array(all.open[from...]), close: Array(all.close[from...]), timestamps: Array(all.timestamps[from...]))
             _ = try Strategies.warmupBars(StrategySpec(name: replay.rule, parameters: replay.parameters))
@@ -166,22 +166,9 @@ public struct PaperTradeHandler: TaskHandler {
         try await StrategyRecord.all(client.query("SELECT \(unescaped: StrategyRecord.columns) FROM strategies s WHERE s.id = \(id)", logger: logger)).first
     }
 
-    static func readyDatasetPath(_ id: Int, ownerID: Int?, client: PostgresClient, logger: Logger) async throws -> String? {
-        for try await path in try await client.query("""
-            SELECT file_path FROM datasets WHERE id = \(id) AND status = 'ready' AND owner_id IS NOT DISTINCT FROM \(ownerID)
-            """, logger: logger).decode(String.self) { return path }
-        return nil
-    }
-
     /// The strategy's performance fields and `last_run_at` from the bars replayed so far.
     func record(_ step: PaperStep, strategyID: Int, logger: Logger) async throws {
-        let m = step.metrics
-        func clamp(_ v: Double, _ low: Double, _ high: Double) -> Double? { v.isFinite ? min(high, max(low, v)) : nil }
-        try await database.primary.query("""
-            UPDATE strategies SET total_return = \(clamp(m.totalReturn * 100, -100, 1000)), sharpe_ratio = \(clamp(m.sharpe, -10, 10)),
-                max_drawdown = \(clamp(-m.maxDrawdown * 100, -9999, 9999)), win_rate = \(clamp(m.winRate * 100, 0, 100)), last_run_at = CURRENT_TIMESTAMP
-            WHERE id = \(strategyID)
-            """, logger: logger)
+        try await database.primary.query(StrategyRecord.Performance(step.metrics).update(strategyID: strategyID), logger: logger)
     }
 
     /// Ends the replay: the status (if still active) and its event.
@@ -197,70 +184,5 @@ public struct PaperTradeHandler: TaskHandler {
                                         on: connection, logger: logger)
             }
         }
-    }
-}
-
-/// The state of a paper-trading replay after bar `bar`: Backtest's run over bars 0…bar only.
-struct PaperStep: Sendable {
-    var bar: Int
-    var time: Int64
-    var close: Double
-    var position: Double
-    var equity: Double
-    var trades: Int
-    var metrics: PerformanceMetrics
-
-    static let empty = PaperStep(bar: 0, time: 0, close: .nan, position: 0, equity: .nan, trades: 0,
-                                 metrics: PerformanceMetrics(equity: [1], timestamps: [0], trades: []))
-
-    private init(bar: Int, time: Int64, close: Double, position: Double, equity: Double, trades: Int, metrics: PerformanceMetrics) {
-        self.bar = bar
-        self.time = time
-        self.close = close
-        self.position = position
-        self.equity = equity
-        self.trades = trades
-        self.metrics = metrics
-    }
-
-    init(rule: String, parameters: [String: Double], bars: BarSeries, through i: Int, settings: ExecutionSettings) throws {
-        let open = Array(bars.open[...i]), close = Array(bars.close[...i]), times = Array(bars.timestamps[...i])
-        let result = try FusedBacktest.run(StrategySpec(name: rule, parameters: parameters), open: open, close: close, timestamps: times, settings: settings)
-        bar = i
-        time = times[i]
-        self.close = close[i]
-        position = result.positions[i]
-        equity = result.equity[i]
-        trades = result.trades.count
-        metrics = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, benchmark: close,
-                                     initialCash: settings.initialCash, openTrade: result.openTrade)
-    }
-
-    /// Bar `i` of a finished run revealed as a replay starting at bar `from` (bar numbers and
-    /// figures count from there): equity, position and the trades closed so far.
-    init(revealing run: EvaluationRunner.Run, from: Int, through i: Int, startingEquity: Double) {
-        let equity = Array(run.equity[from...i]), times = Array(run.timestamps[from...i])
-        // The trades closed by bar i, re-based to the replay's first bar.
-        let closed = run.trades.filter { $0.exitBar <= i && $0.entryBar >= from }.map { trade -> TradeRecord in
-            var t = trade
-            t.entryBar -= from
-            t.exitBar -= from
-            return t
-        }
-        bar = i - from
-        time = run.timestamps[i]
-        close = run.benchmark[i]
-        position = run.positions[i]
-        self.equity = run.equity[i]
-        trades = closed.count
-        metrics = PerformanceMetrics(equity: equity, timestamps: times, trades: closed, benchmark: Array(run.benchmark[from...i]),
-                                     initialCash: startingEquity)
-    }
-
-    func json(strategyID: Int, of total: Int) -> JSONValue {
-        func number(_ v: Double) -> JSONValue { v.isFinite ? .double(v) : .null }
-        return .object(["strategy_id": .int(Int64(strategyID)), "status": .string("active"), "bar": .int(Int64(bar + 1)), "bars": .int(Int64(total)),
-                        "time": .string(TimestampParser.format(time)), "close": number(close), "position": number(position), "equity": number(equity),
-                        "total_return": number(metrics.totalReturn * 100), "max_drawdown": number(-metrics.maxDrawdown * 100), "trades": .int(Int64(trades))])
     }
 }

@@ -124,9 +124,7 @@ public struct TrainTaskHandler: TaskHandler {
             let reportJSON = Self.json(report)
             let best: JSONValue = try await jobs.storedMetrics(of: id, epoch: bestEpoch, logger: logger) ?? .object([:])
             let measured = usage.finish()
-            let performance = StrategyRecord.Performance(
-                totalReturn: Self.finite(report.backtest.totalReturn * 100), sharpeRatio: Self.finite(report.backtest.sharpe),
-                maxDrawdown: Self.finite(-report.backtest.maxDrawdown * 100), winRate: Self.finite(report.backtest.winRate * 100))
+            let performance = StrategyRecord.Performance(report.backtest)
             let line = "test on \(report.source): total return \(Self.format(report.backtest.totalReturn * 100))%, Sharpe \(Self.format(report.backtest.sharpe))"
                 + (resumed ? " (resumed from a checkpoint)" : "")
             try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", cpuUsage: measured.cpuPercent,
@@ -173,8 +171,6 @@ public struct TrainTaskHandler: TaskHandler {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return (try? encoder.encode(value)).flatMap { try? JSONValue.parse(bytes: Array($0)) } ?? .null
     }
-
-    static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
 
     static func format(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "n/a" }
 

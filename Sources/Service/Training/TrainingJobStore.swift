@@ -182,15 +182,7 @@ public struct TrainingJobStore: Sendable {
                 WHERE id = \(id)
                 """, logger: logger)
             if let strategyID = c.strategyID {
-                // The seed's CHECK ranges hold the figures: total return in percent within
-                // [-100, 1000], Sharpe within [-10, 10].
-                let p = c.performance
-                try await connection.query("""
-                    UPDATE strategies SET total_return = \(p.totalReturn.map { min(1000, max(-100, $0)) }),
-                        sharpe_ratio = \(p.sharpeRatio.map { min(10, max(-10, $0)) }), max_drawdown = \(p.maxDrawdown.map { min(9999, max(-9999, $0)) }),
-                        win_rate = \(p.winRate.map { min(100, max(0, $0)) }), last_run_at = CURRENT_TIMESTAMP
-                    WHERE id = \(strategyID)
-                    """, logger: logger)
+                try await connection.query(c.performance.update(strategyID: strategyID), logger: logger)
             }
             return true
         }
