@@ -257,6 +257,18 @@ public struct TaskQueue: Sendable {
         return .notFound
     }
 
+    /// `requestCancel` for every live task (pending, retrying or started) of one related row —
+    /// a training job's, a strategy's replay — in the caller's transaction; returns the outcomes.
+    public func requestCancel(relatedType: String, relatedID: Int, on connection: PostgresConnection, logger: Logger) async throws -> [CancelOutcome] {
+        var live: [String] = []
+        for try await taskID in try await connection.query("""
+            SELECT id FROM celery_tasks WHERE related_type = \(relatedType) AND related_id = \(relatedID) AND status IN ('PENDING', 'RETRY', 'STARTED')
+            """, logger: logger).decode(String.self) { live.append(taskID) }
+        var outcomes: [CancelOutcome] = []
+        for taskID in live { outcomes.append(try await requestCancel(id: taskID, on: connection, logger: logger)) }
+        return outcomes
+    }
+
     /// Re-queues (or fails, or revokes) STARTED tasks whose lease has expired; returns
     /// (id, new status) for each.
     @discardableResult

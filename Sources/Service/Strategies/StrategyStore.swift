@@ -189,25 +189,17 @@ public struct StrategyStore: Sendable {
             guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
             // A rule strategy with a dataset, or one with a trained model, starts a paper-trading
             // replay; stop asks it to end.
-            let replays: Bool
-            if action == .start {
-                let model = PaperTradeHandler.Replay(record) == nil ? try await PaperTradeHandler.latestModel(of: id, client: database.primary, logger: logger) : nil
-                replays = PaperTradeHandler.Replay(record) != nil || model != nil
-            } else {
-                replays = false
-            }
             switch action {
-            case .start where replays:
-                _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
-                                                        queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
-                                                on: connection, logger: logger)
+            case .start:
+                var replays = PaperTradeHandler.Replay(record) != nil
+                if !replays { replays = try await PaperTradeHandler.latestModel(of: id, client: database.primary, logger: logger) != nil }
+                if replays {
+                    _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
+                                                            queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
+                                                    on: connection, logger: logger)
+                }
             case .stop:
-                let queue = TaskQueue(client: database.primary)
-                var replays: [String] = []
-                for try await taskID in try await connection.query("""
-                    SELECT id FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id) AND status IN ('PENDING', 'RETRY', 'STARTED')
-                    """, logger: logger).decode(String.self) { replays.append(taskID) }
-                for taskID in replays { _ = try await queue.requestCancel(id: taskID, on: connection, logger: logger) }
+                _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "strategy", relatedID: id, on: connection, logger: logger)
             default:
                 break
             }

@@ -76,14 +76,8 @@ public struct TrainingJobStore: Sendable {
             throw APIError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
         try await database.transaction(logger: logger) { connection in
-            let queue = TaskQueue(client: database.primary)
-            var running = false
-            for try await taskID in try await connection.query("""
-                SELECT id FROM celery_tasks WHERE related_type = 'training_job' AND related_id = \(id) AND status IN ('PENDING', 'RETRY', 'STARTED')
-                """, logger: logger).decode(String.self) {
-                if try await queue.requestCancel(id: taskID, on: connection, logger: logger) == .requested { running = true }
-            }
-            if !running {
+            let outcomes = try await TaskQueue(client: database.primary).requestCancel(relatedType: "training_job", relatedID: id, on: connection, logger: logger)
+            if !outcomes.contains(.requested) {
                 try await connection.query("""
                     UPDATE training_jobs SET status = 'cancelled', completed_at = CURRENT_TIMESTAMP WHERE id = \(id) AND status IN ('pending', 'running')
                     """, logger: logger)
