@@ -33,6 +33,25 @@ import Testing
         #expect(PolicyGradientAgent.clippedSurrogate(ratio: 1.1, advantage: 3, clip: eps).slope == -3 * 1.1)
     }
 
+    /// The values a rollout gets at its end, 64 states per pass and the rest one by one, are the
+    /// critic's value of each state on its own (up to the rounding of a batched product), and the
+    /// state stored past the end is valued and returned when asked for.
+    @Test func aRolloutsStatesAreValuedAsTheCriticValuesEachAlone() throws {
+        let agent = try PolicyGradientAgent(observationCount: 5, actionCount: 3, configuration: .ppo, seed: 4)
+        var rng = Xoshiro256(seed: 9)
+        let observation = [Float](repeating: 0, count: 5)
+        for _ in 0..<131 { agent.rollout.append(observation: observation, action: 0, vector: nil, logProbability: 0, value: 0, reward: 0) }
+        rng.fillNormal(agent.rollout.observations.base, count: 131 * 5)
+        agent.rollout.count = 130
+        let next = agent.valueRollout(includingNext: true)
+        for i in 0..<131 {
+            let alone = agent.critic.predict(agent.rollout.observations.base + i * 5)[0, 0]
+            let batched = i < 130 ? agent.rollout.values[i] : next
+            #expect(abs(batched - alone) <= 1e-5 * max(1, abs(alone)), "state \(i): \(batched) vs \(alone)")
+        }
+        #expect(Set(agent.rollout.values[0..<130]).count > 100, "every state valued, not a constant")
+    }
+
     @Test func aBatchWhoseRatiosAreAllClippedLeavesThePolicyUnchanged() throws {
         var c = PolicyGradientConfiguration.ppo
         c.hiddenSizes = [8]

@@ -162,11 +162,10 @@ public final class PolicyGradientAgent: TrainableAgent {
         }
         while true {
             if shouldStop() { return stats(false) }
-            // Only the policy is needed to act; the critic's values of the rollout's states are
-            // computed together when the rollout ends (`valueRollout`), as its weights do not
-            // change before then.
+            // Only the policy is needed to act: the states' values (0 until then) are computed
+            // together when the rollout ends (`valueRollout`), as the critic does not change
+            // before then.
             let out = actor.predict(observation.base)
-            let value: Float = 0
             let a: Int32, logp: Float
             let before = rollout.count
             let outcome: StepOutcome
@@ -178,7 +177,7 @@ public final class PolicyGradientAgent: TrainableAgent {
                 var lp: Float = 0
                 DiagonalGaussian.logProbabilities(mean: out, logStd: logStd.logStd!, actions: x, into: &lp)
                 (a, logp) = (0, lp)
-                rollout.append(observation: observation.base, action: a, vector: x.base, logProbability: logp, value: value, reward: 0)
+                rollout.append(observation: observation.base, action: a, vector: x.base, logProbability: logp, value: 0, reward: 0)
                 outcome = env.step(continuous: UnsafeBufferPointer(start: x.base, count: x.cols), observation: obs)
             } else {
                 logp = sampled.withUnsafeMutableBufferPointer { s in
@@ -186,7 +185,7 @@ public final class PolicyGradientAgent: TrainableAgent {
                     return out[0, Int(s[0])] - Kernels.logSumExp(out.row(0), count: out.cols)
                 }
                 a = sampled[0]
-                rollout.append(observation: observation.base, action: a, vector: nil, logProbability: logp, value: value, reward: 0)
+                rollout.append(observation: observation.base, action: a, vector: nil, logProbability: logp, value: 0, reward: 0)
                 outcome = env.step(Int(a), observation: obs)
             }
             if outcome.done {
