@@ -40,7 +40,7 @@ import Testing
 
     /// Runs a worker with the service's handlers until the dataset leaves `processing`.
     static func process(_ api: TestAPI.Harness, datasetID: Int) async throws -> String {
-        let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        let worker = api.worker(pollInterval: .milliseconds(100))
         // Ready or in error, and its task no longer running: the worker writes the task's status
         // (and error) after the handler has written the dataset's.
         _ = try await QueueTests.runWorkers([worker], until: {

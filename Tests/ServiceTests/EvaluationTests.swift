@@ -24,7 +24,7 @@ import Testing
 
     static func runUntilFinished(_ api: TestAPI.Harness, _ ids: [Int], workers count: Int = 1) async throws {
         let workers = (0..<count).map { _ in
-            ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            api.worker(pollInterval: .milliseconds(50))
         }
         let list = ids.map(String.init).joined(separator: ",")
         _ = try await QueueTests.runWorkers(workers, until: {
@@ -302,7 +302,7 @@ import Testing
             let distributed = try ProcessRunner.spawn(arguments + ["--distributed", "--shard-size", "10"], environment: ["DATABASE_URL": url])
             // Workers in this process take the shards the command queued.
             let workers = (0..<2).map { _ in
-                ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+                api.worker(pollInterval: .milliseconds(50))
             }
             _ = try await QueueTests.runWorkers(workers, until: {
                 try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations WHERE status = 'completed' AND user_id IS NULL") == "1"

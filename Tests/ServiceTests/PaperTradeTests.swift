@@ -36,7 +36,7 @@ import Testing
             let id = try await Self.strategy(api, token, datasetID: datasetID, bars: 40, intervalMS: 0)
             #expect(try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token).status == .ok)
             #expect(try await AuthTests.text(api.sql, "SELECT task_name FROM celery_tasks WHERE related_type = 'strategy' AND related_id = \(id)") == "paper_trade")
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(50))
             _ = try await QueueTests.runWorkers([worker], until: { try await Self.replayEnded(api, id) }, limit: .seconds(60))
             #expect(try await Self.status(api, id) == "stopped")
             #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'strategy'") == "SUCCESS")
@@ -63,7 +63,7 @@ import Testing
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
             let id = try await Self.strategy(api, token, datasetID: datasetID, bars: 500, intervalMS: 50)
             _ = try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token)
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(50))
             _ = try await QueueTests.runWorkers([worker], until: {
                 // Some bars in (the task reports them), then stop.
                 let progress = try await AuthTests.text(api.sql, "SELECT coalesce(progress->>'bar', '0') FROM celery_tasks WHERE related_type = 'strategy'")
@@ -97,7 +97,7 @@ import Testing
             try await api.sql.query("UPDATE strategies SET total_return = NULL, sharpe_ratio = NULL, config = '{\"replay\": {\"interval_ms\": 0}}' WHERE id = \(strategyID)",
                                     logger: TestDatabase.logger)
             #expect(try await api.call(.post, "/api/v1/strategies/\(strategyID)/start", token: token).status == .ok)
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(50), logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(50))
             _ = try await QueueTests.runWorkers([worker], until: { try await Self.replayEnded(api, strategyID) }, limit: .seconds(60))
             #expect(try await Self.status(api, strategyID) == "stopped")
             let result = try await AuthTests.text(api.sql, "SELECT result::text FROM celery_tasks WHERE related_type = 'strategy'")

@@ -21,6 +21,11 @@ enum TestAPI {
         /// A data folder of the suite's own (uploads and bar files), removed afterwards.
         let data: DataSettings
         let settings: DatabaseSettings
+
+        /// A worker with every handler on the suite's database and data folder, polling every `pollInterval`.
+        func worker(pollInterval: Duration) -> Worker {
+            ServiceWorkers.make(database: database, settings: settings, data: data, pollInterval: pollInterval, logger: TestDatabase.logger)
+        }
     }
 
     static let secret = "test-secret-test-secret-test-secret-0123"

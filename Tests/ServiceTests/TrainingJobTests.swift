@@ -40,7 +40,7 @@ import Testing
                                      "optimizer_name": "adam", "loss_name": "mse"]
 
     static func runUntil(_ api: TestAPI.Harness, job id: Int, status wanted: Set<String>, limit: Duration = .seconds(240)) async throws -> String {
-        let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        let worker = api.worker(pollInterval: .milliseconds(100))
         // The worker writes the job's row and then its task's row: wait until no task of the job
         // is still running, so what a test reads next (the task's status and result) is written.
         _ = try await QueueTests.runWorkers([worker], until: {
@@ -176,7 +176,7 @@ import Testing
             let datasetID = try await Self.readyDataset(api, token)
             let id = try await Self.submitDQN(api, token, name: "dqn resumed", strategyID: strategyID, datasetID: datasetID, epochs: 4, seed: 3)
             // First worker: shut down once an epoch is recorded.
-            let first = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+            let first = api.worker(pollInterval: .milliseconds(100))
             _ = try await QueueTests.runWorkers([first], until: {
                 try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)") != "0"
             }, limit: .seconds(120))
@@ -199,7 +199,7 @@ import Testing
             let strategyID = try await Self.strategy(api, token)
             let datasetID = try await Self.readyDataset(api, token)
             let id = try await Self.submitDQN(api, token, name: "long dqn", strategyID: strategyID, datasetID: datasetID, epochs: 200, seed: 5)
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(100))
             let answer = Mutex<(HTTPResponse.Status, String)?>(nil)
             _ = try await QueueTests.runWorkers([worker], until: {
                 // Running with an epoch behind it: ask it to stop, once.
