@@ -47,13 +47,21 @@ public final class Sequential {
     /// Runs the network on `input` (batch × inputSize) and returns the output (batch × outputSize).
     @discardableResult
     public func forward(_ input: Matrix) -> Matrix {
+        forward(input, workspaceRows: input.rows)
+    }
+
+    /// Runs the network on `input` in the workspace of `workspaceRows` rows (at least the input's),
+    /// so batches whose size varies up to that bound share one allocation instead of one each.
+    @discardableResult
+    public func forward(_ input: Matrix, workspaceRows: Int) -> Matrix {
         precondition(input.cols == inputSize, "Sequential.forward: input has \(input.cols) features, expected \(inputSize)")
-        let workspace = workspace(batch: input.rows)
+        precondition(input.rows <= workspaceRows, "Sequential.forward: \(input.rows) rows in a workspace of \(workspaceRows)")
+        let workspace = workspace(batch: workspaceRows)
         // Index loops, not zip or for-in: unoptimised builds box existentials in generic
         // iterators, and the hot path must not allocate in any build.
         var x = input
         for i in 0..<layers.count {
-            let y = workspace.activations[i]
+            let y = workspace.activation(i, rows: input.rows)
             layers[i].forward(x, into: y)
             x = y
         }
@@ -72,9 +80,9 @@ public final class Sequential {
                      "Sequential.backward: gradient \(outputGradient.rows)×\(outputGradient.cols), output \(input.rows)×\(outputSize)")
         var dy = outputGradient
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let layerInput = i == 0 ? input : workspace.activations[i - 1]
-            let dx: Matrix? = i == 0 ? inputGradient : workspace.gradient(slot: i % 2, cols: layers[i].inputSize)
-            layers[i].backward(input: layerInput, output: workspace.activations[i], outputGradient: dy, inputGradient: dx, accumulate: accumulate)
+            let layerInput = i == 0 ? input : workspace.activation(i - 1, rows: input.rows)
+            let dx: Matrix? = i == 0 ? inputGradient : workspace.gradient(slot: i % 2, rows: input.rows, cols: layers[i].inputSize)
+            layers[i].backward(input: layerInput, output: workspace.activation(i, rows: input.rows), outputGradient: dy, inputGradient: dx, accumulate: accumulate)
             if let dx { dy = dx }
         }
     }
@@ -112,8 +120,14 @@ public final class Sequential {
             single = singleBuffer.matrix
         }
 
-        func gradient(slot: Int, cols: Int) -> Matrix {
-            Matrix(base: gradientBuffers[slot].base, rows: batch, cols: cols)
+        /// Layer `index`'s output for the first `rows` rows.
+        func activation(_ index: Int, rows: Int) -> Matrix {
+            let full = activations[index]
+            return rows == full.rows ? full : Matrix(base: full.base, rows: rows, cols: full.cols)
+        }
+
+        func gradient(slot: Int, rows: Int, cols: Int) -> Matrix {
+            Matrix(base: gradientBuffers[slot].base, rows: rows, cols: cols)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Agents
+@testable import Agents
 import Compute
 import Foundation
 import Testing
@@ -63,6 +63,36 @@ import Testing
         }
         #expect(learned > buyAndHold + 0.5 && learned > 0.5, "learned \(learned), buy and hold \(buyAndHold)")
         #expect(agent.updates > 10_000 && agent.lastLoss.isFinite)
+    }
+
+    @Test(arguments: [(Float(1), false), (Float(0.5), false), (Float(1), true)])
+    func reusedTargetValuesEqualAFreshTargetPass(tau: Float, doubleDQN: Bool) {
+        // A ring of 300 that wraps every 300 steps and a target update every 40: both ways a
+        // reused value can go stale (the target moved, the slot was overwritten) happen often.
+        var env = ReturnSeriesEnvironment.autoregressive(returns: 5_000, seed: 4)
+        var c = configuration()
+        c.bufferSize = 300
+        c.learningStarts = 50
+        c.trainFrequency = 1
+        c.targetUpdateInterval = 40
+        c.tau = tau
+        c.doubleDQN = doubleDQN
+        let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 9)
+        var checked = 0, worst: Float = 0
+        for _ in 0..<300 {
+            agent.learn(&env, totalSteps: 7)
+            // The last step updated the network; skip it when the target moved after that update.
+            guard agent.updates > 0, agent.steps % c.targetUpdateInterval != 0 else { continue }
+            let q = agent.target.forward(agent.batch.nextObservations)
+            for i in 0..<c.batchSize {
+                let next = doubleDQN ? q[i, agent.nextActions[i]] : (0..<3).map { q[i, $0] }.max()!
+                let expected = agent.batch.rewards[i] + c.gamma * (1 - agent.batch.dones[i]) * next
+                worst = max(worst, abs(agent.targets[i] - expected) / max(1, abs(expected)))
+            }
+            checked += 1
+        }
+        #expect(checked > 250 && agent.replay.count == 300)
+        #expect(worst <= 1e-5, "largest relative difference \(worst)")
     }
 
     @Test func theSameSeedGivesTheSameNetwork() {

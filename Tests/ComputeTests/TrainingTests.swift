@@ -139,4 +139,25 @@ import Testing
         model.forward(randomMatrix(7, 32, &rng).matrix)
         #expect(qf_thread_allocation_count() > after)
     }
+
+    @Test func oneWorkspaceServesEveryBatchSizeUpToItsOwn() {
+        BLAS.setThreadCount(1)
+        var rng = Xoshiro256(seed: 8)
+        let model = MLP.make(sizes: [11, 32, 32, 3], using: &rng)
+        let x = randomMatrix(64, 11, &rng), g = randomMatrix(64, 3, &rng)
+        model.forward(x.matrix, workspaceRows: 64)
+        func gradients() -> [Float] { Array(UnsafeBufferPointer(start: model.parameters.gradients.base, count: model.parameters.count)) }
+        for rows in [1, 9, 10, 33, 64] {
+            let part = Matrix(base: x.matrix.base, rows: rows, cols: 11), dy = Matrix(base: g.matrix.base, rows: rows, cols: 3)
+            let expected = Array(model.forward(part).buffer)
+            model.backward(outputGradient: dy)
+            let expectedGradients = gradients()
+            let before = qf_thread_allocation_count()
+            let shared = model.forward(part, workspaceRows: 64)
+            model.backward(outputGradient: dy)
+            let after = qf_thread_allocation_count()
+            #expect(after == before, "\(after - before) allocations for \(rows) rows in the 64-row workspace")
+            #expect(shared.rows == rows && Array(shared.buffer) == expected && gradients() == expectedGradients, "\(rows) rows")
+        }
+    }
 }

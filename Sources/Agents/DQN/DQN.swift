@@ -59,6 +59,11 @@ public final class DQNAgent: TrainableAgent {
     public let optimizer: any Optimizer
     public let replay: ReplayBuffer
     let batch: ReplayBuffer.Batch
+    /// Target values of replayed next states, reused until the target network or the slot changes.
+    let targetCache: TargetValueCache
+    /// Whether `update` takes target values from `targetCache` (the default) or runs the target
+    /// network on every batch; the two give the same numbers, the second is the reference.
+    var reusesTargetValues = true
     let gradient: MatrixBuffer
     var targets: [Float]
     var nextActions: [Int]
@@ -86,6 +91,7 @@ public final class DQNAgent: TrainableAgent {
         optimizer = configuration.optimizer.make(parameters: online.parameters, learningRate: configuration.learningRate)
         replay = ReplayBuffer(capacity: max(1, min(configuration.bufferSize, replayCapacity ?? .max)), observationCount: observationCount)
         batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
+        targetCache = TargetValueCache(capacity: replay.capacity, actionCount: actionCount, batchSize: configuration.batchSize, observationCount: observationCount)
         gradient = MatrixBuffer(rows: configuration.batchSize, cols: actionCount)
         targets = [Float](repeating: 0, count: configuration.batchSize)
         nextActions = [Int](repeating: 0, count: configuration.batchSize)
@@ -160,6 +166,7 @@ public final class DQNAgent: TrainableAgent {
             }
             episodeReturn += outcome.reward
             taken += 1
+            targetCache.invalidate(slot: replay.next)
             replay.add(observation: observation.base, action: a, reward: Float(outcome.reward), nextObservation: nextObservation.base, done: false)
             observation.base.update(from: nextObservation.base, count: n)
             steps += 1
@@ -168,6 +175,7 @@ public final class DQNAgent: TrainableAgent {
             }
             if steps % configuration.targetUpdateInterval == 0 {
                 if configuration.tau >= 1 { target.parameters.copyValues(from: online.parameters) } else { target.parameters.blendValues(from: online.parameters, tau: configuration.tau) }
+                targetCache.invalidateAll()
             }
         }
     }
@@ -197,9 +205,11 @@ public final class DQNAgent: TrainableAgent {
             let qNext = online.forward(batch.nextObservations)
             for i in 0..<b { nextActions[i] = Kernels.argmax(qNext.row(i), count: qNext.cols) }
         }
-        let qTarget = target.forward(batch.nextObservations)
+        let fresh: Matrix? = reusesTargetValues ? nil : target.forward(batch.nextObservations)
+        if fresh == nil { targetCache.fill(for: batch, target: target) }
         for i in 0..<b {
-            let next = configuration.doubleDQN ? qTarget[i, nextActions[i]] : qTarget[i, Kernels.argmax(qTarget.row(i), count: qTarget.cols)]
+            let qTarget = fresh?.row(i) ?? targetCache.values(ofSlot: batch.indices[i])
+            let next = configuration.doubleDQN ? qTarget[nextActions[i]] : qTarget[Kernels.argmax(qTarget, count: actionCount)]
             targets[i] = batch.rewards[i] + gamma * (1 - batch.dones[i]) * next
         }
         let q = online.forward(batch.observations)
@@ -230,7 +240,8 @@ public final class DQNAgent: TrainableAgent {
 
     // MARK: state
 
-    /// Networks, Adam's moments, the replay contents, the generator and the counters.
+    /// Networks, Adam's moments, the replay contents and their cached target values, the
+    /// generator and the counters.
     public func save(to path: String, metadata: [String: String]) throws {
         var w = AgentStateWriter(kind: kind, configurationJSON: configuration.canonicalJSON())
         for (key, value) in metadata { w.setMetadata(key, value) }
@@ -238,6 +249,7 @@ public final class DQNAgent: TrainableAgent {
         w.add("target", parameters: target.parameters)
         w.add("optimizer", optimizer: optimizer)
         replay.write(into: &w, prefix: "replay")
+        targetCache.write(into: &w, prefix: "target_values", count: replay.count)
         w.add("rng", generator: rng)
         w.add("counters.steps", integer: steps)
         w.add("counters.updates", integer: updates)
@@ -252,6 +264,7 @@ public final class DQNAgent: TrainableAgent {
         try r.read("target", parameters: target.parameters)
         try r.read("optimizer", optimizer: optimizer)
         try replay.read(from: r, prefix: "replay")
+        try targetCache.read(from: r, prefix: "target_values", count: replay.count)
         rng = try r.generator("rng")
         steps = try r.integer("counters.steps")
         updates = try r.integer("counters.updates")

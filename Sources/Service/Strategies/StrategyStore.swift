@@ -200,8 +200,6 @@ public struct StrategyStore: Sendable {
                 }
             case .stop:
                 _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "strategy", relatedID: id, on: connection, logger: logger)
-            default:
-                break
             }
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: record.ownerID, type: "status",
                                                    data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status)])),
