@@ -43,6 +43,18 @@ public func gemm(
             }
             return
         }
+        if transA == .none && transB == .transposed && k >= ntMinimumDepth && m > ntRowBlock && m <= ntMaximumRows && k * n <= smallOperandLimit {
+            // Y = X·Wᵀ of a layer's forward pass on a small batch: short row blocks again.
+            var start = 0
+            while start < m {
+                let rows = min(ntRowBlock, m - start)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k),
+                            alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
+                            beta, c.base + start * c.cols, Int32(max(c.cols, 1)))
+                start += rows
+            }
+            return
+        }
         if transA == .transposed && transB == .none && k > tnDepthBlock && m * n <= smallOperandLimit {
             // dW = dYᵀ·X of a small layer: accumulate over batch blocks, the first with beta.
             var start = 0
@@ -81,6 +93,13 @@ public func gemv(
 @usableFromInline let smallOperandLimit = 128 * 128
 @usableFromInline let nnRowBlock = 16
 @usableFromInline let tnDepthBlock = 32
+/// X·Wᵀ (a forward pass) 64×128·(128×128)ᵀ takes 23.2 µs in one call and 21.8 µs as 8-row
+/// blocks, 22 rows 10.6 vs 7.6 µs, 32 rows 13.3 vs 11.1 µs; from 96 rows on, or with fewer than
+/// 128 inputs, one call is as fast or faster (64×64·(64×64)ᵀ: 6.2 vs 6.8 µs), so only that range
+/// is blocked.
+@usableFromInline let ntRowBlock = 8
+@usableFromInline let ntMinimumDepth = 128
+@usableFromInline let ntMaximumRows = 64
 
 /// Widest output for which `gemm` computes A·Bᵀ as row dot products instead of calling BLAS.
 public let thinOutputLimit = 4
