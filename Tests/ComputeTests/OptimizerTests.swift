@@ -100,6 +100,36 @@ import Testing
         for (k, i) in indices.enumerated() { #expect(close(s.values.base[i], p[k], 1e-5), "parameter \(i)") }
     }
 
+    @Test func momentsThatDecayBelowTheNormalRangeBecomeZeroAndMoveNothing() {
+        // Gradients for 5 steps, then none for 1,500: the first moments shrink by β₁ = 0.9 per
+        // step into the subnormal range (after ~800 steps), where Adam stores them as 0. A float32
+        // transcription of the same update without that flush gives the same parameters bit for bit.
+        var rng = Xoshiro256(seed: 12)
+        let n = 32
+        let s = ParameterStore(shapes: [("w", 1, n)])
+        let adam = Adam(parameters: s, learningRate: 1e-3)
+        for i in 0..<n { s.values.base[i] = rng.nextNormal() }
+        var p = (0..<n).map { s.values.base[$0] }, m = [Float](repeating: 0, count: n), v = m
+        var referenceWentSubnormal = false
+        for t in 1...1_505 {
+            for i in 0..<n { s.gradients.base[i] = t <= 5 ? rng.nextNormal() : 0 }
+            adam.step()
+            let stepSize = Float(1e-3) / (1 - powf(0.9, Float(t)))
+            let correction = 1 / (1 - powf(0.999, Float(t))).squareRoot()
+            for i in 0..<n {
+                let g = s.gradients.base[i]
+                m[i] = 0.9 * m[i] + (1 - 0.9) * g
+                v[i] = 0.999 * v[i] + (1 - 0.999) * g * g
+                p[i] = p[i] - stepSize * m[i] / (v[i].squareRoot() * correction + 1e-8)
+                referenceWentSubnormal = referenceWentSubnormal || m[i].isSubnormal
+            }
+            let firstMoment = adam.stateBuffers[0].buffer
+            #expect((0..<n).allSatisfy { s.values.base[$0] == p[$0] }, "step \(t)")
+            #expect((0..<n).allSatisfy { !firstMoment.base[$0].isSubnormal }, "step \(t)")
+        }
+        #expect(referenceWentSubnormal)
+    }
+
     @Test func clippingScalesToTheMaximumNorm() {
         let s = store([0, 0], gradient: [3, 4])
         let norm = GradientClipping.clipGlobalNorm(s, maxNorm: 1)
