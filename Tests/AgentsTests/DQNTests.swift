@@ -1,6 +1,7 @@
 @testable import Agents
 import Compute
 import Foundation
+import MallocCounter
 import Testing
 
 /// DQN on the Compute core: the replay ring, the TD target by hand, learning a real signal, and
@@ -93,6 +94,24 @@ import Testing
         }
         #expect(checked > 250 && agent.replay.count == 300)
         #expect(worst <= 1e-5, "largest relative difference \(worst)")
+    }
+
+    @Test func aGradientStepAllocatesNothingOnceWarm() {
+        var env = ReturnSeriesEnvironment.autoregressive(returns: 3_000, seed: 5)
+        var c = configuration()
+        c.hiddenSizes = [128, 128]
+        c.batchSize = 64
+        c.learningStarts = 100
+        let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 2)
+        agent.learn(&env, totalSteps: 1_000)
+        let before = qf_thread_allocation_count()
+        for k in 0..<200 {
+            // Target updates between steps, so the batches of target misses vary in size.
+            if k % 7 == 0 { agent.targetCache.invalidateAll() }
+            agent.update()
+        }
+        let after = qf_thread_allocation_count()
+        #expect(after == before, "\(after - before) allocations in 200 warm gradient steps")
     }
 
     @Test func theSameSeedGivesTheSameNetwork() {

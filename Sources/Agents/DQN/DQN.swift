@@ -49,8 +49,9 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
 /// Deep Q-learning (Mnih et al. 2015) on the Compute core, in CleanRL's order: act ε-greedily,
 /// store the transition, and every `trainFrequency` steps after `learningStarts` fit Q(s, a) to
 /// r + γ·(1 − done)·max Q_target(s', ·) on a uniform batch from the replay buffer; copy (or blend)
-/// the online network into the target every `targetUpdateInterval` steps. One thread, no
-/// allocation per step once running; the same seed gives the same parameters.
+/// the online network into the target every `targetUpdateInterval` steps. Q_target(s', ·) of a
+/// stored transition is computed once per target update (`TargetValueCache`), not per draw. One
+/// thread, no allocation per step once running; the same seed gives the same parameters.
 public final class DQNAgent: TrainableAgent {
     public let kind = "dqn"
     public let configuration: DQNConfiguration
@@ -61,9 +62,6 @@ public final class DQNAgent: TrainableAgent {
     let batch: ReplayBuffer.Batch
     /// Target values of replayed next states, reused until the target network or the slot changes.
     let targetCache: TargetValueCache
-    /// Whether `update` takes target values from `targetCache` (the default) or runs the target
-    /// network on every batch; the two give the same numbers, the second is the reference.
-    var reusesTargetValues = true
     let gradient: MatrixBuffer
     var targets: [Float]
     var nextActions: [Int]
@@ -205,10 +203,9 @@ public final class DQNAgent: TrainableAgent {
             let qNext = online.forward(batch.nextObservations)
             for i in 0..<b { nextActions[i] = Kernels.argmax(qNext.row(i), count: qNext.cols) }
         }
-        let fresh: Matrix? = reusesTargetValues ? nil : target.forward(batch.nextObservations)
-        if fresh == nil { targetCache.fill(for: batch, target: target) }
+        targetCache.fill(for: batch, target: target)
         for i in 0..<b {
-            let qTarget = fresh?.row(i) ?? targetCache.values(ofSlot: batch.indices[i])
+            let qTarget = targetCache.values(ofSlot: batch.indices[i])
             let next = configuration.doubleDQN ? qTarget[nextActions[i]] : qTarget[Kernels.argmax(qTarget, count: actionCount)]
             targets[i] = batch.rewards[i] + gamma * (1 - batch.dones[i]) * next
         }
