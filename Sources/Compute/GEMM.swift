@@ -33,26 +33,12 @@ public func gemm(
     if k * n <= smallOperandLimit || m * n <= smallOperandLimit {
         if transA == .none && transB == .none && m > nnRowBlock && k * n <= smallOperandLimit {
             // dX = dY·W of a small layer: OpenBLAS's unpacked kernel is fastest on short row blocks.
-            var start = 0
-            while start < m {
-                let rows = min(nnRowBlock, m - start)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(n), Int32(k),
-                            alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
-                            beta, c.base + start * c.cols, Int32(max(c.cols, 1)))
-                start += rows
-            }
+            gemmInRowBlocks(a, b, into: c, transposeB: .none, rows: nnRowBlock, alpha: alpha, beta: beta)
             return
         }
         if transA == .none && transB == .transposed && k >= ntMinimumDepth && m > ntRowBlock && m <= ntMaximumRows && k * n <= smallOperandLimit {
             // Y = X·Wᵀ of a layer's forward pass on a small batch: short row blocks again.
-            var start = 0
-            while start < m {
-                let rows = min(ntRowBlock, m - start)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k),
-                            alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
-                            beta, c.base + start * c.cols, Int32(max(c.cols, 1)))
-                start += rows
-            }
+            gemmInRowBlocks(a, b, into: c, transposeB: .transposed, rows: ntRowBlock, alpha: alpha, beta: beta)
             return
         }
         if transA == .transposed && transB == .none && k > tnDepthBlock && m * n <= smallOperandLimit {
@@ -72,6 +58,19 @@ public func gemm(
                 Int32(m), Int32(n), Int32(k),
                 alpha, a.base, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
                 beta, c.base, Int32(max(c.cols, 1)))
+}
+
+/// C = alpha·A·op(B) + beta·C as one `cblas_sgemm` call per `rows` rows of A and C.
+@usableFromInline
+func gemmInRowBlocks(_ a: Matrix, _ b: Matrix, into c: Matrix, transposeB transB: Transpose, rows block: Int, alpha: Float, beta: Float) {
+    var start = 0
+    while start < a.rows {
+        let rows = min(block, a.rows - start)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB.cblas, Int32(rows), Int32(c.cols), Int32(a.cols),
+                    alpha, a.base + start * a.cols, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
+                    beta, c.base + start * c.cols, Int32(max(c.cols, 1)))
+        start += rows
+    }
 }
 
 /// y = alpha · op(A) · x + beta · y through `cblas_sgemv`; `x` and `y` are contiguous vectors.
