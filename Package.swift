@@ -53,13 +53,14 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
         .systemLibrary(name: "CMemoryHints", path: "Sources/CMemoryHints"),
         .systemLibrary(name: "CVectorBits", path: "Sources/CVectorBits"),
+        .systemLibrary(name: "CKernels", path: "Sources/CKernels"),
 
         // Libraries, lowest first.
         // Compute's and Agents' training loops go through class properties (layers, buffers,
         // rollouts) on every step; the run-time exclusivity checks on those accesses cost PPO
         // ~5% and DQN ~2% of their steps per second, so release builds leave them out. Debug
         // builds, which run the tests, keep them, so a conflicting access still traps there.
-        .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
+        .target(name: "Compute", dependencies: ["CBLAS", "CKernels"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         // Ingest's per-row loops mutate buffers held by classes; Swift checks exclusive access to
         // class properties at run time on every such access (18% of an ingest in callgrind), so
         // the checks are compiled out here, as for the numeric kernels.

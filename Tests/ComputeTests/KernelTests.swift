@@ -67,6 +67,32 @@ import Testing
         }
     }
 
+    /// Linear's forward pass on either side of `transposedForwardMinimumRows` (x·Wᵀ, or x·(Wᵀ) after
+    /// copying Wᵀ out, with W's sides multiples of 8 or not), a wide layer and a thin head, against
+    /// the naive loop; then again after the weights change, which a stale copy of Wᵀ would miss.
+    @Test(arguments: [(31, 13, 9), (32, 13, 9), (33, 128, 128), (64, 11, 128), (100, 17, 23), (40, 256, 256), (64, 128, 3)])
+    func linearForwardMatchesNaiveLoop(case shape: (Int, Int, Int)) {
+        let (rows, inputs, outputs) = shape
+        var rng = Xoshiro256(seed: UInt64(rows * 1_000 + inputs * 10 + outputs))
+        let layer = Linear(inputs, outputs)
+        let store = ParameterStore(shapes: layer.parameterShapes)
+        layer.bind(parameters: [store.value(0), store.value(1)], gradients: [store.gradient(0), store.gradient(1)])
+        layer.resetParameters(using: &rng)
+        let x = randomMatrix(rows, inputs, &rng), y = MatrixBuffer(rows: rows, cols: outputs)
+        for pass in 0..<2 {
+            if pass == 1 { for i in 0..<store.count { store.values.base[i] = 2 * store.values.base[i] - 0.01 } }
+            layer.forward(x.matrix, into: y.matrix)
+            let w = store.value(0), b = store.value(1)
+            for i in 0..<rows {
+                for o in 0..<outputs {
+                    var sum = Double(b[0, o])
+                    for k in 0..<inputs { sum += Double(x.matrix[i, k]) * Double(w[o, k]) }
+                    #expect(abs(Double(y.matrix[i, o]) - sum) < 1e-5 * max(1, abs(sum)), "pass \(pass), (\(i), \(o))")
+                }
+            }
+        }
+    }
+
     @Test func gemvMatchesNaiveLoop() {
         var rng = Xoshiro256(seed: 2)
         let a = randomMatrix(4, 6, &rng), x = randomMatrix(1, 6, &rng), y = MatrixBuffer(rows: 1, cols: 4)
