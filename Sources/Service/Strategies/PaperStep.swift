@@ -13,17 +13,10 @@ struct PaperStep: Sendable {
 
     static let empty = PaperStep(bar: 0, time: 0, close: .nan, position: 0, equity: .nan, trades: 0,
                                  metrics: PerformanceMetrics(equity: [1], timestamps: [0], trades: []))
+}
 
-    private init(bar: Int, time: Int64, close: Double, position: Double, equity: Double, trades: Int, metrics: PerformanceMetrics) {
-        self.bar = bar
-        self.time = time
-        self.close = close
-        self.position = position
-        self.equity = equity
-        self.trades = trades
-        self.metrics = metrics
-    }
-
+// In an extension, so the struct keeps its synthesized memberwise initializer (used by `empty`).
+extension PaperStep {
     init(rule: String, parameters: [String: Double], bars: BarSeries, through i: Int, settings: ExecutionSettings) throws {
         let open = Array(bars.open[...i]), close = Array(bars.close[...i]), times = Array(bars.timestamps[...i])
         let result = try FusedBacktest.run(StrategySpec(name: rule, parameters: parameters), open: open, close: close, timestamps: times, settings: settings)
