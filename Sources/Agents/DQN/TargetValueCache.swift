@@ -11,7 +11,6 @@ import Compute
 /// and kept until the next update or until the ring overwrites the slot. The values are the target
 /// network's own; only the batch they were computed in differs.
 final class TargetValueCache {
-    let capacity: Int
     let actionCount: Int
     /// Bumped by every target update; a slot's values are valid when its stamp equals it (0: never).
     private(set) var generation: UInt32 = 1
@@ -21,7 +20,6 @@ final class TargetValueCache {
     private var missSlots: [Int]
 
     init(capacity: Int, actionCount: Int, batchSize: Int, observationCount: Int) {
-        self.capacity = capacity
         self.actionCount = actionCount
         stamps = [UInt32](repeating: 0, count: capacity)
         values = AlignedBuffer(count: capacity * actionCount)
@@ -34,7 +32,7 @@ final class TargetValueCache {
         generation &+= 1
         if generation == 0 {
             // 2³² target updates later the stamps could alias; start them over instead.
-            for i in 0..<capacity { stamps[i] = 0 }
+            for i in stamps.indices { stamps[i] = 0 }
             generation = 1
         }
     }
@@ -75,7 +73,7 @@ final class TargetValueCache {
     /// Restores what `write` stored; a checkpoint without it (written before the cache existed)
     /// leaves every slot to be computed afresh.
     func read(from r: AgentStateReader, prefix: String, count: Int) throws {
-        for i in 0..<capacity { stamps[i] = 0 }
+        for i in stamps.indices { stamps[i] = 0 }
         guard r.file.entries["\(prefix).generation"] != nil else {
             generation = 1
             return
