@@ -1,9 +1,10 @@
 /// Parses timestamps from CSV bytes into int64 nanoseconds since 1970-01-01T00:00:00Z.
 ///
-/// Accepted forms: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fraction]]` with a space or `T`, an optional
-/// zone `Z`, `+HH:MM`, `+HHMM` or `+HH` (times without a zone are taken as UTC), and integer epoch
-/// times in seconds or milliseconds (chosen by magnitude; see `EpochUnit`). Fractions keep up to
-/// nanosecond precision.
+/// Accepted forms: see `parse` (dates in the shapes that pandas, yfinance, MetaTrader, Dukascopy and
+/// Stooq write, with an optional time and zone; times without a zone are taken as UTC), and integer
+/// epoch times in seconds, milliseconds, microseconds or nanoseconds (chosen by magnitude; see
+/// `EpochUnit`). Fractions keep up to nanosecond precision. Instants that int64 nanoseconds cannot
+/// hold are refused, never wrapped.
 public enum TimestampParser {
     /// The unit of an integer epoch column.
     public enum EpochUnit: String, Sendable, Codable {
@@ -57,15 +58,48 @@ public enum TimestampParser {
         return era * 146_097 + doe - 719_468
     }
 
-    /// Parses a date or date-time; nil when the text is not one of the accepted forms or names an
-    /// impossible date (month 13, 31 April, 29 February of a common year, hour 25, …).
+    /// The earliest and latest instants int64 nanoseconds since the epoch can hold
+    /// (1677-09-21T00:12:43.145224192Z and 2262-04-11T23:47:16.854775807Z), as pandas' `Timestamp`.
+    public static let representableRange = "1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z"
+
+    /// Parses a date or date-time into nanoseconds; nil when the text is not one of the accepted
+    /// forms, names an impossible date (month 13, 31 April, 29 February of a common year, hour 25,
+    /// …) or lies outside what int64 nanoseconds can hold (see `isOutOfRange` to tell which).
+    ///
+    /// Dates: `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` (MetaTrader), `DD.MM.YYYY` (Dukascopy and
+    /// European exports) and the compact ISO 8601 `YYYYMMDD` (Stooq). A time may follow after a
+    /// space or `T`: `HH:MM[:SS[.fraction]]`, then an optional zone `Z`, `+HH:MM`, `+HHMM`, `+HH`,
+    /// `UTC`, `GMT` or `GMT+HHMM` (with or without a space before it).
     public static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let (seconds, nanos) = parseSeconds(s) else { return nil }
+        return nanoseconds(seconds: seconds, fraction: nanos)
+    }
+
+    /// Whether `s` is a well-formed date or date-time that int64 nanoseconds cannot hold (before
+    /// 1677-09-21 or after 2262-04-11): such a value is reported as out of range, not as "not a date".
+    public static func isOutOfRange(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let (seconds, nanos) = parseSeconds(s) else { return false }
+        return nanoseconds(seconds: seconds, fraction: nanos) == nil
+    }
+
+    /// `seconds` · 10⁹ + `fraction`, or nil when that does not fit in an Int64.
+    @inlinable
+    public static func nanoseconds(seconds: Int64, fraction: Int64) -> Int64? {
+        let (scaled, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, o2) = scaled.addingReportingOverflow(fraction)
+        return o1 || o2 ? nil : total
+    }
+
+    /// Parses a date or date-time into whole seconds since the epoch and a nanosecond fraction,
+    /// with no limit on the year beyond four digits (0000–9999); nil when it is not one.
+    public static func parseSeconds(_ s: UnsafeBufferPointer<UInt8>) -> (seconds: Int64, nanos: Int64)? {
         guard let base = s.baseAddress else { return nil }
         var i = 0, n = s.count
         while i < n && base[i] == 0x20 { i += 1 }
         while n > i && base[n - 1] == 0x20 { n -= 1 }
-        // Fixed-width fields are read by position; `number` returns −1 on a non-digit.
+        // Fixed-width fields are read by position; `number` returns −1 on a non-digit or past the end.
         @inline(__always) func number(_ at: Int, _ count: Int) -> Int {
+            guard at + count <= n else { return -1 }
             var v = 0
             for k in 0..<count {
                 let d = Int(base[at + k]) &- 0x30
@@ -74,62 +108,125 @@ public enum TimestampParser {
             }
             return v
         }
-        guard n - i >= 10, base[i + 4] == 0x2D, base[i + 7] == 0x2D else { return nil }
-        let year = number(i, 4), month = number(i + 5, 2), day = number(i + 8, 2)
+        @inline(__always) func byte(_ at: Int) -> UInt8 { at < n ? base[at] : 0 }
+        let year: Int, month: Int, day: Int
+        let separator = byte(i + 4)
+        if separator == 0x2D || separator == 0x2F || separator == 0x2E {
+            // YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one separator throughout)
+            guard byte(i + 7) == separator else { return nil }
+            (year, month, day) = (number(i, 4), number(i + 5, 2), number(i + 8, 2))
+            i += 10
+        } else if byte(i + 2) == 0x2E && byte(i + 5) == 0x2E {
+            // DD.MM.YYYY
+            (day, month, year) = (number(i, 2), number(i + 3, 2), number(i + 6, 4))
+            i += 10
+        } else if n - i == 8 || (n - i > 8 && (byte(i + 8) == 0x20 || byte(i + 8) == 0x54)) {
+            // YYYYMMDD
+            (year, month, day) = (number(i, 4), number(i + 4, 2), number(i + 6, 2))
+            i += 8
+        } else {
+            return nil
+        }
         guard year >= 0, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
         var seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
         var nanos: Int64 = 0
-        i += 10
         if i < n && (base[i] == 0x20 || base[i] == 0x54) {
-            guard n - i >= 6, base[i + 3] == 0x3A else { return nil }
-            let hour = number(i + 1, 2), minute = number(i + 4, 2)
-            guard hour >= 0, hour < 24, minute >= 0, minute < 60 else { return nil }
-            var second = 0
-            i += 6
-            if i < n && base[i] == 0x3A {
-                guard n - i >= 3 else { return nil }
-                second = number(i + 1, 2)
-                guard second >= 0, second < 61 else { return nil }
-                i += 3
-                if i < n && base[i] == 0x2E {
-                    i += 1
-                    var scale: Int64 = 100_000_000
-                    let first = i
-                    while i < n, base[i] &- 0x30 < 10 {
-                        nanos += Int64(base[i] &- 0x30) * scale
-                        scale /= 10
-                        i += 1
-                    }
-                    guard i > first else { return nil }
-                }
-            }
-            seconds += Int64(hour * 3600 + minute * 60 + second)
-            if i < n {
-                if base[i] == 0x5A {
-                    i += 1
-                } else if base[i] == 0x2B || base[i] == 0x2D {
-                    let sign: Int64 = base[i] == 0x2B ? 1 : -1
-                    i += 1
-                    guard n - i >= 2 else { return nil }
-                    let zh = number(i, 2)
-                    guard zh >= 0, zh <= 23 else { return nil }
-                    i += 2
-                    var zm = 0
-                    if i < n && base[i] == 0x3A { i += 1 }
-                    if i < n {
-                        guard n - i >= 2 else { return nil }
-                        zm = number(i, 2)
-                        guard zm >= 0, zm < 60 else { return nil }
-                        i += 2
-                    }
-                    seconds -= sign * Int64(zh * 3600 + zm * 60)
-                } else {
-                    return nil
-                }
-            }
+            guard let (secondOfDay, fraction, end) = timeOfDay(base, from: i + 1, to: n) else { return nil }
+            seconds += Int64(secondOfDay)
+            nanos = fraction
+            i = end
+            guard let (offset, zoneEnd) = zoneOffset(base, from: i, to: n) else { return nil }
+            seconds -= Int64(offset)
+            i = zoneEnd
         }
         guard i == n else { return nil }
-        return seconds * 1_000_000_000 + nanos
+        return (seconds, nanos)
+    }
+
+    /// A time of day alone (`HH:MM[:SS[.fraction]]`, or `HHMMSS` / `HHMM` digits as Stooq and
+    /// MetaTrader write it): seconds since midnight and the nanosecond fraction; nil otherwise.
+    public static func parseTimeOfDay(_ s: UnsafeBufferPointer<UInt8>) -> (seconds: Int, nanos: Int64)? {
+        guard let base = s.baseAddress else { return nil }
+        var i = 0, n = s.count
+        while i < n && base[i] == 0x20 { i += 1 }
+        while n > i && base[n - 1] == 0x20 { n -= 1 }
+        if n - i == 6 || n - i == 4, (i..<n).allSatisfy({ base[$0] &- 0x30 < 10 }) {
+            func two(_ at: Int) -> Int { Int(base[at] - 0x30) * 10 + Int(base[at + 1] - 0x30) }
+            let hour = two(i), minute = two(i + 2), second = n - i == 6 ? two(i + 4) : 0
+            guard hour < 24, minute < 60, second < 61 else { return nil }
+            return (hour * 3600 + minute * 60 + second, 0)
+        }
+        guard let (seconds, nanos, end) = timeOfDay(base, from: i, to: n), end == n else { return nil }
+        return (seconds, nanos)
+    }
+
+    /// `HH:MM[:SS[.fraction]]` from `i`: (seconds since midnight, nanoseconds, index after it).
+    static func timeOfDay(_ base: UnsafePointer<UInt8>, from start: Int, to n: Int) -> (Int, Int64, Int)? {
+        var i = start
+        @inline(__always) func two(_ at: Int) -> Int {
+            guard at + 2 <= n else { return -1 }
+            let a = Int(base[at]) &- 0x30, b = Int(base[at + 1]) &- 0x30
+            return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b
+        }
+        guard i + 5 <= n, base[i + 2] == 0x3A else { return nil }
+        let hour = two(i), minute = two(i + 3)
+        guard hour >= 0, hour < 24, minute >= 0, minute < 60 else { return nil }
+        var second = 0
+        var nanos: Int64 = 0
+        i += 5
+        if i < n && base[i] == 0x3A {
+            second = two(i + 1)
+            guard second >= 0, second < 61 else { return nil }
+            i += 3
+            if i < n && base[i] == 0x2E {
+                i += 1
+                var scale: Int64 = 100_000_000
+                let first = i
+                while i < n, base[i] &- 0x30 < 10 {
+                    nanos += Int64(base[i] &- 0x30) * scale
+                    scale /= 10
+                    i += 1
+                }
+                guard i > first else { return nil }
+            }
+        }
+        return (hour * 3600 + minute * 60 + second, nanos, i)
+    }
+
+    /// A zone after a time, from `i`: its offset east of UTC in seconds and the index after it.
+    /// Nothing there is offset 0; `Z`, `±HH[:MM]`, `±HHMM`, and `UTC` / `GMT` (optionally after a
+    /// space, and `GMT` optionally followed by `±HH[:MM]` or `±HHMM`, as Dukascopy writes) are read.
+    static func zoneOffset(_ base: UnsafePointer<UInt8>, from start: Int, to n: Int) -> (Int, Int)? {
+        var i = start
+        guard i < n else { return (0, i) }
+        if base[i] == 0x5A { return (0, i + 1) }
+        if base[i] == 0x20 { i += 1 }
+        if i + 3 <= n {
+            let word = (base[i], base[i + 1], base[i + 2])
+            if word == (0x55, 0x54, 0x43) || word == (0x47, 0x4D, 0x54) {  // UTC, GMT
+                i += 3
+                if i == n { return (0, i) }
+            }
+        }
+        guard i < n, base[i] == 0x2B || base[i] == 0x2D else { return nil }
+        let sign = base[i] == 0x2B ? 1 : -1
+        i += 1
+        @inline(__always) func two(_ at: Int) -> Int {
+            guard at + 2 <= n else { return -1 }
+            let a = Int(base[at]) &- 0x30, b = Int(base[at + 1]) &- 0x30
+            return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b
+        }
+        let hours = two(i)
+        guard hours >= 0, hours <= 23 else { return nil }
+        i += 2
+        var minutes = 0
+        if i < n && base[i] == 0x3A { i += 1 }
+        if i < n {
+            minutes = two(i)
+            guard minutes >= 0, minutes < 60 else { return nil }
+            i += 2
+        }
+        return (sign * (hours * 3600 + minutes * 60), i)
     }
 
     /// An integer epoch time in `unit`, converted to nanoseconds (nil on overflow).

@@ -34,7 +34,7 @@ public enum CSVIngestor {
         var run = try IngestRun(csvPath: csvPath, outputPath: outputPath, schema: schema, options: options)
 
         let tokenizer = try CSVTokenizer(path: csvPath, delimiter: dialect.delimiter, blockSize: options.blockSize)
-        if dialect.hasHeader { _ = try tokenizer.next() }
+        for _ in 0..<schema.headerRows { _ = try tokenizer.next() }
         var rows = 0
         while let fields = try tokenizer.next() {
             if fields.count == 1 && fields[0].isEmpty { continue }  // blank line
@@ -48,29 +48,28 @@ public enum CSVIngestor {
 
     /// Reads the header and the first rows to name and type the columns.
     static func inferSchema(_ path: String, dialect: CSVDialect, options: IngestOptions) throws -> CSVSchema {
+        let header = dialect.hasHeader ? try HeaderRows.read(path, dialect: dialect, options: options) : nil
         let tokenizer = try CSVTokenizer(path: path, delimiter: dialect.delimiter, blockSize: options.blockSize)
-        guard let first = try tokenizer.next() else { throw IngestError.invalidInput("\(path): the file is empty") }
-        var names: [String]
-        var votes: [ColumnKindVote]
-        if dialect.hasHeader {
-            names = try first.enumerated().map { k, field in
-                guard let name = field.string else {
-                    throw IngestError.invalidInput("\(path):1: column \(k + 1) name is not valid UTF-8 (\(field.display))")
-                }
-                return name
-            }
-            votes = Array(repeating: ColumnKindVote(), count: names.count)
-        } else {
-            names = (0..<first.count).map { "column_\($0)" }
-            votes = Array(repeating: ColumnKindVote(), count: names.count)
-            for (k, field) in first.enumerated() where !MissingValue.isMissing(field.bytes) { votes[k].add(ColumnKind.of(field.bytes)) }
-        }
+        for _ in 0..<(header?.rowCount ?? 0) { _ = try tokenizer.next() }
+        var names = header?.names ?? []
+        var votes: [ColumnKindVote] = []
+        var samples: [[String]] = []
         var inspected = 0
-        var negatives = [Int](repeating: 0, count: names.count), numbers = negatives
+        var negatives: [Int] = [], numbers: [Int] = []
         while inspected < options.inferenceRows, let fields = try tokenizer.next() {
+            if header == nil && names.isEmpty {
+                names = (0..<fields.count).map { "column_\($0)" }
+            }
+            if votes.isEmpty {
+                votes = Array(repeating: ColumnKindVote(), count: names.count)
+                samples = Array(repeating: [], count: names.count)
+                negatives = Array(repeating: 0, count: names.count)
+                numbers = negatives
+            }
             guard fields.count == names.count else { continue }
             for (k, field) in fields.enumerated() where !MissingValue.isMissing(field.bytes) {
                 votes[k].add(ColumnKind.of(field.bytes))
+                if let text = field.string { samples[k].append(text) }
                 if let v = NumberParser.double(field.bytes) {
                     numbers[k] += 1
                     if v < 0 { negatives[k] += 1 }
@@ -78,8 +77,20 @@ public enum CSVIngestor {
             }
             inspected += 1
         }
-        guard inspected > 0 || !dialect.hasHeader else { throw IngestError.invalidInput("\(path): the file has a header but no data rows") }
-        var schema = try CSVSchema(names: names, kinds: votes.map(\.decision), options: options, path: path)
+        guard inspected > 0 else {
+            throw IngestError.invalidInput("\(path): \(dialect.hasHeader ? "the file has a header but no data rows" : "the file is empty")")
+        }
+        let kinds = votes.map(\.decision)
+        var layoutNote: String?
+        if header == nil, let known = HeaderlessLayout.names(kinds: kinds, samples: samples) {
+            names = known.names
+            layoutNote = known.note
+        }
+        var schema = try CSVSchema(names: names, kinds: kinds, samples: samples, options: options, path: path)
+        if let layoutNote { schema.warnings.insert(layoutNote, at: 0) }
+        if let note = header?.note { schema.warnings.insert(note, at: 0) }
+        schema.headerRows = header?.rowCount ?? 0
+        schema.headerTicker = header?.ticker
         schema.mostlyNegative = Set(names.indices.filter { numbers[$0] > 0 && negatives[$0] * 2 > numbers[$0] })
         return schema
     }
@@ -125,10 +136,10 @@ struct IngestRun {
         let stored = schema.storedColumns
         self.stored = stored
         let stem = URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
-        defaultSymbol = options.symbol ?? stem.uppercased()
+        defaultSymbol = options.symbol ?? schema.headerTicker ?? stem.uppercased()
         if schema.symbolIndex == nil {
             try BarFile.validateSymbol(defaultSymbol)
-            if options.symbol == nil { warnings.append("no tic/symbol/ticker column and no --symbol: using the file name, \(defaultSymbol)") }
+            if options.symbol == nil && schema.headerTicker == nil { warnings.append("no tic/symbol/ticker column and no --symbol: using the file name, \(defaultSymbol)") }
         }
         epochUnit = options.epochUnit
         statistics = StatisticsAccumulator(count: stored.count, exactLimit: options.statisticsSampleLimit)
@@ -143,13 +154,16 @@ struct IngestRun {
         highIndex = checked.first { stored[$0].name == "high" }
         lowIndex = checked.first { stored[$0].name == "low" }
         nonNegative = checked
+        warnings += schema.warnings
         if schema.timestampIndex == nil {
-            warnings.append("no timestamp column (none is named \(CSVSchema.timestampNames.joined(separator: ", "))): rows are numbered 0, 1, 2, … on the time axis")
+            warnings.append("no time axis (no column is named \(TimeAxis.names.prefix(5).joined(separator: ", ")) or holds dates or epoch times): rows are numbered 0, 1, 2, …; figures are per bar, not annualised, and date ranges cannot be used")
         }
         for i in schema.textColumns { textValues[i] = .some(nil) }
         writer = try BarFileWriter(path: outputPath, metadata: BarFileMetadata(frequency: "irregular", source: csvPath), chunkLength: options.chunkLength,
                                compressionLevel: options.compressionLevel)
     }
+
+    static let outOfRange = "date outside the range int64 nanoseconds can hold (\(TimestampParser.representableRange))"
 
     mutating func problem(_ line: Int, _ column: String?, _ value: String?, _ message: String) {
         totalProblems += 1
@@ -170,31 +184,59 @@ struct IngestRun {
         let timeIndex = schema.timestampIndex ?? 0
         let timeField = fields[timeIndex]
         var timestamp: Int64?
-        if schema.timestampIndex == nil {
-            timestamp = Int64(rowNumber - 1)
-        } else if schema.kinds[timeIndex] == .int, let raw = NumberParser.int64(timeField.bytes) {
-            let unit = epochUnit ?? TimestampParser.EpochUnit.guess(for: raw)
-            if epochUnit == nil {
-                epochUnit = unit
-                warnings.append("integer timestamps in '\(schema.timeName)' read as \(unit.rawValue) since the epoch (set the unit explicitly if that is wrong)")
+        if let axis = schema.timeAxis {
+            var problemText = MissingValue.isMissing(timeField.bytes) ? "missing timestamp" : "not a date/time"
+            switch axis.reading {
+            case .text:
+                timestamp = TimestampParser.parse(timeField.bytes)
+                if timestamp == nil && TimestampParser.isOutOfRange(timeField.bytes) { problemText = Self.outOfRange }
+            case .compactDate:
+                timestamp = TimestampParser.parse(timeField.bytes)
+                if timestamp == nil && !MissingValue.isMissing(timeField.bytes) { problemText = "not a YYYYMMDD date" }
+            case .epoch(let fixed):
+                if let raw = NumberParser.int64(timeField.bytes) ?? NumberParser.double(timeField.bytes).flatMap({ $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil }) {
+                    let unit = fixed ?? epochUnit ?? TimestampParser.EpochUnit.guess(for: raw)
+                    if epochUnit == nil {
+                        epochUnit = unit
+                        warnings.append("integer timestamps in '\(schema.timeName)' read as \(unit.rawValue) since the epoch (set the unit explicitly if that is wrong)")
+                    }
+                    timestamp = TimestampParser.epoch(raw, unit: unit)
+                    if timestamp == nil { problemText = Self.outOfRange }
+                } else if !MissingValue.isMissing(timeField.bytes) {
+                    problemText = "not an epoch time (a whole number)"
+                }
             }
-            timestamp = TimestampParser.epoch(raw, unit: unit)
+            if let t = timestamp, let c = axis.timeOfDayColumn {
+                let field = fields[c]
+                if let (seconds, nanos) = TimestampParser.parseTimeOfDay(field.bytes) {
+                    timestamp = TimestampParser.nanoseconds(seconds: Int64(seconds), fraction: nanos).flatMap { t.addingReportingOverflow($0).overflow ? nil : t + $0 }
+                    if timestamp == nil { problemText = Self.outOfRange }
+                } else {
+                    problem(line, schema.names[c], field.display, "not a time of day (HH:MM[:SS] or HHMMSS)")
+                    return reject()
+                }
+            }
+            if timestamp == nil {
+                if MissingValue.isMissing(timeField.bytes) { timestampMissing += 1 }
+                problem(line, schema.timeName, timeField.display, problemText)
+            }
         } else {
-            timestamp = TimestampParser.parse(timeField.bytes)
-        }
-        if timestamp == nil {
-            if MissingValue.isMissing(timeField.bytes) { timestampMissing += 1 }
-            problem(line, schema.timeName, timeField.display, MissingValue.isMissing(timeField.bytes) ? "missing timestamp" : "not a date/time")
+            timestamp = Int64(rowNumber - 1)
         }
         // Numbers.
         for (k, column) in stored.enumerated() {
             let field = fields[column.index]
             if MissingValue.isMissing(field.bytes) { values[k] = .nan; continue }
             if column.isDatetime {
-                if let t = TimestampParser.parse(field.bytes) { values[k] = Double(t) / 1e9 } else {
+                if let (seconds, nanos) = TimestampParser.parseSeconds(field.bytes) { values[k] = Double(seconds) + Double(nanos) / 1e9 } else {
                     problem(line, schema.names[column.index], field.display, "not a date/time")
                 }
             } else if let v = NumberParser.double(field.bytes) {
+                // inf, -inf and values beyond ±1.8e308 (1e400) parse but cannot be statistics or prices.
+                guard v.isFinite else {
+                    problem(line, schema.names[column.index], field.display, "not a finite number (infinite or beyond ±1.8e308)")
+                    continue
+                }
                 values[k] = v
             } else if schema.kinds[column.index] == .bool, let b = BoolParser.parse(field.bytes) {
                 values[k] = b ? 1 : 0
@@ -347,8 +389,11 @@ struct IngestRun {
             missing[name] = s.missing
             guard !column.isDatetime else { continue }
             let q = s.quartiles()
-            numerical[name] = .init(count: s.count, mean: s.count > 0 ? s.mean : nil, std: s.standardDeviation,
-                                    min: s.count > 0 ? s.minimum : nil, p25: q?.0, p50: q?.1, p75: q?.2,
+            // Finite values can still sum past ±1.8e308 (a mean or std of 1e308s): such a figure is
+            // absent (null), as JSON cannot carry it.
+            func finite(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? $0 : nil } }
+            numerical[name] = .init(count: s.count, mean: finite(s.count > 0 ? s.mean : nil), std: finite(s.standardDeviation),
+                                    min: s.count > 0 ? s.minimum : nil, p25: finite(q?.0), p50: finite(q?.1), p75: finite(q?.2),
                                     max: s.count > 0 ? s.maximum : nil, exactQuantiles: s.quantilesAreExact)
         }
         return DatasetSummary(rowCount: rowsWritten, columnCount: columns.count, columns: columns,

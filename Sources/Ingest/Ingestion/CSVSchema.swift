@@ -12,6 +12,8 @@ struct CSVSchema {
         case numeric(storedName: String)
         /// A second date/time column, stored as float64 seconds since the epoch.
         case datetime(storedName: String)
+        /// The time of day that completes a date-only time axis: read with it, not stored.
+        case timeOfDay
         /// Text: kept as a group attribute when constant, otherwise dropped with a warning.
         case text
     }
@@ -19,35 +21,71 @@ struct CSVSchema {
     var names: [String]
     var kinds: [ColumnKind]
     var roles: [Role]
-    /// The timestamp column; nil when the file has none and rows are numbered instead.
-    var timestampIndex: Int?
+    /// The time axis; nil when the file has none and rows are numbered instead.
+    var timeAxis: TimeAxis?
     var symbolIndex: Int?
     /// Columns whose inspected values were mostly negative (features such as z-scores, not prices).
     var mostlyNegative: Set<Int> = []
+    /// Header rows before the data (0 without a header; 3 for yfinance's Price/Ticker/Date header).
+    var headerRows = 1
+    /// The ticker a yfinance header names: the symbol when none is given.
+    var headerTicker: String?
+    /// What the user should know about the layout (duplicate names, a time axis found by content).
+    var warnings: [String] = []
+
+    /// The timestamp column; nil when the file has none and rows are numbered instead.
+    var timestampIndex: Int? { timeAxis?.column }
 
     /// The name reported for the time axis.
     var timeName: String { timestampIndex.map { names[$0] } ?? "row" }
 
-    static let timestampNames = ["date", "time", "timestamp", "datetime", "system_time"]
     static let symbolNames = ["tic", "symbol", "ticker"]
     static let canonicalNames = ["open", "high", "low", "close", "adjcp", "volume"]
 
-    /// Builds the schema; `names` are the header's (or generated) names.
-    init(names rawNames: [String], kinds: [ColumnKind], options: IngestOptions, path: String) throws {
-        // Duplicate names get ".1", ".2" suffixes, as pandas does.
+    /// A header name as compared with the known names: trimmed, lower-cased, without the angle
+    /// brackets MetaTrader and Stooq put around theirs (`<CLOSE>`).
+    static func normalized(_ name: String) -> String {
+        var text = name.trimmingCharacters(in: .whitespaces).lowercased()
+        if text.hasPrefix("<") && text.hasSuffix(">") && text.count > 2 { text = String(text.dropFirst().dropLast()) }
+        return text
+    }
+
+    /// Whether a header cell names a pandas index: empty, or `Unnamed: N` as pandas reads one back.
+    static func isIndexName(_ name: String) -> Bool {
+        name.isEmpty || name.range(of: #"^Unnamed: \d+(\.\d+)?$"#, options: .regularExpression) != nil
+    }
+
+    /// Builds the schema; `names` are the header's (or generated) names, `samples` the inspected
+    /// non-missing values of each column.
+    init(names rawNames: [String], kinds: [ColumnKind], samples: [[String]], options: IngestOptions, path: String) throws {
+        let trimmed = rawNames.map { $0.trimmingCharacters(in: .whitespaces) }
+        let normalized = trimmed.map(Self.normalized)
+        // Two price columns of one name are ambiguous: refuse rather than guess which is meant.
+        // Other duplicates get ".1", ".2" suffixes, as pandas does, with a warning naming them.
+        var firstColumn: [String: Int] = [:]
         var seen: [String: Int] = [:]
-        let names = rawNames.map { raw in
-            let name = raw.trimmingCharacters(in: .whitespaces)
-            if let n = seen[name] { seen[name] = n + 1; return "\(name).\(n + 1)" }
-            seen[name] = 0
-            return name
+        var warnings: [String] = []
+        var names: [String] = []
+        for (k, name) in trimmed.enumerated() {
+            guard !name.isEmpty, let n = seen[name] else {
+                seen[name] = 0
+                firstColumn[normalized[k]] = firstColumn[normalized[k]] ?? k
+                names.append(name)
+                continue
+            }
+            if Self.canonicalNames.contains(normalized[k]) {
+                throw IngestError.invalidInput("\(path): columns \(firstColumn[normalized[k]]! + 1) and \(k + 1) are both named '\(name)'; rename one so it is clear which holds the \(normalized[k]) prices")
+            }
+            seen[name] = n + 1
+            names.append("\(name).\(n + 1)")
+            warnings.append("columns \(firstColumn[normalized[k]]! + 1) and \(k + 1) are both named '\(name)': the second is stored as '\(name).\(n + 1)'")
         }
         self.names = names
         self.kinds = kinds
-        let lower = names.map { $0.lowercased() }
+        let lower = names.map(Self.normalized)
         func find(_ wanted: String?, defaults: [String], what: String) throws -> Int? {
             if let wanted {
-                guard let i = lower.firstIndex(of: wanted.lowercased()) else {
+                guard let i = lower.firstIndex(of: Self.normalized(wanted)) else {
                     throw IngestError.invalidInput("\(path): no column named '\(wanted)' for the \(what) (columns: \(names.joined(separator: ", ")))")
                 }
                 return i
@@ -55,18 +93,21 @@ struct CSVSchema {
             for candidate in defaults { if let i = lower.firstIndex(of: candidate) { return i } }
             return nil
         }
-        let t = try find(options.timestampColumn, defaults: Self.timestampNames, what: "timestamp")
-        if let t, ![.datetime, .int].contains(kinds[t]) {
-            throw IngestError.invalidInput("\(path): timestamp column '\(names[t])' holds \(kinds[t].rawValue) values, not dates or epoch integers")
-        }
-        timestampIndex = t
         symbolIndex = try find(options.symbolColumn, defaults: Self.symbolNames, what: "symbol")
+        timeAxis = try TimeAxis.choose(names: names, kinds: kinds, samples: samples, requested: options.timestampColumn,
+                                       hasSymbolColumn: symbolIndex != nil, path: path)
+        if let note = timeAxis?.note { warnings.append(note) }
+        // MetaTrader writes volume as <VOL> (beside <TICKVOL>).
+        let volumeAlias = lower.contains("volume") ? nil : lower.firstIndex(of: "vol")
         var roles: [Role] = []
         for (i, name) in names.enumerated() {
-            if i == t { roles.append(.timestamp); continue }
+            if i == timeAxis?.column { roles.append(.timestamp); continue }
+            if i == timeAxis?.timeOfDayColumn { roles.append(.timeOfDay); continue }
             if i == symbolIndex { roles.append(.symbol); continue }
-            if name.isEmpty || name.range(of: #"^Unnamed: \d+(\.\d+)?$"#, options: .regularExpression) != nil { roles.append(.index); continue }
-            let stored = Self.canonicalNames.contains(lower[i]) ? lower[i] : name
+            if Self.isIndexName(name) { roles.append(.index); continue }
+            // Known names are stored lower-case, bracketed ones (<TICKVOL>) without their brackets.
+            let bracketed = name.hasPrefix("<") && name.hasSuffix(">")
+            let stored = i == volumeAlias ? "volume" : Self.canonicalNames.contains(lower[i]) || bracketed ? lower[i] : name
             guard !stored.contains("/"), stored != "timestamp" else {
                 throw IngestError.invalidInput("\(path): column name '\(name)' cannot be stored (no '/', and 'timestamp' is reserved)")
             }
@@ -77,6 +118,10 @@ struct CSVSchema {
             }
         }
         self.roles = roles
+        if !roles.contains(.numeric(storedName: "close")) {
+            warnings.append("no 'close' column: backtests, evaluations and training need one (columns: \(names.joined(separator: ", ")))")
+        }
+        self.warnings = warnings
     }
 
     /// Index columns are dropped silently by pandas too; list them for the report.
@@ -100,6 +145,7 @@ struct CSVSchema {
     func typeName(_ i: Int) -> String {
         switch roles[i] {
         case .timestamp, .datetime: return "datetime"
+        case .timeOfDay: return "time"
         case .symbol, .text: return "string"
         case .index: return "int64"
         case .numeric:
@@ -116,6 +162,7 @@ struct CSVSchema {
         let name = names[i].lowercased()
         switch roles[i] {
         case .timestamp: return "Bar time, stored as int64 nanoseconds since 1970-01-01 UTC"
+        case .timeOfDay: return "Time of day, added to the date on the time axis"
         case .symbol: return "Symbol; one HDF5 group per value"
         case .text: return "Text column (kept as an attribute when constant, otherwise dropped)"
         case .datetime: return "Date/time, stored as float64 seconds since 1970-01-01 UTC"

@@ -37,6 +37,10 @@ public struct BarFileMetadata: Sendable, Equatable {
         extra = attributes.filter { !["format", "version", "frequency", "source", "created_at"].contains($0.key) }
     }
 
+    /// Whether the bars have real times: false for a CSV ingested without a time axis, whose
+    /// rows are numbered 0, 1, 2, … (figures are then per bar and date ranges mean nothing).
+    public var hasTimestamps: Bool { extra["time_axis"]?.stringValue != "row_number" }
+
     var attributes: [String: HDF5AttributeValue] {
         var all = extra
         all["format"] = .string(BarFileMetadata.format)

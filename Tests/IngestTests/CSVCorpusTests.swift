@@ -1,0 +1,208 @@
+import Foundation
+@testable import Ingest
+import Testing
+
+/// The CSV shapes people download, written here from each format's public description: every one
+/// ingests with the right time range, symbol and columns, and the broken ones fail with the line,
+/// column and value.
+@Suite struct CSVCorpusTests {
+    /// One downloaded shape and what its ingest must give.
+    struct Shape: CustomStringConvertible, Sendable {
+        var name: String
+        var text: String
+        /// First and last bar time, ISO 8601 UTC.
+        var times: [String]
+        var symbol: String = "X"
+        var close: [Double]
+        /// Stored columns that must exist besides close.
+        var columns: [String] = []
+        /// A warning that must be in the summary.
+        var warning: String?
+        var description: String { name }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(name: "pandas DatetimeIndex, unnamed first column (df.to_csv())",
+              text: ",Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [10.5, 11], columns: ["open", "high", "low", "volume"],
+              warning: "time axis read from the unnamed first column"),
+        Shape(name: "pandas named index",
+              text: "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [10.5, 11], columns: ["open", "volume"]),
+        Shape(name: "pandas Unnamed: 0 holding dates (read without index_col, written again)",
+              text: "Unnamed: 0,Open,High,Low,Close,Volume\n2024-01-02 00:00:00,10,11,9,10.5,100\n2024-01-03 00:00:00,10.5,12,10,11,200\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [10.5, 11]),
+        Shape(name: "pandas Unnamed: 0 row numbers beside a Date column",
+              text: "Unnamed: 0,Date,Close\n0,2024-01-02,10.5\n1,2024-01-03,11\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [10.5, 11], warning: "dropped pandas index column 'Unnamed: 0'"),
+        Shape(name: "pandas tz-aware intraday index",
+              text: ",close\n2024-01-02 09:30:00-05:00,1\n2024-01-02 09:31:00-05:00,2\n",
+              times: ["2024-01-02T14:30:00Z", "2024-01-02T14:31:00Z"], close: [1, 2]),
+        Shape(name: "pandas epoch-second index",
+              text: ",close\n1704153600,1\n1704240000,2\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [1, 2]),
+        Shape(name: "yfinance daily",
+              text: "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,187.15,188.44,183.89,185.64,184.29,82488700\n2024-01-03,184.22,185.88,183.43,184.25,182.91,58414500\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [185.64, 184.25], columns: ["Adj Close", "volume"]),
+        Shape(name: "yfinance intraday",
+              text: "Datetime,Open,High,Low,Close,Adj Close,Volume\n2024-01-02 09:30:00-05:00,187.15,188.44,187.0,187.5,187.5,100\n2024-01-02 09:31:00-05:00,187.5,187.9,187.2,187.3,187.3,200\n",
+              times: ["2024-01-02T14:30:00Z", "2024-01-02T14:31:00Z"], close: [187.5, 187.3]),
+        Shape(name: "yfinance three-row header (Price, Ticker, Date)",
+              text: "Price,Adj Close,Close,High,Low,Open,Volume\nTicker,AAPL,AAPL,AAPL,AAPL,AAPL,AAPL\nDate,,,,,,\n2024-01-02,184.29,185.64,188.44,183.89,187.15,82488700\n2024-01-03,182.91,184.25,185.88,183.43,184.22,58414500\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], symbol: "AAPL", close: [185.64, 184.25], columns: ["open", "volume", "Adj Close"]),
+        Shape(name: "Binance klines, no header, milliseconds",
+              text: "1704153600000,42283.58,42554.57,42261.02,42475.23,1271.68,1704157199999,53910483.2,50000,700.1,29731532.7,0\n1704157200000,42475.23,42507.0,42400.0,42450.0,900.5,1704160799999,38240000.1,40000,450.2,19100000.3,0\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-02T01:00:00Z"], close: [42475.23, 42450.0], columns: ["open", "volume", "close_time", "trades"],
+              warning: "Binance kline columns"),
+        Shape(name: "Binance klines, no header, microseconds (spot since 2025)",
+              text: "1735689600000000,93576.0,94509.42,93489.03,94401.14,755.99,1735693199999999,71090580.7,100000,400.0,37600000.1,0\n1735693200000000,94401.14,94500.0,94300.0,94350.0,500.0,1735696799999999,47100000.0,80000,250.0,23500000.0,0\n",
+              times: ["2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z"], close: [94401.14, 94350.0]),
+        Shape(name: "MetaTrader 5 export, tab-separated <DATE> <TIME>",
+              text: "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2024.01.02\t00:00:00\t1.10427\t1.10450\t1.10400\t1.10420\t120\t0\t5\n2024.01.02\t00:01:00\t1.10420\t1.10431\t1.10410\t1.10415\t98\t0\t5\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-02T00:01:00Z"], close: [1.10420, 1.10415], columns: ["open", "tickvol", "volume", "spread"]),
+        Shape(name: "MetaTrader export, semicolon-separated",
+              text: "<DATE>;<TIME>;<OPEN>;<HIGH>;<LOW>;<CLOSE>;<TICKVOL>\n2024.01.02;13:00;1.1;1.2;1.0;1.15;10\n2024.01.02;14:00;1.15;1.25;1.1;1.2;12\n",
+              times: ["2024-01-02T13:00:00Z", "2024-01-02T14:00:00Z"], close: [1.15, 1.2]),
+        Shape(name: "MetaTrader 4 history export, no header",
+              text: "2024.01.02,00:00,1.10427,1.10450,1.10400,1.10420,120\n2024.01.02,00:01,1.10420,1.10431,1.10410,1.10415,98\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-02T00:01:00Z"], close: [1.10420, 1.10415], columns: ["open", "volume"]),
+        Shape(name: "Dukascopy, Gmt time dd.mm.yyyy HH:MM:SS.fff",
+              text: "Gmt time,Open,High,Low,Close,Volume\n02.01.2024 00:00:00.000,1.10427,1.10450,1.10400,1.10420,1520.5\n02.01.2024 00:00:00.500,1.10420,1.10431,1.10410,1.10415,980.1\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-02T00:00:00.5Z"], close: [1.10420, 1.10415]),
+        Shape(name: "Dukascopy, Local time with GMT offset",
+              text: "Local time,Open,High,Low,Close,Volume\n02.01.2024 01:00:00.000 GMT+0100,1.1,1.2,1.0,1.15,10\n02.01.2024 02:00:00.000 GMT+0100,1.15,1.25,1.1,1.2,12\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-02T01:00:00Z"], close: [1.15, 1.2]),
+        Shape(name: "Stooq bulk export (<TICKER> <PER> <DATE> YYYYMMDD <TIME>)",
+              text: "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\nAAPL.US,D,20240102,000000,187.15,188.44,183.885,185.64,82488700,0\nAAPL.US,D,20240103,000000,184.22,185.88,183.43,184.25,58414500,0\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], symbol: "AAPL.US", close: [185.64, 184.25], columns: ["volume", "openint"]),
+        Shape(name: "Stooq YYYYMMDD Date column",
+              text: "Date,Open,High,Low,Close,Volume\n20240102,187.15,188.44,183.885,185.64,82488700\n20240103,184.22,185.88,183.43,184.25,58414500\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [185.64, 184.25]),
+        Shape(name: "Kaggle bitcoin, epoch seconds",
+              text: "Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price\n1325317920,4.39,4.39,4.39,4.39,0.455,2.0,4.39\n1325317980,4.39,4.39,4.39,4.39,0.1,0.439,4.39\n",
+              times: ["2011-12-31T07:52:00Z", "2011-12-31T07:53:00Z"], close: [4.39, 4.39], columns: ["Volume_(BTC)", "Weighted_Price"]),
+        Shape(name: "Kaggle bitcoin, epoch seconds written as floats",
+              text: "Timestamp,Open,High,Low,Close,Volume\n1325412060.0,4.58,4.58,4.58,4.58,0.0\n1325412120.0,4.58,4.58,4.58,4.58,1.5\n",
+              times: ["2012-01-01T10:01:00Z", "2012-01-01T10:02:00Z"], close: [4.58, 4.58]),
+        Shape(name: "UTF-8 byte order mark and CRLF line ends",
+              text: "\u{FEFF}Date,Close\r\n2024-01-02,1\r\n2024-01-03,2\r\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [1, 2]),
+        Shape(name: "headerless epoch seconds and OHLCV",
+              text: "1704153600,1,2,0.5,1.5,10\n1704240000,1.5,2.5,1,2,20\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [1.5, 2], columns: ["open", "high", "low", "volume"]),
+    ]
+
+    static func nanoseconds(_ iso: String) -> Int64 {
+        Array(iso.utf8).withUnsafeBufferPointer { TimestampParser.parse($0) }!
+    }
+
+    @Test(arguments: shapes)
+    func downloadedShapeIngests(_ shape: Shape) throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        try Data(shape.text.utf8).write(to: URL(fileURLWithPath: csv))
+        let out = dir.appendingPathComponent("x.h5").path
+        let result = try CSVIngestor.ingest(csv: csv, to: out)
+        let file = try BarFile(path: out)
+        #expect(file.symbols == [shape.symbol])
+        let times = try file.timestamps(of: shape.symbol)
+        #expect([times.first, times.last] == shape.times.map { Self.nanoseconds($0) }, "\(times.map(TimestampParser.format))")
+        #expect(result.summary.timeRange == shape.times.map { TimestampParser.format(Self.nanoseconds($0)) })
+        #expect(try file.column("close", of: shape.symbol) == shape.close)
+        let stored = try file.columns(of: shape.symbol)
+        for column in shape.columns { #expect(stored.contains(column), "\(column) in \(stored)") }
+        #expect(file.metadata.hasTimestamps, "a real time axis, not row numbers")
+        if let warning = shape.warning { #expect(result.summary.warnings.contains { $0.contains(warning) }, "\(result.summary.warnings)") }
+        #expect(!result.summary.warnings.contains { $0.contains("no time axis") })
+    }
+
+    /// Broken files: each fails with the line, the column and the value, and writes nothing.
+    @Test(arguments: [
+        ("date,close\n2262-04-12,1\n", 2, "date", "2262-04-12", "outside the range int64 nanoseconds can hold"),
+        ("date,close\n2024-01-02,1\n1677-09-20,1\n", 3, "date", "1677-09-20", "outside the range int64 nanoseconds can hold"),
+        ("timestamp,close\n1704153600,1\n99999999999,1\n", 3, "timestamp", "99999999999", "outside the range int64 nanoseconds can hold"),
+        ("date,close\n2024-01-02,1\n2024-01-03,inf\n", 3, "close", "inf", "not a finite number"),
+        ("date,close\n2024-01-02,-inf\n2024-01-03,1\n", 2, "close", "-inf", "not a finite number"),
+        ("date,close\n2024-01-02,1e400\n", 2, "close", "1e400", "not a finite number"),
+        ("<DATE>,<TIME>,<CLOSE>\n2024.01.02,00:00,1\n2024.01.02,25:61,1\n", 3, "<TIME>", "25:61", "not a time of day"),
+        ("Date,Close\n20240102,1\n20241302,1\n", 3, "Date", "20241302", "not a YYYYMMDD date"),
+    ] as [(String, Int, String, String, String)])
+    func brokenValuesNameLineColumnAndValue(text: String, line: Int, column: String, value: String, message: String) throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: csv))
+        let out = dir.appendingPathComponent("x.h5").path
+        do {
+            _ = try CSVIngestor.ingest(csv: csv, to: out)
+            Issue.record("must be rejected")
+        } catch let failure as IngestFailure {
+            let p = try #require(failure.problems.first)
+            #expect(p.line == line && p.column == column && p.value == value, "\(p)")
+            #expect(p.description.contains(message), "\(p)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func aFileWithoutATimeAxisSaysSo() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A true 0..n−1 pandas index is still an index, not a time axis.
+        for text in [",close,volume\n0,1,10\n1,2,20\n2,3,30\n", "a,close\n7,1\n3,2\n"] {
+            let csv = dir.appendingPathComponent("x.csv").path
+            try Data(text.utf8).write(to: URL(fileURLWithPath: csv))
+            let out = dir.appendingPathComponent("x.h5").path
+            try? FileManager.default.removeItem(atPath: out)
+            let result = try CSVIngestor.ingest(csv: csv, to: out)
+            let file = try BarFile(path: out)
+            #expect(!file.metadata.hasTimestamps)
+            #expect(result.summary.warnings.contains { $0.contains("no time axis") && $0.contains("not annualised") }, "\(result.summary.warnings)")
+        }
+    }
+
+    @Test func duplicateAndMissingColumnsAreNamed() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        let out = dir.appendingPathComponent("x.h5").path
+        try Data("date,close,volume,close\n2024-01-02,1,2,3\n".utf8).write(to: URL(fileURLWithPath: csv))
+        #expect { _ = try CSVIngestor.ingest(csv: csv, to: out) } throws: { "\($0)".contains("columns 2 and 4 are both named 'close'") }
+        try Data("date,close,note,note\n2024-01-02,1,2,3\n".utf8).write(to: URL(fileURLWithPath: csv))
+        var result = try CSVIngestor.ingest(csv: csv, to: out)
+        #expect(result.summary.warnings.contains { $0.contains("columns 3 and 4 are both named 'note'") && $0.contains("note.1") })
+        try FileManager.default.removeItem(atPath: out)
+        try Data("date,price\n2024-01-02,1\n".utf8).write(to: URL(fileURLWithPath: csv))
+        result = try CSVIngestor.ingest(csv: csv, to: out)
+        #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
+    }
+
+    @Test func severalYFinanceTickersInOneRowAreRefusedWithTheWayOut() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        try Data("Price,Close,Close\nTicker,AAPL,MSFT\nDate,,\n2024-01-02,185.64,370.87\n".utf8).write(to: URL(fileURLWithPath: csv))
+        #expect { _ = try CSVIngestor.ingest(csv: csv, to: dir.appendingPathComponent("x.h5").path) } throws: {
+            "\($0)".contains("several tickers (AAPL, MSFT)") && "\($0)".contains("stack")
+        }
+    }
+
+    /// The parser never wraps: every accepted instant formats back to itself, and the edges of
+    /// int64 nanoseconds are refused rather than wrapped.
+    @Test func timestampsOutsideInt64NanosecondsAreRefusedNotWrapped() {
+        func parse(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBufferPointer { TimestampParser.parse($0) } }
+        #expect(parse("2262-04-11T23:47:16Z") == 9_223_372_036_000_000_000)
+        #expect(parse("2262-04-11T23:47:17Z") == nil)
+        #expect(parse("9999-12-31") == nil && parse("0001-01-01") == nil)
+        #expect(Array("9999-12-31".utf8).withUnsafeBufferPointer { TimestampParser.isOutOfRange($0) })
+        #expect(parse("1677-09-21T00:12:44Z") == -9_223_372_036_000_000_000)
+        #expect(parse("2024.01.02 10:00") == parse("2024-01-02T10:00:00Z"))
+        #expect(parse("02.01.2024 10:00:00.250") == parse("2024-01-02T10:00:00.25Z"))
+        #expect(parse("2024-01-02 10:00 GMT-0130") == parse("2024-01-02T11:30:00Z"))
+        #expect(parse("2024-01-02 10:00 UTC") == parse("2024-01-02T10:00:00Z"))
+        #expect(parse("2024-01-02T10:00:00+05") == parse("2024-01-02T05:00:00Z"))
+        for bad in ["2024-01-0", "2024-01-02T", "2024-01-02 1", "2024-01-02T10:00:00+", "2024.01-02", "20240230", "2024/01/02 10:00 XYZ", "1.2", "12.34.5678"] {
+            #expect(parse(bad) == nil, "\(bad)")
+        }
+    }
+}
