@@ -27,7 +27,9 @@ public struct ListQuery: Sendable, Equatable {
     public static let defaultSortKeys = [SortKey("created_at", descending: true)]
     public static let maximumSize = 100
     public static let maximumSearchLength = 200
-
+    /// The largest page whose offset, (page − 1) · size, fits PostgreSQL's bigint OFFSET at any
+    /// size: beyond it the arithmetic would overflow (a trap that took the process down).
+    public static let maximumPage = Int(Int64.max) / maximumSize
     /// Parses `parameters` (name, value pairs as they came; a repeated name is an error).
     public static func parse(_ parameters: [(String, String)], sortable: Set<String>, filterable: Set<String> = [],
                              defaultSort: [SortKey] = defaultSortKeys) throws -> ListQuery {
@@ -41,7 +43,9 @@ public struct ListQuery: Sendable, Equatable {
             }
             switch name {
             case "page":
-                if let n = Int(value), n >= 1 { query.page = n } else { problems.append(.init(field: "page", message: "must be a whole number ≥ 1")) }
+                if let n = Int(value), (1...maximumPage).contains(n) { query.page = n } else {
+                    problems.append(.init(field: "page", message: "must be a whole number from 1 to \(maximumPage)"))
+                }
             case "size":
                 if let n = Int(value), (1...maximumSize).contains(n) { query.size = n } else {
                     problems.append(.init(field: "size", message: "must be a whole number from 1 to \(maximumSize)"))
