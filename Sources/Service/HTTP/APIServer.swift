@@ -12,6 +12,7 @@ public enum APIServer {
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
         router.add(middleware: EnvelopeMiddleware())
+        router.add(middleware: QueryTextMiddleware())
         HealthRoutes(database: database).register(on: router)
         metrics.register(on: router, pools: database.observedPools)
         OpenAPIDocument.register(on: router)

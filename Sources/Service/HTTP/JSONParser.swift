@@ -3,7 +3,10 @@
 /// try-each-type decoding threw and caught an error for every non-boolean value — the second
 /// largest cost of a list request in a profile.
 struct JSONParser {
-    struct Failure: Error {}
+    /// Why a text is not accepted; the reason is what a 400 says about the body.
+    struct Failure: Error {
+        var reason = "not valid JSON"
+    }
 
     let bytes: [UInt8]
     var index = 0
@@ -37,7 +40,7 @@ struct JSONParser {
     }
 
     mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < 256 else { throw Failure() }
+        guard depth < 256 else { throw Failure(reason: "nested more than 256 levels deep") }
         skipSpace()
         guard index < bytes.count else { throw Failure() }
         switch bytes[index] {
@@ -51,7 +54,11 @@ struct JSONParser {
                 let key = try string()
                 skipSpace()
                 try expect(":")
-                members[key] = try value(depth: depth + 1)
+                // A repeated key is refused: parsers disagree on which copy wins, so either reading
+                // could be the one another system acts on.
+                guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
+                    throw Failure(reason: "key '\(key.prefix(64))' appears twice in one object")
+                }
                 skipSpace()
                 guard index < bytes.count else { throw Failure() }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -18,8 +18,19 @@ public struct RequestBody: Sendable {
             guard allowEmpty else { throw APIError.validation([.init(field: "body", message: "a JSON object is required")]) }
             return RequestBody(fields: [:])
         }
-        guard let value = try? JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes: Array(buffer.readableBytesView))
+        } catch let failure as JSONParser.Failure {
+            throw APIError.validation([.init(field: "body", message: failure.reason)])
+        } catch {
             throw APIError.validation([.init(field: "body", message: "not valid JSON")])
+        }
+        // PostgreSQL's text cannot hold U+0000: refuse it here, naming each field, rather than
+        // let the INSERT fail as a 500.
+        let withNUL = value.pathsContainingNUL()
+        guard withNUL.isEmpty else {
+            throw APIError.validation(withNUL.map { .init(field: $0, message: TextRules.nulMessage) })
         }
         guard case .object(let fields) = value else {
             throw APIError.validation([.init(field: "body", message: "must be a JSON object")])
