@@ -19,6 +19,20 @@ enum TrainingRequest {
         }
         return try TrainingJobConfiguration.decode(json: Data(JSONValue.object(object).jsonText.utf8), source: "job")
     }
+
+    /// A configuration error as a 400 detail naming the exact field (`hyperparameters.learning_rate`,
+    /// `config.agent_name`): Agents' messages start with the field's path, from the job's root.
+    static func problem(_ error: AgentsError) -> APIError.Detail {
+        var text = error.description
+        if text.hasPrefix("job.") { text.removeFirst(4) }
+        if let colon = text.range(of: ": "), !text[..<colon.lowerBound].contains(" ") {
+            let field = String(text[..<colon.lowerBound])
+            if field.hasPrefix("hyperparameters") || field.hasPrefix("config") {
+                return .init(field: field, message: String(text[colon.upperBound...]))
+            }
+        }
+        return .init(field: text.hasPrefix("hyperparameters") ? "hyperparameters" : "config", message: text)
+    }
 }
 
 /// `/api/v1/training/`: `POST /jobs`, `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`,
@@ -132,9 +146,7 @@ public struct TrainingRoutes: Sendable {
         do {
             resolved = try AgentRegistry.resolve(try TrainingRequest.configuration(name: name, config: config, hyperparameters: hyperparameters, data: data))
         } catch let error as AgentsError {
-            let text = error.description
-            let field = text.hasPrefix("job.hyperparameters") ? "hyperparameters" : "config"
-            throw APIError.validation([.init(field: field, message: text.replacingOccurrences(of: "job.", with: ""))])
+            throw APIError.validation([TrainingRequest.problem(error)])
         }
         let epochs = resolved.trainer.epochs
         let estimate = try await estimatedDuration(config: config, epochs: epochs, logger: context.logger)
@@ -155,7 +167,7 @@ public struct TrainingRoutes: Sendable {
               AND config->>'task_name' = \(task) AND config->>'agent_name' = \(agent)
             """
         for try await perEpoch in try await database.reader.query(query, logger: logger).decode(Double?.self) {
-            return perEpoch.map { Int(($0 * Double(epochs)).rounded(.up)) }
+            return perEpoch.flatMap { Int(exactly: min(($0 * Double(epochs)).rounded(.up), Double(Int32.max))) }
         }
         return nil
     }
