@@ -112,6 +112,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import HTTPTypes
 import PostgresNIO
 @testable import Service
@@ -143,6 +144,28 @@ import Testing
             }
             let expiredMessage = try await api.call(.get, "/api/v1/users/me", token: expired).body.error["message"] as? String
             #expect(expiredMessage == "Access token expired")
+            #expect(try await api.call(.get, "/api/v1/users/me", token: access).status == .ok)
+        }
+    }
+
+    /// Signed with the current secret, yet not ours to accept: no kid, a kid that is not configured,
+    /// or an issue time in the future (beyond the allowed clock skew).
+    @Test func tokensWithoutAKnownKidOrIssuedInTheFutureAreRefused() async throws {
+        try await TestAPI.with("auth_kid") { api in
+            let (access, _, id) = try await api.signUp("kidder")
+            let sid = try await Self.text(api.sql, "SELECT session_token FROM user_sessions WHERE user_id = \(id)")
+            let claims = AccessTokenClaims(userID: id, sessionToken: sid, issuedAt: Date(), expiresAt: Date().addingTimeInterval(600))
+            let noKid = JWTKeyCollection()
+            await noKid.add(hmac: HMACKey(from: TestAPI.secret), digestAlgorithm: .sha256)
+            let withoutKid = try await noKid.sign(claims)
+            let unknownKid = try await AccessTokens(settings: TestAPI.authSettings { $0.signingKey.kid = "not-configured" }).issue(userID: id, sessionToken: sid)
+            let future = try await api.auth.tokens.issue(userID: id, sessionToken: sid, now: Date().addingTimeInterval(3600))
+            let slightlyAhead = try await api.auth.tokens.issue(userID: id, sessionToken: sid, now: Date().addingTimeInterval(20))
+            for (name, token) in [("no kid", withoutKid), ("unknown kid", unknownKid), ("issued in an hour", future)] {
+                let response = try await api.call(.get, "/api/v1/users/me", token: token)
+                #expect(response.status == .unauthorized, "\(name): \(response.status)")
+            }
+            #expect(try await api.call(.get, "/api/v1/users/me", token: slightlyAhead).status == .ok, "a small clock skew is allowed")
             #expect(try await api.call(.get, "/api/v1/users/me", token: access).status == .ok)
         }
     }

@@ -21,9 +21,15 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 
     public var userID: Int? { Int(sub.value) }
 
+    /// How far in the future `iat` may be: clocks of two servers differ by a little, never by more.
+    public static let allowedClockSkew: TimeInterval = 60
+
     public func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
         guard typ == "access" else { throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "not an access token") }
+        guard iat.value <= Date().addingTimeInterval(Self.allowedClockSkew) else {
+            throw JWTError.claimVerificationFailure(failedClaim: iat, reason: "issued in the future")
+        }
     }
 }
 
@@ -34,6 +40,8 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 public struct AccessTokens: Sendable {
     let keys: JWTKeyCollection
     let currentKid: String
+    /// Every configured key id: a token must name one of them in its header.
+    let knownKids: Set<String>
     public let lifetime: Int
 
     public init(settings: AuthSettings) async {
@@ -43,6 +51,7 @@ public struct AccessTokens: Sendable {
         }
         self.keys = keys
         currentKid = settings.signingKey.kid
+        knownKids = Set(([settings.signingKey] + settings.previousKeys).map(\.kid))
         lifetime = settings.accessTokenTTL
     }
 
@@ -57,6 +66,9 @@ public struct AccessTokens: Sendable {
 
     /// The claims of a token whose signature and expiry hold; otherwise a 401 saying which failed.
     public func verify(_ token: String) async throws -> AccessTokenClaims {
+        // jwt-kit falls back to its default key for a token without a kid (or with one it does
+        // not know): only tokens that name a configured key are verified at all.
+        guard let kid = Self.keyID(of: token), knownKids.contains(kid) else { throw APIError.unauthorized("Invalid access token") }
         do {
             let claims = try await keys.verify(token, as: AccessTokenClaims.self)
             guard claims.userID != nil else { throw APIError.unauthorized("Invalid access token") }
@@ -68,5 +80,15 @@ public struct AccessTokens: Sendable {
         } catch {
             throw APIError.unauthorized("Invalid access token")
         }
+    }
+
+    /// The `kid` of a compact JWS's header, or nil when the header is not base64url JSON with one.
+    static func keyID(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first, header.count <= 1024 else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), case .object(let fields)? = try? JSONValue.parse(bytes: Array(data)),
+              case .string(let kid)? = fields["kid"] else { return nil }
+        return kid
     }
 }
