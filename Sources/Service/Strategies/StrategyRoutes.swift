@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/api/v1/strategies/`: list, create, get, update, delete, start, stop, clone, versions and
 /// version activation, all behind `AuthMiddleware` and scoped to the caller's own strategies
@@ -83,6 +84,20 @@ public struct StrategyRoutes: Sendable {
                                 "total_return": "written by runs", "sharpe_ratio": "written by runs", "max_drawdown": "written by runs",
                                 "win_rate": "written by runs", "id": "assigned by the server"]
 
+    /// A `config.dataset_id` must name a dataset the caller can see: someone else's (or none) is a
+    /// 400 at `POST`, `PUT` and `start`, not a worker's refusal after a 200.
+    func checkDatasetReference(in config: JSONValue, for user: AuthenticatedUser, logger: Logger) async throws {
+        guard let reference = config.objectValue?["dataset_id"], reference != .null else { return }
+        guard case .int(let raw) = reference, raw > 0, raw <= Int64(Int32.max) else {
+            throw APIError.validation([.init(field: "config.dataset_id", message: "must be a dataset id")])
+        }
+        do {
+            _ = try await DatasetStore(database: store.database).find(Int(raw), for: user, on: store.database.primary, logger: logger)
+        } catch let error as APIError where error.status == .notFound {
+            throw APIError.validation([.init(field: "config.dataset_id", message: "no dataset \(raw) of yours")])
+        }
+    }
+
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         var body = try await RequestBody.read(request, context: context)
@@ -99,6 +114,7 @@ public struct StrategyRoutes: Sendable {
         let category = body.string("category", maxLength: 50)
         try body.validate()
         guard let name, let type else { throw APIError.internalError }
+        try await checkDatasetReference(in: config, for: user, logger: context.logger)
         let record = try await store.create(.init(name: name, description: description, type: type, config: config, parameters: parameters,
                                                   tags: tags, category: category, parentID: nil, changelog: "Initial version"),
                                             for: user, logger: context.logger)
@@ -127,11 +143,18 @@ public struct StrategyRoutes: Sendable {
             if let part = SemanticVersion.Part(rawValue: bump) { change.bump = part } else { body.fail("version_bump", "one of major, minor, patch") }
         }
         try body.validate()
+        if let config = change.config { try await checkDatasetReference(in: config, for: user, logger: context.logger) }
         let record = try await store.update(id, change: change, for: user, logger: context.logger)
         return try Envelope.success(record, message: "Strategy updated", context: context)
     }
 
     func transition(_ action: StrategyLifecycle.Action, _ context: APIContext) async throws -> Response {
+        if action == .start {
+            // The dataset may have been deleted (or the strategy written before this check existed).
+            let user = try context.requireUser()
+            let strategy = try await store.find(try Self.id(context), for: user, on: store.database.primary, logger: context.logger)
+            try await checkDatasetReference(in: strategy.config, for: user, logger: context.logger)
+        }
         let record = try await store.transition(try Self.id(context), action, for: try context.requireUser(), logger: context.logger)
         return try Envelope.success(record, message: action == .start ? "Strategy started" : "Strategy stopped", context: context)
     }
