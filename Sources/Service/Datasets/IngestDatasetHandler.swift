@@ -42,6 +42,12 @@ public struct IngestDatasetHandler: TaskHandler {
         return lines.joined(separator: "\n")
     }
 
+    /// An ingest error in the uploader's terms: the server's paths to the upload and to the bar
+    /// file are never shown to clients.
+    static func withoutServerPaths(_ text: String, source: String, output: String) -> String {
+        text.replacingOccurrences(of: source, with: "the uploaded file").replacingOccurrences(of: output, with: "the bar file")
+    }
+
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["dataset_id"] else { throw PermanentTaskFailure("ingest_dataset: kwargs.dataset_id missing") }
         let id = Int(rawID)
@@ -52,21 +58,21 @@ public struct IngestDatasetHandler: TaskHandler {
         configured.symbol = Self.symbol(for: dataset.name)
         configured.onError = .reject
         let options = configured
+        // Whatever the ingest itself throws is about the file, so it is final: retrying cannot
+        // change it. Only the database writes after it are retried when they fail.
+        let result: IngestResult
         do {
-            let result = try await NIOThreadPool.singleton.runIfActive {
+            result = try await NIOThreadPool.singleton.runIfActive {
                 try CSVIngestor.ingest(csv: source, to: output, options: options) { read, total in
                     context.report(progress: .object(["bytes_read": .int(Int64(read)), "bytes_total": .int(Int64(total))]))
                 }
             }
-            try await store.markReady(id: id, summary: result.summary, barFile: output, logger: context.logger)
-            return .object(["dataset_id": .int(rawID), "rows": .int(Int64(result.summary.rowCount)), "bar_file": .string(output)])
-        } catch let failure as IngestFailure {
-            let message = Self.describe(failure)
+        } catch {
+            let message = (error as? IngestFailure).map(Self.describe) ?? Self.withoutServerPaths(String(describing: error), source: source, output: output)
             try await store.markError(id: id, message: message, logger: context.logger)
             throw PermanentTaskFailure(message)
-        } catch let error as IngestError {
-            try await store.markError(id: id, message: String(describing: error), logger: context.logger)
-            throw PermanentTaskFailure(String(describing: error))
         }
+        try await store.markReady(id: id, summary: result.summary, barFile: output, logger: context.logger)
+        return .object(["dataset_id": .int(rawID), "rows": .int(Int64(result.summary.rowCount))])
     }
 }
