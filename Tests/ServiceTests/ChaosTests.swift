@@ -12,14 +12,10 @@ import Testing
         ["DATABASE_URL": url, "QF_DATA_DIR": api.data.directory, "QF_TASK_LEASE_SECONDS": "2", "QF_TASK_BACKOFF_SECONDS": "0.2"]
     }
 
-    /// Waits until `condition` holds (checked every 100 ms), up to `limit`.
-    static func waitFor(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < limit {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+    /// Waits until `condition` holds (checked every 100 ms); gives up only when the queue has
+    /// made no progress for `limit` (see `ProgressWait`).
+    static func waitFor(_ api: TestAPI.Harness, _ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+        try await ProgressWait.until(stall: limit, poll: .milliseconds(100), progress: { try await ProgressWait.queueProgress(api.sql) }, condition)
     }
 
     @Test func killedWorkersHandTheJobOnAndItResumes() async throws {
@@ -37,7 +33,7 @@ import Testing
             for round in 1...2 {
                 let before = try await epochs()
                 let worker = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
-                let progressed = try await Self.waitFor(.seconds(120)) { try await epochs() > before }
+                let progressed = try await Self.waitFor(api, .seconds(120)) { try await epochs() > before }
                 worker.kill(SIGKILL)
                 let exit = await worker.wait()
                 #expect(progressed && exit.status == -1, "round \(round): killed after an epoch (\(exit.output.suffix(500)))")
@@ -45,7 +41,7 @@ import Testing
             // A third worker finishes it.
             let last = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
             // The job row is completed just before the worker records its task's success.
-            let finished = try await Self.waitFor(.seconds(180)) { try await Self.completed(api, job: id) }
+            let finished = try await Self.waitFor(api, .seconds(180)) { try await Self.completed(api, job: id) }
             last.kill(SIGTERM)
             let lastExit = await last.wait()
             #expect(finished, "\(lastExit.output.suffix(2000))")
@@ -69,7 +65,7 @@ import Testing
             let url = try await AuthTests.text(api.sql, "SELECT 'postgres://postgres@:' || current_setting('port') || '/' || current_database() || '?host=' || current_setting('unix_socket_directories')")
             let environment = Self.workerEnvironment(api, url: url)
             let frozen = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
-            let started = try await Self.waitFor(.seconds(60)) {
+            let started = try await Self.waitFor(api, .seconds(180)) {
                 try await AuthTests.text(api.sql, "SELECT coalesce(status::text, '') FROM celery_tasks WHERE related_type = 'training_job'") == "STARTED"
             }
             #expect(started)
@@ -77,7 +73,7 @@ import Testing
             frozen.kill(SIGSTOP)
             // Another worker takes over once the lease runs out, and finishes.
             let rescuer = try ProcessRunner.spawn(["worker", "--queues", "training", "--poll-interval", "0.2"], environment: environment)
-            let finished = try await Self.waitFor(.seconds(180)) { try await Self.completed(api, job: id) }
+            let finished = try await Self.waitFor(api, .seconds(180)) { try await Self.completed(api, job: id) }
             #expect(finished)
             let winner = try await AuthTests.text(api.sql, "SELECT worker_name || '|' || attempt || '|' || status::text FROM celery_tasks WHERE related_type = 'training_job'")
             // Thawed, the first worker carries on until its heartbeat finds the claim gone; whatever
