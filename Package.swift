@@ -54,6 +54,9 @@ let package = Package(
         .systemLibrary(name: "CMemoryHints", path: "Sources/CMemoryHints"),
         .systemLibrary(name: "CVectorBits", path: "Sources/CVectorBits"),
         .systemLibrary(name: "CKernels", path: "Sources/CKernels"),
+        // The one C target with code of its own: a fatal-signal handler must be async-signal-safe,
+        // which Swift code cannot promise (see Service's CrashJournal).
+        .target(name: "CCrashJournal", path: "Sources/CCrashJournal"),
 
         // Libraries, lowest first.
         // Compute's and Agents' training loops go through class properties (layers, buffers,
@@ -68,7 +71,7 @@ let package = Package(
         .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         .target(name: "Service", dependencies: [
-            "Agents", "Backtest", "Ingest",
+            "Agents", "Backtest", "Ingest", "CCrashJournal",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -42,6 +42,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let group = ServiceGroup(services: [DatabaseService(database: database), WorkerService(worker: worker, database: database)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: background)
         try await group.run()
+        CrashJournal.removeOwnJournal()
     }
 
     /// A worker never migrates (that is `qf migrate` or `qf serve`), but refuses to run on an

@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards, strategyListOrder]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards, strategyListOrder, crashedAttempts]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -449,5 +449,14 @@ public enum SchemaMigrations {
         "CREATE INDEX idx_strategies_owner_created ON strategies (owner_id, created_at DESC NULLS LAST, id)",
     ], down: [
         "DROP INDEX idx_strategies_owner_created",
+    ])
+
+    /// The attempts of a task that ended with their worker dying of a fatal signal (read from the
+    /// workers' crash journals): two of them fail the task instead of retrying it into a third
+    /// worker (a poison pill).
+    static let crashedAttempts = Migration(version: 14, name: "crashed attempts on celery_tasks", up: [
+        "ALTER TABLE celery_tasks ADD COLUMN crashed_attempts INTEGER[] NOT NULL DEFAULT '{}'",
+    ], down: [
+        "ALTER TABLE celery_tasks DROP COLUMN crashed_attempts",
     ])
 }

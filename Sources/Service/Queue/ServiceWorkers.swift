@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The service's task handlers, by task name, and a worker that runs them — what `qf worker` and
@@ -19,8 +20,19 @@ public enum ServiceWorkers {
         var queue = TaskQueue(client: database.primary)
         queue.leaseSeconds = timing.leaseSeconds
         queue.backoffBaseSeconds = timing.backoffBaseSeconds
-        return Worker(queue: queue, queues: queues, concurrency: concurrency, handlers: handlers(database: database, data: data),
-                      pollInterval: pollInterval, listen: settings.primaryConnection, logger: logger)
+        let id = Worker.defaultID()
+        // The journal lives beside the bar files: on a cluster that is the shared filesystem, so a
+        // worker on any node reads the journal of one that crashed on another.
+        let journals = "\(data.directory)/crashes"
+        var journaled: String? = journals
+        do { try CrashJournal.install(directory: journals, workerID: id) } catch {
+            logger.error("no crash journal: a task that crashes this worker will be retried like a lost lease", metadata: ["error": .string("\(error)")])
+            journaled = nil
+        }
+        var all = handlers(database: database, data: data)
+        all.merge(FaultInjection.handlers(environment: ProcessInfo.processInfo.environment)) { current, _ in current }
+        return Worker(id: id, queue: queue, queues: queues, concurrency: concurrency, handlers: all,
+                      pollInterval: pollInterval, listen: settings.primaryConnection, crashJournalDirectory: journaled, logger: logger)
     }
 }
 

@@ -279,15 +279,20 @@ public struct TaskQueue: Sendable {
             )
             UPDATE celery_tasks t SET
                 status = CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'REVOKED'::task_status
+                              WHEN cardinality(t.crashed_attempts) >= \(Self.crashesBeforeFailure) THEN 'FAILURE'::task_status
                               WHEN coalesce(t.retries, 0) < coalesce(t.max_retries, 3) THEN 'RETRY'::task_status
                               ELSE 'FAILURE'::task_status END,
                 run_at = CURRENT_TIMESTAMP + make_interval(secs => least(\(backoffCapSeconds), \(backoffBaseSeconds) * power(2, coalesce(t.retries, 0)))
                                                                    * (0.5 + random() / 2)),
                 retries = CASE WHEN t.cancel_requested_at IS NULL AND coalesce(t.retries, 0) < coalesce(t.max_retries, 3)
+                                    AND cardinality(t.crashed_attempts) < \(Self.crashesBeforeFailure)
                                THEN coalesce(t.retries, 0) + 1 ELSE t.retries END,
                 completed_at = CASE WHEN t.cancel_requested_at IS NOT NULL OR coalesce(t.retries, 0) >= coalesce(t.max_retries, 3)
+                                         OR cardinality(t.crashed_attempts) >= \(Self.crashesBeforeFailure)
                                     THEN CURRENT_TIMESTAMP ELSE NULL END,
-                last_error = 'lease expired: worker ' || coalesce(t.worker_name, '?') || ' stopped heartbeating (attempt ' || t.attempt || ')',
+                last_error = CASE WHEN cardinality(t.crashed_attempts) >= \(Self.crashesBeforeFailure) AND t.cancel_requested_at IS NULL
+                                  THEN \(Self.crashFailurePrefix) || array_to_string(t.crashed_attempts, ', ') || ' (' || coalesce(t.last_error, 'fatal signal') || '); not retried'
+                                  ELSE 'lease expired: worker ' || coalesce(t.worker_name, '?') || ' stopped heartbeating (attempt ' || t.attempt || ')' END,
                 lease_expires_at = NULL
             FROM expired WHERE t.id = expired.id
             RETURNING t.id, t.status::text
@@ -296,5 +301,34 @@ public struct TaskQueue: Sendable {
         for try await (id, status) in try await client.query(query, logger: logger).decode((String, String).self) { rescued.append((id, status)) }
         try await AbandonedTasks.settle(rescued.filter { $0.status != "RETRY" }.map(\.id), client: client, logger: logger)
         return rescued
+    }
+
+    /// Attempts that may crash their worker before a task is failed instead of retried.
+    public static let crashesBeforeFailure = 2
+    static let crashFailurePrefix = "crashed its worker on attempts "
+
+    /// Records crashed attempts read from crash journals (once per attempt, however often a
+    /// journal is read). A task that has now crashed `crashesBeforeFailure` attempts and is
+    /// waiting for another (RETRY or PENDING after a release) is failed at once; one still
+    /// STARTED under a dead worker is failed by `rescue` when its lease runs out.
+    public func recordCrashes(_ crashes: [CrashJournal.Entry], logger: Logger) async throws {
+        let query: PostgresQuery = """
+            WITH crash AS (
+                SELECT DISTINCT ON (id, attempt) id, attempt, signal FROM unnest(\(crashes.map(\.taskID))::text[], \(crashes.map { $0.attempt })::int8[],
+                                                                               \(crashes.map(\.signal))::text[]) AS x(id, attempt, signal)
+            ), counted AS (
+                UPDATE celery_tasks t SET crashed_attempts = array_append(t.crashed_attempts, crash.attempt::int),
+                    last_error = crash.signal || ' in attempt ' || crash.attempt
+                FROM crash WHERE t.id = crash.id AND NOT (crash.attempt::int = ANY(t.crashed_attempts))
+                RETURNING t.id, t.status, cardinality(t.crashed_attempts) AS crashes
+            )
+            UPDATE celery_tasks t SET status = 'FAILURE', completed_at = CURRENT_TIMESTAMP,
+                last_error = \(Self.crashFailurePrefix) || array_to_string(t.crashed_attempts, ', ') || ' (' || t.last_error || '); not retried'
+            FROM counted WHERE t.id = counted.id AND counted.crashes >= \(Self.crashesBeforeFailure) AND counted.status IN ('RETRY', 'PENDING')
+            RETURNING t.id
+            """
+        var failed: [String] = []
+        for try await id in try await client.query(query, logger: logger).decode(String.self) { failed.append(id) }
+        try await AbandonedTasks.settle(failed, client: client, logger: logger)
     }
 }

@@ -18,6 +18,9 @@ public final class Worker: Sendable {
     public let handlers: [String: any TaskHandler]
     public let pollInterval: Duration
     public let rescueInterval: Duration
+    /// Where crash journals are kept (see `CrashJournal`); nil: this worker neither journals
+    /// (the caller installs the journal for its process) nor reads them.
+    public let crashJournalDirectory: String?
     let listenConfiguration: PostgresConnection.Configuration?
     let logger: Logger
     let wake = WakeSignal()
@@ -28,8 +31,9 @@ public final class Worker: Sendable {
     /// `listen`: how to open the dedicated LISTEN connection (nil: poll only).
     public init(id: String = Worker.defaultID(), queue: TaskQueue, queues: [String] = ["default"], concurrency: Int = 1,
                 handlers: [String: any TaskHandler], pollInterval: Duration = .seconds(1), rescueInterval: Duration? = nil,
-                listen: PostgresConnection.Configuration?, logger: Logger) {
+                listen: PostgresConnection.Configuration?, crashJournalDirectory: String? = nil, logger: Logger) {
         self.id = id
+        self.crashJournalDirectory = crashJournalDirectory
         self.queue = queue
         self.queues = queues
         self.concurrency = max(1, concurrency)
@@ -141,6 +145,11 @@ public final class Worker: Sendable {
         }
         let context = TaskContext(queue: queue, key: task.key, logger: logger)
         let stop = StopBox()
+        // Operators find the process that runs a job from these two lines.
+        logger.info("task started", metadata: ["attempt": .stringConvertible(task.key.attempt),
+                                               "related": .string(task.relatedType.map { "\($0) \(task.relatedID ?? 0)" } ?? "none")])
+        let journalSlot = crashJournalDirectory == nil ? -1 : CrashJournal.enter(task.key)
+        defer { CrashJournal.leave(journalSlot) }
         // The handler runs in a task of its own so the worker's one heartbeat loop can stop it
         // (a cancel request, a lost lease); a shutdown cancelling this task cancels it too.
         let run = Task { () -> Result<JSONValue, any Error> in
@@ -156,6 +165,8 @@ public final class Worker: Sendable {
         _ = claims.withLock { $0.removeValue(forKey: task.key) }
         let reason = stop.reason.withLock { $0 }
         let shuttingDown = Task.isCancelled
+        logger.info("task finished", metadata: ["attempt": .stringConvertible(task.key.attempt),
+                                                "outcome": .string(reason.map { "\($0)" } ?? (shuttingDown ? "shutdown" : { if case .success = outcome { return "success" } else { return "failure" } }()))])
         switch (outcome, reason) {
         case (_, .leaseLost?):
             logger.warning("lease lost; another worker owns the task now")
@@ -198,6 +209,16 @@ public final class Worker: Sendable {
     func rescueLoop() async {
         while !Task.isCancelled {
             do {
+                // Crashes first: a task whose worker died of it must not be retried as if the
+                // worker had merely gone away.
+                if let directory = crashJournalDirectory {
+                    let (journals, crashes) = CrashJournal.pending(directory: directory)
+                    if !crashes.isEmpty {
+                        logger.error("workers crashed while running tasks", metadata: ["crashes": .string(crashes.map { "\($0.taskID) attempt \($0.attempt): \($0.signal)" }.joined(separator: ", "))])
+                        try await queue.recordCrashes(crashes, logger: logger)
+                    }
+                    CrashJournal.remove(journals)
+                }
                 let rescued = try await queue.rescue(logger: logger)
                 if !rescued.isEmpty {
                     logger.warning("rescued tasks with expired leases", metadata: ["tasks": .string(rescued.map { "\($0.id)→\($0.status)" }.joined(separator: ", "))])
