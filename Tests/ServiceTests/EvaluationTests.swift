@@ -205,7 +205,7 @@ import Testing
             let (other, _, _) = try await api.signUp("neighbour")
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
             let mine = try await Self.ruleStrategy(api, token, name: "mine", rule: "sma_cross", parameters: [:], datasetID: datasetID)
-            let theirs = try await Self.ruleStrategy(api, other, name: "theirs", rule: "sma_cross", parameters: [:], datasetID: 999)
+            let theirs = try await StrategyTests.create(api, other, name: "theirs", config: ["rule": "sma_cross"])["id"] as? Int ?? 0
             let noRule = try await StrategyTests.create(api, token, name: "agent only")["id"] as? Int ?? 0
             func post(_ body: [String: Any], as who: String? = nil) async throws -> (HTTPResponse.Status, [String]) {
                 let response = try await api.call(.post, Self.base, json: body, token: who ?? token)

@@ -68,6 +68,16 @@ public final class BarFile {
         return try file.attributes(of: column.map { "\(g)/\($0)" } ?? g)
     }
 
+    /// The first and last timestamp of `symbol` (two values read, not the column); nil when it has no rows.
+    public func timeSpan(of symbol: String) throws -> ClosedRange<Int64>? {
+        let timestamps = try file.column("\(try group(symbol))/timestamp", of: Int64.self)
+        guard timestamps.count > 0 else { return nil }
+        var first: Int64 = 0, last: Int64 = 0
+        try withUnsafeMutablePointer(to: &first) { try timestamps.read(0..<1, into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        try withUnsafeMutablePointer(to: &last) { try timestamps.read((timestamps.count - 1)..<timestamps.count, into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        return first...max(first, last)
+    }
+
     /// The rows of `symbol` whose timestamps lie in `range` (inclusive), found by binary search
     /// that reads single timestamps, so only the chunks probed and the chunks of the range itself
     /// are decompressed.

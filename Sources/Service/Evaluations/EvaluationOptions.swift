@@ -183,6 +183,9 @@ struct EvaluationOptions {
     mutating func time(_ text: String, field: String, endOfDay: Bool) -> Int64? {
         let parsed = Array(text.utf8).withUnsafeBufferPointer { TimestampParser.parse($0) }
         guard let ns = parsed else { fail(field, "a date (YYYY-MM-DD) or an ISO 8601 time, got '\(text)'"); return nil }
-        return endOfDay && text.count == 10 ? ns + ReturnSeries.nanosecondsPerDay - 1_000 : ns   // the day's last microsecond (the database's precision)
+        // A date alone is the whole day: its last microsecond (the database's precision).
+        guard endOfDay && !text.contains(":") else { return ns }
+        let (last, overflow) = ns.addingReportingOverflow(ReturnSeries.nanosecondsPerDay - 1_000)
+        return overflow ? Int64.max : last
     }
 }

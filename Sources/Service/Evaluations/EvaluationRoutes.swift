@@ -135,8 +135,10 @@ public struct EvaluationRoutes: Sendable {
                 throw APIError.validation([.init(field: "dataset_id", message: "is required: strategy \(strategyID) names no config.dataset_id")])
             }
             for id in ids + options.datasetIDs where !sources.contains(where: { $0.datasetID == id }) {
-                sources.append(try await readyDataset(id, field: id == datasetID ? "dataset_id" : "config.dataset_ids", user: user, symbol: options.symbol,
-                                                      benchmark: options.benchmark, logger: logger))
+                // The evaluated dataset (the body's, or the strategy's config.dataset_id) is
+                // dataset_id; the others come from config.dataset_ids.
+                sources.append(try await readyDataset(id, field: id == ids.first ? "dataset_id" : "config.dataset_ids", user: user, symbol: options.symbol,
+                                                      benchmark: options.benchmark, start: options.start, end: options.end, logger: logger))
             }
         }
         if kind == .comparison {
@@ -205,7 +207,8 @@ public struct EvaluationRoutes: Sendable {
         return .init(label: label, strategyID: strategy.id, version: version, rule: rule, parameters: spec.parameters)
     }
 
-    func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, logger: Logger) async throws -> EvaluationPlan.DataSource {
+    func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, start: Int64?, end: Int64?,
+                      logger: Logger) async throws -> EvaluationPlan.DataSource {
         let dataset: DatasetRecord
         do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
             throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
@@ -218,6 +221,7 @@ public struct EvaluationRoutes: Sendable {
                     throw APIError.validation([.init(field: name, message: "dataset \(id) has no symbol \(wanted) (it has \(file.symbols.joined(separator: ", ")))")])
                 }
             }
+            try DatasetFitness.check(file, id: id, field: field, symbol: symbol, start: start, end: end)
         }
         return .init(datasetID: id, name: dataset.name, path: dataset.filePath, symbol: symbol)
     }

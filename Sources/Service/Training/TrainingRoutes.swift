@@ -1,6 +1,7 @@
 import Agents
 import Foundation
 import Hummingbird
+import Ingest
 import Logging
 import PostgresNIO
 
@@ -138,6 +139,9 @@ public struct TrainingRoutes: Sendable {
             }
             guard dataset.status == "ready" else {
                 throw APIError.conflict("Dataset \(datasetID) is \(dataset.status), not ready", field: "dataset_id")
+            }
+            if let file = try? BarFile(path: dataset.filePath) {
+                try DatasetFitness.check(file, id: datasetID, field: "dataset_id", symbol: nil, start: nil, end: nil)
             }
             data = .init(train: dataset.filePath)
         }

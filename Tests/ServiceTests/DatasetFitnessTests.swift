@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+@testable import Service
+import Testing
+
+/// A dataset that cannot serve a request says so when the request names it: a 400 naming the
+/// field and what the data holds, before anything is queued.
+@Suite struct DatasetFitnessTests {
+    static func ingested(_ api: TestAPI.Harness, _ token: String, name: String, csv: String) async throws -> Int {
+        let upload = try await DatasetTests.upload(api, token: token, fields: [("name", name)], file: ("\(name).csv", Array(csv.utf8)))
+        let id = upload.body.data["id"] as? Int ?? 0
+        guard try await DatasetTests.process(api, datasetID: id) == "ready" else { throw TestFailure("dataset \(name) not ready") }
+        return id
+    }
+
+    @Test func dateRangesNeedTimestampsAndBarsInsideAndEveryJobNeedsClose() async throws {
+        try await TestAPI.with("fitness") { api in
+            let (token, _, _) = try await api.signUp("fit")
+            var rows = ",close\n"
+            for i in 0..<50 { rows += "\(i),\(100 + i % 7)\n" }
+            let numbered = try await Self.ingested(api, token, name: "numbered", csv: rows)
+            var dated = "date,close\n"
+            for day in 1...28 { dated += "2021-02-\(day < 10 ? "0" : "")\(day),\(100 + day % 5)\n" }
+            let february = try await Self.ingested(api, token, name: "february", csv: dated)
+            let noClose = try await Self.ingested(api, token, name: "prices", csv: "date,price\n2021-01-01,1\n2021-01-02,2\n")
+            func evaluate(_ datasetID: Int, _ config: [String: Any]) async throws -> (status: HTTPResponse.Status, fields: [String], message: String) {
+                let strategyID = try await EvaluationTests.ruleStrategy(api, token, name: "s\(datasetID)", rule: "sma_cross", parameters: ["fast": 2, "slow": 5], datasetID: datasetID)
+                let answer = try await api.call(.post, EvaluationTests.base, json: ["name": "e", "evaluation_type": "backtest", "strategy_id": strategyID,
+                                                                                   "config": config], token: token)
+                let message = (answer.body.error["details"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+                return (answer.status, answer.body.errorFields, message)
+            }
+            let noTimestamps = try await evaluate(numbered, ["start_date": "2021-01-01", "end_date": "2021-06-30"])
+            #expect(noTimestamps.status == .badRequest && noTimestamps.fields == ["config.start_date"] && noTimestamps.message.contains("no timestamps"), "\(noTimestamps)")
+            #expect(try await evaluate(numbered, [:]).status == .created, "without a range the numbered rows evaluate")
+            let outside = try await evaluate(february, ["start_date": "2030-01-01", "end_date": "2030-12-31"])
+            #expect(outside.status == .badRequest && outside.fields == ["config.start_date"]
+                    && outside.message.contains("covers 2021-02-01T00:00:00Z to 2021-02-28T00:00:00Z"), "\(outside)")
+            let backwards = try await evaluate(february, ["start_date": "2021-02-20", "end_date": "2021-02-10"])
+            #expect(backwards.status == .badRequest && backwards.fields == ["config.end_date"], "\(backwards)")
+            let close = try await evaluate(noClose, [:])
+            #expect(close.status == .badRequest && close.fields == ["dataset_id"] && close.message.contains("no 'close' column (it has price)"), "\(close)")
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let job = try await api.call(.post, TrainingJobTests.base, json: ["name": "j", "strategy_id": strategyID, "dataset_id": noClose,
+                                                                              "config": TrainingJobTests.dqn], token: token)
+            #expect(job.status == .badRequest && job.body.errorFields == ["dataset_id"], "\(job.body)")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "0")
+        }
+    }
+}
