@@ -68,6 +68,22 @@ import Testing
         }
     }
 
+    /// A documented path asked with a method it does not take: 405 with the methods it takes.
+    @Test func aWrongMethodIs405WithAllow() async throws {
+        try await Self.withAPI(migrated: true) { client in
+            for (method, path, allow) in [(HTTPRequest.Method.trace, "/api/v1/strategies", "GET, POST"), (.patch, "/api/v1/strategies/7", "DELETE, GET, PUT"),
+                                          (.delete, "/healthz", "GET"), (.put, "/api/v1/auth/login", "POST"), (.get, "/api/v1/strategies/7/start", "POST")] {
+                try await client.execute(uri: path, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path): \(response.headers[.allow] ?? "none")")
+                    let error = try Self.json(response)["error"] as? [String: Any] ?? [:]
+                    #expect(error["type"] as? String == "method_not_allowed")
+                }
+            }
+            try await client.execute(uri: "/api/v1/strategies/7/nothing", method: .patch) { #expect($0.status == .notFound) }
+        }
+    }
+
     @Test func readinessNeedsTheDatabaseAndEveryMigration() async throws {
         try await Self.withAPI(migrated: true) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in

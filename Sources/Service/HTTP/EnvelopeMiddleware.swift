@@ -25,7 +25,18 @@ public struct EnvelopeMiddleware: RouterMiddleware {
             if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         } catch let error as HTTPResponseError {
-            response = Envelope.failure(Self.translate(error.status), requestID: id)
+            // A path the API has, asked with a method it does not take, is a 405 naming the
+            // methods it does take (RFC 9110 §15.5.6), not a 404.
+            let allowed = error.status == .notFound ? Self.allowedMethods(for: request.uri.path) : []
+            if !allowed.isEmpty && !allowed.contains(request.method.rawValue) {
+                response = Envelope.failure(APIError(.methodNotAllowed, type: "method_not_allowed",
+                                                     message: "\(request.method.rawValue) is not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))"),
+                                            requestID: id)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            } else {
+                response = Envelope.failure(Self.translate(error.status), requestID: id)
+                if error.status == .methodNotAllowed, !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
+            }
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error)), "path": .string(request.uri.path)])
             response = Envelope.failure(.internalError, requestID: id)
@@ -44,6 +55,20 @@ public struct EnvelopeMiddleware: RouterMiddleware {
         }
         var generator = SystemRandomNumberGenerator()
         return "req_" + (0..<3).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max, using: &generator)) }.joined()
+    }
+
+    /// The methods the API documents for `path` (upper-case, sorted), matching `{param}` segments
+    /// of the documented paths against any one segment; a trailing slash is ignored.
+    static func allowedMethods(for path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods = Set<String>()
+        for operation in OpenAPIDocument.operations {
+            let template = operation.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard template.count == segments.count,
+                  zip(template, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { continue }
+            methods.insert(operation.method.uppercased())
+        }
+        return methods.sorted()
     }
 
     /// Hummingbird's own errors in the envelope's words.
