@@ -119,4 +119,21 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM strategies WHERE id = \(id)") != "active")
         }
     }
+
+    /// NUL in an upload's file name or its name / description parts: a 400 naming the part, and
+    /// no dataset row or file left behind.
+    @Test func nulInUploadNamesIsA400AndLeavesNothing() async throws {
+        try await TestAPI.with("hostile_upload") { api in
+            let (token, _, _) = try await api.signUp("uploader")
+            let csv = Array("date,close\n2024-01-02,1\n2024-01-03,2\n".utf8)
+            for (fields, filename, field) in [([("name", "a\u{0}b")], "x.csv", "name"), ([], "x\u{0}.csv", "file"),
+                                              ([("name", "ok"), ("description", "d\u{0}")], "x.csv", "description")] as [([(String, String)], String, String)] {
+                let answer = try await DatasetTests.upload(api, token: token, fields: fields, file: (filename, csv))
+                #expect(answer.status == .badRequest && answer.body.errorFields == [field], "\(field): \(answer.status) \(answer.body)")
+            }
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM datasets") == "0")
+            let uploads = (try? FileManager.default.contentsOfDirectory(atPath: api.data.uploads)) ?? []
+            #expect(uploads.isEmpty, "\(uploads)")
+        }
+    }
 }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Ingest
 import Hummingbird
-import NIOCore
 
 /// `/api/v1/data/`: `POST /upload` (multipart: `file`, `name`, `description`), `GET /datasets`,
 /// `GET /datasets/{id}`, `DELETE /datasets/{id}` — signed in, scoped to the caller's datasets
@@ -92,12 +91,23 @@ public struct DatasetRoutes: Sendable {
         var file: FileHandle?
         var datasetID: Int?
         do {
-            for try await chunk in request.body {
+            var chunks = request.body.makeAsyncIterator()
+            while true {
+                let next: ByteBuffer?
+                do { next = try await chunks.next() } catch {
+                    // The connection closed or stalled mid-body: the client's doing, not a fault here.
+                    context.logger.info("upload aborted by the client", metadata: ["error": .string("\(error)")])
+                    throw APIError(.badRequest, type: "upload_aborted", message: "The request body ended before the upload was complete")
+                }
+                guard let chunk = next else { break }
                 do { try upload.feed(chunk) } catch {
                     throw APIError.validation([.init(field: "body", message: "malformed multipart body")])
                 }
                 if let problem = upload.problem { throw APIError.validation([.init(field: "file", message: problem)]) }
                 if let filename = upload.filename, datasetID == nil {
+                    // PostgreSQL's text cannot hold U+0000 (see TextRules).
+                    let withNUL = [("file", filename), ("name", upload.fields["name"] ?? "")].filter { TextRules.containsNUL($0.1) }
+                    guard withNUL.isEmpty else { throw APIError.validation(withNUL.map { .init(field: $0.0, message: TextRules.nulMessage) }) }
                     guard Self.isCSV(filename: filename) else {
                         throw APIError.validation([.init(field: "file", message: "only CSV files are accepted (a .csv file name); got '\(filename)'")])
                     }
@@ -122,6 +132,8 @@ public struct DatasetRoutes: Sendable {
             let finalName = name.isEmpty ? Self.defaultName(upload.filename ?? "") : name
             guard finalName.count <= 100 else { throw APIError.validation([.init(field: "name", message: "at most 100 characters")]) }
             let description = upload.fields["description"].flatMap { $0.isEmpty ? nil : $0 }
+            let withNUL = [("name", finalName), ("description", description ?? "")].filter { TextRules.containsNUL($0.1) }
+            guard withNUL.isEmpty else { throw APIError.validation(withNUL.map { .init(field: $0.0, message: TextRules.nulMessage) }) }
             let destination = settings.uploadPath(id: datasetID, type: "csv")
             guard rename(temporary, destination) == 0 else { throw APIError.internalError }
             let taskID = try await store.finishUpload(id: datasetID, name: finalName, description: description, filePath: destination,
