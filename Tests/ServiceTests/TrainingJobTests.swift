@@ -223,4 +223,70 @@ import Testing
             #expect(try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token).status == .conflict, "a finished job cannot be cancelled")
         }
     }
+
+    /// The cancel reaches the worker by NOTIFY, not at its next heartbeat: with a 600 s lease the
+    /// heartbeat is 200 s away, yet the job stops part-way.
+    @Test func aCancelReachesTheWorkerAtOnceNotAtItsNextHeartbeat() async throws {
+        try await TestAPI.with("training_cancel_notify") { api in
+            let (token, _, _) = try await api.signUp("hasty")
+            let strategyID = try await Self.strategy(api, token)
+            let datasetID = try await Self.readyDataset(api, token)
+            let id = try await Self.submitDQN(api, token, name: "long", strategyID: strategyID, datasetID: datasetID, epochs: 300, seed: 9)
+            var timing = QueueTiming()
+            timing.leaseSeconds = 600
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100),
+                                             timing: timing, logger: TestDatabase.logger)
+            let asked = Mutex(false)
+            _ = try await QueueTests.runWorkers([worker], until: {
+                let epochs = try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")
+                if epochs != "0" && !asked.withLock({ $0 }) {
+                    asked.withLock { $0 = true }
+                    _ = try await api.call(.post, "\(Self.base)/\(id)/cancel", token: token)
+                }
+                return try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") != "running" && asked.withLock { $0 }
+            }, limit: .seconds(120))
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "cancelled")
+            let epochs = Int(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")) ?? 0
+            #expect(epochs >= 1 && epochs < 300, "stopped part-way, long before a heartbeat: \(epochs) epochs")
+        }
+    }
+
+    /// DELETE of a running job stops its task and removes the row, its metrics and its files; a
+    /// dataset whose jobs and evaluations are deleted can then be deleted.
+    @Test func deletingJobsAndEvaluationsFreesTheirDataset() async throws {
+        try await TestAPI.with("training_delete") { api in
+            let (token, _, _) = try await api.signUp("tidy")
+            let (other, _, _) = try await api.signUp("nosy")
+            let strategyID = try await Self.strategy(api, token)
+            let datasetID = try await Self.readyDataset(api, token)
+            let id = try await Self.submitDQN(api, token, name: "doomed", strategyID: strategyID, datasetID: datasetID, epochs: 300, seed: 3)
+            let rule = try await EvaluationTests.ruleStrategy(api, token, name: "r", rule: "sma_cross", parameters: ["fast": 5, "slow": 20], datasetID: datasetID)
+            let evaluation = try await api.call(.post, EvaluationTests.base, json: ["name": "e", "evaluation_type": "backtest", "strategy_id": rule], token: token)
+            let evaluationID = evaluation.body.data["id"] as? Int ?? 0
+            #expect(try await api.call(.delete, "/api/v1/data/datasets/\(datasetID)", token: token).status == .conflict, "in use")
+            let worker = api.worker(pollInterval: .milliseconds(100))
+            _ = try await QueueTests.runWorkers([worker], until: {
+                try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)") != "0"
+            }, limit: .seconds(120))
+            #expect(FileManager.default.fileExists(atPath: api.data.jobDirectory(id: id)))
+            #expect(try await api.call(.delete, "\(Self.base)/\(id)", token: other).status == .notFound, "not someone else's")
+            let deleted = try await api.call(.delete, "\(Self.base)/\(id)", token: token)
+            #expect(deleted.status == .ok && deleted.body.data["id"] as? Int == id)
+            #expect(try await api.call(.get, "\(Self.base)/\(id)", token: token).status == .notFound)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)") == "0")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'training_job'") == "REVOKED",
+                    "its task (handed back when the first worker stopped) is revoked")
+            #expect(try await api.call(.delete, "\(EvaluationTests.base)/\(evaluationID)", token: other).status == .notFound)
+            #expect(try await api.call(.delete, "\(EvaluationTests.base)/\(evaluationID)", token: token).status == .ok)
+            #expect(try await api.call(.delete, "\(EvaluationTests.base)/\(evaluationID)", token: token).status == .notFound, "gone")
+            // A worker still running the deleted job's epoch, or the evaluation's shards, ends quietly.
+            let again = api.worker(pollInterval: .milliseconds(100))
+            _ = try await QueueTests.runWorkers([again], until: {
+                try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE status IN ('PENDING', 'RETRY', 'STARTED')") == "0"
+            }, limit: .seconds(120))
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE status = 'FAILURE'") == "0", "nothing failed for it")
+            #expect(!FileManager.default.fileExists(atPath: api.data.jobDirectory(id: id)))
+            #expect(try await api.call(.delete, "/api/v1/data/datasets/\(datasetID)", token: token).status == .ok, "the dataset is free")
+        }
+    }
 }

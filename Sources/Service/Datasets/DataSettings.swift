@@ -30,6 +30,9 @@ public struct DataSettings: Sendable {
     /// The HDF5 bar file of dataset `id`.
     public func barFilePath(id: Int) -> String { "\(datasets)/\(id).h5" }
 
+    /// A training job's folder: its splits, checkpoints and run.
+    public func jobDirectory(id: Int) -> String { "\(directory)/jobs/\(id)" }
+
     func makeDirectories() throws {
         for folder in [uploads, datasets] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
     }

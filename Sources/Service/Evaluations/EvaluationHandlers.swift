@@ -21,7 +21,9 @@ public struct EvaluationShardHandler: TaskHandler {
             throw PermanentTaskFailure("evaluate_shard: kwargs.evaluation_id and kwargs.shard are required")
         }
         let id = Int(rawID), index = Int(rawShard), logger = context.logger
-        let evaluation = try await store.find(id, for: nil, on: store.database.primary, logger: logger)
+        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
+            return .object(["skipped": .string("deleted")])
+        }
         guard evaluation.status == "pending" || evaluation.status == "running" else { return .object(["skipped": .string(evaluation.status)]) }
         let plan = try evaluation.plan()
         guard plan.shards.indices.contains(index) else { throw PermanentTaskFailure("evaluation \(id) has no shard \(index)") }
@@ -67,7 +69,9 @@ public struct EvaluationFinishHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["evaluation_id"] else { throw PermanentTaskFailure("finish_evaluation: kwargs.evaluation_id is required") }
         let id = Int(rawID), logger = context.logger
-        let evaluation = try await store.find(id, for: nil, on: store.database.primary, logger: logger)
+        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
+            return .object(["skipped": .string("deleted")])
+        }
         guard evaluation.status == "pending" || evaluation.status == "running" else { return .object(["skipped": .string(evaluation.status)]) }
         let plan = try evaluation.plan()
         let shards = try await store.shardResults(id, logger: logger)

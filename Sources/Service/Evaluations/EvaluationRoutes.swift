@@ -61,6 +61,15 @@ public struct EvaluationRoutes: Sendable {
         group.get("/:id") { _, context in
             try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
         }
+        group.delete("/:id") { _, context in
+            let deleted = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            if deleted.reportPath != nil {
+                for path in [EvaluationFinishHandler.reportPath(self.settings, id: deleted.id), EvaluationFinishHandler.tablePath(self.settings, id: deleted.id)] {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
+            return try Envelope.success(["id": deleted.id], message: "Evaluation deleted", context: context)
+        }
         // The report is opened from a link as often as fetched: `?token=` is accepted there too.
         router.group("/api/v1/evaluations").add(middleware: AuthMiddleware(auth: auth, queryToken: true))
             .get("/:id/report") { request, context in try await self.report(request, context) }
@@ -236,7 +245,7 @@ public struct EvaluationRoutes: Sendable {
             throw APIError.validation([.init(field: "config.training_job_id", message: "job \(jobID) trained strategy \(job.strategyID.map(String.init) ?? "none"), not \(strategy.id)")])
         }
         guard job.status == "completed" else { throw APIError.conflict("Training job \(jobID) is \(job.status), not completed", field: "config.training_job_id") }
-        let directory = "\(settings.directory)/jobs/\(jobID)"
+        let directory = settings.jobDirectory(id: jobID)
         let test = "\(directory)/data_test.h5"
         guard FileManager.default.fileExists(atPath: test) else {
             throw APIError.conflict("Training job \(jobID) has no test split (it trained on data given by path, not an uploaded dataset)", field: "config.training_job_id")

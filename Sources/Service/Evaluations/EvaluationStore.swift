@@ -80,6 +80,17 @@ public struct EvaluationStore: Sendable {
         return record
     }
 
+    /// Deletes one of `user`'s evaluations with its shards: its live tasks are revoked or asked
+    /// to stop first (a shard finishing meanwhile finds the row gone and records nothing).
+    public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> EvaluationRecord {
+        let record = try await find(id, for: user, on: database.primary, logger: logger)
+        try await database.transaction(logger: logger) { connection in
+            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "evaluation", relatedID: id, on: connection, logger: logger)
+            try await connection.query("DELETE FROM evaluations WHERE id = \(id)", logger: logger)
+        }
+        return record
+    }
+
     // MARK: - The worker's side
 
     public func markRunning(_ id: Int, claim: ClaimedTask.Key, logger: Logger) async throws {

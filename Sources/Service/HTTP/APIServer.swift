@@ -21,7 +21,7 @@ public enum APIServer {
         StrategyRoutes(database: database, auth: auth).register(on: router)
         LogRoutes(database: database, auth: auth).register(on: router)
         DatasetRoutes(database: database, auth: auth, settings: data).register(on: router)
-        TrainingRoutes(database: database, auth: auth).register(on: router)
+        TrainingRoutes(database: database, auth: auth, data: data).register(on: router)
         EvaluationRoutes(database: database, auth: auth, settings: data).register(on: router)
         return router
     }

@@ -53,3 +53,9 @@ public struct TaskContext: Sendable {
 final class ProgressBox: Sendable {
     let value = Mutex<JSONValue?>(nil)
 }
+
+/// The row a task works on, or nil when its owner deleted it meanwhile: the task then ends
+/// quietly (a deleted job or evaluation is not a failure to retry).
+func rowIfPresent<Row>(_ find: () async throws -> Row) async throws -> Row? {
+    do { return try await find() } catch let error as APIError where error.status == .notFound { return nil }
+}

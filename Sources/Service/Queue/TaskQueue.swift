@@ -28,8 +28,10 @@ public struct TaskQueue: Sendable {
     public var backoffBaseSeconds: Double = 1
     public var backoffCapSeconds: Double = 600
 
-    /// The LISTEN/NOTIFY channel; the payload is the queue name.
+    /// The LISTEN/NOTIFY channel; the payload is the queue name, or `cancel:` and a task id when
+    /// a running task was asked to stop.
     public static let channel = "qf_tasks"
+    static let cancelPrefix = "cancel:"
 
     public init(client: PostgresClient) {
         self.client = client
@@ -250,7 +252,12 @@ public struct TaskQueue: Sendable {
         for try await status in rows.decode(String.self) {
             switch status {
             case "PENDING", "RETRY": return .revoked
-            case "STARTED": return .requested
+            case "STARTED":
+                // Tell the worker now (at commit, with the caller's transaction) rather than at its
+                // next heartbeat, a third of a lease away: a short epoch could run many times over.
+                let notify: PostgresQuery = "SELECT pg_notify('\(unescaped: Self.channel)', \(Self.cancelPrefix + id))"
+                if let connection { try await connection.query(notify, logger: logger) } else { try await client.query(notify, logger: logger) }
+                return .requested
             default: return .finished(status)
             }
         }

@@ -198,6 +198,17 @@ public final class Worker: Sendable {
         }.value
     }
 
+    /// Stops the handler of task `id` if this worker runs it (a cancel request announced by
+    /// NOTIFY; the heartbeat would find it too, later).
+    func stopRunning(_ id: String) {
+        let running = claims.withLock { $0.values.filter { $0.key.id == id } }
+        for claim in running {
+            logger.info("cancel requested; stopping the task", metadata: ["task_id": .string(id)])
+            claim.stop.reason.withLock { $0 = .cancelRequested }
+            claim.cancel()
+        }
+    }
+
     /// The fallback wake-up: a signal every poll interval (lost notifications, retries coming due).
     func pollLoop() async {
         while !Task.isCancelled {
@@ -245,7 +256,11 @@ public final class Worker: Sendable {
                     // Catch up on anything enqueued while not listening.
                     wake.notify()
                     for try await notification in notifications {
-                        if queues.contains(notification.payload) { wake.notify() }
+                        if notification.payload.hasPrefix(TaskQueue.cancelPrefix) {
+                            stopRunning(String(notification.payload.dropFirst(TaskQueue.cancelPrefix.count)))
+                        } else if queues.contains(notification.payload) {
+                            wake.notify()
+                        }
                     }
                 }
             } catch {

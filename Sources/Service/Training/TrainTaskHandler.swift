@@ -45,9 +45,11 @@ public struct TrainTaskHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["job_id"] else { throw PermanentTaskFailure("train: kwargs.job_id missing") }
         let id = Int(rawID), logger = context.logger
-        let job = try await jobs.find(id, for: nil, on: database.primary, logger: logger)
+        guard let job = try await rowIfPresent({ try await jobs.find(id, for: nil, on: database.primary, logger: logger) }) else {
+            return .object(["skipped": .string("deleted")])
+        }
         guard job.status == "pending" || job.status == "running" else { return .object(["skipped": .string(job.status)]) }
-        let directory = "\(settings.directory)/jobs/\(id)"
+        let directory = settings.jobDirectory(id: id)
         let configuration: TrainingJobConfiguration, totalEpochs: Int
         do {
             var data: TrainingJobConfiguration.DataPaths?

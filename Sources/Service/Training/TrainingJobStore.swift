@@ -89,6 +89,20 @@ public struct TrainingJobStore: Sendable {
         return try await find(id, for: user, on: database.primary, logger: logger)
     }
 
+    /// Deletes one of `user`'s jobs with its metrics rows: a pending or running job's task is
+    /// revoked or asked to stop first (a worker still finishing an epoch then writes nothing, its
+    /// writes being guarded by a claim on a row that is gone). Returns the deleted record.
+    public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
+        let job = try await find(id, for: user, on: database.primary, logger: logger)
+        try await database.transaction(logger: logger) { connection in
+            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "training_job", relatedID: id, on: connection, logger: logger)
+            // Trials of a search outlive their parent as jobs of their own.
+            try await connection.query("UPDATE training_jobs SET parent_job_id = NULL WHERE parent_job_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM training_jobs WHERE id = \(id)", logger: logger)
+        }
+        return job
+    }
+
     public func metrics(of id: Int, for user: AuthenticatedUser, from start: Int?, to end: Int?, logger: Logger) async throws -> EpochMetricsList {
         _ = try await find(id, for: user, logger: logger)
         let query: PostgresQuery = """

@@ -44,8 +44,10 @@ public struct TrainingRoutes: Sendable {
     let datasets: DatasetStore
     let auth: AuthService
     let database: Database
+    let data: DataSettings
 
-    public init(database: Database, auth: AuthService) {
+    public init(database: Database, auth: AuthService, data: DataSettings) {
+        self.data = data
         jobs = TrainingJobStore(database: database)
         strategies = StrategyStore(database: database)
         datasets = DatasetStore(database: database)
@@ -74,6 +76,11 @@ public struct TrainingRoutes: Sendable {
         }
         group.get("/:id") { _, context in
             try Envelope.success(try await self.jobs.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+        }
+        group.delete("/:id") { _, context in
+            let deleted = try await self.jobs.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            try? FileManager.default.removeItem(atPath: self.data.jobDirectory(id: deleted.id))
+            return try Envelope.success(["id": deleted.id], message: "Training job deleted", context: context)
         }
         group.post("/:id/cancel") { _, context in
             let record = try await self.jobs.cancel(try Self.id(context), for: try context.requireUser(), logger: context.logger)
