@@ -92,7 +92,7 @@ import Testing
             let jobID = try await TrainingJobTests.submitDQN(api, token, name: "dqn", strategyID: strategyID, datasetID: datasetID, epochs: 2, seed: 9)
             #expect(try await TrainingJobTests.runUntil(api, job: jobID, status: ["completed", "failed"]) == "completed")
             let job = try await api.call(.get, "\(TrainingJobTests.base)/\(jobID)", token: token).body.data
-            let testReturn = (((job["metrics"] as? [String: Any])?["backtest"] as? [String: Any])?["totalReturn"] as? Double ?? .nan) * 100
+            let testReturn = ((((job["metrics"] as? [String: Any])?["test"] as? [String: Any])?["backtest"] as? [String: Any])?["total_return"] as? Double ?? .nan) * 100
             // Forget what the job wrote, so the figures below can only come from the replay.
             try await api.sql.query("UPDATE strategies SET total_return = NULL, sharpe_ratio = NULL, config = '{\"replay\": {\"interval_ms\": 0}}' WHERE id = \(strategyID)",
                                     logger: TestDatabase.logger)

@@ -114,11 +114,30 @@ import Testing
             #expect(job["started_at"] is String && job["completed_at"] is String && (job["actual_duration"] as? Int ?? -1) >= 0)
             #expect((job["cpu_usage"] as? Double ?? 0) > 0 && (job["memory_usage"] as? Double ?? 0) > 0)
             let metrics = job["metrics"] as? [String: Any] ?? [:]
-            #expect((metrics["backtest"] as? [String: Any])?["sharpe"] != nil && (metrics["source"] as? String ?? "").hasSuffix("data_test.h5"))
+            // One shape, running or finished: snake_case numbers or null (never "nan"), no paths.
+            let test = metrics["test"] as? [String: Any] ?? [:]
+            #expect(metrics["mean_reward"] is Double && metrics["epoch"] as? Int == 2 && (test["backtest"] as? [String: Any])?["sharpe"] != nil)
+            #expect(test["dataset_id"] as? Int == datasetID && test["split"] as? String == "test" && (test["backtest"] as? [String: Any])?["total_return"] is Double)
+            func leaves(_ value: Any, _ path: String) -> [String] {
+                switch value {
+                case let object as [String: Any]: return object.flatMap { leaves($0.value, path + "." + $0.key) }
+                case let array as [Any]: return array.enumerated().flatMap { leaves($0.element, "\(path)[\($0.offset)]") }
+                case is NSNumber, is NSNull: return []
+                default: return ["metrics.test.split", "metrics.test.backtest.convention"].contains(path) ? [] : [path]   // two labels
+                }
+            }
+            #expect(leaves(metrics, "metrics").isEmpty, "only numbers and nulls (and the split and convention labels): \(leaves(metrics, "metrics"))")
+            #expect(Set(metrics.keys).subtracting(["test"]) == Set((((try await api.call(.get, "\(Self.base)/\(id)/metrics", token: token).body.data["items"] as? [[String: Any]])?.first?["metrics"] as? [String: Any]) ?? [:]).keys).subtracting(["test"]),
+                    "the finished job's epoch figures have the keys of every metrics row")
             #expect((job["best_metrics"] as? [String: Any])?["epoch"] is Int)
             let log = job["logs"] as? String ?? ""
             #expect(log.contains("epoch 1,") && log.contains("epoch 2,") && log.contains("test on"), "\(log)")
-            #expect(FileManager.default.fileExists(atPath: job["model_path"] as? String ?? "/nonexistent"))
+            #expect(job["model_path"] as? String == "/api/v1/training/jobs/\(id)/model" && !log.contains(api.data.directory))
+            let weights = try await api.client.execute(uri: "\(Self.base)/\(id)/model", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0 }
+            // A safetensors file: an 8-byte little-endian header length, then that much JSON.
+            let bytes = Array(weights.body.readableBytesView)
+            let headerLength = bytes.count >= 8 ? bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } : -1
+            #expect(weights.status == .ok && headerLength > 0 && headerLength + 8 <= bytes.count && bytes[8] == UInt8(ascii: "{"))
 
             let epochs = try await api.call(.get, "\(Self.base)/\(id)/metrics", token: token).body.data
             let items = epochs["items"] as? [[String: Any]] ?? []
@@ -129,7 +148,7 @@ import Testing
             // The strategy carries the run's figures.
             let strategy = try await api.call(.get, "/api/v1/strategies/\(strategyID)", token: token).body.data
             let performance = strategy["performance"] as? [String: Any] ?? [:]
-            let testReturn = ((metrics["backtest"] as? [String: Any])?["totalReturn"] as? Double ?? .nan) * 100
+            let testReturn = (((metrics["test"] as? [String: Any])?["backtest"] as? [String: Any])?["total_return"] as? Double ?? .nan) * 100
             #expect(abs((performance["total_return"] as? Double ?? .infinity) - testReturn) < 1e-3, "percent, to DECIMAL(10,4)")
             #expect(strategy["last_run_at"] is String)
             #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM celery_tasks WHERE related_type = 'training_job'") == "SUCCESS")
@@ -287,6 +306,53 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE status = 'FAILURE'") == "0", "nothing failed for it")
             #expect(!FileManager.default.fileExists(atPath: api.data.jobDirectory(id: id)))
             #expect(try await api.call(.delete, "/api/v1/data/datasets/\(datasetID)", token: token).status == .ok, "the dataset is free")
+        }
+    }
+
+    /// Messages that reach clients name files, never the server's folders.
+    @Test func serverPathsAreCutToFileNames() {
+        let data = DataSettings(directory: "/srv/qf.data")
+        #expect(data.withoutServerPaths("/srv/qf.data/jobs/12/data_train.h5: no column 'close' (also /srv/qf.data/uploads/3.csv)")
+                == "data_train.h5: no column 'close' (also 3.csv)")
+        #expect(data.withoutServerPaths("'/srv/qf.data/datasets/7.h5' is not a bar file") == "'7.h5' is not a bar file")
+        #expect(data.withoutServerPaths("/srv/other/x.h5 stays") == "/srv/other/x.h5 stays")
+    }
+
+    /// Epoch rows that could not be written as their epochs ended (a trigger refuses epochs 1-3,
+    /// as an outage would) keep the job from completing; once writes work again, the retried
+    /// attempt resumes from the checkpoint and writes exactly the missing rows.
+    @Test func aJobCompletesOnlyWithEveryEpochsRow() async throws {
+        try await TestAPI.with("training_rows") { api in
+            let (token, _, _) = try await api.signUp("ledger")
+            let strategyID = try await Self.strategy(api, token)
+            let datasetID = try await Self.readyDataset(api, token)
+            try await api.sql.query("""
+                CREATE FUNCTION refuse_early_epochs() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'simulated outage'; END $$
+                """, logger: TestDatabase.logger)
+            try await api.sql.query("""
+                CREATE TRIGGER outage BEFORE INSERT ON training_metrics FOR EACH ROW WHEN (NEW.epoch <= 3) EXECUTE FUNCTION refuse_early_epochs()
+                """, logger: TestDatabase.logger)
+            let id = try await Self.submitDQN(api, token, name: "ledger", strategyID: strategyID, datasetID: datasetID, epochs: 5, seed: 4)
+            var timing = QueueTiming()
+            timing.backoffBaseSeconds = 0.1
+            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100),
+                                             timing: timing, logger: TestDatabase.logger)
+            let healed = Mutex(false)
+            _ = try await QueueTests.runWorkers([worker], until: {
+                let task = try await AuthTests.text(api.sql, "SELECT status::text || '|' || coalesce(last_error, '') FROM celery_tasks WHERE related_type = 'training_job'")
+                if task.hasPrefix("RETRY"), !healed.withLock({ $0 }) {
+                    #expect(task.contains("PSQLError") || task.contains("epoch rows"), "the missing rows could not be written either: \(task)")
+                    #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") != "completed", "not completed short")
+                    try await api.sql.query("DROP TRIGGER outage ON training_metrics", logger: TestDatabase.logger)
+                    healed.withLock { $0 = true }
+                }
+                return task.hasPrefix("SUCCESS") || task.hasPrefix("FAILURE")
+            }, limit: .seconds(120))
+            #expect(healed.withLock { $0 }, "the first attempt refused to complete")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text || '|' || current_epoch FROM training_jobs WHERE id = \(id)") == "completed|5")
+            #expect(try await AuthTests.text(api.sql, "SELECT string_agg(epoch::text, ',' ORDER BY epoch) FROM training_metrics WHERE training_job_id = \(id)") == "1,2,3,4,5")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text || '|' || attempt FROM celery_tasks WHERE related_type = 'training_job'") == "SUCCESS|2")
         }
     }
 }

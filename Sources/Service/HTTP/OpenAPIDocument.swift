@@ -109,6 +109,8 @@ public enum OpenAPIDocument {
                       responses: authed([200: "The job"].merging(missing) { $1 }), authenticated: true),
             Operation(method: "delete", path: "\(base)/{id}", summary: "Delete a job with its metrics and files (a pending or running one is cancelled first)",
                       responses: authed([200: "The deleted job's id"].merging(missing) { $1 }), authenticated: true),
+            Operation(method: "get", path: "\(base)/{id}/model", summary: "The trained weights (the best epoch's, safetensors)",
+                      responses: authed([200: "The safetensors file", 404: "No such training job among the caller's, or not completed"]), authenticated: true),
             Operation(method: "post", path: "\(base)/{id}/cancel", summary: "Cancel: pending at once, running at the next safe point",
                       responses: authed([200: "The job", 409: "Already finished"].merging(missing) { $1 }), authenticated: true),
             Operation(method: "get", path: "\(base)/{id}/metrics", summary: "Per-epoch metrics",

@@ -39,7 +39,7 @@ public struct TrainTaskHandler: TaskHandler {
 
     enum Outcome: Sendable {
         case stopped
-        case finished(TestReport, bestEpoch: Int?, resumed: Bool, epochsDone: Int)
+        case finished(TestReport, bestEpoch: Int?, resumed: Bool, epochsDone: Int, history: [EpochMetrics])
     }
 
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
@@ -63,11 +63,13 @@ public struct TrainTaskHandler: TaskHandler {
             configuration = try TrainingRequest.configuration(name: job.name, config: job.config, hyperparameters: job.hyperparameters, data: data)
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
         } catch let error as AgentsError {
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
-            throw PermanentTaskFailure(error.description)
+            let message = settings.withoutServerPaths(error.description)
+            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            throw PermanentTaskFailure(message)
         } catch let error as IngestError {
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
-            throw PermanentTaskFailure(error.description)
+            let message = settings.withoutServerPaths(error.description)
+            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            throw PermanentTaskFailure(message)
         }
         try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger)
 
@@ -75,10 +77,12 @@ public struct TrainTaskHandler: TaskHandler {
         let stop = StopFlag()
         let usage = ResourceUsage.start()
         let recorder = Task {
-            // Epochs are written in order as they end; a failed write is logged, not fatal.
+            // Epochs are written in order as they end. A failed write (the database away) is logged
+            // and training goes on: every epoch's figures are also in the run's history, saved in
+            // each checkpoint, and all of them are written before the job may complete (below).
             for await metrics in epochs {
                 do {
-                    try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: Self.json(metrics), best: nil, totalEpochs: totalEpochs,
+                    try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: TrainingMetricsJSON.epoch(metrics), best: nil, totalEpochs: totalEpochs,
                                                logLine: Self.logLine(metrics), claim: task.key, logger: logger)
                     context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
                 } catch {
@@ -97,15 +101,17 @@ public struct TrainTaskHandler: TaskHandler {
                     let status = try run.run(shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
                     if status == .cancelled { return Outcome.stopped }
                     let report = try run.test()
-                    return .finished(report, bestEpoch: run.progress.bestEpoch, resumed: resumed, epochsDone: run.progress.epochsDone)
+                    return .finished(report, bestEpoch: run.progress.bestEpoch, resumed: resumed, epochsDone: run.progress.epochsDone,
+                                     history: run.progress.history)
                 }
             } onCancel: {
                 stop.set()
             }
         } catch let error as AgentsError {
             await recorder.value
-            try await jobs.markStatus(id, status: "failed", error: error.description, finished: true, claim: task.key, logger: logger)
-            throw PermanentTaskFailure(error.description)
+            let message = settings.withoutServerPaths(error.description)
+            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            throw PermanentTaskFailure(message)
         }
         await recorder.value
 
@@ -122,14 +128,20 @@ public struct TrainTaskHandler: TaskHandler {
                 }
             }.value
             throw CancellationError()
-        case .finished(let report, let bestEpoch, let resumed, let epochsDone):
-            let reportJSON = Self.json(report)
+        case .finished(let report, let bestEpoch, let resumed, let epochsDone, let history):
+            // A job is complete only with one row per epoch: rows an outage kept from being
+            // written (in this attempt or an earlier one) are written now, from the history the
+            // checkpoint carries; if that fails too, the task fails and a later attempt resumes
+            // here and writes them.
+            try await jobs.recordMissingEpochs(id, history.map { ($0.epoch, TrainingMetricsJSON.epoch($0)) }, claim: task.key, logger: logger)
+            let reportJSON = TrainingMetricsJSON.finished(lastEpoch: history.last.map(TrainingMetricsJSON.epoch), report: report, datasetID: job.datasetID)
             let best: JSONValue = try await jobs.storedMetrics(of: id, epoch: bestEpoch, logger: logger) ?? .object([:])
             let measured = usage.finish()
             let performance = StrategyRecord.Performance(report.backtest)
-            let line = "test on \(report.source): total return \(Self.format(report.backtest.totalReturn * 100))%, Sharpe \(Self.format(report.backtest.sharpe))"
+            let line = "test on the held-out split: total return \(Self.format(report.backtest.totalReturn * 100))%, Sharpe \(Self.format(report.backtest.sharpe))"
                 + (resumed ? " (resumed from a checkpoint)" : "")
-            try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", cpuUsage: measured.cpuPercent,
+            try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", epochs: epochsDone,
+                                                   cpuUsage: measured.cpuPercent,
                                                    memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
                                          logLine: line, claim: task.key, logger: logger)
             return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "best_epoch": bestEpoch.map { .int(Int64($0)) } ?? .null,
@@ -166,12 +178,6 @@ public struct TrainTaskHandler: TaskHandler {
         let outputs = try Preprocessor.run(input: barFile, operations: operations, output: stem + ".h5")
         guard outputs.count == 3 else { throw IngestError.invalidInput("split produced \(outputs.count) files, expected 3") }
         return .init(train: outputs[0], valid: outputs[1], test: outputs[2])
-    }
-
-    static func json<T: Encodable>(_ value: T) -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return (try? encoder.encode(value)).flatMap { try? JSONValue.parse(bytes: Array($0)) } ?? .null
     }
 
     static func format(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "n/a" }

@@ -93,7 +93,8 @@ public struct TrainingJobRecord: JSONWritable {
             w.key("logs"); w.string(logsTail)
             w.key("memory_usage"); w.double(memoryUsage)
             w.key("metrics"); metrics.writeJSON(to: &w)
-            w.key("model_path"); w.string(modelPath)
+            // Where to download the weights, not where the server keeps them.
+            w.key("model_path"); w.string(modelPath == nil ? nil : "/api/v1/training/jobs/\(id)/model")
             w.key("name"); w.string(name)
             w.key("progress"); w.double(progress)
             w.key("started_at"); w.date(startedAt)

@@ -152,6 +152,27 @@ public struct TrainingJobStore: Sendable {
         }
     }
 
+    /// Writes the rows of `epochs` that are missing (an outage kept them from being written as
+    /// they ended), under the claim, and checks that the job now has exactly these epochs' rows;
+    /// throws when it cannot (the task then fails and is retried, never completed short).
+    public func recordMissingEpochs(_ id: Int, _ epochs: [(epoch: Int, metrics: JSONValue)], claim: ClaimedTask.Key, logger: Logger) async throws {
+        let numbers = epochs.map { Int64($0.epoch) }, texts = epochs.map { $0.metrics.jsonText }
+        var rows = 0
+        for try await n in try await database.primary.query("""
+            WITH written AS (
+                INSERT INTO training_metrics (training_job_id, epoch, step, metrics)
+                SELECT \(id), x.epoch, x.epoch, x.metrics::jsonb FROM unnest(\(numbers)::int8[], \(texts)::text[]) AS x(epoch, metrics)
+                WHERE EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                ON CONFLICT (training_job_id, epoch) DO NOTHING
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM training_metrics WHERE training_job_id = \(id) AND epoch = ANY(\(numbers)::int8[])) + (SELECT count(*) FROM written)
+            """, logger: logger).decode(Int64.self) { rows = Int(n) }
+        guard rows == epochs.count else {
+            throw EpochRowsMissing(description: "training job \(id) has \(rows) of its \(epochs.count) epoch rows")
+        }
+    }
+
     /// Announces a job's new status to WebSocket subscribers.
     func announce(_ id: Int, status: String, logger: Logger) async throws {
         try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",
@@ -164,6 +185,8 @@ public struct TrainingJobStore: Sendable {
         public var metrics: JSONValue
         public var best: JSONValue
         public var modelPath: String
+        /// Epochs trained (the job's final `current_epoch`).
+        public var epochs: Int
         public var cpuUsage: Double?
         public var memoryUsage: Double?
         public var performance: StrategyRecord.Performance
@@ -184,7 +207,7 @@ public struct TrainingJobStore: Sendable {
             guard holds else { return false }
             try await connection.query("""
                 UPDATE training_jobs SET status = 'completed', progress = 100, metrics = \(c.metrics.jsonText)::jsonb, best_metrics = \(c.best.jsonText)::jsonb,
-                    model_path = \(c.modelPath), completed_at = CURRENT_TIMESTAMP,
+                    model_path = \(c.modelPath), current_epoch = \(c.epochs), completed_at = CURRENT_TIMESTAMP,
                     actual_duration = extract(epoch FROM CURRENT_TIMESTAMP - started_at)::int, cpu_usage = \(c.cpuUsage), memory_usage = \(c.memoryUsage),
                     logs = coalesce(logs, '') || \(logLine + "\n")
                 WHERE id = \(id)
@@ -205,4 +228,9 @@ public struct TrainingJobStore: Sendable {
             """, logger: logger)
         try await announce(id, status: status, logger: logger)
     }
+}
+
+/// A job's epoch rows could not all be written: the attempt must not complete.
+struct EpochRowsMissing: Error, CustomStringConvertible {
+    var description: String
 }

@@ -82,6 +82,16 @@ public struct TrainingRoutes: Sendable {
             try? FileManager.default.removeItem(atPath: self.data.jobDirectory(id: deleted.id))
             return try Envelope.success(["id": deleted.id], message: "Training job deleted", context: context)
         }
+        group.get("/:id/model") { _, context in
+            let job = try await self.jobs.find(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            guard let path = job.modelPath, let bytes = FileManager.default.contents(atPath: path) else {
+                throw APIError.notFound("Training job \(job.id) has no model (it has not completed)")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/octet-stream"
+            headers[.contentDisposition] = "attachment; filename=\"training_job_\(job.id).safetensors\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         group.post("/:id/cancel") { _, context in
             let record = try await self.jobs.cancel(try Self.id(context), for: try context.requireUser(), logger: context.logger)
             return try Envelope.success(record, message: record.status == "cancelled" ? "Training job cancelled" : "Cancelling at the next safe point",

@@ -121,8 +121,8 @@ struct DemoFlowCommand: AsyncParsableCommand {
         }
         let trained = try await api.call("GET", "/api/v1/training/jobs/\(jobID)")
         guard finalStatus == "completed" else { throw ValidationError("training job \(jobID) \(finalStatus.isEmpty ? "did not finish in time" : finalStatus): \(trained["error_message"] ?? "")") }
-        let test = (trained["metrics"] as? [String: Any])?["backtest"] as? [String: Any] ?? [:]
-        print("   completed in \(trained["actual_duration"] ?? "?") s; test split: total return \(Self.format((test["totalReturn"] as? Double).map { $0 * 100 }))%, Sharpe \(Self.format(test["sharpe"]))")
+        let test = ((trained["metrics"] as? [String: Any])?["test"] as? [String: Any])?["backtest"] as? [String: Any] ?? [:]
+        print("   completed in \(trained["actual_duration"] ?? "?") s; test split: total return \(Self.format((test["total_return"] as? Double).map { $0 * 100 }))%, Sharpe \(Self.format(test["sharpe"]))")
 
         let grid = try await api.call("POST", "/api/v1/evaluations", json: [
             "name": "demo grid", "evaluation_type": "backtest", "strategy_id": strategyID,
