@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Ingest
 import PostgresNIO
 @testable import Service
 import Testing
@@ -64,7 +65,7 @@ import Testing
             let id = created.body.data["id"] as? Int ?? 0
             try await Self.runUntilFinished(api, [id])
             let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
-            #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
             #expect(evaluation["progress"] as? Double == 100 && evaluation["shards_done"] as? Int == 1)
             let range = evaluation["time_range"] as? [String: Any] ?? [:]
             #expect((range["start"] as? String ?? "").hasPrefix("2016-01-01") && (range["end"] as? String ?? "").hasPrefix("2016-12-31"))
@@ -124,7 +125,7 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'evaluation' AND related_id = \(id)") == "5")
             try await Self.runUntilFinished(api, [id], workers: 2)
             let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
-            #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
             #expect(try await AuthTests.text(api.sql, "SELECT string_agg(DISTINCT status::text, ',') || ' ' || count(*) FROM celery_tasks WHERE related_id = \(id) AND task_name = 'evaluate_shard'") == "SUCCESS 5")
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluation_shards WHERE evaluation_id = \(id)") == "0", "merged, then let go")
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_id = \(id) AND task_name = 'finish_evaluation'") == "1")
@@ -176,7 +177,7 @@ import Testing
             var results: [[String: Any]] = []
             for id in ids {
                 let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
-                #expect(evaluation["status"] as? String == "completed", "\(evaluation["error_message"] ?? "")")
+                #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
                 results.append(evaluation["results"] as? [String: Any] ?? [:])
             }
             // Performance: yearly returns compound to the total return.
@@ -285,7 +286,8 @@ import Testing
             try FileManager.default.removeItem(atPath: path)
             try await Self.runUntilFinished(api, [orphan])
             let message = try await AuthTests.text(api.sql, "SELECT status::text || ': ' || coalesce(error_message, '') FROM evaluations WHERE id = \(orphan)")
-            #expect(message.hasPrefix("failed: shard 0: ") && message.contains(path), "\(message)")
+            let file = URL(fileURLWithPath: path).lastPathComponent
+            #expect(message.hasPrefix("failed: shard 0: ") && message.contains(file) && !message.contains(path), "names the file, not the server's path: \(message)")
             #expect(try await AuthTests.text(api.sql, "SELECT status::text || ' ' || retries FROM celery_tasks WHERE related_id = \(orphan) AND related_type = 'evaluation'") == "FAILURE 0")
         }
     }
@@ -324,5 +326,67 @@ import Testing
                 #expect(abs(sa - sb) < 1e-12)
             }
         }
+    }
+
+    /// The seed's request body, as written: a strategy without a rule that has trained is
+    /// evaluated through its latest completed model; `benchmark` names a symbol that another of the
+    /// caller's datasets holds; dates outside the data are a 400 saying what the data covers.
+    @Test func theSeedsRequestAsWrittenWorksOrSaysWhy() async throws {
+        try await TestAPI.with("evaluation_seed_body") { api in
+            let (token, _, _) = try await api.signUp("seedling")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            var spy = "date,close\n"
+            for day in 0..<1100 {
+                let t = Date(timeIntervalSince1970: 1_420_070_400 + Double(day) * 86_400)   // from 2015-01-01
+                if Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: t).weekday.map({ $0 == 1 || $0 == 7 }) == true { continue }
+                spy += "\(ISO8601DateFormatter().string(from: t).prefix(10)),\(200 + Double(day) * 0.1)\n"
+            }
+            let spyID = try await DatasetFitnessTests.ingested(api, token, name: "SPY", csv: spy)
+            let body: (String, String, String) -> [String: Any] = { start, end, benchmark in
+                ["name": "string", "evaluation_type": "backtest", "strategy_id": strategyID,
+                 "config": ["start_date": start, "end_date": end, "initial_capital": 100000, "benchmark": benchmark]]
+            }
+            // No rule and no trained model yet: said at once.
+            let untrained = try await api.call(.post, Self.base, json: body("2017-01-01", "2017-12-31", "SPY"), token: token)
+            #expect(untrained.status == .badRequest && untrained.body.errorFields == ["strategy_id"], "\(untrained.body)")
+            let jobID = try await TrainingJobTests.submitDQN(api, token, name: "model", strategyID: strategyID, datasetID: datasetID, epochs: 2, seed: 1)
+            #expect(try await TrainingJobTests.runUntil(api, job: jobID, status: ["completed", "failed"]) == "completed")
+            // The seed's own dates lie outside this data: a 400 naming the range it covers.
+            let outside = try await api.call(.post, Self.base, json: body("2024-01-01", "2024-12-31", "SPY"), token: token)
+            let message = (outside.body.error["details"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            #expect(outside.status == .badRequest && outside.body.errorFields == ["config.start_date"] && message.contains("covers 2017-"), "\(outside.body)")
+            let nowhere = try await api.call(.post, Self.base, json: body("2017-06-01", "2017-09-30", "QQQ"), token: token)
+            let looked = (nowhere.body.error["details"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            #expect(nowhere.status == .badRequest && nowhere.body.errorFields == ["config.benchmark"] && looked.contains("SPY"), "lists where it looked: \(looked)")
+            // Inside the data, with SPY from the other dataset: it runs.
+            let created = try await api.call(.post, Self.base, json: body("2017-06-01", "2017-09-30", "SPY"), token: token)
+            #expect(created.status == .created, "\(created.body)")
+            let id = created.body.data["id"] as? Int ?? 0
+            try await Self.runUntilFinished(api, [id])
+            let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
+            // The benchmark is SPY's buy and hold over the evaluated bars (its last close at or
+            // before each bar): here a steady 0.1 a day from 200.
+            let path = try await AuthTests.text(api.sql, "SELECT coalesce(plan->>'benchmark_path', '') FROM evaluations WHERE id = \(id)")
+            #expect(path == api.data.barFilePath(id: spyID), "read from the SPY dataset: \(path)")
+        }
+    }
+
+    /// A benchmark from another file with another calendar: its last close at or before each
+    /// evaluated bar; none before the first bar is an error naming the time.
+    @Test func aBenchmarkOnAnotherCalendarIsCarriedForward() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("spy.csv").path, bars = dir.appendingPathComponent("spy.h5").path
+        // Friday 2024-01-05, then Monday 2024-01-08: no weekend bars.
+        try Data("date,close\n2024-01-04,10\n2024-01-05,11\n2024-01-08,12\n".utf8).write(to: URL(fileURLWithPath: csv))
+        _ = try CSVIngestor.ingest(csv: csv, to: bars, options: { var o = IngestOptions(); o.symbol = "SPY"; return o }())
+        func day(_ d: Int) -> Int64 { Int64(d) * 86_400_000_000_000 }
+        let jan5 = Int64(19_727), times = [day(19_727), day(19_728), day(19_729), day(19_730)]   // Fri, Sat, Sun, Mon
+        #expect(try EvaluationRunner.benchmarkPrices("SPY", times: times, close: [1, 2, 3, 4], file: bars) == [11, 11, 11, 12])
+        #expect(try EvaluationRunner.benchmarkPrices(nil, times: times, close: [1, 2, 3, 4], file: bars) == [1, 2, 3, 4])
+        #expect(throws: BacktestError.self) { try EvaluationRunner.benchmarkPrices("SPY", times: [day(Int(jan5) - 30)], close: [1], file: bars) }
     }
 }

@@ -311,11 +311,11 @@ import Testing
 
     /// Messages that reach clients name files, never the server's folders.
     @Test func serverPathsAreCutToFileNames() {
-        let data = DataSettings(directory: "/srv/qf.data")
-        #expect(data.withoutServerPaths("/srv/qf.data/jobs/12/data_train.h5: no column 'close' (also /srv/qf.data/uploads/3.csv)")
+        #expect(TextRules.withoutPaths("/srv/qf.data/jobs/12/data_train.h5: no column 'close' (also /tmp/qf-data-A1/uploads/3.csv)")
                 == "data_train.h5: no column 'close' (also 3.csv)")
-        #expect(data.withoutServerPaths("'/srv/qf.data/datasets/7.h5' is not a bar file") == "'7.h5' is not a bar file")
-        #expect(data.withoutServerPaths("/srv/other/x.h5 stays") == "/srv/other/x.h5 stays")
+        #expect(TextRules.withoutPaths("'/srv/qf.data/datasets/7.h5' is not a bar file") == "'7.h5' is not a bar file")
+        #expect(TextRules.withoutPaths("shard 0: /tmp/d/datasets/2.h5: symbol SPY has no 'open' column") == "shard 0: 2.h5: symbol SPY has no 'open' column")
+        #expect(TextRules.withoutPaths("a ratio 3/4 and a URL /api/v1/x stay: 1/2") == "a ratio 3/4 and a URL x stay: 1/2")
     }
 
     /// Epoch rows that could not be written as their epochs ended (a trigger refuses epochs 1-3,

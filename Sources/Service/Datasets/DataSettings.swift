@@ -30,14 +30,6 @@ public struct DataSettings: Sendable {
     /// The HDF5 bar file of dataset `id`.
     public func barFilePath(id: Int) -> String { "\(datasets)/\(id).h5" }
 
-    /// `text` with every path under the data folder cut to its file name: messages that reach
-    /// clients (job errors, logs) say which file, never where the server keeps it.
-    public func withoutServerPaths(_ text: String) -> String {
-        let escaped = NSRegularExpression.escapedPattern(for: directory)
-        guard let pattern = try? NSRegularExpression(pattern: escaped + #"/(?:[^\s:'",/]+/)*([^\s:'",/]+)"#) else { return text }
-        return pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1")
-    }
-
     /// A training job's folder: its splits, checkpoints and run.
     public func jobDirectory(id: Int) -> String { "\(directory)/jobs/\(id)" }
 

@@ -6,24 +6,25 @@ import Ingest
 enum DatasetFitness {
     /// Checks `file` (dataset `id`, named by `field`) for a backtest of `symbol` (default: the
     /// file's first) between `start` and `end`.
-    static func check(_ file: BarFile, id: Int, field: String, symbol: String?, start: Int64?, end: Int64?) throws {
+    static func check(_ file: BarFile, id: Int, field: String, symbol: String?, start: Int64?, end: Int64?, name: String? = nil) throws {
+        let what = name ?? "dataset \(id)"
         guard let symbol = symbol ?? file.symbols.first else {
-            throw APIError.validation([.init(field: field, message: "dataset \(id) holds no symbols")])
+            throw APIError.validation([.init(field: field, message: "\(what) holds no symbols")])
         }
         let columns = try file.columns(of: symbol)
         guard columns.contains("close") else {
-            throw APIError.validation([.init(field: field, message: "dataset \(id) has no 'close' column (it has \(columns.joined(separator: ", "))); re-upload it with one")])
+            throw APIError.validation([.init(field: field, message: "\(what) has no 'close' column (it has \(columns.joined(separator: ", "))); re-upload it with one")])
         }
         guard start != nil || end != nil else { return }
         let dateField = start != nil ? "config.start_date" : "config.end_date"
         guard file.metadata.hasTimestamps else {
-            throw APIError.validation([.init(field: dateField, message: "dataset \(id) has no timestamps (its rows are numbered 0, 1, 2, …), so a date range cannot select from it; drop start_date and end_date")])
+            throw APIError.validation([.init(field: dateField, message: "\(what) has no timestamps (its rows are numbered 0, 1, 2, …), so a date range cannot select from it; drop start_date and end_date")])
         }
         let from = start ?? Int64.min, to = end ?? Int64.max
         guard from <= to else { throw APIError.validation([.init(field: "config.end_date", message: "is before start_date")]) }
         if try file.rows(of: symbol, in: from...to).count < 2 {
             let covered = try file.timeSpan(of: symbol).map { "\(TimestampParser.format($0.lowerBound)) to \(TimestampParser.format($0.upperBound))" } ?? "no bars"
-            throw APIError.validation([.init(field: dateField, message: "fewer than 2 bars of \(symbol) in that range: dataset \(id) covers \(covered)")])
+            throw APIError.validation([.init(field: dateField, message: "fewer than 2 bars of \(symbol) in that range: \(what) covers \(covered)")])
         }
     }
 }

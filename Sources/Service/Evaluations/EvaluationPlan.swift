@@ -63,8 +63,11 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
     public var subjects: [Subject]
     public var datasets: [DataSource]
     public var grid: [Axis]?
-    /// A symbol of the same file as the benchmark; nil: buy and hold of the traded symbol.
+    /// The benchmark's symbol; nil: buy and hold of the traded symbol.
     public var benchmark: String?
+    /// The bar file holding the benchmark when it is another dataset than the evaluated one (the
+    /// caller's dataset that has the symbol); nil: the evaluated file.
+    public var benchmarkPath: String?
     /// The time range, ns since the epoch (UTC), inclusive; nil bounds are open.
     public var start: Int64?
     public var end: Int64?

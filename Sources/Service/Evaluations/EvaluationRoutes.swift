@@ -129,11 +129,21 @@ public struct EvaluationRoutes: Sendable {
         let strategy = try await ownedStrategy(strategyID, field: "strategy_id", user: user, logger: logger)
         var subjects: [EvaluationPlan.Subject] = []
         var sources: [EvaluationPlan.DataSource] = []
-        if let jobID = options.trainingJobID {
+        // The seed's request names a strategy and dates, nothing more: a strategy without a rule
+        // that has trained is evaluated through its latest completed model, as start does.
+        var modelJobID = options.trainingJobID
+        if modelJobID == nil, Self.ruleName(strategy.config) == nil, datasetID == nil, options.grid == nil {
+            modelJobID = try await latestCompletedJob(of: strategy.id, logger: logger)
+        }
+        if let jobID = modelJobID {
             guard options.grid == nil, options.strategyIDs.isEmpty, options.versions.isEmpty, options.datasetIDs.isEmpty, datasetID == nil else {
                 throw APIError.validation([.init(field: "config.training_job_id", message: "a trained model is evaluated alone, on its job's test split: no grid, dataset_id, dataset_ids, strategy_ids or versions")])
             }
             let (subject, source) = try await trainedModel(jobID, strategy: strategy, user: user, logger: logger)
+            if let file = try? BarFile(path: source.path) {
+                try DatasetFitness.check(file, id: source.datasetID ?? 0, field: "config.training_job_id", symbol: nil, start: options.start, end: options.end,
+                                         name: "the test split of training job \(jobID)")
+            }
             subjects.append(subject)
             sources.append(source)
         } else {
@@ -175,20 +185,65 @@ public struct EvaluationRoutes: Sendable {
             }
             gridCount = grid.reduce(1) { $0 * $1.values.count }
         }
-        let plan = EvaluationPlan(kind: kind, subjects: subjects, datasets: sources, grid: options.grid, benchmark: options.benchmark,
+        let benchmarkPath = try await benchmarkFile(options.benchmark, evaluated: sources, user: user, logger: logger)
+        var plan = EvaluationPlan(kind: kind, subjects: subjects, datasets: sources, grid: options.grid, benchmark: options.benchmark,
                                   start: options.start, end: options.end, settings: options.settings, convention: options.convention,
                                   annualization: options.annualization, sort: options.sort, ascending: options.ascending, top: options.top,
                                   shards: EvaluationPlan.shards(subjects: subjects.count, datasets: sources.count, gridCount: gridCount, shardSize: options.shardSize))
+        plan.benchmarkPath = benchmarkPath
         let (id, taskID) = try await store.create(.init(name: name, kind: kind, config: config, strategyID: strategyID, datasetID: sources.first?.datasetID,
                                                         plan: plan, userID: user.id), logger: logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, shards: plan.shards.count), status: .created,
                                     message: "Evaluation queued", context: context)
     }
 
+    /// Where the benchmark symbol is: nil when the evaluated files have it (or there is none);
+    /// otherwise the newest of the caller's other ready datasets that lists it. A 400 lists where
+    /// it looked when none has it.
+    func benchmarkFile(_ symbol: String?, evaluated: [EvaluationPlan.DataSource], user: AuthenticatedUser, logger: Logger) async throws -> String? {
+        guard let symbol else { return nil }
+        var looked: [String] = []
+        var inEvaluated = true
+        for source in evaluated {
+            let symbols = (try? BarFile(path: source.path))?.symbols ?? []
+            if !symbols.contains(symbol) { inEvaluated = false }
+            looked.append("\(source.name) (\(symbols.prefix(8).joined(separator: ", "))\(symbols.count > 8 ? ", …" : ""))")
+        }
+        if inEvaluated { return nil }
+        var others: [String] = []
+        for try await (id, path) in try await database.primary.query("""
+            SELECT id, file_path FROM datasets
+            WHERE owner_id = \(user.id) AND status = 'ready' AND statistics->'symbols' ? \(symbol)
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """, logger: logger).decode((Int, String).self) {
+            logger.info("benchmark found in another dataset", metadata: ["dataset": .stringConvertible(id), "symbol": .string(symbol)])
+            return path
+        }
+        for try await name in try await database.primary.query("""
+            SELECT name FROM datasets WHERE owner_id = \(user.id) AND status = 'ready' ORDER BY created_at DESC LIMIT 20
+            """, logger: logger).decode(String.self) { others.append(name) }
+        throw APIError.validation([.init(field: "config.benchmark", message: "no symbol \(symbol) in \(looked.joined(separator: "; ")) nor in your other ready datasets"
+                                         + (others.isEmpty ? "" : " (\(others.joined(separator: ", ")))") + "; upload a file with it, or use buy_and_hold")])
+    }
+
     func ownedStrategy(_ id: Int, field: String, user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
         do { return try await strategies.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(id) not found", details: [.init(field: field, message: "no such strategy of yours")])
         }
+    }
+
+    /// The rule a strategy's config names (`rule`, or `strategy` as older configs say), if any.
+    static func ruleName(_ config: JSONValue) -> String? {
+        let fields = config.objectValue ?? [:]
+        return (fields["rule"] ?? fields["strategy"])?.stringValue
+    }
+
+    /// The strategy's most recently completed training job.
+    func latestCompletedJob(of strategyID: Int, logger: Logger) async throws -> Int? {
+        for try await id in try await database.primary.query("""
+            SELECT id FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
+            """, logger: logger).decode(Int.self) { return id }
+        return nil
     }
 
     /// A built-in rule from a strategy's (or version's) config and parameters, checked now.
@@ -225,7 +280,7 @@ public struct EvaluationRoutes: Sendable {
         guard dataset.status == "ready" else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
         // The symbol and benchmark must be in the file: said now rather than by a failed task.
         if let file = try? BarFile(path: dataset.filePath) {
-            for (name, wanted) in [("config.symbol", symbol), ("config.benchmark", benchmark)] {
+            for (name, wanted) in [("config.symbol", symbol)] {
                 if let wanted, !file.symbols.contains(wanted) {
                     throw APIError.validation([.init(field: name, message: "dataset \(id) has no symbol \(wanted) (it has \(file.symbols.joined(separator: ", ")))")])
                 }

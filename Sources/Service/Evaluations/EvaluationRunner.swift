@@ -32,7 +32,7 @@ enum EvaluationRunner {
         guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
         let spec = StrategySpec(name: rule, parameters: subject.parameters)
         let result = try FusedBacktest.run(spec, open: bars.open, close: bars.close, timestamps: bars.timestamps, settings: plan.settings)
-        let benchmark = try benchmarkPrices(plan.benchmark, like: bars, source: source)
+        let benchmark = try benchmarkPrices(plan.benchmark, times: bars.timestamps, close: bars.close, file: plan.benchmarkPath ?? source.path)
         let metrics = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: plan.convention,
                                          annualization: plan.annualization, benchmark: benchmark,
                                          benchmarkStart: plan.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
@@ -71,22 +71,27 @@ enum EvaluationRunner {
                                              convention: plan.convention, annualization: plan.annualization)
         let trades = report.result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
         return Run(label: subject.label, dataset: source.name, metrics: report.metrics, equity: report.result.equity, positions: report.result.units[0],
-                   trades: trades, timestamps: data.timestamps, benchmark: data.close, openTrade: report.openTrade)
+                   trades: trades, timestamps: data.timestamps,
+                   benchmark: try benchmarkPrices(plan.benchmark, times: data.timestamps, close: data.close, file: plan.benchmarkPath ?? source.path),
+                   openTrade: report.openTrade)
     }
 
-    /// The benchmark's price on each of `bars`' times: the traded symbol's close, or another
-    /// symbol of the same file, which must have a bar at every one of those times.
-    static func benchmarkPrices(_ symbol: String?, like bars: BarSeries, source: EvaluationPlan.DataSource) throws -> [Double] {
-        guard let symbol, symbol != bars.symbol else { return bars.close }
-        let other = try BarSeries.read(path: source.path, symbol: symbol)
-        var byTime: [Int64: Double] = [:]
-        byTime.reserveCapacity(other.count)
-        for (t, c) in zip(other.timestamps, other.close) { byTime[t] = c }
-        return try bars.timestamps.map { t in
-            guard let price = byTime[t] else {
-                throw BacktestError.invalidParameter("benchmark \(symbol) has no bar at \(TimestampParser.format(t)) in \(source.name)")
+    /// The benchmark's price at each of `times`: `close` (the traded symbol's) when there is none, or another
+    /// symbol's last close at or before each time (from `path`, another dataset, or the same
+    /// file), as a price chart of two markets with different calendars reads; the benchmark must
+    /// have a bar at or before the first time.
+    static func benchmarkPrices(_ symbol: String?, times: [Int64], close: [Double], file: String) throws -> [Double] {
+        guard let symbol else { return close }
+        // Only its closes are needed: a benchmark file of dates and closes is enough.
+        let bars = try BarFile(path: file)
+        let otherTimes = try bars.timestamps(of: symbol), otherClose = try bars.column("close", of: symbol)
+        var k = -1
+        return try times.map { t in
+            while k + 1 < otherTimes.count && otherTimes[k + 1] <= t { k += 1 }
+            guard k >= 0 else {
+                throw BacktestError.invalidParameter("benchmark \(symbol) has no bar at or before \(TimestampParser.format(t))")
             }
-            return price
+            return otherClose[k]
         }
     }
 

@@ -170,7 +170,8 @@ public struct EvaluationStore: Sendable {
     }
 
     /// Failed, saying why.
-    public func fail(_ id: Int, message: String, claim: ClaimedTask.Key, logger: Logger) async throws {
+    public func fail(_ id: Int, message raw: String, claim: ClaimedTask.Key, logger: Logger) async throws {
+        let message = TextRules.withoutPaths(raw)
         try await database.primary.query("""
             UPDATE evaluations SET status = 'failed', error_message = \(message), completed_at = CURRENT_TIMESTAMP
             WHERE id = \(id) AND status IN ('pending', 'running')

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// What text the service accepts anywhere: PostgreSQL's `text` and `jsonb` cannot hold U+0000, so a
@@ -6,6 +7,15 @@ enum TextRules {
     static let nulMessage = "contains a NUL character (U+0000), which text cannot hold"
 
     static func containsNUL(_ text: some StringProtocol) -> Bool { text.utf8.contains(0) }
+
+    /// `text` with every absolute file path cut to its file name: messages that reach clients
+    /// (job, dataset and evaluation errors, logs) say which file, never where the server keeps it.
+    static func withoutPaths(_ text: String) -> String {
+        absolutePath.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1$2")
+    }
+
+    /// An absolute path of two or more parts, at the start or after a space, quote, bracket or `=`.
+    static let absolutePath = try! NSRegularExpression(pattern: #"(^|[\s'"(=])/(?:[^\s:'",/()]+/)+([^\s:'",/()]+)"#)
 }
 
 extension JSONValue {

@@ -63,11 +63,11 @@ public struct TrainTaskHandler: TaskHandler {
             configuration = try TrainingRequest.configuration(name: job.name, config: job.config, hyperparameters: job.hyperparameters, data: data)
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
         } catch let error as AgentsError {
-            let message = settings.withoutServerPaths(error.description)
+            let message = TextRules.withoutPaths(error.description)
             try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(message)
         } catch let error as IngestError {
-            let message = settings.withoutServerPaths(error.description)
+            let message = TextRules.withoutPaths(error.description)
             try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(message)
         }
@@ -109,7 +109,7 @@ public struct TrainTaskHandler: TaskHandler {
             }
         } catch let error as AgentsError {
             await recorder.value
-            let message = settings.withoutServerPaths(error.description)
+            let message = TextRules.withoutPaths(error.description)
             try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
             throw PermanentTaskFailure(message)
         }
