@@ -7,17 +7,33 @@ enum ProgressWait {
     /// Checks `done` every `poll`, and `progress` (any value that changes whenever the work moves
     /// on) every `progressEvery`; false once `progress` has stayed the same for `stall`.
     static func until(stall: Duration, poll: Duration = .milliseconds(50), progressEvery: Duration = .seconds(1),
-                      progress: () async throws -> String, _ done: () async throws -> Bool) async throws -> Bool {
+                      progress: @escaping @Sendable () async throws -> String, _ done: () async throws -> Bool) async throws -> Bool {
         let clock = ContinuousClock()
-        var last = try await progress(), lastChange = clock.now, lastCheck = clock.now
+        // A progress reading that fails (the database is away in an outage test) counts as no change.
+        var last = await reading(progress) ?? "", lastChange = clock.now, lastCheck = clock.now
         while true {
             if try await done() { return true }
             if clock.now - lastCheck >= progressEvery {
                 lastCheck = clock.now
-                let now = try await progress()
+                let now = await reading(progress) ?? last
                 if now != last { last = now; lastChange = clock.now } else if clock.now - lastChange >= stall { return false }
             }
             try await Task.sleep(for: poll)
+        }
+    }
+
+    /// One progress reading, or nil when it fails or takes over two seconds (a pool waiting for a
+    /// database that is away must not hold the wait up: `done` is checked meanwhile).
+    static func reading(_ progress: @escaping @Sendable () async throws -> String) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { try? await progress() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 

@@ -53,10 +53,11 @@ enum TestAPI {
         }
     }
 
+    /// `cluster`: a cluster of the test's own (an outage test stops it) instead of the shared one.
     static func with(_ suite: String, migrated: Bool, replica: (PostgresClient, String)?, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void,
-                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void,
+                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void, cluster own: LocalPostgres? = nil,
                      _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
-        try await TestDatabase.with(suite) { sql, cluster, name in
+        try await TestDatabase.with(suite, cluster: own) { sql, cluster, name in
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
             var environment = ["DATABASE_URL": cluster.url(database: name)]
             if let replica { environment["DATABASE_READ_URL"] = replica.1 }

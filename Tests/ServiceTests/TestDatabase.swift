@@ -15,8 +15,9 @@ enum TestDatabase {
     }()
 
     /// Runs `body` with a client of a fresh database named after `suite`.
-    static func with<T: Sendable>(_ suite: String, _ body: @Sendable (PostgresClient, LocalPostgres, String) async throws -> T) async throws -> T {
-        let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
+    static func with<T: Sendable>(_ suite: String, cluster own: LocalPostgres? = nil,
+                                  _ body: @Sendable (PostgresClient, LocalPostgres, String) async throws -> T) async throws -> T {
+        let cluster = try own ?? LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
         let name = "qf_test_\(suite.lowercased())_\(UInt32.random(in: 0...UInt32.max))"
         try await withClient(cluster, database: "postgres") { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)

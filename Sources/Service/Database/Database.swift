@@ -22,12 +22,18 @@ public final class Database: Sendable {
     /// Random per instance: tells this process's connections from other servers' on one database.
     public let instanceID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
 
+    /// Whether the primary answers (see `DatabaseAvailability`).
+    public let availability = DatabaseAvailability()
+    let probeConfiguration: PostgresConnection.Configuration
+
     public init(settings: DatabaseSettings, logger: Logger) {
+        probeConfiguration = settings.primaryConnection
         var primary = settings.primary
         let primaryApplicationName = "\(Self.primaryName)/\(instanceID)", replicaApplicationName = "\(Self.replicaName)/\(instanceID)"
         primary.options.additionalStartupParameters += [("application_name", primaryApplicationName), ("TimeZone", "UTC")]
+        let availability = self.availability
         let primaryObserver = PoolObserver(pool: "primary", applicationName: primaryApplicationName,
-                                           maximumConnections: primary.options.maximumConnections)
+                                           maximumConnections: primary.options.maximumConnections, onConnectFailure: { availability.markDown() })
         self.primary = PostgresClient(configuration: primary, backgroundLogger: primaryObserver.wrapping(logger))
         var observers = [primaryObserver]
         replica = settings.replica.map { configuration in
@@ -65,6 +71,7 @@ public final class Database: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.primary.run() }
             if let replica { group.addTask { await replica.run() } }
+            group.addTask { await self.availability.probe(self.probeConfiguration, logger: self.logger) }
             // The pools' run() must have begun before anyone leases (PostgresNIO warns
             // otherwise); a moment's yield lets the child tasks start.
             group.addTask {

@@ -94,6 +94,17 @@ public struct LocalPostgres: Sendable {
         throw StartError(description: "could not start PostgreSQL in \(data): \(lastError) (see \(directory)/server.log)")
     }
 
+    /// Stops the server (fast shutdown: sessions are ended) — for tests of a database outage.
+    public func stop() throws {
+        try Self.run(["\(try Self.binaries())/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: getuid() == 0)
+    }
+
+    /// Starts a stopped server again on the same port and socket folder.
+    public func start() throws {
+        try Self.run(["\(try Self.binaries())/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "60", "-o",
+                      "-p \(port) -k \(socketDirectory) -c listen_addresses='' -c max_connections=500", "start"], asPostgres: getuid() == 0)
+    }
+
     /// A stable short name for a path (FNV-1a, 32 bits, hexadecimal): Swift's hashValue changes
     /// from process to process.
     static func fnv1a(_ text: String) -> String {

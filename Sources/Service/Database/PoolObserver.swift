@@ -15,6 +15,8 @@ public final class PoolObserver: Sendable {
     /// The `application_name` this pool's connections carry.
     public let applicationName: String
     public let maximumConnections: Int
+    /// Told of every failed connection attempt (the primary's marks the database down).
+    let onConnectFailure: @Sendable () -> Void
 
     struct State {
         var open = 0
@@ -23,7 +25,8 @@ public final class PoolObserver: Sendable {
 
     let state = Mutex(State())
 
-    public init(pool: String, applicationName: String, maximumConnections: Int) {
+    public init(pool: String, applicationName: String, maximumConnections: Int, onConnectFailure: @escaping @Sendable () -> Void = {}) {
+        self.onConnectFailure = onConnectFailure
         self.pool = pool
         self.applicationName = applicationName
         self.maximumConnections = maximumConnections
@@ -35,6 +38,7 @@ public final class PoolObserver: Sendable {
     }
 
     func observe(_ message: String) {
+        if message == "Connection creation failed" { onConnectFailure() }
         state.withLock { state in
             switch message {
             case "Creating new connection": state.open += 1

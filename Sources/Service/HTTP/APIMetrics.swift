@@ -36,11 +36,13 @@ public final class APIMetrics: Sendable {
     /// with state `open` (client side) and `active`, `idle`, `idle_in_transaction` (server side),
     /// `db_pool_max_connections{pool}` and `db_pool_connect_failures{pool}` (since start). A
     /// database that does not answer leaves the server-side figures out, not the scrape.
-    func recordPools(_ pools: [(PoolObserver, PostgresClient)], logger: Logger) async {
+    func recordPools(_ pools: [(PoolObserver, PostgresClient)], databaseDown: Bool, logger: Logger) async {
+        Gauge(label: "db_available", factory: factory).record(databaseDown ? 0 : 1)
         for (observer, client) in pools {
             let pool = ("pool", observer.pool)
             // Server side first: the query may itself open a connection, which the count includes.
-            if let states = try? await observer.serverStates(on: client, logger: logger) {
+            // Not while the database is away: a scrape must answer at once, from what the process knows.
+            if !databaseDown, let states = try? await observer.serverStates(on: client, logger: logger) {
                 for (state, name) in Self.serverStates {
                     Gauge(label: "db_pool_connections", dimensions: [pool, ("state", name)], factory: factory).record(states[state] ?? 0)
                 }
@@ -53,9 +55,9 @@ public final class APIMetrics: Sendable {
     }
 
     /// Registers `/metrics`; `pools` are read at each scrape.
-    public func register(on router: Router<APIContext>, pools: [(PoolObserver, PostgresClient)] = []) {
+    public func register(on router: Router<APIContext>, pools: [(PoolObserver, PostgresClient)] = [], availability: DatabaseAvailability? = nil) {
         router.get("/metrics") { _, context in
-            await self.recordPools(pools, logger: context.logger)
+            await self.recordPools(pools, databaseDown: availability?.isDown ?? false, logger: context.logger)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))
