@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 enum { FREE = 0, WRITING = 1, PUBLISHED = 2 };
 
 static int journal_fd = -1;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int slot_state[SLOTS];
 static char slot_line[SLOTS][LINE];
 static size_t slot_length[SLOTS];
@@ -70,9 +72,19 @@ static void on_fatal_signal(int sig) {
 }
 
 int qf_crash_journal_open(const char *path) {
+    // Once per process: the first journal stays (one worker per process in production; tests
+    // that start many in one process share it). Reopening would close a descriptor another
+    // thread may already have reused.
+    pthread_mutex_lock(&open_lock);
+    if (journal_fd >= 0) {
+        pthread_mutex_unlock(&open_lock);
+        return 0;
+    }
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    if (journal_fd >= 0) close(journal_fd);
+    if (fd < 0) {
+        pthread_mutex_unlock(&open_lock);
+        return -1;
+    }
     journal_fd = fd;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -82,8 +94,12 @@ int qf_crash_journal_open(const char *path) {
     for (size_t k = 0; k < FATAL_COUNT; k++) {
         struct sigaction current;
         if (sigaction(fatal_signals[k], NULL, &current) == 0 && current.sa_handler == on_fatal_signal) continue;
-        if (sigaction(fatal_signals[k], &action, &previous[k]) != 0) return -1;
+        if (sigaction(fatal_signals[k], &action, &previous[k]) != 0) {
+            pthread_mutex_unlock(&open_lock);
+            return -1;
+        }
     }
+    pthread_mutex_unlock(&open_lock);
     return 0;
 }
 

@@ -136,4 +136,41 @@ import Testing
             #expect(uploads.isEmpty, "\(uploads)")
         }
     }
+
+    /// A client whose POST timed out sends it again with the same Idempotency-Key: it gets the
+    /// first answer back (marked as a replay) and nothing is created twice; the same key on another
+    /// request is a 422; an answer the server could not give is not kept.
+    @Test func anIdempotencyKeyReplaysTheFirstAnswer() async throws {
+        try await TestAPI.with("idempotency") { api in
+            let (token, _, _) = try await api.signUp("retrier")
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let synthetic: [String: Any] = ["task_name": "synthetic", "dataset_name": "synthetic:ar1", "agent_name": "synthetic:ppo"]
+            let body: [String: Any] = ["name": "once", "strategy_id": strategyID, "config": synthetic, "hyperparameters": ["epochs": 1]]
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "job-2026-12-02-a"]
+            let first = try await api.call(.post, TrainingJobTests.base, json: body, token: token, headers: key)
+            let again = try await api.call(.post, TrainingJobTests.base, json: body, token: token, headers: key)
+            #expect(first.status == .created && again.status == .created, "\(first.status) \(again.status) \(again.body)")
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true" && first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(again.body.data["id"] as? Int == first.body.data["id"] as? Int)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "1", "created once")
+            var changed = body
+            changed["name"] = "twice"
+            let reused = try await api.call(.post, TrainingJobTests.base, json: changed, token: token, headers: key)
+            #expect(reused.status == .unprocessableContent && (reused.body.error["type"] as? String) == "idempotency_key_reused")
+            // Another user's same key is theirs alone; no key at all creates as usual.
+            let (other, _, _) = try await api.signUp("neighbour")
+            let otherStrategy = try await TrainingJobTests.strategy(api, other)
+            let theirs = try await api.call(.post, TrainingJobTests.base, json: ["name": "theirs", "strategy_id": otherStrategy, "config": synthetic], token: other, headers: key)
+            #expect(theirs.status == .created && theirs.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            _ = try await api.call(.post, TrainingJobTests.base, json: body, token: token)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "3")
+            // An error is not kept: the corrected request with the same key runs for real.
+            let retried: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "fix-then-retry"]
+            let bad = try await api.call(.post, TrainingJobTests.base, json: ["name": "x"], token: token, headers: retried)
+            let fixed = try await api.call(.post, TrainingJobTests.base, json: body.merging(["name": "fixed"]) { $1 }, token: token, headers: retried)
+            #expect(bad.status == .badRequest && fixed.status == .created && fixed.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let spaced = try await api.call(.post, TrainingJobTests.base, json: body, token: token, headers: [HTTPField.Name("Idempotency-Key")!: "has space"])
+            #expect(spaced.status == .badRequest && spaced.body.errorFields == ["Idempotency-Key"])
+        }
+    }
 }

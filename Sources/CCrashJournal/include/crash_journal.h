@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/// Opens (appending) the journal file at `path` and installs the fatal-signal handlers (SIGILL,
+/// Once per process (later calls return 0 and keep the first journal): opens (appending) the
+/// journal file at `path` and installs the fatal-signal handlers (SIGILL,
 /// SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT). On such a signal the handler appends one line
 /// "SIGNAME <entry>" per entered slot with write(2) alone, then hands the signal to the handler
 /// that was there before (Swift's backtracer, or the default action). Returns 0, or -1 with errno.

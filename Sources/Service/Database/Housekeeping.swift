@@ -29,6 +29,8 @@ public enum Housekeeping {
             SELECT count(*)::int8 FROM gone
             """
         for try await n in try await client.query(sessions, logger: logger).decode(Int64.self) { removed.sessions = Int(n) }
+        // Idempotency keys answer retries of a request, which come within minutes: a day is ample.
+        try await client.query("DELETE FROM idempotency_keys WHERE created_at < CURRENT_TIMESTAMP - interval '1 day'", logger: logger)
         return removed
     }
 }

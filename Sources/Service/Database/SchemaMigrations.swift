@@ -7,7 +7,7 @@
 ///   daily); the seed's example partition name pattern `system_logs_yYYYYmMM` is kept.
 /// Additions come as later migrations, never as edits of these.
 public enum SchemaMigrations {
-    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards, strategyListOrder, crashedAttempts]
+    public static let all: [Migration] = [users, strategies, datasets, training, evaluations, systemLogs, celeryTasks, additions, authAndSearch, taskQueue, claimOrder, evaluationShards, strategyListOrder, crashedAttempts, idempotencyKeys]
 
     static let users = Migration(version: 1, name: "users and sessions", up: [
         """
@@ -458,5 +458,25 @@ public enum SchemaMigrations {
         "ALTER TABLE celery_tasks ADD COLUMN crashed_attempts INTEGER[] NOT NULL DEFAULT '{}'",
     ], down: [
         "ALTER TABLE celery_tasks DROP COLUMN crashed_attempts",
+    ])
+
+    /// `Idempotency-Key` on POST: the first request's answer per user and key, kept a day (see
+    /// `IdempotencyMiddleware`); `status_code` is NULL while that request runs.
+    static let idempotencyKeys = Migration(version: 15, name: "idempotency keys", up: [
+        """
+        CREATE TABLE idempotency_keys (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            key VARCHAR(255) NOT NULL,
+            request_hash CHAR(64) NOT NULL,
+            status_code INTEGER,
+            content_type VARCHAR(255),
+            response_body TEXT,
+            created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            PRIMARY KEY (user_id, key)
+        )
+        """,
+        "CREATE INDEX idx_idempotency_keys_created ON idempotency_keys (created_at)",
+    ], down: [
+        "DROP TABLE idempotency_keys",
     ])
 }

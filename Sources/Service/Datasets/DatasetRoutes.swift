@@ -25,7 +25,7 @@ public struct DatasetRoutes: Sendable {
     }
 
     public func register(on router: Router<APIContext>) {
-        let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth))
+        let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
         group.post("/upload") { request, context in try await self.upload(request, context) }
         group.get("/datasets") { request, context in
             let user = try context.requireUser()

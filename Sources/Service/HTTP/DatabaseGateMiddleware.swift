@@ -20,6 +20,13 @@ struct DatabaseGateMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         guard !Self.ungated.contains(request.uri.path) else { return try await next(request, context) }
         guard !availability.isDown else { throw Self.unavailable }
+        // A WebSocket upgrade hands its connection on from this very task: it is not raced.
+        if request.headers[.upgrade] != nil {
+            do { return try await next(request, context) } catch let error where DatabaseAvailability.isUnreachable(error) {
+                availability.markDown()
+                throw Self.unavailable
+            }
+        }
         do {
             // `next` runs in a child task beside the watcher; the group ends (and cancels the
             // other) before this scope does, so `next` never outlives the call it came with.

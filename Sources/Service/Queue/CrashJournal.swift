@@ -24,15 +24,17 @@ public enum CrashJournal {
     /// This process's journal, once installed.
     static let installed = Mutex<String?>(nil)
 
-    /// Opens this process's journal in `directory` and installs the signal handlers.
+    /// Opens this process's journal in `directory` and installs the signal handlers; once per
+    /// process (a second worker in the same process shares the first one's journal).
     public static func install(directory: String, workerID: String) throws {
+        guard installed.withLock({ $0 }) == nil else { return }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let safe = String(workerID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
         let path = "\(directory)/\(safe).crash"
         guard qf_crash_journal_open(path) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory])
         }
-        installed.withLock { $0 = path }
+        installed.withLock { $0 = $0 ?? path }
     }
 
     /// Removes this process's journal at a clean exit (it is empty: nothing crashed).

@@ -19,7 +19,7 @@ public struct StrategyRoutes: Sendable {
     static let filterable: Set<String> = ["type", "status", "tags", "category", "owner_id"]
 
     public func register(on router: Router<APIContext>) {
-        let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth))
+        let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
         group.get { request, context in try await self.list(request, context) }
         group.post { request, context in try await self.create(request, context) }
         group.get("/:id") { _, context in

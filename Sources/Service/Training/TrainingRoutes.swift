@@ -56,7 +56,7 @@ public struct TrainingRoutes: Sendable {
     }
 
     public func register(on router: Router<APIContext>) {
-        let group = router.group("/api/v1/training/jobs").add(middleware: AuthMiddleware(auth: auth))
+        let group = router.group("/api/v1/training/jobs").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: database))
         group.post { request, context in try await self.create(request, context) }
         group.get { request, context in
             let user = try context.requireUser()
