@@ -22,13 +22,13 @@ enum ProgressWait {
         }
     }
 
-    /// One progress reading, or nil when it fails or takes over two seconds (a pool waiting for a
+    /// One progress reading, or nil when it fails or takes over ten seconds (a pool waiting for a
     /// database that is away must not hold the wait up: `done` is checked meanwhile).
     static func reading(_ progress: @escaping @Sendable () async throws -> String) async -> String? {
         await withTaskGroup(of: String?.self) { group in
             group.addTask { try? await progress() }
             group.addTask {
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: .seconds(10))
                 return nil
             }
             let first = await group.next() ?? nil
