@@ -11,7 +11,8 @@ import Testing
 /// every route that needs it answers 503 with `Retry-After` (never a 500, never a hang), the
 /// process's own routes keep answering, and the API serves again once the database is back.
 @Suite struct DatabaseOutageTests {
-    @Test func theAPIAnswers503WhileTheDatabaseIsAwayAndRecovers() async throws {
+    /// The API harness on a PostgreSQL cluster of the test's own (the test stops it), removed after.
+    static func withOwnCluster(_ suite: String, _ body: @escaping @Sendable (TestAPI.Harness, LocalPostgres) async throws -> Void) async throws {
         let project = FileManager.default.temporaryDirectory.appendingPathComponent("qf-outage-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
         let cluster = try LocalPostgres.ensureRunning(projectDirectory: project)
@@ -20,7 +21,13 @@ import Testing
             try? FileManager.default.removeItem(atPath: cluster.directory)
             try? FileManager.default.removeItem(atPath: project)
         }
-        try await TestAPI.with("outage", migrated: true, replica: nil, auth: { _ in }, extraRoutes: { _ in }, cluster: cluster) { api in
+        try await TestAPI.with(suite, migrated: true, replica: nil, auth: { _ in }, extraRoutes: { _ in }, cluster: cluster) { api in
+            try await body(api, cluster)
+        }
+    }
+
+    @Test func theAPIAnswers503WhileTheDatabaseIsAwayAndRecovers() async throws {
+        try await Self.withOwnCluster("outage") { api, cluster in
             let (token, _, _) = try await api.signUp("steady")
             _ = try await StrategyTests.create(api, token, name: "before the outage")
             func send(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> (HTTPResponse.Status, String?, String) {
@@ -64,26 +71,12 @@ import Testing
     /// with exactly one row per epoch, one task, nothing lost or doubled.
     @Test(arguments: [Duration.milliseconds(500), .seconds(6)])
     func aJobTrainingThroughAnOutageEndsWithEveryEpochsRow(outage: Duration) async throws {
-        let project = FileManager.default.temporaryDirectory.appendingPathComponent("qf-outage-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
-        let cluster = try LocalPostgres.ensureRunning(projectDirectory: project)
-        defer {
-            try? cluster.stop()
-            try? FileManager.default.removeItem(atPath: cluster.directory)
-            try? FileManager.default.removeItem(atPath: project)
-        }
-        try await TestAPI.with("outage_job", migrated: true, replica: nil, auth: { _ in }, extraRoutes: { _ in }, cluster: cluster) { api in
+        try await Self.withOwnCluster("outage_job") { api, cluster in
             let (token, _, _) = try await api.signUp("patient")
             let strategyID = try await TrainingJobTests.strategy(api, token)
             let datasetID = try await TrainingJobTests.readyDataset(api, token)
             let id = try await TrainingJobTests.submitDQN(api, token, name: "through", strategyID: strategyID, datasetID: datasetID, epochs: 12, seed: 2)
-            var timing = QueueTiming()
-            timing.leaseSeconds = 2
-            timing.backoffBaseSeconds = 0.2
-            let workers = (0..<2).map { _ in
-                ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100), timing: timing,
-                                    logger: TestDatabase.logger)
-            }
+            let workers = (0..<2).map { _ in api.worker(pollInterval: .milliseconds(100), lease: 2, backoff: 0.2) }
             enum Phase { case training, away(ContinuousClock.Instant), back }
             let phase = Mutex(Phase.training)
             _ = try await QueueTests.runWorkers(workers, until: {

@@ -23,8 +23,13 @@ enum TestAPI {
         let settings: DatabaseSettings
 
         /// A worker with every handler on the suite's database and data folder, polling every `pollInterval`.
-        func worker(pollInterval: Duration) -> Worker {
-            ServiceWorkers.make(database: database, settings: settings, data: data, pollInterval: pollInterval, logger: TestDatabase.logger)
+        /// A worker with the service's handlers on the suite's database (`lease` and `backoff` in
+        /// seconds, the defaults when nil).
+        func worker(pollInterval: Duration, lease: Double? = nil, backoff: Double? = nil) -> Worker {
+            var timing = QueueTiming()
+            if let lease { timing.leaseSeconds = lease }
+            if let backoff { timing.backoffBaseSeconds = backoff }
+            return ServiceWorkers.make(database: database, settings: settings, data: data, pollInterval: pollInterval, timing: timing, logger: TestDatabase.logger)
         }
     }
 

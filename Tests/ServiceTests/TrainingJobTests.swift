@@ -251,10 +251,7 @@ import Testing
             let strategyID = try await Self.strategy(api, token)
             let datasetID = try await Self.readyDataset(api, token)
             let id = try await Self.submitDQN(api, token, name: "long", strategyID: strategyID, datasetID: datasetID, epochs: 300, seed: 9)
-            var timing = QueueTiming()
-            timing.leaseSeconds = 600
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100),
-                                             timing: timing, logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(100), lease: 600)
             let asked = Mutex(false)
             _ = try await QueueTests.runWorkers([worker], until: {
                 let epochs = try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")
@@ -334,10 +331,7 @@ import Testing
                 CREATE TRIGGER outage BEFORE INSERT ON training_metrics FOR EACH ROW WHEN (NEW.epoch <= 3) EXECUTE FUNCTION refuse_early_epochs()
                 """, logger: TestDatabase.logger)
             let id = try await Self.submitDQN(api, token, name: "ledger", strategyID: strategyID, datasetID: datasetID, epochs: 5, seed: 4)
-            var timing = QueueTiming()
-            timing.backoffBaseSeconds = 0.1
-            let worker = ServiceWorkers.make(database: api.database, settings: api.settings, data: api.data, pollInterval: .milliseconds(100),
-                                             timing: timing, logger: TestDatabase.logger)
+            let worker = api.worker(pollInterval: .milliseconds(100), backoff: 0.1)
             let healed = Mutex(false)
             _ = try await QueueTests.runWorkers([worker], until: {
                 let task = try await AuthTests.text(api.sql, "SELECT status::text || '|' || coalesce(last_error, '') FROM celery_tasks WHERE related_type = 'training_job'")
