@@ -145,9 +145,11 @@ public final class Worker: Sendable {
         }
         let context = TaskContext(queue: queue, key: task.key, logger: logger)
         let stop = StopBox()
-        // Operators find the process that runs a job from these two lines.
-        logger.info("task started", metadata: ["attempt": .stringConvertible(task.key.attempt),
-                                               "related": .string(task.relatedType.map { "\($0) \(task.relatedID ?? 0)" } ?? "none")])
+        // Operators find the process that runs a job from these two lines: at info for tasks of a
+        // job, dataset or evaluation, at debug for the rest (thousands a second of no-op probes).
+        let level: Logger.Level = task.relatedType == nil ? .debug : .info
+        let related: Logger.MetadataValue = .string(task.relatedType.map { "\($0) \(task.relatedID ?? 0)" } ?? "none")
+        logger.log(level: level, "task started", metadata: ["attempt": .stringConvertible(task.key.attempt), "related": related])
         let journalSlot = crashJournalDirectory == nil ? -1 : CrashJournal.enter(task.key)
         defer { CrashJournal.leave(journalSlot) }
         // The handler runs in a task of its own so the worker's one heartbeat loop can stop it
@@ -165,8 +167,14 @@ public final class Worker: Sendable {
         _ = claims.withLock { $0.removeValue(forKey: task.key) }
         let reason = stop.reason.withLock { $0 }
         let shuttingDown = Task.isCancelled
-        logger.info("task finished", metadata: ["attempt": .stringConvertible(task.key.attempt),
-                                                "outcome": .string(reason.map { "\($0)" } ?? (shuttingDown ? "shutdown" : { if case .success = outcome { return "success" } else { return "failure" } }()))])
+        let ending: String
+        switch (reason, outcome) {
+        case (let reason?, _): ending = "\(reason)"
+        case (nil, _) where shuttingDown: ending = "shutdown"
+        case (nil, .success): ending = "success"
+        case (nil, .failure): ending = "failure"
+        }
+        logger.log(level: level, "task finished", metadata: ["attempt": .stringConvertible(task.key.attempt), "related": related, "outcome": .string(ending)])
         switch (outcome, reason) {
         case (_, .leaseLost?):
             logger.warning("lease lost; another worker owns the task now")
