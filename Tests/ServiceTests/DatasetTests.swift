@@ -142,6 +142,16 @@ import Testing
                 ["type": "teleport"],
             ]], token: token)
             #expect(bad.status == .badRequest && bad.body.errorFields == ["operations[1]", "operations[2]", "operations[3]"], "\(bad.body)")
+            // Columns that are not in the file, named with the columns it has; a feature column a
+            // step before adds is fine.
+            let unknown = try await api.call(.post, "/api/v1/data/datasets/\(sourceID)/preprocess", json: ["operations": [
+                ["type": "fill_missing", "method": "forward_fill", "columns": ["close", "vwap"]],
+                ["type": "trademaster_features"],
+                ["type": "normalize", "method": "z_score", "columns": ["zd_5"]],
+            ]], token: token)
+            let message = (unknown.body.error["details"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            #expect(unknown.status == .badRequest && unknown.body.errorFields == ["operations[0].columns"] && message.contains("no column vwap")
+                    && message.contains("close"), "\(unknown.body)")
             let created = try await api.call(.post, "/api/v1/data/datasets/\(sourceID)/preprocess", json: ["operations": [
                 ["type": "normalize", "method": "min_max", "columns": ["close"]],
                 ["type": "trademaster_features"],

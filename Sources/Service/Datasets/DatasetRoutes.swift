@@ -184,6 +184,22 @@ public struct DatasetRoutes: Sendable {
         try body.validate()
         let source = try await store.find(sourceID, for: user, on: store.database.primary, logger: context.logger)
         guard source.status == "ready" else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
+        // Columns an operation names must be in the file (of every symbol): said now, with the
+        // columns it has, rather than by the worker. Earlier steps may add columns (features).
+        if let file = try? BarFile(path: source.filePath), let first = file.symbols.first {
+            var available = Set(try file.columns(of: first))
+            for symbol in file.symbols.dropFirst() { available.formIntersection(try file.columns(of: symbol)) }
+            var problems: [APIError.Detail] = []
+            for (index, step) in steps.enumerated() {
+                let missing = (step.columns ?? []).filter { !available.contains($0) }
+                if !missing.isEmpty {
+                    problems.append(.init(field: "operations[\(index)].columns",
+                                          message: "dataset \(sourceID) has no column \(missing.joined(separator: ", ")) (it has \(available.sorted().joined(separator: ", ")))"))
+                }
+                if step.type == .tradeMasterFeatures { available.formUnion(TradeMasterFeatures.names) }
+            }
+            if !problems.isEmpty { throw APIError.validation(problems) }
+        }
         let summary = steps.map(\.type.rawValue).joined(separator: ", ")
         let lineage = "Preprocessed from dataset \(source.id) (\(source.name)): \(summary)" + (description.map { ". \($0)" } ?? "")
         let operations = try JSONValue.parse(bytes: Array(try JSONEncoder().encode(steps)))
