@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Ingest", "MallocCounter"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Ingest",
             .product(name: "Logging", package: "swift-log"),

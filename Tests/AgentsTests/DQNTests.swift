@@ -97,6 +97,9 @@ import Testing
     }
 
     @Test func aGradientStepAllocatesNothingOnceWarm() {
+        // One BLAS thread, as `qf train` and workers run: OpenBLAS's threaded GEMM allocates its
+        // job arrays per call, and its thread count is process-wide (another test may have left 2).
+        ComputeConfiguration(blasThreads: 1).apply()
         var env = ReturnSeriesEnvironment.autoregressive(returns: 3_000, seed: 5)
         var c = configuration()
         c.hiddenSizes = [128, 128]

@@ -130,6 +130,7 @@ import Testing
             adam.step()
             _ = Kernels.argmax(model.predict(state.matrix.base).base, count: 3)
         }
+        ComputeConfiguration(blasThreads: 1).apply()   // threaded GEMMs allocate (see DQNTests)
         step()  // warm-up: workspaces for batch 64 and batch 1 are created here
         let before = qf_thread_allocation_count()
         for _ in 0..<50 { step() }

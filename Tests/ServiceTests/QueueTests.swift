@@ -255,9 +255,13 @@ import Testing
             let worker = Worker(id: "first", queue: queue, handlers: ["stubborn": stubborn], pollInterval: .seconds(5), rescueInterval: .seconds(600),
                                 listen: nil, logger: Self.logger)
             let lost = try await Self.runWorkers([worker], until: {
-                // Another worker takes the task over behind the first one's back.
+                // Another worker takes the task over behind the first one's back, with a lease of its
+                // own (as a real claim has), so no rescue round, however late, touches it.
                 if try await Self.scalar(sql, "SELECT coalesce(worker_name, '') FROM celery_tasks WHERE id = '\(id)'") == "first" {
-                    try await sql.query("UPDATE celery_tasks SET worker_name = 'second', attempt = attempt + 1 WHERE id = \(id)", logger: Self.logger)
+                    try await sql.query("""
+                        UPDATE celery_tasks SET worker_name = 'second', attempt = attempt + 1, lease_expires_at = CURRENT_TIMESTAMP + interval '1 hour'
+                        WHERE id = \(id)
+                        """, logger: Self.logger)
                 }
                 return stopped.withLock { $0 }
             }, limit: .seconds(20))

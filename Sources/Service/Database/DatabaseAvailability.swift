@@ -8,13 +8,11 @@ import Synchronization
 /// 15 s and more — and then fail as 500s, for as long again after the database is back. Instead:
 /// the first sign of an outage (a query failing for want of a connection, or the pool failing to
 /// open one) marks the database down; while it is down, requests that need it are answered 503
-/// with `Retry-After` at once, requests already waiting are cut short the same way, and a prober
-/// opens a connection of its own every second until one succeeds, which marks it up again.
+/// with `Retry-After` at once, and a prober opens a connection of its own every second until one
+/// succeeds, which marks it up again.
 public final class DatabaseAvailability: Sendable {
     struct State {
         var down = false
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
         var outages = 0
     }
 
@@ -30,35 +28,13 @@ public final class DatabaseAvailability: Sendable {
     public var outages: Int { state.withLock { $0.outages } }
 
     public func markDown() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.down else { return [] }
+        state.withLock { state in
+            if !state.down { state.outages += 1 }
             state.down = true
-            state.outages += 1
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
         }
-        for waiter in waiters { waiter.resume() }
     }
 
     public func markUp() { state.withLock { $0.down = false } }
-
-    /// Returns once the database is marked down (at once if it is), or when the caller is cancelled.
-    func waitUntilDown() async {
-        let id = state.withLock { state -> Int in state.nextWaiter += 1; return state.nextWaiter }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.down || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
-    }
 
     /// Whether `error` means the database could not be reached (as opposed to a query it refused).
     public static func isUnreachable(_ error: any Error) -> Bool {
