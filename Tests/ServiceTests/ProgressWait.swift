@@ -1,4 +1,5 @@
 import PostgresNIO
+import Synchronization
 
 /// Waiting on progress, not on wall time: this machine is shared, and a busy neighbour may make
 /// any step ten times slower. A wait gives up only when nothing has advanced for a long stretch
@@ -24,16 +25,45 @@ enum ProgressWait {
 
     /// One progress reading, or nil when it fails or takes over ten seconds (a pool waiting for a
     /// database that is away must not hold the wait up: `done` is checked meanwhile).
+    /// The read runs in a task of its own that is left behind on a timeout (a task group would
+    /// wait for it, and a pool stalled by an outage may not answer for a long time).
     static func reading(_ progress: @escaping @Sendable () async throws -> String) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask { try? await progress() }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(10))
-                return nil
+        let answer = Answer()
+        let read = Task { answer.give(try? await progress()) }
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(10))
+            answer.give(nil)
+        }
+        let result = await answer.value()
+        read.cancel()
+        timer.cancel()
+        return result
+    }
+
+    /// The first of two answers, awaited once.
+    final class Answer: Sendable {
+        let state = Mutex<(given: Bool, value: String?, waiter: CheckedContinuation<String?, Never>?)>((false, nil, nil))
+
+        func give(_ value: String?) {
+            let waiter = state.withLock { state -> CheckedContinuation<String?, Never>? in
+                guard !state.given else { return nil }
+                state.given = true
+                state.value = value
+                defer { state.waiter = nil }
+                return state.waiter
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            waiter?.resume(returning: value)
+        }
+
+        func value() async -> String? {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> (Bool, String?) in
+                    if state.given { return (true, state.value) }
+                    state.waiter = continuation
+                    return (false, nil)
+                }
+                if ready.0 { continuation.resume(returning: ready.1) }
+            }
         }
     }
 
