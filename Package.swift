@@ -46,6 +46,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // Named because Service imports their modules directly (the HTTP head guard works below
+        // Hummingbird, on NIO's pipeline); the versions are the ones the packages above resolve to.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, shims only.
@@ -71,8 +76,14 @@ let package = Package(
         .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         .target(name: "Service", dependencies: [
-            "Agents", "Backtest", "Ingest", "CCrashJournal",
+            "Compute", "Agents", "Backtest", "Ingest", "CCrashJournal",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -116,6 +127,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     ],
     swiftLanguageModes: [.v6]

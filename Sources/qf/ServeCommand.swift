@@ -39,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         let auth = await AuthService(settings: authSettings, database: database)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
+        let limits = try HTTPLimits.resolve(environment: ProcessInfo.processInfo.environment)
         let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
                                                     logger: logger) : nil
         if demo {
@@ -53,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
             print(Self.banner(host: host, port: port, seeded: seeded, worker: worker))
             fflush(nil)   // Before the server's log lines, also when stdout is a file.
         }
-        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port, logger: logger)
+        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port,
+                                         limits: limits, logger: logger)
         try await app.runService()
     }
 

@@ -30,10 +30,13 @@ public struct WebSocketRoutes: Sendable {
 
     public static let path = "/api/v1/ws"
 
-    /// The router that answers WebSocket upgrades (kept apart from the HTTP router).
-    public func router() -> Router<APIContext> {
+    /// The router that answers WebSocket upgrades (kept apart from the HTTP router). A refusal
+    /// is recorded in `refusals`, so the client gets it (401 in the envelope) instead of the
+    /// library's empty 400.
+    func router(refusals: UpgradeRefusals) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: EnvelopeMiddleware())
+        router.add(middleware: UpgradeRefusalRecorder(refusals: refusals))
         router.ws(RouterPath(stringLiteral: Self.path), shouldUpgrade: { request, context in
             guard let token = Self.token(request) else { throw APIError.unauthorized("Missing access token (Authorization header or token query parameter)") }
             _ = try await auth.authenticate(accessToken: token, logger: context.logger)

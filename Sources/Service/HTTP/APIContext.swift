@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// The request context of every API route: Hummingbird's core context, the request's id (set by
 /// the envelope middleware before any handler runs), the peer's address, and the signed-in user
@@ -14,11 +15,15 @@ public struct APIContext: RequestContext, WebSocketRequestContext {
     public var user: AuthenticatedUser?
     /// Where a WebSocket route leaves its handler for the upgrade.
     public let webSocket: WebSocketHandlerReference<APIContext>
+    /// The connection: to tell whether its client is still there, and to key what is kept per
+    /// connection (a refused WebSocket upgrade's answer).
+    public let channel: (any Channel)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         webSocket = .init()
         peerAddress = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
     }
 
     /// The route's `:id` as a row id, or a 404 naming `what` (a malformed id names no row either).

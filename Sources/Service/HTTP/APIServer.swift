@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import PostgresNIO
@@ -30,17 +31,35 @@ public enum APIServer {
     /// The application listening on `host:port`, running beside it the database pools, the
     /// log writer (when given), the daily maintenance and an embedded worker (when given).
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
-                                   events: PostgresConnection.Configuration, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+                                   events: PostgresConnection.Configuration, host: String, port: Int, limits: HTTPLimits = HTTPLimits(),
+                                   logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
+        let refusals = UpgradeRefusals()
         var app = Application(router: router(database: database, auth: auth, data: data),
-                              server: .http1WebSocketUpgrade(webSocketRouter: webSockets.router()),
+                              server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, logger: logger))
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         if let worker { app.addServices(WorkerService(worker: worker, database: database)) }
         return app
+    }
+}
+
+extension APIServer {
+    /// HTTP/1.1 with the WebSocket upgrade, behind `RequestHeadGuard` (head size and time limits),
+    /// with Hummingbird's idle timeout and the writer of refused upgrades' answers.
+    static func server(webSocketRouter: Router<APIContext>, refusals: UpgradeRefusals, limits: HTTPLimits) -> HTTPServerBuilder {
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let idle = limits.idleTimeout.components
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)],
+                         idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))
+        return HTTPServerBuilder { responder in
+            GuardedHTTPChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                               limits: limits)
+        }
     }
 }
 

@@ -68,6 +68,14 @@ public enum Envelope {
         return (try? json(body, status: error.status)) ?? Response(status: error.status)
     }
 
+    /// The error envelope's bytes, for answers written below the router (a refused request head,
+    /// a refused WebSocket upgrade).
+    static func failureData(_ error: APIError, requestID: String) -> Data {
+        let body = Failure(error: .init(code: error.status.code, message: error.message, type: error.type, details: error.details),
+                           timestamp: now, request_id: requestID)
+        return (try? encoder.encode(body)) ?? Data()
+    }
+
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status) throws -> Response {
         let data = try encoder.encode(value)
         var headers = HTTPFields()

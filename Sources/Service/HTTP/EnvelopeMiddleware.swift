@@ -37,6 +37,9 @@ public struct EnvelopeMiddleware: RouterMiddleware {
                 response = Envelope.failure(Self.translate(error.status), requestID: id)
                 if error.status == .methodNotAllowed, !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
             }
+        } catch where ClientFault.isClientsDoing(error) {
+            context.logger.info("request aborted by the client", metadata: ["error": .string("\(error)"), "path": .string(request.uri.path)])
+            response = Envelope.failure(ClientFault.aborted, requestID: id)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error)), "path": .string(request.uri.path)])
             response = Envelope.failure(.internalError, requestID: id)

@@ -1,0 +1,96 @@
+import Foundation
+import Glibc
+import NIOPosix
+
+/// A plain TCP connection to a live test server, for what an HTTP client library will not send:
+/// half a head, a stalled body, a 100 KB URL. Blocking socket calls run on NIO's thread pool, off
+/// Swift's cooperative threads. Every read is bounded (`patience`), so a server that never
+/// answers or never closes fails the test instead of hanging it.
+final class RawHTTPConnection: @unchecked Sendable {
+    let descriptor: Int32
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(port: Int, patience: Int = 120) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: patience, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(descriptor); throw Failure(description: "connect: errno \(errno)") }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends all of `text`; false when the server has already closed the connection.
+    @discardableResult
+    func send(_ text: String) async throws -> Bool {
+        let bytes = Array(text.utf8), descriptor = self.descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return false }
+                sent += n
+            }
+            return true
+        }
+    }
+
+    /// Everything the server sends until it closes the connection.
+    func readUntilClosed() async throws -> String {
+        let descriptor = self.descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if n == 0 || (n < 0 && errno == ECONNRESET) { return String(decoding: received, as: UTF8.self) }
+                if n < 0 { throw Failure(description: "the server neither answered nor closed the connection (errno \(errno))") }
+                received += chunk[0..<n]
+            }
+        }
+    }
+
+    /// One response that the server keeps the connection open after: read until its head and a
+    /// `Content-Length` body have arrived.
+    func readResponse() async throws -> String {
+        let descriptor = self.descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let text = String(decoding: received, as: UTF8.self)
+                if let headEnd = text.range(of: "\r\n\r\n") {
+                    let head = text[..<headEnd.lowerBound].lowercased()
+                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    if text.utf8.count - text.utf8.distance(from: text.startIndex, to: headEnd.upperBound) >= length { return text }
+                }
+                let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { throw Failure(description: "the connection closed or stalled before a whole response (received: \(text.prefix(200)))") }
+                received += chunk[0..<n]
+            }
+        }
+    }
+
+    /// The status code of the first response in `text`.
+    static func status(_ text: String) -> Int? {
+        guard text.hasPrefix("HTTP/1.1 ") else { return nil }
+        return Int(text.dropFirst(9).prefix(3))
+    }
+
+    /// The JSON body of the response in `text`.
+    static func body(_ text: String) -> [String: Any] {
+        guard let start = text.range(of: "\r\n\r\n") else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: Data(text[start.upperBound...].utf8)) as? [String: Any]) ?? [:]
+    }
+}
