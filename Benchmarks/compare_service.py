@@ -3,6 +3,7 @@ requests per second (median over passes) and latency p50 / p99 (of the pass with
 throughput), QuantForge against the FastAPI peer, with the ratio. healthz: no database; list: the
 default first screen (page 3 of 20, newest first); filtered: type + tag + text search, sorted by
 Sharpe; detail: one strategy by id. Every database endpoint includes the bearer-token check."""
+import json
 import pathlib
 import re
 import statistics
@@ -55,3 +56,20 @@ if submits:
     print("| job submission, POST /api/v1/training/jobs (4 connections) | QuantForge req/s | p50 / p99 ms |")
     print("|---|---:|---:|")
     print(f"| validate, insert the job, queue its task | {median:,.0f}" + (f" ({bad} non-2xx!)" if bad else "") + f" | {closest['p50']:.2f} / {closest['p99']:.2f} |")
+
+logins = {}
+for path in sorted(folder.glob("login-*-*.json")):
+    _, server, _ = path.stem.split("-")
+    logins.setdefault(server, []).append(json.loads(path.read_text()))
+if logins:
+    print()
+    print("| login, POST /api/v1/auth/login, bcrypt cost 12 (clients honour Retry-After) | logins/s | p50 / p99 ms of a login | p99 ms of any answer | answers |")
+    print("|---|---:|---:|---:|---|")
+    for server, label in [("qf", "QuantForge (bounded: 503 + Retry-After beyond the queue)"), ("peer", "FastAPI peer (unbounded thread pool)")]:
+        passes = logins.get(server, [])
+        if not passes:
+            continue
+        median = statistics.median(p["logins_per_second"] for p in passes)
+        closest = min(passes, key=lambda p: abs(p["logins_per_second"] - median))
+        answers = ", ".join(f"{status}: {count}" for status, count in sorted(closest["statuses"].items()))
+        print(f"| {label} | {median:.1f} | {closest['p50_ms']:,.0f} / {closest['p99_ms']:,.0f} | {closest['p99_any_answer_ms']:,.0f} | {answers} |")

@@ -103,4 +103,17 @@ for pass in $(seq 1 "$passes"); do
   wrk -t2 -c4 -d"${duration}s" --latency -s "$out/submit.lua" -H "Authorization: Bearer $token" "http://127.0.0.1:$qf_port/api/v1/training/jobs" \
     >"$out/submit-qf-$pass.txt"
 done
+# Logins under a crowd: LOGIN_CONNECTIONS clients (default 50) post a valid login for DURATION
+# seconds against each server; bcrypt cost 12 for both (the user's stored hash). A 503 is
+# honoured (wait Retry-After, retry), as a well-behaved client does.
+login_connections=${LOGIN_CONNECTIONS:-50}
+for pass in $(seq 1 "$passes"); do
+  for server in qf peer; do
+    port_=$qf_port
+    [ $server = qf ] || port_=$peer_port
+    echo "== pass $pass/$passes: $server login ($login_connections clients)"
+    python3 Benchmarks/peers/login_load.py "http://127.0.0.1:$port_/api/v1/auth/login" bench bench-pass-2026 "$login_connections" "$duration" \
+      >"$out/login-$server-$pass.json"
+  done
+done
 python3 Benchmarks/compare_service.py "$out" "$connections" | tee "$out/service-comparison.md"

@@ -6,6 +6,9 @@ PyJWT, orjson — against the same database, with the same SQL and the same resp
 - GET /api/v1/strategies?page&size&sort : bearer JWT (HS256, kid) verified, the session checked
   live in user_sessions (the same statement qf runs), a page of strategies carrying its total
 - GET /api/v1/strategies/{id}
+- POST /api/v1/auth/login : the user's bcrypt hash checked the usual FastAPI way (bcrypt in
+  Starlette's thread pool, no bound on waiting logins) and an access token issued; no rate limit
+  or session row (qf does both, so it does more work per login)
 
 Run: DATABASE_DSN=postgresql://... QF_JWT_SECRET=... uvicorn fastapi_service:app --workers N
 """
@@ -14,10 +17,12 @@ import secrets
 import time
 
 import asyncpg
+import bcrypt
 import jwt
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 app = FastAPI()
 SECRET = os.environ["QF_JWT_SECRET"]
@@ -86,6 +91,20 @@ async def authenticate(request, connection):
         return None
     row = await connection.fetchrow(LIVE, claims["sid"], int(claims["sub"]))
     return None if row is None else (int(claims["sub"]), row[1])
+
+
+@app.post("/api/v1/auth/login")
+async def login(request: Request):
+    body = orjson.loads(await request.body())
+    async with app.state.pool.acquire() as connection:
+        row = await connection.fetchrow("SELECT id, hashed_password FROM users WHERE lower(username) = lower($1)", body.get("username", ""))
+    password = str(body.get("password", "")).encode()
+    if row is None or not await run_in_threadpool(bcrypt.checkpw, password, row[1].encode()):
+        return failure(401, "authentication_error", "Incorrect username or password")
+    now = int(time.time())
+    token = jwt.encode({"sub": str(row[0]), "sid": secrets.token_hex(16), "typ": "access", "iat": now, "exp": now + 3600},
+                       SECRET, algorithm="HS256", headers={"kid": KID})
+    return envelope({"access_token": token, "token_type": "bearer", "expires_in": 3600}, message="Login successful")
 
 
 @app.get("/healthz")

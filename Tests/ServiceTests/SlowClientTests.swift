@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 @testable import Service
 import Testing
 
@@ -17,23 +18,30 @@ import Testing
         return limits
     }
 
-    func withServer(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    /// What a test gets of the live server.
+    struct Server: Sendable {
+        var port: Int
+        var auth: AuthService
+        var sql: PostgresClient
+    }
+
+    func withServer(auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in }, _ body: @escaping @Sendable (Server) async throws -> Void) async throws {
         try await TestDatabase.with("slowclients") { sql, cluster, name in
             try await Migrator(client: sql, logger: TestDatabase.logger).up()
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
             let database = Database(settings: settings, logger: TestDatabase.logger)
-            let auth = await AuthService(settings: TestAPI.authSettings(), database: database)
+            let auth = await AuthService(settings: TestAPI.authSettings(tweak), database: database)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-slow-\(UUID().uuidString)").path)
             let app = APIServer.application(database: database, auth: auth, data: data, logWriter: nil, worker: nil, events: settings.primaryConnection,
                                             host: "127.0.0.1", port: 0, limits: Self.limits, logger: TestDatabase.logger)
             try await app.test(.live) { client in
-                try await body(try #require(client.port))
+                try await body(Server(port: try #require(client.port), auth: auth, sql: sql))
             }
         }
     }
 
     @Test func oversizedHeadsAreAnsweredAndClosed() async throws {
-        try await withServer { port in
+        try await withServer { server in let port = server.port
             // The issue's 100 KB URL, and one just over the 8 KB limit.
             for length in [100_000, 8_300] {
                 let connection = try RawHTTPConnection(port: port)
@@ -56,7 +64,7 @@ import Testing
     }
 
     @Test func slowAndSilentClientsAreCutOff() async throws {
-        try await withServer { port in
+        try await withServer { server in let port = server.port
             // Half a head, then nothing: 408 and closed.
             let half = try RawHTTPConnection(port: port)
             try await half.send("GET /healthz HTTP/1.1\r\nHost: te")
@@ -79,7 +87,7 @@ import Testing
     }
 
     @Test func requestsWithinTheLimitsKeepTheirConnection() async throws {
-        try await withServer { port in
+        try await withServer { server in let port = server.port
             // A body with a 20 KB line is body, not a request line: the guard follows
             // Content-Length, and the next request on the connection is answered.
             let connection = try RawHTTPConnection(port: port)
@@ -95,7 +103,7 @@ import Testing
     }
 
     @Test func refusedWebSocketUpgradesAre401InTheEnvelope() async throws {
-        try await withServer { port in
+        try await withServer { server in let port = server.port
             for path in [WebSocketRoutes.path, "\(WebSocketRoutes.path)?token=forged"] {
                 let connection = try RawHTTPConnection(port: port)
                 try await connection.send("GET \(path) HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -106,6 +114,35 @@ import Testing
                 #expect(envelope["success"] as? Bool == false && (envelope["error"] as? [String: Any])?["type"] as? String == "authentication_error", "\(envelope)")
                 #expect(answer.lowercased().contains("www-authenticate: bearer"))
             }
+        }
+    }
+
+    /// A login whose client leaves while it waits for bcrypt is dropped before hashing: no
+    /// attempt is recorded for it, while the same login from a client that stays is.
+    @Test func aLoginWhoseClientLeftIsNotHashed() async throws {
+        try await withServer(auth: { $0.bcryptSlots = 1; $0.bcryptQueue = 4 }) { server in
+            let gate = server.auth.hasher.gate
+            let blocker = HashingGateTests.Blocker()
+            async let holding: Void = gate.run(clientIsThere: { true }) { await blocker.hold() }
+            try await HashingGateTests.eventually("the slot is held") { blocker.started.load(ordering: .sequentiallyConsistent) == 1 }
+            let body = #"{"username": "ghost", "password": "not-a-password-1"}"#
+            let login = "POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let leaving = try RawHTTPConnection(port: server.port)
+            try await leaving.send(login)
+            try await HashingGateTests.eventually("the login waits for bcrypt") { gate.load.waiting == 1 }
+            leaving.finishSending()
+            let clientPort = leaving.localPort
+            try await HashingGateTests.eventually("the server saw the client leave") { ClientPresence.hasDeparted(clientPort: clientPort) }
+            blocker.release()
+            try await holding
+            try await HashingGateTests.eventually("the waiter left the gate") { gate.load == (0, 0) }
+            let staying = try RawHTTPConnection(port: server.port)
+            try await staying.send(login)
+            #expect(RawHTTPConnection.status(try await staying.readResponse()) == 401)
+            let rows = try await server.sql.query("SELECT count(*)::int FROM login_attempts WHERE username = 'ghost'", logger: TestDatabase.logger)
+            var count = -1
+            for try await (value) in rows.decode(Int.self) { count = value }
+            #expect(count == 1, "only the login whose client stayed was checked")
         }
     }
 }

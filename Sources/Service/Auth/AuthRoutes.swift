@@ -52,7 +52,7 @@ public struct AuthRoutes: Sendable {
         if let password, let problem = CredentialRules.passwordProblem(password, username: username) { body.fail("password", problem) }
         try body.validate()
         guard let username, let email, let password else { throw APIError.internalError }
-        let hash = try await auth.hasher.hash(password)
+        let hash = try await auth.hasher.hash(password, clientIsThere: context.clientIsThere)
         let user = try await auth.users.create(username: username, email: email, passwordHash: hash, fullName: fullName, logger: context.logger)
         return try Envelope.success(user, status: .created, message: "User registered", context: context)
     }
@@ -66,7 +66,7 @@ public struct AuthRoutes: Sendable {
         try body.validate()
         guard let username, let password else { throw APIError.internalError }
         let origin = AuthService.Origin(ipAddress: ClientAddress.ip(of: request, context: context, trustForwardedFor: auth.settings.trustForwardedFor),
-                                        userAgent: ClientAddress.userAgent(of: request))
+                                        userAgent: ClientAddress.userAgent(of: request), clientIsThere: context.clientIsThere)
         let (grant, user) = try await auth.login(username, password: password, rememberMe: rememberMe, origin: origin, logger: context.logger)
         return try Envelope.success(TokenResponse(accessToken: grant.accessToken, refreshToken: grant.refreshToken,
                                                   expiresIn: auth.tokens.lifetime, user: user), message: "Login successful", context: context)

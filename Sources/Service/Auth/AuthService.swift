@@ -18,7 +18,7 @@ public struct AuthService: Sendable {
         users = UserStore(database: database)
         sessions = SessionStore(database: database)
         limiter = LoginRateLimiter(database: database, settings: settings)
-        hasher = PasswordHasher(cost: settings.bcryptCost)
+        hasher = PasswordHasher(cost: settings.bcryptCost, slots: settings.bcryptSlots, queueLimit: settings.bcryptQueue)
     }
 
     /// What a login or refresh hands back.
@@ -32,10 +32,13 @@ public struct AuthService: Sendable {
     public struct Origin: Sendable {
         public var ipAddress: String?
         public var userAgent: String?
+        /// Whether the client still waits for the answer (a login whose client left is not hashed).
+        public var clientIsThere: @Sendable () -> Bool
 
-        public init(ipAddress: String?, userAgent: String?) {
+        public init(ipAddress: String?, userAgent: String?, clientIsThere: @escaping @Sendable () -> Bool = { true }) {
             self.ipAddress = ipAddress
             self.userAgent = userAgent
+            self.clientIsThere = clientIsThere
         }
     }
 
@@ -43,7 +46,7 @@ public struct AuthService: Sendable {
     public func login(_ login: String, password: String, rememberMe: Bool, origin: Origin, logger: Logger) async throws -> (Grant, UserRecord) {
         try await limiter.check(login: login, ipAddress: origin.ipAddress, logger: logger)
         let credentials = try await users.credentials(login: login, logger: logger)
-        guard try await hasher.verify(password, hash: credentials?.hash), let credentials else {
+        guard try await hasher.verify(password, hash: credentials?.hash, clientIsThere: origin.clientIsThere), let credentials else {
             try await limiter.record(login: login, ipAddress: origin.ipAddress, succeeded: false, logger: logger)
             throw APIError.unauthorized("Incorrect username or password")
         }

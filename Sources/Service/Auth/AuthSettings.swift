@@ -34,6 +34,9 @@ public struct AuthSettings: Sendable {
     public var refreshTokenTTL = 7 * 86_400
     public var rememberMeTTL = 30 * 86_400
     public var bcryptCost: UInt8 = 12
+    /// Hashes at once (nil: the cores) and hashes waiting (nil: 4 per slot); beyond, 503.
+    public var bcryptSlots: Int?
+    public var bcryptQueue: Int?
     public var maxFailuresPerUsername = 5
     public var maxFailuresPerIP = 20
     public var loginWindowSeconds = 900
@@ -76,6 +79,8 @@ public struct AuthSettings: Sendable {
         settings.refreshTokenTTL = try integer("QF_REFRESH_TOKEN_TTL", environment, default: 7 * 86_400, range: 300...365 * 86_400)
         settings.rememberMeTTL = try integer("QF_REMEMBER_ME_TTL", environment, default: 30 * 86_400, range: 300...365 * 86_400)
         settings.bcryptCost = UInt8(try integer("QF_BCRYPT_COST", environment, default: 12, range: 4...31))
+        if environment["QF_BCRYPT_SLOTS"] != nil { settings.bcryptSlots = try integer("QF_BCRYPT_SLOTS", environment, default: 1, range: 1...1024) }
+        if environment["QF_BCRYPT_QUEUE"] != nil { settings.bcryptQueue = try integer("QF_BCRYPT_QUEUE", environment, default: 0, range: 0...100_000) }
         settings.maxFailuresPerUsername = try integer("QF_LOGIN_MAX_FAILURES_PER_USERNAME", environment, default: 5, range: 1...10_000)
         settings.maxFailuresPerIP = try integer("QF_LOGIN_MAX_FAILURES_PER_IP", environment, default: 20, range: 1...100_000)
         settings.loginWindowSeconds = try integer("QF_LOGIN_WINDOW", environment, default: 900, range: 1...86_400)

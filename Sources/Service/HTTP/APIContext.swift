@@ -32,6 +32,13 @@ public struct APIContext: RequestContext, WebSocketRequestContext {
         return id
     }
 
+    /// Whether the client is still connected, for work only worth doing while it waits. Router
+    /// tests have no socket (no peer address): their client is always there.
+    public var clientIsThere: @Sendable () -> Bool {
+        let channel = peerAddress == nil ? nil : channel
+        return { ClientPresence.isThere(channel) }
+    }
+
     /// The signed-in user, or a 401 (only reachable on a route without `AuthMiddleware`).
     public func requireUser() throws -> AuthenticatedUser {
         guard let user else { throw APIError.unauthorized() }
