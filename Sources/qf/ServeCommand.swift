@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let limits = try HTTPLimits.resolve(environment: ProcessInfo.processInfo.environment)
+        let cors = try CORSPolicy.resolve(environment: ProcessInfo.processInfo.environment)
         let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
                                                     logger: logger) : nil
         if demo {
@@ -55,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)   // Before the server's log lines, also when stdout is a file.
         }
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port,
-                                         limits: limits, logger: logger)
+                                         limits: limits, cors: cors, logger: logger)
         try await app.runService()
     }
 

@@ -47,10 +47,10 @@ enum TestAPI {
     /// can tell from the rows it gets back which pool served a read.
     static func with(_ suite: String, migrated: Bool = true, separateReplica: Bool = false,
                      auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
-                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in },
+                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in }, cors: CORSPolicy = .sameOriginOnly,
                      _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         guard separateReplica else {
-            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, body)
+            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, cors: cors, body)
         }
         try await TestDatabase.with(suite + "_replica") { replicaSQL, cluster, name in
             try await Migrator(client: replicaSQL, logger: TestDatabase.logger).up()
@@ -60,7 +60,7 @@ enum TestAPI {
 
     /// `cluster`: a cluster of the test's own (an outage test stops it) instead of the shared one.
     static func with(_ suite: String, migrated: Bool, replica: (PostgresClient, String)?, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void,
-                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void, cluster own: LocalPostgres? = nil,
+                     extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void, cluster own: LocalPostgres? = nil, cors: CORSPolicy = .sameOriginOnly,
                      _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.with(suite, cluster: own) { sql, cluster, name in
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
@@ -76,7 +76,7 @@ enum TestAPI {
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-data-\(UUID().uuidString)").path,
                                     maxUploadBytes: 256 * 1024)
             defer { try? FileManager.default.removeItem(atPath: data.directory) }
-            let router = APIServer.router(database: database, auth: auth, data: data)
+            let router = APIServer.router(database: database, auth: auth, data: data, cors: cors)
             extraRoutes(router)
             let app = Application(router: router, logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -8,10 +8,13 @@ import ServiceLifecycle
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
-    public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics()) -> Router<APIContext> {
+    public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics(),
+                              cors: CORSPolicy = .sameOriginOnly) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
+        // CORS outside the envelope, so error answers carry its headers too.
+        router.add(middleware: CORSMiddleware(policy: cors))
         router.add(middleware: EnvelopeMiddleware())
         router.add(middleware: QueryTextMiddleware())
         router.add(middleware: DatabaseGateMiddleware(availability: database.availability))
@@ -32,11 +35,11 @@ public enum APIServer {
     /// log writer (when given), the daily maintenance and an embedded worker (when given).
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
                                    events: PostgresConnection.Configuration, host: String, port: Int, limits: HTTPLimits = HTTPLimits(),
-                                   logger: Logger) -> some ApplicationProtocol {
+                                   cors: CORSPolicy = .sameOriginOnly, logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
-        var app = Application(router: router(database: database, auth: auth, data: data),
+        var app = Application(router: router(database: database, auth: auth, data: data, cors: cors),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, logger: logger))
