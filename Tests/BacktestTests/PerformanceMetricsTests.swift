@@ -116,4 +116,36 @@ import Testing
         #expect(ReturnSeries.periodKey(19_782 * 86_400_000_000_000, .week) == ReturnSeries.periodKey(19_785 * 86_400_000_000_000, .week))
         #expect(ReturnSeries.periodKey(19_782 * 86_400_000_000_000, .week) != ReturnSeries.periodKey(19_786 * 86_400_000_000_000, .week))
     }
+
+    /// A series without a time axis (row numbers, as a CSV without a date column is ingested) is
+    /// measured per bar: the same figures as the series on consecutive calendar days with one
+    /// return a year — computed there through the day-resampling path — on DJI's real closes
+    /// (../shared), under both conventions; an explicit annualization counts bars as days.
+    @Test func rowNumberSeriesAreMeasuredPerBar() throws {
+        let shared = PeerAgreementTests.shared
+        let lines = try String(contentsOfFile: "\(shared)/data/trademaster/portfolio_management/dj30/DJI.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let closes = lines.compactMap { Double($0.split(separator: ",")[6]) }
+        try #require(closes.count > 1000)
+        let equity = closes.map { 10_000 * $0 / closes[0] }
+        let rows = (0..<equity.count).map(Int64.init)
+        let calendarDays = (0..<equity.count).map { 946_857_600_000_000_000 + Int64($0) * 86_400_000_000_000 }   // from 2000-01-03
+        #expect(ReturnSeries.isRowNumberAxis(rows) && !ReturnSeries.isRowNumberAxis(calendarDays))
+        for convention in [MetricsConvention.backtestingPy, .vectorbt] {
+            for (chosen, equivalent) in [(Annualization.inferred, Annualization.barsPerYear(1)), (.tradingDays, .barsPerYear(252)), (.calendarDays, .barsPerYear(365))] {
+                let perBar = PerformanceMetrics(equity: equity, timestamps: rows, trades: [], convention: convention, annualization: chosen)
+                let daily = PerformanceMetrics(equity: equity, timestamps: calendarDays, trades: [], convention: convention, annualization: equivalent)
+                let label = "\(convention) \(chosen)"
+                #expect(perBar.barsPerYear == daily.barsPerYear, "\(label)")
+                for (name, ours, theirs) in [("annual return", perBar.annualReturn, daily.annualReturn), ("volatility", perBar.annualVolatility, daily.annualVolatility),
+                                             ("sharpe", perBar.sharpe, daily.sharpe), ("sortino", perBar.sortino, daily.sortino),
+                                             ("VaR 95", perBar.valueAtRisk95, daily.valueAtRisk95), ("skew", perBar.skew, daily.skew),
+                                             ("max drawdown", perBar.maxDrawdown, daily.maxDrawdown)] {
+                    #expect(ours.isFinite && close(ours, theirs, 1e-9), "\(label) \(name): \(ours) vs \(theirs)")
+                }
+                let growth = Foundation.pow(equity.last! / equity[0], perBar.barsPerYear / Double(equity.count - 1)) - 1
+                #expect(close(perBar.cagr, growth, 1e-12), "\(label) cagr")
+                #expect(perBar.maxDrawdownDurationSeconds.isNaN && perBar.maxDrawdownDuration > 0, "durations in bars only")
+            }
+        }
+    }
 }

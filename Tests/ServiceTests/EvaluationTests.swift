@@ -370,6 +370,23 @@ import Testing
             // before each bar): here a steady 0.1 a day from 200.
             let path = try await AuthTests.text(api.sql, "SELECT coalesce(plan->>'benchmark_path', '') FROM evaluations WHERE id = \(id)")
             #expect(path == api.data.barFilePath(id: spyID), "read from the SPY dataset: \(path)")
+
+            // The same model on another dataset (dataset_id): real DJI bars from ../shared, which
+            // have no TradeMaster features (computed for the run as training computed them).
+            let djiID = try await DatasetFitnessTests.ingested(api, token, name: "DJI", csv: try SharedData.dji(rows: 1500))
+            let elsewhere = try await api.call(.post, Self.base, json: ["name": "on DJI", "evaluation_type": "backtest", "strategy_id": strategyID,
+                                                                       "dataset_id": djiID, "config": ["initial_capital": 100000]], token: token)
+            #expect(elsewhere.status == .created, "\(elsewhere.body)")
+            let elsewhereID = elsewhere.body.data["id"] as? Int ?? 0
+            try await Self.runUntilFinished(api, [elsewhereID])
+            let onDJI = try await api.call(.get, "\(Self.base)/\(elsewhereID)", token: token).body.data
+            #expect(onDJI["status"] as? String == "completed" && onDJI["dataset_id"] as? Int == djiID, "\(onDJI)")
+            let summary = onDJI["results"] as? [String: Any] ?? [:]
+            #expect(summary["dataset"] as? String == "DJI" && (summary["start"] as? String ?? "").hasPrefix("2000-01"), "all of DJI, not a split: \(summary)")
+            // A dataset the agent cannot observe (close only): a 400 naming what it lacks.
+            let closeOnly = try await api.call(.post, Self.base, json: ["name": "on SPY", "evaluation_type": "backtest", "strategy_id": strategyID,
+                                                                       "dataset_id": spyID, "config": [:]], token: token)
+            #expect(closeOnly.status == .badRequest && closeOnly.body.errorFields == ["dataset_id"], "\(closeOnly.body)")
         }
     }
 

@@ -16,6 +16,16 @@ public enum Annualization: Sendable, Equatable, Codable {
     /// Backtesting.py's returns are per calendar period (days for daily and intraday bars), so
     /// `tradingDays` gives 252 of them; vectorbt's are per bar, so it gives 252 × bars per day.
     public func periodsPerYear(timestamps: [Int64], convention: MetricsConvention) -> Double {
+        // Without a calendar each bar is one period: inferred figures are per bar (one period a
+        // year), an explicit choice counts bars as trading or calendar days.
+        if ReturnSeries.isRowNumberAxis(timestamps) {
+            switch self {
+            case .inferred: return 1
+            case .tradingDays: return 252
+            case .calendarDays: return 365
+            case .barsPerYear(let n): return n
+            }
+        }
         let day = Double(ReturnSeries.nanosecondsPerDay)
         let barsPerDay: Double = {
             let spacing = ReturnSeries.medianSpacing(timestamps)

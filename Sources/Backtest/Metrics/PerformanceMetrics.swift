@@ -20,6 +20,9 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
     public var convention: MetricsConvention
     /// D: returns per year used to annualise.
     public var barsPerYear: Double
+    /// The series had no time axis (row numbers): returns are bar to bar, D is 1 unless an
+    /// annualization was chosen, and durations exist in bars only (the seconds are NaN).
+    public var perBar: Bool
     public var startTime: Int64
     public var endTime: Int64
     public var equityFinal: Double
@@ -30,7 +33,8 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
     public var totalReturn: Double
     /// (c_end − c_s) / c_s of the close, from s = the strategy's warm-up bar (Backtesting.py) or 0.
     public var buyAndHoldReturn: Double
-    /// (e_end / e_0)^(1/years) − 1 with years = (t_end − t_start) / 365.25 days.
+    /// (e_end / e_0)^(1/years) − 1 with years = (t_end − t_start) / 365.25 days; without a time
+    /// axis (row numbers), (e_end / e_0)^(D/(n − 1)) − 1, growth per bar when D is 1.
     public var cagr: Double
     /// Backtesting.py: (1 + g)^D − 1 with g = exp(mean(log(1 + r))) − 1 (0 if some 1 + r ≤ 0).
     /// vectorbt: (e_end / C)^(D / n) − 1.
@@ -119,9 +123,20 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         equityFinal = last
         equityPeak = equity.max() ?? nan
         commissions = trades.reduce(0) { $0 + $1.commission }
+        // A file without a time axis (row numbers): no calendar to resample to, so Backtesting.py's
+        // day returns become bar-to-bar returns, growth is compounded per bar (`barsPerYear` is
+        // 1 unless an annualization was chosen), and durations exist in bars only.
+        let rowNumbers = ReturnSeries.isRowNumberAxis(timestamps)
+        perBar = rowNumbers
         let period = ReturnSeries.resamplingPeriod(timestamps)
-        let dayReturns = ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: period)
-        cagr = ReturnSeries.cagr(first: first, last: last, start: startTime, end: endTime)
+        let dayReturns = rowNumbers ? ReturnSeries.consecutiveReturns(equity)
+            : ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: period)
+        if rowNumbers {
+            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
+            cagr = n > 1 ? Foundation.pow(last / first, d / Double(n - 1)) - 1 : nan
+        } else {
+            cagr = ReturnSeries.cagr(first: first, last: last, start: startTime, end: endTime)
+        }
 
         let drawdown = equity.withUnsafeBufferPointer { Drawdown(equity: $0, countsTrailingBar: convention == .vectorbt) }
         maxDrawdown = drawdown.maximum
@@ -204,7 +219,13 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         let wins = pnl.filter { $0 > 0 }, lossesPnl = pnl.filter { $0 < 0 }
         kellyCriterion = trades.isEmpty ? nan : winRate - (1 - winRate) / (Stats.mean(wins) / -Stats.mean(lossesPnl))
 
-        let daily = period == .day ? dayReturns : ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: .day)
+        let daily = period == .day || rowNumbers ? dayReturns : ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: .day)
+        if rowNumbers {
+            maxDrawdownDurationSeconds = nan
+            averageDrawdownDurationSeconds = nan
+            maxTradeDurationSeconds = nan
+            averageTradeDurationSeconds = nan
+        }
         let q95 = Stats.quantile(daily, 0.05), q99 = Stats.quantile(daily, 0.01)
         valueAtRisk95 = -q95
         valueAtRisk99 = -q99

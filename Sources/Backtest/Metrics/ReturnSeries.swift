@@ -20,6 +20,22 @@ public enum ReturnSeries {
         return years > 0 ? Foundation.pow(last / first, 1 / years) - 1 : .nan
     }
 
+    /// Whether `timestamps` are row numbers (0, 1, 2, … ns, the axis of a file ingested without a
+    /// time column) rather than times: consecutive bars exactly 1 ns apart, which no real series
+    /// has. Such a series has no calendar, so its figures are per bar (see `PerformanceMetrics`).
+    public static func isRowNumberAxis(_ timestamps: [Int64]) -> Bool {
+        guard timestamps.count > 1 else { return false }
+        for i in 1..<timestamps.count where timestamps[i] - timestamps[i - 1] != 1 { return false }
+        return true
+    }
+
+    /// Bar-to-bar fractional changes of `equity` (n − 1 values): the returns of a series
+    /// without a calendar, where each bar is one period.
+    public static func consecutiveReturns(_ equity: [Double]) -> [Double] {
+        guard equity.count > 1 else { return [] }
+        return (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
+    }
+
     /// The calendar period Backtesting.py resamples equity to.
     public enum Period: Sendable, Equatable {
         case day, week, month, year

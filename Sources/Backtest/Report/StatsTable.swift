@@ -9,8 +9,9 @@ public enum StatsTable {
         func num(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.5f", v) }
         func money(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.2f", v) }
         var rows: [(String, String)] = [
-            ("Start", TimestampParser.format(m.startTime)), ("End", TimestampParser.format(m.endTime)),
-            ("Duration", duration(Double(m.endTime - m.startTime) / 1e9)), ("Strategy", label),
+            ("Start", m.perBar ? "bar \(m.startTime)" : TimestampParser.format(m.startTime)),
+            ("End", m.perBar ? "bar \(m.endTime)" : TimestampParser.format(m.endTime)),
+            ("Duration", m.perBar ? "\(m.endTime - m.startTime + 1) bars" : duration(Double(m.endTime - m.startTime) / 1e9)), ("Strategy", label),
             ("Exposure Time [%]", pct(m.exposure)), ("Equity Final [$]", money(m.equityFinal)), ("Equity Peak [$]", money(m.equityPeak)),
             ("Commissions [$]", money(m.commissions)), ("Return [%]", pct(m.totalReturn)), ("Buy & Hold Return [%]", pct(m.buyAndHoldReturn)),
             ("Return (Ann.) [%]", pct(m.annualReturn)), ("Volatility (Ann.) [%]", pct(m.annualVolatility)), ("CAGR [%]", pct(m.cagr)),
@@ -27,7 +28,8 @@ public enum StatsTable {
             ("VaR 95% (1 day) [%]", pct(m.valueAtRisk95)), ("CVaR 95% (1 day) [%]", pct(m.conditionalValueAtRisk95)),
             ("VaR 99% (1 day) [%]", pct(m.valueAtRisk99)), ("CVaR 99% (1 day) [%]", pct(m.conditionalValueAtRisk99)),
             ("Skew", num(m.skew)), ("Kurtosis", num(m.kurtosis)),
-            ("Convention", "\(m.convention.rawValue), \(SweepCSVWriter.format(m.barsPerYear)) returns a year"),
+            ("Convention", "\(m.convention.rawValue), \(SweepCSVWriter.format(m.barsPerYear)) returns a year"
+                + (m.perBar ? " (no time axis: returns per bar)" : "")),
         ]
         if let openTrade { rows.append(("Open Trade", "\(SweepCSVWriter.format(openTrade.units)) units since bar \(openTrade.entryBar) (in equity, not in trade figures)")) }
         return rows

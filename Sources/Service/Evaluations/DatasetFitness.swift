@@ -6,7 +6,19 @@ import Ingest
 enum DatasetFitness {
     /// Checks `file` (dataset `id`, named by `field`) for a backtest of `symbol` (default: the
     /// file's first) between `start` and `end`.
-    static func check(_ file: BarFile, id: Int, field: String, symbol: String?, start: Int64?, end: Int64?, name: String? = nil) throws {
+    /// What the evaluated subject reads beyond `close`.
+    enum Reader {
+        /// Training jobs, and the lookup of a benchmark: `close` only.
+        case closeOnly
+        /// A rule backtest fills orders at the next bar's open.
+        case rule
+        /// A trained algorithmic-trading agent observes TradeMaster's features, computed from
+        /// open, high, low and close when the file lacks them.
+        case tradedModel
+    }
+
+    static func check(_ file: BarFile, id: Int, field: String, symbol: String?, start: Int64?, end: Int64?, name: String? = nil,
+                      reader: Reader = .closeOnly) throws {
         let what = name ?? "dataset \(id)"
         guard let symbol = symbol ?? file.symbols.first else {
             throw APIError.validation([.init(field: field, message: "\(what) holds no symbols")])
@@ -14,6 +26,21 @@ enum DatasetFitness {
         let columns = try file.columns(of: symbol)
         guard columns.contains("close") else {
             throw APIError.validation([.init(field: field, message: "\(what) has no 'close' column (it has \(columns.joined(separator: ", "))); re-upload it with one")])
+        }
+        switch reader {
+        case .closeOnly:
+            break
+        case .rule:
+            guard columns.contains("open") else {
+                throw APIError.validation([.init(field: field, message: "\(what) has no 'open' column (it has \(columns.joined(separator: ", "))); "
+                                                 + "a rule backtest fills its orders at the next bar's open")])
+            }
+        case .tradedModel:
+            let missing = ["open", "high", "low"].filter { !columns.contains($0) }
+            guard columns.contains("zopen") || missing.isEmpty else {
+                throw APIError.validation([.init(field: field, message: "\(what) lacks \(missing.joined(separator: ", ")): a trained agent observes features "
+                                                 + "computed from open, high, low and close")])
+            }
         }
         guard start != nil || end != nil else { return }
         let dateField = start != nil ? "config.start_date" : "config.end_date"

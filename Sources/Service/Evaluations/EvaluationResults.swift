@@ -20,8 +20,21 @@ enum EvaluationResults {
                 "calmar_ratio": number(m.calmar), "max_drawdown": percent(-m.maxDrawdown), "win_rate": number(m.winRate),
                 "profit_factor": number(m.profitFactor), "total_trades": .int(Int64(m.tradeCount)), "exposure": percent(m.exposure),
                 "buy_and_hold_return": percent(m.buyAndHoldReturn), "alpha": number(m.alpha), "beta": number(m.beta),
-                "final_equity": number(m.equityFinal),
-                "start": .string(TimestampParser.format(m.startTime)), "end": .string(TimestampParser.format(m.endTime))]
+                "final_equity": number(m.equityFinal), "returns_per_year": number(m.barsPerYear)]
+            .merging(timeAxis(run)) { $1 }
+    }
+
+    /// `start` and `end` as dates, or — for a dataset ingested without timestamps, whose axis is
+    /// row numbers — as bar numbers, with a note that the figures are per bar.
+    static func timeAxis(_ run: EvaluationRunner.Run) -> [String: JSONValue] {
+        let m = run.metrics
+        guard m.perBar else {
+            return ["time_axis": .string("timestamps"),
+                    "start": .string(TimestampParser.format(m.startTime)), "end": .string(TimestampParser.format(m.endTime))]
+        }
+        return ["time_axis": .string("row_number"), "start": .int(m.startTime), "end": .int(m.endTime),
+                "note": .string("The dataset has no timestamps: returns are per bar and figures use \(m.barsPerYear.formatted()) returns a year "
+                                + "(1 = per bar; set config.annualization to count bars as days). Calendar periods do not apply.")]
     }
 
     /// Every figure of `PerformanceMetrics`, snake_case, NaN as null.
@@ -38,6 +51,8 @@ enum EvaluationResults {
 
     /// Returns per calendar month and year (percent).
     static func periods(_ run: EvaluationRunner.Run, initialCash: Double) -> JSONValue {
+        // Row numbers are no calendar: there are no months or years to report.
+        if run.metrics.perBar { return .object(["monthly": .array([]), "yearly": .array([])]) }
         func table(_ period: ReturnSeries.Period) -> JSONValue {
             .array(PeriodReturns.table(equity: run.equity, timestamps: run.timestamps, initialValue: initialCash, period: period).map { row in
                 .object(["period": .string(row.label), "return": percent(row.value),

@@ -132,20 +132,26 @@ public struct EvaluationRoutes: Sendable {
         // The seed's request names a strategy and dates, nothing more: a strategy without a rule
         // that has trained is evaluated through its latest completed model, as start does.
         var modelJobID = options.trainingJobID
-        if modelJobID == nil, Self.ruleName(strategy.config) == nil, datasetID == nil, options.grid == nil {
+        if modelJobID == nil, Self.ruleName(strategy.config) == nil, options.grid == nil {
             modelJobID = try await latestCompletedJob(of: strategy.id, logger: logger)
         }
         if let jobID = modelJobID {
-            guard options.grid == nil, options.strategyIDs.isEmpty, options.versions.isEmpty, options.datasetIDs.isEmpty, datasetID == nil else {
-                throw APIError.validation([.init(field: "config.training_job_id", message: "a trained model is evaluated alone, on its job's test split: no grid, dataset_id, dataset_ids, strategy_ids or versions")])
+            guard options.grid == nil, options.strategyIDs.isEmpty, options.versions.isEmpty, options.datasetIDs.isEmpty else {
+                throw APIError.validation([.init(field: "config.training_job_id", message: "a trained model is evaluated alone, on its job's test split or on dataset_id: no grid, dataset_ids, strategy_ids or versions")])
             }
-            let (subject, source) = try await trainedModel(jobID, strategy: strategy, user: user, logger: logger)
-            if let file = try? BarFile(path: source.path) {
-                try DatasetFitness.check(file, id: source.datasetID ?? 0, field: "config.training_job_id", symbol: nil, start: options.start, end: options.end,
-                                         name: "the test split of training job \(jobID)")
+            let (subject, testSplit) = try await trainedModel(jobID, strategy: strategy, user: user, logger: logger)
+            if let datasetID {
+                // Another dataset: all of it (its features computed as training computed them).
+                sources.append(try await readyDataset(datasetID, field: "dataset_id", user: user, symbol: options.symbol, benchmark: options.benchmark,
+                                                      start: options.start, end: options.end, reader: .tradedModel, logger: logger))
+            } else {
+                if let file = try? BarFile(path: testSplit.path) {
+                    try DatasetFitness.check(file, id: testSplit.datasetID ?? 0, field: "config.training_job_id", symbol: nil, start: options.start, end: options.end,
+                                             name: "the test split of training job \(jobID)", reader: .tradedModel)
+                }
+                sources.append(testSplit)
             }
             subjects.append(subject)
-            sources.append(source)
         } else {
             subjects.append(try Self.ruleSubject(strategy, version: nil, config: strategy.config, parameters: strategy.parameters, overrides: options.parameters, field: "strategy_id"))
             var ids: [Int] = []
@@ -157,7 +163,7 @@ public struct EvaluationRoutes: Sendable {
                 // The evaluated dataset (the body's, or the strategy's config.dataset_id) is
                 // dataset_id; the others come from config.dataset_ids.
                 sources.append(try await readyDataset(id, field: id == ids.first ? "dataset_id" : "config.dataset_ids", user: user, symbol: options.symbol,
-                                                      benchmark: options.benchmark, start: options.start, end: options.end, logger: logger))
+                                                      benchmark: options.benchmark, start: options.start, end: options.end, reader: .rule, logger: logger))
             }
         }
         if kind == .comparison {
@@ -272,7 +278,7 @@ public struct EvaluationRoutes: Sendable {
     }
 
     func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, start: Int64?, end: Int64?,
-                      logger: Logger) async throws -> EvaluationPlan.DataSource {
+                      reader: DatasetFitness.Reader, logger: Logger) async throws -> EvaluationPlan.DataSource {
         let dataset: DatasetRecord
         do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
             throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
@@ -285,7 +291,7 @@ public struct EvaluationRoutes: Sendable {
                     throw APIError.validation([.init(field: name, message: "dataset \(id) has no symbol \(wanted) (it has \(file.symbols.joined(separator: ", ")))")])
                 }
             }
-            try DatasetFitness.check(file, id: id, field: field, symbol: symbol, start: start, end: end)
+            try DatasetFitness.check(file, id: id, field: field, symbol: symbol, start: start, end: end, reader: reader)
         }
         return .init(datasetID: id, name: dataset.name, path: dataset.filePath, symbol: symbol)
     }

@@ -52,8 +52,16 @@ enum EvaluationRunner {
         }
         _ = try training.resumeIfPossible()
         let agent = try training.bestAgent()
-        let file = try BarFile(path: source.path)
-        guard let symbol = source.symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(source.path) has no symbols") }
+        var file = try BarFile(path: source.path)
+        guard let symbol = source.symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(source.name) has no symbols") }
+        // A dataset other than the job's test split may lack the features the agent observes:
+        // computed here as training computed them, in a scratch file removed afterwards.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qf-features-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        if try !file.columns(of: symbol).contains("zopen") {
+            _ = try Preprocessor.run(input: source.path, operations: [PreprocessOperation(type: .tradeMasterFeatures)], output: scratch)
+            file = try BarFile(path: scratch)
+        }
         var data = try AlgorithmicTradingData(file: file, symbol: symbol)
         if plan.start != nil || plan.end != nil {
             let times = data.timestamps
