@@ -62,4 +62,41 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "0")
         }
     }
+
+    /// A task that cannot use a dataset's symbols is a 400 at POST: a portfolio on one symbol; an
+    /// algorithmic-trading job on 29 DJ30 symbols (real bars from ../shared) without
+    /// `config.symbol`, or naming one the data lacks. Naming one it holds is accepted.
+    @Test func theTaskMustFitTheDatasetsSymbols() async throws {
+        try await TestAPI.with("task_fit") { api in
+            let (token, _, _) = try await api.signUp("fitter")
+            let single = try await TrainingJobTests.readyDataset(api, token)
+            let lines = try String(contentsOfFile: "\(SharedData.directory)/data/trademaster/portfolio_management/dj30/valid.csv", encoding: .utf8)
+                .split(separator: "\n").prefix(1 + 29 * 15).joined(separator: "\n") + "\n"
+            let dj30 = try await Self.ingested(api, token, name: "dj30", csv: lines)
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            func submit(_ datasetID: Int, _ config: [String: Any]) async throws -> (HTTPResponse.Status, [String], String) {
+                let answer = try await api.call(.post, TrainingJobTests.base, json: ["name": "fit", "strategy_id": strategyID, "dataset_id": datasetID,
+                                                                                    "config": config, "hyperparameters": ["epochs": 1]], token: token)
+                let message = (answer.body.error["details"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+                return (answer.status, answer.body.errorFields, message)
+            }
+            let portfolio: [String: Any] = ["task_name": "portfolio_management", "dataset_name": "portfolio_management:mine", "agent_name": "portfolio_management:ppo"]
+            let onOne = try await submit(single, portfolio)
+            #expect(onOne.0 == .badRequest && onOne.1 == ["dataset_id"] && onOne.2.contains("holds 1"), "\(onOne)")
+            var trading = TrainingJobTests.dqn
+            trading["dataset_name"] = "algorithmic_trading:mine"
+            let unnamed = try await submit(dj30, trading)
+            #expect(unnamed.0 == .badRequest && unnamed.1 == ["config.symbol"] && unnamed.2.contains("holds 29 symbols (AAPL"), "\(unnamed)")
+            trading["symbol"] = "TSLA"
+            let missing = try await submit(dj30, trading)
+            #expect(missing.0 == .badRequest && missing.1 == ["config.symbol"], "\(missing)")
+            trading["symbol"] = "AMGN"
+            #expect(try await submit(dj30, trading).0 == .created)
+            var named = portfolio
+            named["symbol"] = "AMGN"
+            #expect(try await submit(dj30, named).1 == ["config.symbol"], "a portfolio trades them all")
+            #expect(try await submit(dj30, portfolio).0 == .created)
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "2")
+        }
+    }
 }

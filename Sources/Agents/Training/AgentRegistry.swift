@@ -45,6 +45,8 @@ public enum AgentRegistry {
         /// Order execution: horizon, quantity, side.
         public var execution: OrderExecutionConfiguration
         public var data: TrainingJobConfiguration.DataPaths
+        /// The traded symbol of a single-asset task (`config.symbol`), nil for the file's first.
+        public var symbol: String?
     }
 
     public static func resolve(_ job: TrainingJobConfiguration) throws -> Resolved {
@@ -218,7 +220,7 @@ public enum AgentRegistry {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")
         }
         return Resolved(task: task, dataset: names.datasetName, agent: agent, algorithm: algorithm, trainer: trainer, environment: environment,
-                        portfolioLogReturnReward: logReturnReward, execution: execution, data: data)
+                        portfolioLogReturnReward: logReturnReward, execution: execution, data: data, symbol: names.symbol)
     }
 
     /// The shared data directory (`QF_SHARED_DIR`, default ../shared from the working directory).

@@ -13,18 +13,22 @@ public struct TrainingJobConfiguration: Codable, Sendable, Equatable {
         public var agentName: String
         public var optimizerName: String?
         public var lossName: String?
+        /// The symbol a single-asset task (algorithmic trading, order execution) trades, when the
+        /// data holds several; nil: the only one (the first, for a bar file of one symbol).
+        public var symbol: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case taskName = "task_name", datasetName = "dataset_name", agentName = "agent_name"
-            case optimizerName = "optimizer_name", lossName = "loss_name"
+            case optimizerName = "optimizer_name", lossName = "loss_name", symbol
         }
 
-        public init(taskName: String, datasetName: String, agentName: String, optimizerName: String? = nil, lossName: String? = nil) {
+        public init(taskName: String, datasetName: String, agentName: String, optimizerName: String? = nil, lossName: String? = nil, symbol: String? = nil) {
             self.taskName = taskName
             self.datasetName = datasetName
             self.agentName = agentName
             self.optimizerName = optimizerName
             self.lossName = lossName
+            self.symbol = symbol
         }
     }
 

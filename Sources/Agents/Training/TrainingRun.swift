@@ -78,12 +78,12 @@ public final class TrainingRun {
     static func makeDriver(_ r: AgentRegistry.Resolved, directory: String?) throws -> any TrainingDriver {
         switch r.task {
         case "algorithmic_trading":
-            let train = AlgorithmicTradingEnvironment(data: try loadBars(r.data.train!, split: "train"), configuration: r.environment)
-            let valid = try r.data.valid.map { AlgorithmicTradingEnvironment(data: try loadBars($0, split: "valid"), configuration: r.environment) }
+            let train = AlgorithmicTradingEnvironment(data: try loadBars(r.data.train!, split: "train", symbol: r.symbol), configuration: r.environment)
+            let valid = try r.data.valid.map { AlgorithmicTradingEnvironment(data: try loadBars($0, split: "valid", symbol: r.symbol), configuration: r.environment) }
             let configuration = r.environment
             return try makeDriver(r, train: train, valid: valid, directory: directory, testEnvironment: { path in
                 guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
-                return (AlgorithmicTradingEnvironment(data: try loadBars(path, split: "test"), configuration: configuration), path)
+                return (AlgorithmicTradingEnvironment(data: try loadBars(path, split: "test", symbol: r.symbol), configuration: configuration), path)
             }, report: { agent, env, source in
                 var run = env
                 _ = agent.run(&run)
@@ -129,7 +129,7 @@ public final class TrainingRun {
                 }, report: { agent, env, source in report(agent, env, source, spacing: 60, .barsPerYear(525_600)) })
             }
             let make = { (path: String, split: String) in
-                OrderExecutionEnvironment(data: try loadBars(path, split: split), configuration: configuration)
+                OrderExecutionEnvironment(data: try loadBars(path, split: split, symbol: r.symbol), configuration: configuration)
             }
             return try makeDriver(r, train: try make(r.data.train!, "train"), valid: try r.data.valid.map { try make($0, "valid") }, directory: directory,
                                   testEnvironment: { path in
@@ -237,8 +237,13 @@ public final class TrainingRun {
     }
 
     /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
-    public static func loadBars(_ path: String, split: String) throws -> AlgorithmicTradingData {
-        try withBarFile(path, split: split) { try AlgorithmicTradingData(file: $0) }
+    public static func loadBars(_ path: String, split: String, symbol: String? = nil) throws -> AlgorithmicTradingData {
+        try withBarFile(path, split: split) { file in
+            if let symbol, !file.symbols.contains(symbol) {
+                throw AgentsError.invalidConfiguration("config.symbol: data.\(split) has no symbol \(symbol) (it has \(file.symbols.joined(separator: ", ")))")
+            }
+            return try AlgorithmicTradingData(file: file, symbol: symbol)
+        }
     }
 }
 

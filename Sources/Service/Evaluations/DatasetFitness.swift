@@ -23,6 +23,10 @@ enum DatasetFitness {
         guard let symbol = symbol ?? file.symbols.first else {
             throw APIError.validation([.init(field: field, message: "\(what) holds no symbols")])
         }
+        guard file.symbols.contains(symbol) else {
+            let listed = file.symbols.count <= 8 ? file.symbols.joined(separator: ", ") : file.symbols.prefix(8).joined(separator: ", ") + ", …"
+            throw APIError.validation([.init(field: "config.symbol", message: "\(what) has no symbol \(symbol) (it has \(listed))")])
+        }
         let columns = try file.columns(of: symbol)
         guard columns.contains("close") else {
             throw APIError.validation([.init(field: field, message: "\(what) has no 'close' column (it has \(columns.joined(separator: ", "))); re-upload it with one")])

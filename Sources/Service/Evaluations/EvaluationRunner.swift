@@ -53,7 +53,9 @@ enum EvaluationRunner {
         _ = try training.resumeIfPossible()
         let agent = try training.bestAgent()
         var file = try BarFile(path: source.path)
-        guard let symbol = source.symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(source.name) has no symbols") }
+        // The symbol asked for, else the one the agent trained on when the file has it, else the first.
+        let trained = training.resolved.symbol.flatMap { file.symbols.contains($0) ? $0 : nil }
+        guard let symbol = source.symbol ?? trained ?? file.symbols.first else { throw AgentsError.invalidData("\(source.name) has no symbols") }
         // A dataset other than the job's test split may lack the features the agent observes:
         // computed here as training computed them, in a scratch file removed afterwards.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qf-features-\(UUID().uuidString).h5").path

@@ -149,6 +149,7 @@ public struct TrainingRoutes: Sendable {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(strategyID) not found", details: [.init(field: "strategy_id", message: "no such strategy of yours")])
         }
         var data: TrainingJobConfiguration.DataPaths?
+        var datasetSymbols: [String]?
         if let datasetID {
             let dataset: DatasetRecord
             do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
@@ -158,7 +159,8 @@ public struct TrainingRoutes: Sendable {
                 throw APIError.conflict("Dataset \(datasetID) is \(dataset.status), not ready", field: "dataset_id")
             }
             if let file = try? BarFile(path: dataset.filePath) {
-                try DatasetFitness.check(file, id: datasetID, field: "dataset_id", symbol: nil, start: nil, end: nil)
+                try DatasetFitness.check(file, id: datasetID, field: "dataset_id", symbol: config.objectValue?["symbol"]?.stringValue, start: nil, end: nil)
+                datasetSymbols = file.symbols
             }
             data = .init(train: dataset.filePath)
         }
@@ -169,6 +171,9 @@ public struct TrainingRoutes: Sendable {
         } catch let error as AgentsError {
             throw APIError.validation([TrainingRequest.problem(error)])
         }
+        if let datasetID, let datasetSymbols {
+            try Self.checkTaskFits(resolved, symbols: datasetSymbols, datasetID: datasetID)
+        }
         let epochs = resolved.trainer.epochs
         let estimate = try await estimatedDuration(config: config, epochs: epochs, logger: context.logger)
         let (id, taskID) = try await jobs.create(.init(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
@@ -176,6 +181,29 @@ public struct TrainingRoutes: Sendable {
                                                  for: user, logger: context.logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, estimatedDuration: estimate), status: .created,
                                     message: "Training job queued", context: context)
+    }
+
+    /// A task that cannot use the dataset's symbols is refused now, not by the worker: a
+    /// portfolio needs two symbols or more; a single-asset task on several symbols must say which
+    /// (`config.symbol`), and a portfolio trades them all.
+    static func checkTaskFits(_ resolved: AgentRegistry.Resolved, symbols: [String], datasetID: Int) throws {
+        let listed = symbols.count <= 8 ? symbols.joined(separator: ", ") : symbols.prefix(8).joined(separator: ", ") + ", …"
+        switch resolved.task {
+        case "portfolio_management":
+            guard symbols.count >= 2 else {
+                throw APIError.validation([.init(field: "dataset_id", message: "a portfolio task allocates across two symbols or more; dataset \(datasetID) holds \(symbols.count) (\(listed))")])
+            }
+            if resolved.symbol != nil {
+                throw APIError.validation([.init(field: "config.symbol", message: "a portfolio task trades every symbol of the dataset; drop config.symbol")])
+            }
+        case "algorithmic_trading", "order_execution":
+            if symbols.count > 1, resolved.symbol == nil {
+                throw APIError.validation([.init(field: "config.symbol", message: "dataset \(datasetID) holds \(symbols.count) symbols (\(listed)); "
+                                                 + "\(resolved.task) trades one: name it in config.symbol")])
+            }
+        default:
+            break
+        }
     }
 
     /// Seconds per epoch of earlier completed jobs with the same task and agent, times the epochs
