@@ -89,7 +89,7 @@ import Testing
                 let answer = try await api.call(.post, TrainingJobTests.base, json: [
                     "name": "too big", "strategy_id": strategyID, "config": TrainingJobTests.dqn, "hyperparameters": hyperparameters,
                 ], token: token)
-                #expect(answer.status == .badRequest && answer.body.errorFields == [field], "\(field): \(answer.status) \(answer.body)")
+                #expect(answer.status == .badRequest && answer.body.errorFields.contains(field), "\(field): \(answer.status) \(answer.body)")
             }
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "0")
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks") == "0")

@@ -68,6 +68,14 @@ import Testing
             #expect(agentMessage?.contains("synthetic:ppo") == true, "lists the known agents")
             let badHyper = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": strategyID, "config": config, "hyperparameters": ["epochz": 3]], token: token)
             #expect(badHyper.status == .badRequest && badHyper.body.errorFields == ["hyperparameters"])
+            // Every problem at once, each by its field: a bad agent, a wrong type, two values out
+            // of range and an unknown key in one request.
+            let many = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": strategyID,
+                                                                   "config": ["task_name": "synthetic", "dataset_name": "synthetic:ar1", "agent_name": "synthetic:sarsa"],
+                                                                   "hyperparameters": ["learning_rate": -1, "epochs": "many", "batch_size": 0, "epochz": 3]], token: token)
+            #expect(many.status == .badRequest, "\(many.body)")
+            #expect(Set(many.body.errorFields).isSuperset(of: ["config.agent_name", "hyperparameters.learning_rate", "hyperparameters.epochs", "hyperparameters.batch_size"])
+                    && many.body.errorFields.count == 5, "\(many.body.errorFields)")
             let missing = try await api.call(.post, Self.base, json: ["config": config], token: token)
             #expect(missing.status == .badRequest && Set(missing.body.errorFields) == ["name", "strategy_id"])
             let foreign = try await api.call(.post, Self.base, json: ["name": "x", "strategy_id": othersStrategy, "config": config], token: token)

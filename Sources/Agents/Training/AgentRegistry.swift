@@ -294,7 +294,9 @@ public enum AgentRegistry {
 
     /// Refuses sizes beyond `integerBounds`, non-finite or absurd reals and oversized networks,
     /// naming the field (`hyperparameters.batch_size`).
-    static func checkBounds(_ h: Hyperparameters) throws {
+    /// The hyperparameters' ranges that hold for every agent (a server refuses absurd values
+    /// before anything is allocated); throws naming the first field out of range.
+    public static func checkBounds(_ h: Hyperparameters) throws {
         for bound in integerBounds {
             if let v = h[keyPath: bound.value], !bound.range.contains(v) {
                 throw AgentsError.invalidConfiguration("hyperparameters.\(bound.field): must be a whole number from \(bound.range.lowerBound) to \(bound.range.upperBound), got \(v)")

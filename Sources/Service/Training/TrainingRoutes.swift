@@ -21,6 +21,39 @@ enum TrainingRequest {
         return try TrainingJobConfiguration.decode(json: Data(JSONValue.object(object).jsonText.utf8), source: "job")
     }
 
+    /// Every problem of a job's configuration at once, each naming its field: the names
+    /// (task, dataset, agent, optimizer, loss) resolved without hyperparameters; each
+    /// hyperparameter on its own (its type, that it exists, its range); and only when all of those
+    /// hold, the whole configuration (what depends on several fields together).
+    static func problems(name: String, config: JSONValue, hyperparameters: JSONValue, data: TrainingJobConfiguration.DataPaths?) -> [APIError.Detail] {
+        var found: [APIError.Detail] = []
+        func attempt(_ check: () throws -> Void) -> APIError.Detail? {
+            do { try check(); return nil } catch let error as AgentsError { return problem(error) } catch {
+                return .init(field: "config", message: "\(error)")
+            }
+        }
+        if let names = attempt({ _ = try AgentRegistry.resolve(try configuration(name: name, config: config, hyperparameters: .object([:]), data: data)) }) {
+            found.append(names)
+        }
+        if case .object(let fields) = hyperparameters {
+            for key in fields.keys.sorted() {
+                let alone = attempt {
+                    let decoded = try configuration(name: name, config: neutralNames, hyperparameters: .object([key: fields[key]!]), data: nil)
+                    try AgentRegistry.checkBounds(decoded.hyperparameters)
+                }
+                if let alone, !found.contains(where: { $0.field == alone.field }) { found.append(alone) }
+            }
+        }
+        if found.isEmpty, let whole = attempt({ _ = try AgentRegistry.resolve(try configuration(name: name, config: config, hyperparameters: hyperparameters, data: data)) }) {
+            found.append(whole)
+        }
+        return found
+    }
+
+    /// Names that decode, for reading one hyperparameter on its own.
+    static let neutralNames = JSONValue.object(["task_name": .string("synthetic"), "dataset_name": .string("synthetic:random_walk"),
+                                               "agent_name": .string("synthetic:dqn")])
+
     /// A configuration error as a 400 detail naming the exact field (`hyperparameters.learning_rate`,
     /// `config.agent_name`): Agents' messages start with the field's path, from the job's root.
     static func problem(_ error: AgentsError) -> APIError.Detail {
@@ -164,7 +197,9 @@ public struct TrainingRoutes: Sendable {
             }
             data = .init(train: dataset.filePath)
         }
-        // The names must resolve, exactly as `qf train` resolves them.
+        // The names must resolve, exactly as `qf train` resolves them; every problem is said at once.
+        let problems = TrainingRequest.problems(name: name, config: config, hyperparameters: hyperparameters, data: data)
+        guard problems.isEmpty else { throw APIError.validation(problems) }
         let resolved: AgentRegistry.Resolved
         do {
             resolved = try AgentRegistry.resolve(try TrainingRequest.configuration(name: name, config: config, hyperparameters: hyperparameters, data: data))
