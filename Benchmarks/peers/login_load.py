@@ -1,8 +1,8 @@
 """Login load for Benchmarks/service.sh: CONNECTIONS clients, each on its own keep-alive
 connection, post the same valid login again and again for DURATION seconds. A 503 is honoured as
 a well-behaved client does: wait `Retry-After` seconds, then try again. Prints one JSON line:
-successful logins per second, p50/p99 latency of successful logins, p99 of every answer, and
-the count of each status.
+successful logins per second (those answered within DURATION, over DURATION, as wrk counts),
+p50/p99 latency of successful logins, p99 of every answer, and the count of each status.
 
     python3 login_load.py URL USERNAME PASSWORD CONNECTIONS DURATION
 """
@@ -26,7 +26,7 @@ def main():
     parts = urllib.parse.urlparse(url)
     body = json.dumps({"username": username, "password": password})
     lock = threading.Lock()
-    ok_latencies, all_latencies, statuses = [], [], {}
+    ok_latencies, all_latencies, statuses, in_time = [], [], {}, []
     deadline = time.monotonic() + duration
 
     def client():
@@ -42,8 +42,11 @@ def main():
                 status, retry = "error", None
                 connection.close()
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-            elapsed = time.monotonic() - started
+            finished = time.monotonic()
+            elapsed = finished - started
             with lock:
+                if status == 200 and finished <= deadline:
+                    in_time.append(elapsed)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
                 all_latencies.append(elapsed)
                 if status == 200:
@@ -58,7 +61,7 @@ def main():
     for thread in threads:
         thread.join()
     wall = time.monotonic() - began
-    print(json.dumps({"logins_per_second": len(ok_latencies) / wall, "p50_ms": (percentile(ok_latencies, 50) or 0) * 1000,
+    print(json.dumps({"logins_per_second": len(in_time) / duration, "p50_ms": (percentile(ok_latencies, 50) or 0) * 1000,
                       "p99_ms": (percentile(ok_latencies, 99) or 0) * 1000, "p99_any_answer_ms": (percentile(all_latencies, 99) or 0) * 1000,
                       "statuses": statuses, "seconds": wall}))
 

@@ -44,7 +44,11 @@ import Testing
         #expect(summary.evaluated == rows.count && summary.evaluated + summary.rejected == grid.count)
         for row in rows {
             let spec = StrategySpec(name: c.strategy, parameters: grid.parameters(at: row.index))
-            let single = SignalBacktest.run(open: open, close: close, timestamps: times, signals: try Strategies.signals(spec, close: close), settings: settings)
+            // The slow reference under the convention's library semantics (rounding, ties, a
+            // crossing into the position held reopening it for Backtesting.py).
+            let reopens = c.strategy.hasSuffix("_cross") && c.convention == .backtestingPy
+            let single = SignalBacktest.run(open: open, close: close, timestamps: times, signals: try Strategies.signals(spec, close: close, peer: c.convention),
+                                            settings: settings, reopensHeldPosition: reopens)
             let m = PerformanceMetrics(equity: single.equity, timestamps: times, trades: single.trades, convention: c.convention,
                                        initialCash: settings.initialCash, openTrade: single.openTrade)
             let expected: [(String, Double)] = [

@@ -32,6 +32,12 @@ public struct ExecutionSettings: Sendable, Codable, Equatable {
     /// Whether short signals open short positions (otherwise they only close longs).
     public var allowShort: Bool
     public var lot: Lot
+    /// Whose semantics to follow where the libraries differ (nil: QuantForge's own): how rolling
+    /// means round (`MeanArithmetic`), whether a crossing may pass through a tie (vectorbt: yes,
+    /// Backtesting.py's `crossover`: no), and whether a crossing into the position already held
+    /// closes and reopens it (Backtesting.py with exclusive orders: yes). Set from the metrics
+    /// convention, so a backtest makes that library's own trades.
+    public var peer: MetricsConvention?
 
     public init(fill: Fill = .nextOpen, commission: Double = 0, fixedFee: Double = 0, slippageBps: Double = 0,
                 initialCash: Double = 10_000, allowShort: Bool = false, lot: Lot? = nil) {

@@ -33,13 +33,15 @@ public enum OrderExecution {
     @usableFromInline static let fullEquity = 1 - 0x1p-52
 
     @inlinable
+    /// With `reopen`, a signal for the position already held closes it and opens it again
+    /// (Backtesting.py's `buy()` with exclusive orders); otherwise it is held.
     public static func execute(_ state: AccountState, signal: Signal, price: Double, bar: Int, time: Int64,
-                               settings: ExecutionSettings) -> (AccountState, TradeRecord?) {
+                               settings: ExecutionSettings, reopen: Bool = false) -> (AccountState, TradeRecord?) {
         if signal == .hold || state.isBust { return (state, nil) }
         let current: Signal = state.units > 0 ? .long : (state.units < 0 ? .short : .flat)
         var target = signal
         if target == .short && !settings.allowShort { target = .flat }
-        if target == current { return (state, nil) }
+        if target == current && !(reopen && target != .flat) { return (state, nil) }
         var s = state
         var closed: TradeRecord?
         let slip = settings.slippageBps / 10_000

@@ -27,7 +27,8 @@ public struct BacktestResult: Sendable {
 /// cash, or below zero) the position is closed at that close, and equity stays zero from there.
 public enum SignalBacktest {
     public static func run(open: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>, timestamps: UnsafeBufferPointer<Int64>,
-                           signals: UnsafeBufferPointer<Signal>, settings: ExecutionSettings) -> BacktestResult {
+                           signals: UnsafeBufferPointer<Signal>, settings: ExecutionSettings,
+                           reopensHeldPosition: Bool = false) -> BacktestResult {
         let n = close.count
         precondition(open.count == n && timestamps.count == n && signals.count == n, "SignalBacktest: columns of unequal length")
         var state = AccountState(cash: settings.initialCash)
@@ -38,12 +39,14 @@ public enum SignalBacktest {
             switch settings.fill {
             case .nextOpen:
                 if i > 0 {
-                    let (next, trade) = OrderExecution.execute(state, signal: signals[i - 1], price: open[i], bar: i, time: timestamps[i], settings: settings)
+                    let (next, trade) = OrderExecution.execute(state, signal: signals[i - 1], price: open[i], bar: i, time: timestamps[i], settings: settings,
+                                                                  reopen: reopensHeldPosition)
                     state = next
                     if let trade { trades.append(trade) }
                 }
             case .close:
-                let (next, trade) = OrderExecution.execute(state, signal: signals[i], price: close[i], bar: i, time: timestamps[i], settings: settings)
+                let (next, trade) = OrderExecution.execute(state, signal: signals[i], price: close[i], bar: i, time: timestamps[i], settings: settings,
+                                                              reopen: reopensHeldPosition)
                 state = next
                 if let trade { trades.append(trade) }
             }
@@ -62,11 +65,12 @@ public enum SignalBacktest {
     }
 
     /// Convenience over arrays.
-    public static func run(open: [Double], close: [Double], timestamps: [Int64], signals: [Signal], settings: ExecutionSettings) -> BacktestResult {
+    public static func run(open: [Double], close: [Double], timestamps: [Int64], signals: [Signal], settings: ExecutionSettings,
+                           reopensHeldPosition: Bool = false) -> BacktestResult {
         open.withUnsafeBufferPointer { o in
             close.withUnsafeBufferPointer { c in
                 timestamps.withUnsafeBufferPointer { t in
-                    signals.withUnsafeBufferPointer { s in run(open: o, close: c, timestamps: t, signals: s, settings: settings) }
+                    signals.withUnsafeBufferPointer { s in run(open: o, close: c, timestamps: t, signals: s, settings: settings, reopensHeldPosition: reopensHeldPosition) }
                 }
             }
         }

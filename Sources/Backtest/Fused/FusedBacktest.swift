@@ -34,7 +34,7 @@ public enum FusedBacktest {
         let n = close.count
         precondition(open.count == n && timestamps.count == n, "FusedBacktest: columns of unequal length")
         precondition(equity.count >= n && (positions?.count ?? n) >= n, "FusedBacktest: output buffers shorter than \(n) bars")
-        var executor = RunExecutor(cash: settings.initialCash)
+        var executor = RunExecutor(cash: settings.initialCash, plan: plan, peer: settings.peer)
         trades.removeAll(keepingCapacity: true)
         guard n > 0 else { return executor.account }
         var recorder = Recorder(equity: equity.baseAddress!, positions: positions?.baseAddress)
@@ -44,7 +44,8 @@ public enum FusedBacktest {
         recorder.trades.reserveCapacity(min(n / 32, 1 << 22))
         let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n)
         let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
-        var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: plan.kernels.count)
+        let arithmetic = settings.peer?.meanArithmetic ?? .quantforge
+        var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(arithmetic: arithmetic), count: plan.kernels.count)
         let scratchBytes = (3 * blockSize + 4) * MemoryLayout<Double>.stride + SignalEvents.byteCount(capacity: blockSize)
         withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 64) { raw in
             let a = raw.baseAddress!.bindMemory(to: Double.self, capacity: 3 * blockSize)
@@ -56,7 +57,7 @@ public enum FusedBacktest {
                 var events = SignalEvents(memory: eventMemory, capacity: blockSize)
                 if settings.fill == .nextOpen { events.prefetchOpens = open.baseAddress! }
                 events.prefetchTimes = timestamps.baseAddress!
-                if case .cross = plan.rule, case .sma(let fast) = plan.kernels[0], case .sma(let slow) = plan.kernels[1],
+                if arithmetic == .quantforge, case .cross = plan.rule, case .sma(let fast) = plan.kernels[0], case .sma(let slow) = plan.kernels[1],
                    !RollingMean.identicalWindows(close, window: max(fast, slow), range: range) {
                     // Two rolling means (no window of identical values in this block, checked for
                     // the longer window, which covers the shorter): their sums, then one pass
@@ -89,7 +90,12 @@ public enum FusedBacktest {
             executor.ruleState = stepper.state
         }
         switch plan.rule {
-        case .cross: EventFinder.crossings(a: a!, b: b!, range: range, previous: &executor.side, into: &events)
+        case .cross:
+            if executor.crossesThroughTies {
+                EventFinder.crossingsThroughTies(ValuePair(a: a!, b: b!), range: range, state: &executor.side, into: &events)
+            } else {
+                EventFinder.crossings(a: a!, b: b!, range: range, previous: &executor.side, into: &events)
+            }
         case .bandReversion: stepped(BandStepper.self)
         case .levels: stepped(LevelsStepper.self)
         case .sign: stepped(SignStepper.self)

@@ -31,10 +31,25 @@ struct RunExecutor {
     var pending: Signal = .hold
     /// Which side of b the first column was on at the last bar (crossing rules).
     var side: Int8 = 0
+    /// Crossings pass through ties, as vectorbt's `crossed_above` (then `side` holds
+    /// `TieCrossing`'s state instead).
+    var crossesThroughTies = false
+    /// A crossing into the position already held closes and reopens it, as Backtesting.py's
+    /// `buy()` with exclusive orders does (a crossing rule, under that library's semantics).
+    var reopensHeldPosition = false
     /// The signal rule's state (stepped rules).
     var ruleState = StrategyPlan.State()
 
     init(cash: Double) { account = AccountState(cash: cash) }
+
+    /// An executor for `plan` under `peer`'s semantics (nil: QuantForge's own).
+    init(cash: Double, plan: StrategyPlan, peer: MetricsConvention?) {
+        self.init(cash: cash)
+        if case .cross = plan.rule {
+            crossesThroughTies = peer == .vectorbt
+            reopensHeldPosition = peer == .backtestingPy
+        }
+    }
 
     @inline(__always)
     mutating func advance<O: RunObserver>(events: SignalEvents, range: Range<Int>, prices: PriceColumns, settings: ExecutionSettings,
@@ -44,7 +59,8 @@ struct RunExecutor {
         let upper = range.upperBound
         var runStart = range.lowerBound
         if nextOpen && pending != .hold {
-            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: prices.times?[runStart] ?? 0, settings: settings, observer: &observer)
+            Self.fill(&state, signal: pending, price: prices.open[runStart], bar: runStart, time: prices.times?[runStart] ?? 0, settings: settings,
+                      reopen: reopensHeldPosition, observer: &observer)
             pending = .hold
         }
         let fillPrices = nextOpen ? prices.open : prices.close
@@ -62,7 +78,8 @@ struct RunExecutor {
                 continue
             }
             Self.emit(runStart..<fillBar, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
-            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: prices.times == nil ? 0 : events.times[e], settings: settings, observer: &observer)
+            Self.fill(&state, signal: signal, price: events.prices[e], bar: fillBar, time: prices.times == nil ? 0 : events.times[e], settings: settings,
+                      reopen: reopensHeldPosition, observer: &observer)
             runStart = fillBar
         }
         Self.emit(runStart..<upper, state: &state, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &observer)
@@ -72,8 +89,8 @@ struct RunExecutor {
     /// Executes one signal (out of line: fills are rare next to bars).
     @inline(never)
     static func fill<O: RunObserver>(_ state: inout AccountState, signal: Signal, price: Double, bar: Int, time: Int64,
-                                     settings: ExecutionSettings, observer: inout O) {
-        let (next, closed) = OrderExecution.execute(state, signal: signal, price: price, bar: bar, time: time, settings: settings)
+                                     settings: ExecutionSettings, reopen: Bool, observer: inout O) {
+        let (next, closed) = OrderExecution.execute(state, signal: signal, price: price, bar: bar, time: time, settings: settings, reopen: reopen)
         state = next
         if let closed { observer.trade(closed) }
     }

@@ -102,6 +102,71 @@ enum EventFinder {
         if n > 0 { previous = aboveBefore != 0 ? 1 : (belowBefore != 0 ? -1 : 0) }
     }
 
+    /// Crossings as vectorbt's `crossed_above` / `crossed_below` find them: a crossing may pass
+    /// through bars where the two are equal (below, equal, above is a long), and after touching
+    /// the other line a column that moves away again crosses again; a NaN forgets the past.
+    /// Long at bar i ⇔ a > b at i, not at i − 1, and a < b at some bar since the last NaN; short
+    /// the mirror. `state` carries bits across calls: 1 above at the last bar, 2 below, 4 below
+    /// since the last NaN, 8 above since the last NaN.
+    /// A 64-bar word where every bar is strictly above or below (almost all) needs only the
+    /// strict formula with its first bar's condition from `state`; a word with a tie or a NaN is
+    /// stepped bar by bar.
+    @inline(__always)
+    static func crossingsThroughTies<P: ColumnPair>(_ pair: P, range: Range<Int>, state: inout Int8, into events: inout SignalEvents) {
+        let n = range.count
+        let lower = range.lowerBound
+        var prevAbove = state & 1 != 0, prevBelow = state & 2 != 0, wasBelow = state & 4 != 0, wasAbove = state & 8 != 0
+        var k = 0
+        while k < n {
+            let count = Swift.min(64, n &- k)
+            var above: UInt64 = 0, below: UInt64 = 0
+            var m = 0
+            while m &+ 4 <= count {
+                let (va, vb) = pair.load4(k &+ m)
+                above |= UInt64(qf_greater_bits4(va, vb)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(vb, va)) &<< UInt64(m)
+                m &+= 4
+            }
+            while m < count {
+                let (x, y) = pair.load(k &+ m)
+                if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) }
+                m &+= 1
+            }
+            let full: UInt64 = count == 64 ? ~0 : (1 &<< UInt64(count)) &- 1
+            if above | below == full {
+                let firstLong: UInt64 = !prevAbove && wasBelow ? 1 : 0, firstShort: UInt64 = !prevBelow && wasAbove ? 1 : 0
+                let longs = above & (below &<< 1 | firstLong), shorts = below & (above &<< 1 | firstShort)
+                var hits = longs | shorts
+                while hits != 0 {
+                    let j = hits.trailingZeroBitCount
+                    events.append(lower &+ k &+ j, (longs &>> UInt64(j)) & 1 != 0 ? .long : .short)
+                    hits &= hits &- 1
+                }
+                prevAbove = (above &>> UInt64(count &- 1)) & 1 != 0
+                prevBelow = !prevAbove
+                wasBelow = wasBelow || below != 0
+                wasAbove = wasAbove || above != 0
+            } else {
+                for m in 0..<count {
+                    let (x, y) = pair.load(k &+ m)
+                    if x.isNaN || y.isNaN {
+                        prevAbove = false; prevBelow = false; wasBelow = false; wasAbove = false
+                    } else if x > y {
+                        if wasBelow && !prevAbove { events.append(lower &+ k &+ m, .long) }
+                        prevAbove = true; prevBelow = false; wasAbove = true
+                    } else if x < y {
+                        if wasAbove && !prevBelow { events.append(lower &+ k &+ m, .short) }
+                        prevBelow = true; prevAbove = false; wasBelow = true
+                    } else {
+                        prevAbove = false; prevBelow = false
+                    }
+                }
+            }
+            k &+= count
+        }
+        state = (prevAbove ? 1 : 0) | (prevBelow ? 2 : 0) | (wasBelow ? 4 : 0) | (wasAbove ? 8 : 0)
+    }
+
     /// Events of any rule, stepping its stepper bar by bar.
     @inline(__always)
     static func stepped<S: SignalStepper>(_ stepper: inout S, a: UnsafePointer<Double>?, b: UnsafePointer<Double>?, range: Range<Int>,

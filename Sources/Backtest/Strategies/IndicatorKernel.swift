@@ -27,10 +27,15 @@ public enum IndicatorKernel: Hashable, Sendable, CustomStringConvertible {
     public struct State: Sendable {
         /// The next bar the kernel expects (ranges must follow each other for carried kernels).
         public var nextBar = 0
+        /// Whose rounding the rolling means follow; a library's needs ranges in order from bar 0.
+        public var arithmetic: MeanArithmetic
         var value = 0.0
         var gain = 0.0
         var loss = 0.0
-        public init() {}
+        var library = LibraryMeanState()
+        public init(arithmetic: MeanArithmetic = .quantforge) {
+            self.arithmetic = arithmetic
+        }
     }
 
     /// Writes the indicator for every bar of `range` into out[i − range.lowerBound]. `x` is the
@@ -41,7 +46,17 @@ public enum IndicatorKernel: Hashable, Sendable, CustomStringConvertible {
         let first = range.lowerBound
         switch self {
         case .sma(let w):
-            RollingMean.compute(x, window: w, range: range, into: out)
+            precondition(w >= 1, "sma: window must be at least 1")
+            switch state.arithmetic {
+            case .quantforge:
+                RollingMean.compute(x, window: w, range: range, into: out)
+            case .vectorbt:
+                precondition(first == state.nextBar, "sma (vectorbt arithmetic): ranges must be consecutive from bar 0 (expected \(state.nextBar), got \(first))")
+                state.library.vectorbt(x, window: w, range: range, into: out)
+            case .pandas:
+                precondition(first == state.nextBar, "sma (pandas arithmetic): ranges must be consecutive from bar 0 (expected \(state.nextBar), got \(first))")
+                state.library.pandas(x, window: w, range: range, into: out)
+            }
         case .ema(let span):
             precondition(span >= 1, "ema: span must be at least 1")
             precondition(first == state.nextBar, "ema: ranges must be consecutive from bar 0 (expected \(state.nextBar), got \(first))")
@@ -96,10 +111,10 @@ public enum IndicatorKernel: Hashable, Sendable, CustomStringConvertible {
         state.nextBar = range.upperBound
     }
 
-    /// The indicator over every bar of `x`.
-    public func compute(_ x: [Double]) -> [Double] {
+    /// The indicator over every bar of `x`, rolling means in `arithmetic`.
+    public func compute(_ x: [Double], arithmetic: MeanArithmetic = .quantforge) -> [Double] {
         var out = [Double](repeating: .nan, count: x.count)
-        var state = State()
+        var state = State(arithmetic: arithmetic)
         x.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { fill(xp, range: 0..<x.count, into: $0.baseAddress!, state: &state) }
         }

@@ -18,13 +18,46 @@
 public enum Strategies {
     /// Signals for `spec` over `close`.
     /// - Throws: `BacktestError` for an unknown name (listing the known ones) or a bad parameter.
-    public static func signals(_ spec: StrategySpec, close: [Double]) throws -> [Signal] {
+    /// With a `peer`, its semantics where the libraries differ: its rolling-mean rounding, and
+    /// for vectorbt crossings that pass through ties (`vectorbtCrossings`).
+    public static func signals(_ spec: StrategySpec, close: [Double], peer: MetricsConvention? = nil) throws -> [Signal] {
         let plan = try StrategyPlan(spec)
-        let a = plan.kernels.first?.compute(close) ?? [], b = plan.kernels.count > 1 ? plan.kernels[1].compute(close) : []
+        let arithmetic = peer?.meanArithmetic ?? .quantforge
+        let a = plan.kernels.first?.compute(close, arithmetic: arithmetic) ?? []
+        let b = plan.kernels.count > 1 ? plan.kernels[1].compute(close, arithmetic: arithmetic) : []
+        if case .cross = plan.rule, peer == .vectorbt { return vectorbtCrossings(a, b) }
         var state = StrategyPlan.State()
         return close.indices.map { i in
             plan.step(a: a.isEmpty ? .nan : a[i], b: b.isEmpty ? .nan : b[i], bar: i, state: &state)
         }
+    }
+
+    /// vectorbt's `crossed_above(a, b)` as longs and `crossed_above(b, a)` as shorts, bar by
+    /// bar as its `crossed_above_1d_nb` loop: the slow reference for the fused finder.
+    static func vectorbtCrossings(_ a: [Double], _ b: [Double]) -> [Signal] {
+        func crossedAbove(_ x: [Double], _ y: [Double]) -> [Bool] {
+            var out = [Bool](repeating: false, count: x.count)
+            var wasBelow = false, crossedAgo = -1
+            for i in x.indices {
+                if x[i].isNaN || y[i].isNaN {
+                    crossedAgo = -1
+                    wasBelow = false
+                } else if x[i] > y[i] {
+                    if wasBelow {
+                        crossedAgo += 1
+                        out[i] = crossedAgo == 0
+                    }
+                } else if x[i] == y[i] {
+                    crossedAgo = -1
+                } else {
+                    crossedAgo = -1
+                    wasBelow = true
+                }
+            }
+            return out
+        }
+        let up = crossedAbove(a, b), down = crossedAbove(b, a)
+        return a.indices.map { up[$0] ? .long : (down[$0] ? .short : .hold) }
     }
 
     /// The first bar at which every indicator of `spec` exists (Backtesting.py's warm-up, from

@@ -150,13 +150,17 @@ public enum Sweep {
             return kernels.count - 1
         }
         var lanes: [Lane] = plans.map { plan in
-            Lane(executor: RunExecutor(cash: config.settings.initialCash), metrics: StreamingMetrics(facts: facts), plan: plan,
+            Lane(executor: RunExecutor(cash: config.settings.initialCash, plan: plan, peer: config.settings.peer ?? config.convention), metrics: StreamingMetrics(facts: facts), plan: plan,
                  columnA: plan.kernels.count > 0 ? column(plan.kernels[0]) : -1, columnB: plan.kernels.count > 1 ? column(plan.kernels[1]) : -1)
         }
         let blockLength = Swift.max(4_096, Swift.min(n, config.memoryBudget / Swift.max(1, kernels.count) / 8))
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, kernels.count) * blockLength)
         defer { columns.deallocate() }
-        var kernelStates = [IndicatorKernel.State](repeating: IndicatorKernel.State(), count: kernels.count)
+        // Rolling means round as the convention's library rounds them, so every cell makes that
+        // library's own crossings.
+        let peer = config.settings.peer ?? config.convention
+        let arithmetic = peer.meanArithmetic
+        var kernelStates = [IndicatorKernel.State](repeating: IndicatorKernel.State(arithmetic: arithmetic), count: kernels.count)
         let wipeOut = config.settings.initialCash * ExecutionSettings.wipeOutFraction
         let prices = PriceColumns(open: bars.open.baseAddress!, close: bars.close.baseAddress!, times: nil, count: n)
         let chunkCount = Swift.min(lanes.count, threads * 8)

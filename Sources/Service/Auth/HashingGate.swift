@@ -71,8 +71,10 @@ final class HashingGate: Sendable {
                         return .now
                     }
                     guard state.waiting.count < queueLimit else {
+                        // Come back about when the queue ahead has drained: earlier finds it
+                        // still full, later leaves the cores idle.
                         let ahead = Double(state.waiting.count + state.running) / Double(slots)
-                        return .refused(max(1, Int((ahead * state.secondsPerHash).rounded(.up))))
+                        return .refused(max(1, Int((ahead * state.secondsPerHash).rounded())))
                     }
                     state.waiting.append(Waiter(id: id, continuation: continuation))
                     return .wait(id)

@@ -31,7 +31,9 @@ enum EvaluationRunner {
         let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
         guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
         let spec = StrategySpec(name: rule, parameters: subject.parameters)
-        let result = try FusedBacktest.run(spec, open: bars.open, close: bars.close, timestamps: bars.timestamps, settings: plan.settings)
+        var settings = plan.settings
+        settings.peer = settings.peer ?? plan.convention
+        let result = try FusedBacktest.run(spec, open: bars.open, close: bars.close, timestamps: bars.timestamps, settings: settings)
         let benchmark = try benchmarkPrices(plan.benchmark, times: bars.timestamps, close: bars.close, file: plan.benchmarkPath ?? source.path)
         let metrics = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: plan.convention,
                                          annualization: plan.annualization, benchmark: benchmark,

@@ -88,7 +88,8 @@ public struct PaperTradeHandler: TaskHandler {
             try await finish(strategy, status: "error", reason: error.description, logger: logger)
             throw PermanentTaskFailure(error.description)
         }
-        let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+        var settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+        settings.peer = .backtestingPy
         let (bar, finished) = try await reveal(strategy, bars: bars.count, pace: pace, context: context) { i in
             try PaperStep(rule: replay.rule, parameters: replay.parameters, bars: bars, through: i, settings: settings)
         }

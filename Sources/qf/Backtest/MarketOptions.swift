@@ -31,8 +31,11 @@ struct MarketOptions: ParsableArguments {
         guard commission >= 0, commission < 1 else { throw ValidationError("--commission must be in [0, 1), got \(commission)") }
         guard fee >= 0, slippage >= 0 else { throw ValidationError("--fee and --slippage must not be negative") }
         guard cash > 0 else { throw ValidationError("--cash must be positive, got \(cash)") }
-        return ExecutionSettings(fill: fill, commission: commission, fixedFee: fee, slippageBps: slippage, initialCash: cash,
-                                 allowShort: short, lot: lotValue)
+        var settings = ExecutionSettings(fill: fill, commission: commission, fixedFee: fee, slippageBps: slippage, initialCash: cash,
+                                         allowShort: short, lot: lotValue)
+        // The convention's library's own semantics where libraries differ (rounding, ties).
+        settings.peer = convention
+        return settings
     }
 
     func annualizationValue() throws -> Annualization {
