@@ -1,11 +1,13 @@
 import Foundation
 import Glibc
-import NIOPosix
+import Foundation
 
 /// A plain TCP connection to a live test server, for what an HTTP client library will not send:
-/// half a head, a stalled body, a 100 KB URL. Blocking socket calls run on NIO's thread pool, off
-/// Swift's cooperative threads. Every read is bounded (`patience`), so a server that never
-/// answers or never closes fails the test instead of hanging it.
+/// half a head, a stalled body, a 100 KB URL. Each blocking socket call runs on a thread of its
+/// own — not Swift's cooperative threads, and not NIO's small shared pool, which the server
+/// under test needs (bcrypt, file I/O) and which tests blocked in reads would starve. Every read
+/// is bounded (`patience`), so a server that never answers or never closes fails the test
+/// instead of hanging it.
 final class RawHTTPConnection: @unchecked Sendable {
     let descriptor: Int32
 
@@ -47,7 +49,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     @discardableResult
     func send(_ text: String) async throws -> Bool {
         let bytes = Array(text.utf8), descriptor = self.descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await Self.onOwnThread {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -61,7 +63,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     /// Everything the server sends until it closes the connection.
     func readUntilClosed() async throws -> String {
         let descriptor = self.descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await Self.onOwnThread {
             var received: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -77,7 +79,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     /// `Content-Length` body have arrived.
     func readResponse() async throws -> String {
         let descriptor = self.descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await Self.onOwnThread {
             var received: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -92,6 +94,13 @@ final class RawHTTPConnection: @unchecked Sendable {
                 if n <= 0 { throw Failure(description: "the connection closed or stalled before a whole response (received: \(text.prefix(200)))") }
                 received += chunk[0..<n]
             }
+        }
+    }
+
+    /// Runs blocking `work` on a new thread and resumes with its result.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
         }
     }
 
