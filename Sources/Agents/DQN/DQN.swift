@@ -39,6 +39,9 @@ public struct DQNConfiguration: Codable, Sendable, Equatable {
     public var dueling = false
     /// The optimizer (SB3: Adam).
     public var optimizer: OptimizerKind = .adam
+    /// Scale rewards as SB3's `VecNormalize` (`RewardNormalizer`) before they are stored; nil or
+    /// false: raw rewards (optional, so configurations without it keep their checkpoints).
+    public var normalizeReward: Bool? = nil
 
     public init() {}
 
@@ -73,6 +76,8 @@ public final class DQNAgent: TrainableAgent {
     public private(set) var lastLoss: Float = 0
     /// Losses since the current episode began (for the epoch's mean loss).
     var lossSum = 0.0, lossCount = 0
+    /// Scales stored rewards when `normalizeReward` is on.
+    public private(set) lazy var rewardNormalizer = RewardNormalizer(gamma: Double(configuration.gamma))
 
     public var observationCount: Int { online.inputSize }
     public var actionCount: Int { online.outputSize }
@@ -160,12 +165,14 @@ public final class DQNAgent: TrainableAgent {
             let a = steps < configuration.learningStarts ? rng.nextIndex(below: env.actionCount) : action(observation.base, epsilon: eps)
             let outcome = env.step(a, observation: nextObs)
             if outcome.done {
+                rewardNormalizer.episodeEnded()
                 return EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: meanLoss, exploration: lastEpsilon, completed: true)
             }
             episodeReturn += outcome.reward
             taken += 1
             targetCache.invalidate(slot: replay.next)
-            replay.add(observation: observation.base, action: a, reward: Float(outcome.reward), nextObservation: nextObservation.base, done: false)
+            let stored = configuration.normalizeReward == true ? rewardNormalizer.normalize(outcome.reward) : outcome.reward
+            replay.add(observation: observation.base, action: a, reward: Float(stored), nextObservation: nextObservation.base, done: false)
             observation.base.update(from: nextObservation.base, count: n)
             steps += 1
             if steps > configuration.learningStarts && steps % configuration.trainFrequency == 0 {
@@ -251,6 +258,7 @@ public final class DQNAgent: TrainableAgent {
         w.add("counters.steps", integer: steps)
         w.add("counters.updates", integer: updates)
         w.add("counters.last_loss", float: lastLoss)
+        if configuration.normalizeReward == true { w.add("reward_normalizer", doubles: rewardNormalizer.state) }
         try w.write(to: path)
     }
 
@@ -266,6 +274,7 @@ public final class DQNAgent: TrainableAgent {
         steps = try r.integer("counters.steps")
         updates = try r.integer("counters.updates")
         lastLoss = try r.float("counters.last_loss")
+        if configuration.normalizeReward == true { rewardNormalizer.restore(try r.doubles("reward_normalizer", count: 4)) }
         return r.file.metadata
     }
 }

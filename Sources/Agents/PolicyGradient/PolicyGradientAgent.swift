@@ -29,6 +29,8 @@ public final class PolicyGradientAgent: TrainableAgent {
     let logStd: LogStdLayer?
     let sampledVector: MatrixBuffer
     var lossSum = 0.0, entropySum = 0.0, statCount = 0
+    /// Scales rollout rewards when `normalizeReward` is on (single-environment training).
+    public private(set) lazy var rewardNormalizer = RewardNormalizer(gamma: Double(configuration.gamma))
 
     public var observationCount: Int { actor.inputSize }
     public var actionCount: Int { actor.outputSize }
@@ -193,9 +195,10 @@ public final class PolicyGradientAgent: TrainableAgent {
                 // whose observation is still stored just past the rollout's end.
                 rollout.count = before
                 if rollout.count > 0 { update(bootstrap: valueRollout(includingNext: true)) }
+                rewardNormalizer.episodeEnded()
                 return stats(true)
             }
-            rollout.rewards[before] = Float(outcome.reward)
+            rollout.rewards[before] = Float(configuration.normalizeReward == true ? rewardNormalizer.normalize(outcome.reward) : outcome.reward)
             episodeReturn += outcome.reward
             taken += 1
             steps += 1
@@ -405,6 +408,7 @@ public final class PolicyGradientAgent: TrainableAgent {
         w.add("rng", generator: rng)
         w.add("counters.steps", integer: steps)
         w.add("counters.updates", integer: updates)
+        if configuration.normalizeReward == true { w.add("reward_normalizer", doubles: rewardNormalizer.state) }
         try w.write(to: path)
     }
 
@@ -418,6 +422,7 @@ public final class PolicyGradientAgent: TrainableAgent {
         rng = try r.generator("rng")
         steps = try r.integer("counters.steps")
         updates = try r.integer("counters.updates")
+        if configuration.normalizeReward == true { rewardNormalizer.restore(try r.doubles("reward_normalizer", count: 4)) }
         return r.file.metadata
     }
 }

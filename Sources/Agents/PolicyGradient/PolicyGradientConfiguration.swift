@@ -43,6 +43,9 @@ public struct PolicyGradientConfiguration: Codable, Sendable, Equatable {
     public var maxGradientNorm: Float = 0.5
     /// Normalise advantages per minibatch (mean 0, std 1).
     public var normalizeAdvantage = true
+    /// Scale rewards as SB3's `VecNormalize` (`RewardNormalizer`) before they enter a rollout;
+    /// nil or false: raw rewards (optional, so configurations without it keep their checkpoints).
+    public var normalizeReward: Bool? = nil
 
     public init() {}
 

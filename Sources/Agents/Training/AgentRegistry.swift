@@ -91,7 +91,7 @@ public enum AgentRegistry {
         try require(trainer.epochs >= 1, "hyperparameters.epochs", "at least 1")
         try require(trainer.earlyStoppingPatience >= 0, "hyperparameters.early_stopping_patience", "non-negative")
 
-        let algorithm: Resolved.Algorithm
+        var algorithm: Resolved.Algorithm
         switch agent {
         case "dqn", "ddqn", "dueling_dqn":
             var c = task == "algorithmic_trading" ? tradeMasterDQN : benchmarkDQN
@@ -178,6 +178,19 @@ public enum AgentRegistry {
                 throw AgentsError.invalidConfiguration("hyperparameters.shorts: unknown short accounting '\(name)'; known: margin, trademaster")
             }
             environment.shorts = shorts
+        }
+        // A reward in money is scaled for the optimiser by default (SB3's VecNormalize), so the
+        // loss stays of order one as capital grows; TradeMaster's exact reward keeps its raw
+        // scale (its golden vectors), and `normalize_reward: false` keeps it for any task. Off is
+        // stored as nil: configurations that never had the switch keep their checkpoints.
+        let normalizeReward = h.normalizeReward ?? (task == "algorithmic_trading" && environment.reward == .realised)
+        switch algorithm {
+        case .dqn(var c):
+            c.normalizeReward = normalizeReward ? true : nil
+            algorithm = .dqn(c)
+        case .policyGradient(var c):
+            c.normalizeReward = normalizeReward ? true : nil
+            algorithm = .policyGradient(c)
         }
         try require(environment.fee >= 0 && environment.fee < 1, "hyperparameters.fee", "in [0, 1)")
         try require(environment.initialCash > 0, "hyperparameters.initial_cash", "positive")

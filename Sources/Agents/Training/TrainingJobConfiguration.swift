@@ -136,6 +136,8 @@ public struct Hyperparameters: Codable, Sendable, Equatable {
     public var fee: Double?
     public var initialCash: Double?
     public var normalizeObservations: Bool?
+    /// Scale rewards as SB3's `VecNormalize` (default: on for algorithmic trading's money reward).
+    public var normalizeReward: Bool?
     public var reward: String?
     public var shorts: String?
     /// Order execution: decisions per order and the order's size.
@@ -152,6 +154,6 @@ public struct Hyperparameters: Codable, Sendable, Equatable {
         case explorationFraction = "exploration_fraction", doubleDqn = "double_dqn", dueling
         case nSteps = "n_steps", nEpochs = "n_epochs", gaeLambda = "gae_lambda", clipRange = "clip_range", clipRangeVf = "clip_range_vf"
         case entCoef = "ent_coef", vfCoef = "vf_coef", normalizeAdvantage = "normalize_advantage"
-        case fee, initialCash = "initial_cash", normalizeObservations = "normalize_observations", reward, shorts, horizon, quantity
+        case fee, initialCash = "initial_cash", normalizeObservations = "normalize_observations", normalizeReward = "normalize_reward", reward, shorts, horizon, quantity
     }
 }
