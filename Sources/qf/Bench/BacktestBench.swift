@@ -126,7 +126,11 @@ struct BacktestBench: ParsableCommand {
             let (open, close, times) = try load(sweepData, bars: sweepBars, seed: 42)
             let n = close.count
             let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 10, "slow": 20])
-            let settings = ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 10_000, allowShort: true)
+            // Under Backtesting.py's own semantics (pandas' rolling means, its crossover, a
+            // crossing into the position held reopening it), as `qf backtest --convention
+            // backtesting.py` runs.
+            var settings = ExecutionSettings(fill: .nextOpen, commission: 0.0001, initialCash: 10_000, allowShort: true)
+            settings.peer = .backtestingPy
             var final = 0.0, trades = 0, sharpe = 0.0
             let t = Timing.measure(repeats: repeats, minTime: 0.3, warmup: 2) {
                 let r = try! FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
