@@ -75,19 +75,7 @@ enum EventFinder {
         var k = 0
         while k < n {
             let count = Swift.min(64, n &- k)
-            var above: UInt64 = 0, below: UInt64 = 0
-            var m = 0
-            while m &+ 4 <= count {
-                let (va, vb) = pair.load4(k &+ m)
-                above |= UInt64(qf_greater_bits4(va, vb)) &<< UInt64(m)
-                below |= UInt64(qf_greater_bits4(vb, va)) &<< UInt64(m)
-                m &+= 4
-            }
-            while m < count {
-                let (x, y) = pair.load(k &+ m)
-                if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) }
-                m &+= 1
-            }
+            let (above, below) = sideMasks(pair, from: k, count: count)
             let longs = above & (below &<< 1 | belowBefore), shorts = below & (above &<< 1 | aboveBefore)
             var hits = longs | shorts
             while hits != 0 {
@@ -119,19 +107,7 @@ enum EventFinder {
         var k = 0
         while k < n {
             let count = Swift.min(64, n &- k)
-            var above: UInt64 = 0, below: UInt64 = 0
-            var m = 0
-            while m &+ 4 <= count {
-                let (va, vb) = pair.load4(k &+ m)
-                above |= UInt64(qf_greater_bits4(va, vb)) &<< UInt64(m)
-                below |= UInt64(qf_greater_bits4(vb, va)) &<< UInt64(m)
-                m &+= 4
-            }
-            while m < count {
-                let (x, y) = pair.load(k &+ m)
-                if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) }
-                m &+= 1
-            }
+            let (above, below) = sideMasks(pair, from: k, count: count)
             let full: UInt64 = count == 64 ? ~0 : (1 &<< UInt64(count)) &- 1
             if above | below == full {
                 let firstLong: UInt64 = !prevAbove && wasBelow ? 1 : 0, firstShort: UInt64 = !prevBelow && wasAbove ? 1 : 0
@@ -165,6 +141,26 @@ enum EventFinder {
             k &+= count
         }
         state = (prevAbove ? 1 : 0) | (prevBelow ? 2 : 0) | (wasBelow ? 4 : 0) | (wasAbove ? 8 : 0)
+    }
+
+    /// Bit j of `above` where a > b at bar k + j, of `below` where a < b (both clear for equal or
+    /// NaN), for `count` ≤ 64 bars: one compare and a mask move per four bars.
+    @inline(__always)
+    static func sideMasks<P: ColumnPair>(_ pair: P, from k: Int, count: Int) -> (above: UInt64, below: UInt64) {
+        var above: UInt64 = 0, below: UInt64 = 0
+        var m = 0
+        while m &+ 4 <= count {
+            let (va, vb) = pair.load4(k &+ m)
+            above |= UInt64(qf_greater_bits4(va, vb)) &<< UInt64(m)
+            below |= UInt64(qf_greater_bits4(vb, va)) &<< UInt64(m)
+            m &+= 4
+        }
+        while m < count {
+            let (x, y) = pair.load(k &+ m)
+            if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) }
+            m &+= 1
+        }
+        return (above, below)
     }
 
     /// Events of any rule, stepping its stepper bar by bar.
