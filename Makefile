@@ -9,7 +9,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Python checkers that open our files in the reference implementations (git-ignored venv).
 CHECK_VENV := .qf/venv
-CHECK_PACKAGES := numpy safetensors h5py
+CHECK_PACKAGES := numpy safetensors h5py pandas tables
+# The marker names the package set, so a venv made for an older set is completed.
+CHECK_READY := $(CHECK_VENV)/.ready-numpy-safetensors-h5py-pandas-tables
 export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
@@ -26,9 +28,9 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## check-venv: Python venv with safetensors, numpy and h5py (from PyPI) for interchange tests
-check-venv: $(CHECK_VENV)/.ready
-$(CHECK_VENV)/.ready:
+## check-venv: Python venv with numpy, safetensors, h5py, pandas and PyTables (from PyPI) for interchange tests
+check-venv: $(CHECK_READY)
+$(CHECK_READY):
 	@mkdir -p .qf
 	python3 -m venv $(CHECK_VENV)
 	$(CHECK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(CHECK_PACKAGES)

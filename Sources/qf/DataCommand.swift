@@ -5,7 +5,7 @@ import Ingest
 /// `qf data …`: inspect and transform bar files.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Inspect and transform bar files.",
-                                                    subcommands: [DescribeCommand.self, PreprocessCommand.self, SynthCommand.self])
+                                                    subcommands: [DescribeCommand.self, PreprocessCommand.self, SynthCommand.self, ExportCommand.self])
 }
 
 /// `qf data describe FILE.h5`: symbols, columns, rows, time ranges and statistics.
@@ -43,5 +43,27 @@ struct DescribeCommand: ParsableCommand {
             }
             for warning in summary.warnings { print("  note: \(warning)") }
         }
+    }
+}
+
+/// `qf data export FILE.h5 [--symbol S] --format csv|pandas --out F`: a bar file for other tools —
+/// CSV, or the HDF5 layout pandas reads with `pd.read_hdf(F, key=SYMBOL)`.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a bar file as CSV or as pandas' HDF5 (pd.read_hdf).")
+
+    @Argument(help: "The HDF5 bar file.") var file: String
+    @Option(help: "Only these symbols (repeatable; default: all).") var symbol: [String] = []
+    @Option(help: "csv or pandas.") var format: String
+    @Option(help: "The file to write.") var out: String
+
+    func run() throws {
+        guard let chosen = BarFileExport.Format(rawValue: format) else {
+            throw ValidationError("--format must be one of \(BarFileExport.Format.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
+        }
+        let bars = try BarFile(path: file)
+        try BarFileExport.export(bars, symbols: symbol.isEmpty ? nil : symbol, format: chosen, to: out)
+        let written = symbol.isEmpty ? bars.symbols : symbol
+        print("\(out): \(written.count) symbol\(written.count == 1 ? "" : "s") (\(written.joined(separator: ", "))) as \(chosen.rawValue)"
+              + (chosen == .pandas ? "; read with pd.read_hdf(\"\(out)\", key=\"\(written[0])\")" : ""))
     }
 }
