@@ -1,7 +1,6 @@
 import Foundation
 import Ingest
 import Logging
-import NIOPosix
 
 /// The worker's side of an upload: ingests the uploaded CSV into the dataset's HDF5 bar file with
 /// Ingest (validation, statistics, sample rows), then fills the row — `ready` — or records the
@@ -62,7 +61,7 @@ public struct IngestDatasetHandler: TaskHandler {
         // change it. Only the database writes after it are retried when they fail.
         let result: IngestResult
         do {
-            result = try await NIOThreadPool.singleton.runIfActive {
+            result = try await TaskThread.run {
                 try CSVIngestor.ingest(csv: source, to: output, options: options) { read, total in
                     context.report(progress: .object(["bytes_read": .int(Int64(read)), "bytes_total": .int(Int64(total))]))
                 }

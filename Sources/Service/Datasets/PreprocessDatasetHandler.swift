@@ -1,7 +1,6 @@
 import Foundation
 import Ingest
 import Logging
-import NIOPosix
 
 /// The worker's side of `POST /datasets/{id}/preprocess`: runs Ingest's preprocessing
 /// (fill_missing, normalize, drop_missing, trademaster_features) over the source dataset's bar
@@ -34,7 +33,7 @@ public struct PreprocessDatasetHandler: TaskHandler {
         try settings.makeDirectories()
         let output = settings.barFilePath(id: Int(targetID)), input = source.filePath
         do {
-            let summary = try await NIOThreadPool.singleton.runIfActive { () throws -> DatasetSummary in
+            let summary = try await TaskThread.run { () throws -> DatasetSummary in
                 _ = try Preprocessor.run(input: input, operations: steps, output: output)
                 return try DatasetSummary.describe(try BarFile(path: output))
             }

@@ -2,7 +2,6 @@ import Agents
 import Backtest
 import Foundation
 import Ingest
-import NIOPosix
 
 /// Runs one shard of an evaluation on NIO's blocking pool — a subject on a data source, or a
 /// slice of the grid — and stores its results; the last shard to finish queues the merge. A lost
@@ -30,7 +29,7 @@ public struct EvaluationShardHandler: TaskHandler {
         try await store.markRunning(id, claim: task.key, logger: logger)
         let results: JSONValue
         do {
-            results = try await NIOThreadPool.singleton.runIfActive { try Self.compute(plan, shard: index) }
+            results = try await TaskThread.run { try Self.compute(plan, shard: index) }
         } catch let error as EvaluationFailure {
             try await store.fail(id, message: "shard \(index): \(error.message)", claim: task.key, logger: logger)
             throw PermanentTaskFailure(error.message)
@@ -79,7 +78,7 @@ public struct EvaluationFinishHandler: TaskHandler {
         let report = Self.reportPath(settings, id: id), table = Self.tablePath(settings, id: id), title = evaluation.name
         let output: EvaluationMerge.Output
         do {
-            output = try await NIOThreadPool.singleton.runIfActive {
+            output = try await TaskThread.run {
                 try EvaluationFailure.wrapping { try EvaluationMerge.merge(plan, shards: shards, title: title, reportPath: report, tablePath: table) }
             }
         } catch let error as EvaluationFailure {

@@ -1,7 +1,6 @@
 import Backtest
 import Foundation
 import Logging
-import NIOPosix
 import PostgresNIO
 
 /// `start` on a strategy that can trade: a paper-trading replay over its data's latest bars. One
@@ -150,7 +149,7 @@ public struct PaperTradeHandler: TaskHandler {
             let plan = EvaluationPlan(kind: .backtest, subjects: [subject], datasets: [source], grid: nil, benchmark: nil, start: nil, end: nil,
                                       settings: settings, convention: .backtestingPy, annualization: .inferred, sort: "sharpe", ascending: false, top: 1,
                                       shards: [])
-            run = try await NIOThreadPool.singleton.runIfActive { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
+            run = try await TaskThread.run { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
         } catch let error as EvaluationFailure {
             try await finish(strategy, status: "error", reason: error.message, logger: logger)
             throw PermanentTaskFailure(error.message)

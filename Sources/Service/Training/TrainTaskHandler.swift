@@ -2,7 +2,6 @@ import Agents
 import Foundation
 import Ingest
 import Logging
-import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -58,7 +57,7 @@ public struct TrainTaskHandler: TaskHandler {
                     throw AgentsError.invalidData("dataset \(datasetID) is not ready")
                 }
                 let task = job.config.objectValue?["task_name"]?.stringValue ?? ""
-                data = try await NIOThreadPool.singleton.runIfActive { try Self.prepareSplits(dataset.filePath, task: task, directory: directory) }
+                data = try await TaskThread.run { try Self.prepareSplits(dataset.filePath, task: task, directory: directory) }
             }
             configuration = try TrainingRequest.configuration(name: job.name, config: job.config, hyperparameters: job.hyperparameters, data: data)
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
@@ -95,7 +94,7 @@ public struct TrainTaskHandler: TaskHandler {
         do {
             defer { continuation.finish() }
             outcome = try await withTaskCancellationHandler {
-                try await NIOThreadPool.singleton.runIfActive {
+                try await TaskThread.run {
                     let run = try TrainingRun(job: configuration, directory: runDirectory)
                     let resumed = try run.resumeIfPossible()
                     let status = try run.run(shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
