@@ -34,13 +34,13 @@ public struct RewardNormalizer: Sendable, Equatable {
         discountedReturn = 0
     }
 
-    /// `RunningMeanStd.update` with a batch of one value (batch variance 0, batch count 1).
+    /// `RunningMeanStd.update` with a batch of one value (batch variance 0, batch count 1, so
+    /// its terms in the parallel update vanish).
     mutating func update(with value: Double) {
         let delta = value - mean
         let total = count + 1
-        let newMean = mean + delta * 1 / total
-        let m2 = variance * count + 0 * 1 + delta * delta * count * 1 / total
-        mean = newMean
+        let m2 = variance * count + delta * delta * count / total
+        mean += delta / total
         variance = m2 / total
         count = total
     }

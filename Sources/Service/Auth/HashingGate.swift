@@ -54,7 +54,7 @@ final class HashingGate: Sendable {
 
     private enum Admission {
         case now
-        case wait(UInt64)
+        case wait
         case refused(Int)
     }
 
@@ -74,10 +74,10 @@ final class HashingGate: Sendable {
                         // Come back about when the queue ahead has drained: earlier finds it
                         // still full, later leaves the cores idle.
                         let ahead = Double(state.waiting.count + state.running) / Double(slots)
-                        return .refused(max(1, Int((ahead * state.secondsPerHash).rounded())))
+                        return .refused(Int(min(3_600, max(1, (ahead * state.secondsPerHash).rounded()))))
                     }
                     state.waiting.append(Waiter(id: id, continuation: continuation))
-                    return .wait(id)
+                    return .wait
                 }
                 switch admission {
                 case .now: continuation.resume()
