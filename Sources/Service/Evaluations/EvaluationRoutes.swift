@@ -314,7 +314,7 @@ public struct EvaluationRoutes: Sendable {
         let agent = job.config.objectValue?["agent_name"]?.stringValue ?? "agent"
         return (.init(label: "\(strategy.name) (\(agent), job \(jobID))", strategyID: strategy.id, version: nil, rule: nil, parameters: [:],
                       trainingJobID: jobID, modelDirectory: directory + "/run"),
-                .init(datasetID: job.datasetID, name: "test split of job \(jobID)", path: test, symbol: job.config.objectValue?["symbol"]?.stringValue))
+                .init(datasetID: job.datasetID, name: "test split of job \(jobID)", path: test, symbol: nil))
     }
 
     func strategyVersion(_ id: Int, version: String, logger: Logger) async throws -> (JSONValue, JSONValue) {

@@ -55,10 +55,8 @@ extension APIServer {
     /// with Hummingbird's idle timeout and the writer of refused upgrades' answers.
     static func server(webSocketRouter: Router<APIContext>, refusals: UpgradeRefusals, limits: HTTPLimits) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()
-        let idle = limits.idleTimeout.components
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)],
-                         idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))
+            http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)], idleTimeout: HTTPLimits.timeAmount(limits.idleTimeout)))
         return HTTPServerBuilder { responder in
             GuardedHTTPChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
                                limits: limits)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// What a client may take of the server before it is cut off: how long its request head may take
 /// to arrive, how large its request line and header block may be, and how long a connection may
@@ -26,6 +27,12 @@ public struct HTTPLimits: Sendable, Equatable {
         if let seconds = try seconds(environment, "QF_HTTP_HEADER_TIMEOUT") { limits.headerTimeout = seconds }
         if let seconds = try seconds(environment, "QF_HTTP_IDLE_TIMEOUT") { limits.idleTimeout = seconds }
         return limits
+    }
+
+    /// `duration` as NIO's `TimeAmount` (whole nanoseconds).
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let parts = duration.components
+        return .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
     }
 
     /// An error that names the variable and what it holds.

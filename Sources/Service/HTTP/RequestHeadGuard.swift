@@ -27,6 +27,10 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         var reason: String
         var type: String
         var message: String
+
+        static func headTooLarge(_ message: String) -> Refusal {
+            Refusal(status: 431, reason: "Request Header Fields Too Large", type: "request_header_fields_too_large", message: message)
+        }
     }
 
     private let limits: HTTPLimits
@@ -116,8 +120,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
                     }
                 }
                 if headBytes > limits.maximumHeaderBytes {
-                    return Refusal(status: 431, reason: "Request Header Fields Too Large", type: "request_header_fields_too_large",
-                                   message: "The request head is larger than \(limits.maximumHeaderBytes) bytes")
+                    return .headTooLarge("The request head is larger than \(limits.maximumHeaderBytes) bytes")
                 }
             }
         }
@@ -140,8 +143,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         if lineCount > 0 { readHeader() }
         lineCount += 1
         if lineCount - 1 > limits.maximumHeaderCount {
-            return Refusal(status: 431, reason: "Request Header Fields Too Large", type: "request_header_fields_too_large",
-                           message: "The request has more than \(limits.maximumHeaderCount) header fields")
+            return .headTooLarge("The request has more than \(limits.maximumHeaderCount) header fields")
         }
         return nil
     }
@@ -177,9 +179,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private func startTimer(_ context: ChannelHandlerContext) {
         guard timer == nil, case .head = phase else { return }
-        let seconds = limits.headerTimeout.components
-        let nanoseconds = seconds.seconds * 1_000_000_000 + seconds.attoseconds / 1_000_000_000
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: HTTPLimits.timeAmount(limits.headerTimeout)) {
             self.timer = nil
             guard case .head = self.phase else { return }
             self.refuse(Refusal(status: 408, reason: "Request Timeout", type: "request_timeout",
