@@ -76,13 +76,7 @@ enum EventFinder {
         while k < n {
             let count = Swift.min(64, n &- k)
             let (above, below) = sideMasks(pair, from: k, count: count)
-            let longs = above & (below &<< 1 | belowBefore), shorts = below & (above &<< 1 | aboveBefore)
-            var hits = longs | shorts
-            while hits != 0 {
-                let j = hits.trailingZeroBitCount
-                events.append(lower &+ k &+ j, (longs &>> UInt64(j)) & 1 != 0 ? .long : .short)
-                hits &= hits &- 1
-            }
+            appendCrossings(longs: above & (below &<< 1 | belowBefore), shorts: below & (above &<< 1 | aboveBefore), at: lower &+ k, into: &events)
             aboveBefore = (above &>> UInt64(count &- 1)) & 1
             belowBefore = (below &>> UInt64(count &- 1)) & 1
             k &+= count
@@ -111,13 +105,7 @@ enum EventFinder {
             let full: UInt64 = count == 64 ? ~0 : (1 &<< UInt64(count)) &- 1
             if above | below == full {
                 let firstLong: UInt64 = !prevAbove && wasBelow ? 1 : 0, firstShort: UInt64 = !prevBelow && wasAbove ? 1 : 0
-                let longs = above & (below &<< 1 | firstLong), shorts = below & (above &<< 1 | firstShort)
-                var hits = longs | shorts
-                while hits != 0 {
-                    let j = hits.trailingZeroBitCount
-                    events.append(lower &+ k &+ j, (longs &>> UInt64(j)) & 1 != 0 ? .long : .short)
-                    hits &= hits &- 1
-                }
+                appendCrossings(longs: above & (below &<< 1 | firstLong), shorts: below & (above &<< 1 | firstShort), at: lower &+ k, into: &events)
                 prevAbove = (above &>> UInt64(count &- 1)) & 1 != 0
                 prevBelow = !prevAbove
                 wasBelow = wasBelow || below != 0
@@ -141,6 +129,17 @@ enum EventFinder {
             k &+= count
         }
         state = (prevAbove ? 1 : 0) | (prevBelow ? 2 : 0) | (wasBelow ? 4 : 0) | (wasAbove ? 8 : 0)
+    }
+
+    /// One event per set bit of a word's `longs` and `shorts` (bit j: bar `first` + j), in bar order.
+    @inline(__always)
+    static func appendCrossings(longs: UInt64, shorts: UInt64, at first: Int, into events: inout SignalEvents) {
+        var hits = longs | shorts
+        while hits != 0 {
+            let j = hits.trailingZeroBitCount
+            events.append(first &+ j, (longs &>> UInt64(j)) & 1 != 0 ? .long : .short)
+            hits &= hits &- 1
+        }
     }
 
     /// Bit j of `above` where a > b at bar k + j, of `below` where a < b (both clear for equal or

@@ -131,8 +131,9 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         let period = ReturnSeries.resamplingPeriod(timestamps)
         let dayReturns = rowNumbers ? ReturnSeries.consecutiveReturns(equity)
             : ReturnSeries.periodReturns(equity: equity, timestamps: timestamps, period: period)
+        // Returns per year, once: it scans the timestamps (for the row-number test among others).
+        let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
         if rowNumbers {
-            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
             cagr = n > 1 ? Foundation.pow(last / first, d / Double(n - 1)) - 1 : nan
         } else {
             cagr = ReturnSeries.cagr(first: first, last: last, start: startTime, end: endTime)
@@ -156,7 +157,6 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
         switch convention {
         case .backtestingPy:
             totalReturn = (last - first) / first
-            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
             barsPerYear = d
             r = dayReturns
             let g = Stats.geometricMean(r)
@@ -168,7 +168,6 @@ public struct PerformanceMetrics: Sendable, Codable, Equatable {
             calmar = maxDrawdown == 0 ? nan : annualReturn / maxDrawdown
         case .vectorbt:
             totalReturn = (last - cash) / cash
-            let d = annualization.periodsPerYear(timestamps: timestamps, convention: convention)
             barsPerYear = d
             r = ReturnSeries.barReturns(equity: equity, initialValue: cash)
             let meanR = Stats.mean(r), stdR = Stats.standardDeviation(r)
