@@ -135,8 +135,7 @@ import Testing
             var backtesting = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 1_000_000)
             backtesting.peer = .backtestingPy
             let b = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: backtesting)
-            #expect(Double(b.trades.count + (b.openTrade == nil ? 0 : 1)) == data.backtesting_grid[k][0] || Double(b.trades.count) == data.backtesting_grid[k][0],
-                    "\(combo) Backtesting.py trades \(b.trades.count)")
+            #expect(Double(b.trades.count) == data.backtesting_grid[k][0], "\(combo) Backtesting.py trades \(b.trades.count)")
             #expect(Self.agrees(b.equity.last!, data.backtesting_grid[k][1]), "\(combo) Backtesting.py equity")
         }
     }

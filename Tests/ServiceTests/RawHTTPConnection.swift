@@ -62,36 +62,40 @@ final class RawHTTPConnection: @unchecked Sendable {
 
     /// Everything the server sends until it closes the connection.
     func readUntilClosed() async throws -> String {
-        let descriptor = self.descriptor
-        return try await Self.onOwnThread {
-            var received: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-                if n == 0 || (n < 0 && errno == ECONNRESET) { return String(decoding: received, as: UTF8.self) }
-                if n < 0 { throw Failure(description: "the server neither answered nor closed the connection (errno \(errno))") }
-                received += chunk[0..<n]
-            }
-        }
+        try await read { received, closed in closed ? String(decoding: received, as: UTF8.self) : nil }
     }
 
     /// One response that the server keeps the connection open after: read until its head and a
     /// `Content-Length` body have arrived.
     func readResponse() async throws -> String {
+        try await read { received, closed in
+            let text = String(decoding: received, as: UTF8.self)
+            if let headEnd = text.range(of: "\r\n\r\n") {
+                let head = text[..<headEnd.lowerBound].lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text.utf8.distance(from: text.startIndex, to: headEnd.upperBound) >= length { return text }
+            }
+            if closed { throw Failure(description: "the connection closed before a whole response (received: \(text.prefix(200)))") }
+            return nil
+        }
+    }
+
+    /// Receives until `done(bytes so far, whether the server closed)` gives a result; a read
+    /// that waits past the patience fails.
+    private func read(until done: @escaping @Sendable ([UInt8], Bool) throws -> String?) async throws -> String {
         let descriptor = self.descriptor
         return try await Self.onOwnThread {
             var received: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let text = String(decoding: received, as: UTF8.self)
-                if let headEnd = text.range(of: "\r\n\r\n") {
-                    let head = text[..<headEnd.lowerBound].lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-                    if text.utf8.count - text.utf8.distance(from: text.startIndex, to: headEnd.upperBound) >= length { return text }
-                }
+                if let result = try done(received, false) { return result }
                 let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { throw Failure(description: "the connection closed or stalled before a whole response (received: \(text.prefix(200)))") }
+                if n == 0 || (n < 0 && errno == ECONNRESET) {
+                    guard let result = try done(received, true) else { throw Failure(description: "closed without an answer") }
+                    return result
+                }
+                if n < 0 { throw Failure(description: "the server neither answered nor closed the connection (errno \(errno))") }
                 received += chunk[0..<n]
             }
         }
