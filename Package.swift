@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "qf", targets: ["qf"]),
         .library(name: "Compute", targets: ["Compute"]),
         .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Expressions", targets: ["Expressions"]),
         .library(name: "Backtest", targets: ["Backtest"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Service", targets: ["Service"]),
@@ -73,7 +74,9 @@ let package = Package(
         // class properties at run time on every such access (18% of an ingest in callgrind), so
         // the checks are compiled out here, as for the numeric kernels.
         .target(name: "Ingest", dependencies: ["CHDF5"], swiftSettings: numericFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "Backtest", dependencies: ["Ingest", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
+        // Pure: text → typed graph → values over columns; no files, no HTTP (DESIGN.md).
+        .target(name: "Expressions", swiftSettings: numericFlags),
+        .target(name: "Backtest", dependencies: ["Ingest", "Expressions", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         .target(name: "Service", dependencies: [
             "Compute", "Agents", "Backtest", "Ingest", "CCrashJournal",
@@ -117,6 +120,7 @@ let package = Package(
         .target(name: "PythonCheck", path: "Tests/Support/PythonCheck"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter"]),
         .testTarget(name: "ServiceTests", dependencies: [

@@ -1,0 +1,118 @@
+/// Computes nodes of an `ExpressionGraph` over a `Frame`, each node once over whole series in a
+/// tight loop of its own (no per-bar walk over the tree), dropping a value as soon as the last
+/// node that reads it is done.
+public struct Evaluator: Sendable {
+    public var graph: ExpressionGraph
+    /// The rolling mean behind `sma` (and `zscore`'s mean); nil: pandas-like compensated sums.
+    public var rollingMean: Kernels.RollingMean?
+
+    public init(graph: ExpressionGraph, rollingMean: Kernels.RollingMean? = nil) {
+        self.graph = graph
+        self.rollingMean = rollingMean
+    }
+
+    /// The values of `roots` over `frame`, each `symbols × bars` long.
+    /// - Precondition: `frame` has every column the graph reads (the compiler checked the names).
+    public func evaluate(_ roots: [ExpressionGraph.NodeID], on frame: Frame) -> [[Double]] {
+        guard let last = roots.max() else { return [] }
+        // Which nodes are needed, and how many readers each has left.
+        var needed = [Bool](repeating: false, count: last + 1)
+        var readers = [Int](repeating: 0, count: last + 1)
+        var stack = roots
+        while let id = stack.popLast() {
+            if needed[id] { continue }
+            needed[id] = true
+            for input in graph.nodes[id].inputs {
+                readers[input] += 1
+                stack.append(input)
+            }
+        }
+        for root in roots { readers[root] += 1 }
+        var values = [[Double]?](repeating: nil, count: last + 1)
+        for id in 0...last where needed[id] {
+            let node = graph.nodes[id]
+            values[id] = compute(node, inputs: node.inputs.map { values[$0]! }, frame: frame)
+            for input in node.inputs {
+                readers[input] -= 1
+                if readers[input] == 0 { values[input] = nil }
+            }
+        }
+        return roots.map { values[$0]! }
+    }
+
+    func compute(_ node: ExpressionGraph.Node, inputs: [[Double]], frame: Frame) -> [Double] {
+        let count = frame.symbols.count * frame.bars
+        switch node.operation {
+        case .column(let name):
+            return frame.columns[name]!
+        case .constant(let value):
+            return [Double](repeating: value, count: count)
+        case .function(let function, let bars) where !function.isElementwise:
+            var out = [Double](repeating: .nan, count: count)
+            out.withUnsafeMutableBufferPointer { out in
+                if function.isCrossSectional {
+                    inputs[0].withUnsafeBufferPointer { Kernels.crossSection(function, $0, symbols: frame.symbols.count, bars: frame.bars, into: out) }
+                    return
+                }
+                for s in 0..<frame.symbols.count {
+                    let range = (s * frame.bars)..<((s + 1) * frame.bars)
+                    let slices = frame.symbols.count == 1 ? inputs : inputs.map { Array($0[range]) }
+                    Self.withBuffers(slices[...]) { series(function, bars: bars ?? 0, $0, into: UnsafeMutableBufferPointer(rebasing: out[range])) }
+                }
+            }
+            return out
+        default:
+            return elementwise(node.operation, inputs, count: count)
+        }
+    }
+
+    /// `body` with read pointers to every array.
+    static func withBuffers(_ arrays: ArraySlice<[Double]>, _ pointers: [UnsafeBufferPointer<Double>] = [], _ body: ([UnsafeBufferPointer<Double>]) -> Void) {
+        guard let first = arrays.first else { return body(pointers) }
+        first.withUnsafeBufferPointer { withBuffers(arrays.dropFirst(), pointers + [$0], body) }
+    }
+
+    /// Bar-by-bar operations, with the common ones as plain loops the compiler vectorises.
+    func elementwise(_ operation: ExpressionGraph.Operation, _ inputs: [[Double]], count: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        switch (operation, inputs.count) {
+        case (.add, 2): for i in 0..<count { out[i] = inputs[0][i] + inputs[1][i] }
+        case (.subtract, 2): for i in 0..<count { out[i] = inputs[0][i] - inputs[1][i] }
+        case (.multiply, 2): for i in 0..<count { out[i] = inputs[0][i] * inputs[1][i] }
+        case (.divide, 2): for i in 0..<count { out[i] = inputs[0][i] / inputs[1][i] }
+        case (.greater, 2): for i in 0..<count { out[i] = inputs[0][i] > inputs[1][i] ? 1 : 0 }
+        case (.less, 2): for i in 0..<count { out[i] = inputs[0][i] < inputs[1][i] ? 1 : 0 }
+        default:
+            var arguments = [Double](repeating: 0, count: inputs.count)
+            for i in 0..<count {
+                for k in inputs.indices { arguments[k] = inputs[k][i] }
+                out[i] = Kernels.elementwise(operation, arguments)!
+            }
+        }
+        return out
+    }
+
+    /// A series function over one symbol's bars.
+    func series(_ function: Function, bars n: Int, _ x: [UnsafeBufferPointer<Double>], into out: UnsafeMutableBufferPointer<Double>) {
+        switch function {
+        case .sma: Kernels.rollingMean(x[0], window: n, into: out, custom: rollingMean)
+        case .ema: Kernels.exponentialMean(x[0], span: n, into: out)
+        case .wma: Kernels.weightedMean(x[0], window: n, into: out)
+        case .std: Kernels.rollingStd(x[0], window: n, into: out)
+        case .sum: Kernels.rollingSum(x[0], window: n, into: out)
+        case .highest: Kernels.rollingExtreme(x[0], window: n, highest: true, into: out)
+        case .lowest: Kernels.rollingExtreme(x[0], window: n, highest: false, into: out)
+        case .shift: Kernels.shift(x[0], by: n, into: out)
+        case .diff: Kernels.diff(x[0], by: n, into: out)
+        case .pctChange: Kernels.percentChange(x[0], by: n, into: out)
+        case .zscore: Kernels.rollingZScore(x[0], window: n, into: out, custom: rollingMean)
+        case .rank: Kernels.rollingRank(x[0], window: n, into: out)
+        case .corr: Kernels.rollingCorrelation(x[0], x[1], window: n, into: out)
+        case .rsi: Kernels.rsi(x[0], period: n, into: out)
+        case .atr: Kernels.atr(high: x[0], low: x[1], close: x[2], period: n, into: out)
+        case .crossedAbove: Kernels.crossed(x[0], x[1], above: true, into: out)
+        case .crossedBelow: Kernels.crossed(x[0], x[1], above: false, into: out)
+        default: preconditionFailure("\(function) is not a series function")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// Window functions over one symbol's bars, as pandas' `rolling(n, min_periods=n)`: NaN before
+/// bar n − 1 and for any window holding a NaN.
+extension Kernels {
+    /// Whether x[i−w+1…i] holds a NaN, for every i, by a running count.
+    static func windowsWithNaN(_ x: UnsafeBufferPointer<Double>, window w: Int) -> [Bool] {
+        var out = [Bool](repeating: true, count: x.count)
+        var nans = 0
+        for i in 0..<x.count {
+            if x[i].isNaN { nans += 1 }
+            if i >= w, x[i - w].isNaN { nans -= 1 }
+            out[i] = i < w - 1 || nans > 0
+        }
+        return out
+    }
+
+    static func rollingMean(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>, custom: RollingMean?) {
+        if let custom { return custom(x, w, out) }
+        rollingSum(x, window: w, into: out)
+        // pandas' rule: a window of identical values has that value as its mean, exactly.
+        var run = 0
+        for i in 0..<x.count {
+            run = i > 0 && x[i] == x[i - 1] ? run + 1 : 1
+            if i >= w - 1 { out[i] = run >= w ? x[i] : out[i] / Double(w) }
+        }
+    }
+
+    /// Weights 1…n, the newest bar heaviest (Pine's `ta.wma`).
+    static func weightedMean(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        let total = Double(w) * Double(w + 1) / 2
+        for i in 0..<x.count {
+            guard i >= w - 1 else { out[i] = .nan; continue }
+            var s = 0.0
+            for k in 0..<w { s += x[i - w + 1 + k] * Double(k + 1) }
+            out[i] = s / total
+        }
+    }
+
+    /// Sample standard deviation (ddof 1), each window in two passes so no cancellation creeps
+    /// in; exactly 0 for a window of identical values (as pandas).
+    static func rollingStd(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        var run = 0
+        for i in 0..<x.count {
+            run = i > 0 && x[i] == x[i - 1] ? run + 1 : 1
+            guard i >= w - 1 else { out[i] = .nan; continue }
+            if run >= w && x[i].isFinite { out[i] = 0; continue }
+            var s = 0.0
+            for j in (i - w + 1)...i { s += x[j] }
+            let m = s / Double(w)
+            var squares = 0.0
+            for j in (i - w + 1)...i { squares += (x[j] - m) * (x[j] - m) }
+            out[i] = (squares / Double(w - 1)).squareRoot()
+        }
+    }
+
+    /// (x − mean) / std over the window (`std` with ddof 1); a constant window gives 0/0 = NaN,
+    /// as in pandas.
+    static func rollingZScore(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>, custom: RollingMean?) {
+        var means = [Double](repeating: .nan, count: x.count)
+        means.withUnsafeMutableBufferPointer { rollingMean(x, window: w, into: $0, custom: custom) }
+        rollingStd(x, window: w, into: out)
+        for i in 0..<x.count { out[i] = (x[i] - means[i]) / out[i] }
+    }
+
+    /// Highest (or lowest) value of the window, by a monotonic queue of bar numbers.
+    static func rollingExtreme(_ x: UnsafeBufferPointer<Double>, window w: Int, highest: Bool, into out: UnsafeMutableBufferPointer<Double>) {
+        let nan = windowsWithNaN(x, window: w)
+        var queue = [Int](repeating: 0, count: x.count)
+        var head = 0, tail = 0
+        for i in 0..<x.count {
+            if x[i].isNaN {
+                head = 0
+                tail = 0
+            } else {
+                while tail > head, highest ? x[queue[tail - 1]] <= x[i] : x[queue[tail - 1]] >= x[i] { tail -= 1 }
+                queue[tail] = i
+                tail += 1
+            }
+            while tail > head, queue[head] <= i - w { head += 1 }
+            out[i] = nan[i] ? .nan : x[queue[head]]
+        }
+    }
+
+    /// The percentile rank of the bar's value within its window, pandas'
+    /// `rolling(n).rank(pct=True)`: average rank of ties, divided by the window's count.
+    static func rollingRank(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        let nan = windowsWithNaN(x, window: w)
+        for i in 0..<x.count {
+            guard !nan[i] else { out[i] = .nan; continue }
+            var less = 0, equal = 0
+            for j in (i - w + 1)...i {
+                if x[j] < x[i] { less += 1 } else if x[j] == x[i] { equal += 1 }
+            }
+            out[i] = (Double(less) + Double(equal + 1) / 2) / Double(w)
+        }
+    }
+
+    /// Pearson correlation of x and y over the window (two passes; NaN when either is constant).
+    static func rollingCorrelation(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        let nanX = windowsWithNaN(x, window: w), nanY = windowsWithNaN(y, window: w)
+        for i in 0..<x.count {
+            guard !nanX[i], !nanY[i] else { out[i] = .nan; continue }
+            var sx = 0.0, sy = 0.0
+            for j in (i - w + 1)...i { sx += x[j]; sy += y[j] }
+            let mx = sx / Double(w), my = sy / Double(w)
+            var cxy = 0.0, cxx = 0.0, cyy = 0.0
+            for j in (i - w + 1)...i {
+                let dx = x[j] - mx, dy = y[j] - my
+                cxy += dx * dy
+                cxx += dx * dx
+                cyy += dy * dy
+            }
+            let denominator = (cxx * cyy).squareRoot()
+            out[i] = denominator > 0 ? Swift.max(-1, Swift.min(1, cxy / denominator)) : .nan
+        }
+    }
+}
