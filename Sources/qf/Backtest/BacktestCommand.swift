@@ -11,7 +11,8 @@ struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Backtest a built-in strategy on a bar file.")
 
     @OptionGroup var market: MarketOptions
-    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")), or policy (a trained agent, with --checkpoint).") var strategy = "sma_cross"
+    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")) (default sma_cross), or policy (a trained agent, with --checkpoint).") var strategy: String?
+    @OptionGroup var rules: RuleOptions
     @Option(help: "For --strategy policy: a qf train output directory (an algorithmic-trading agent).") var checkpoint: String?
     @Option(name: .customLong("param"), help: "A strategy parameter, name=value (repeatable).") var parameters: [String] = []
     @Flag(help: "Print the metrics as JSON.") var json = false
@@ -22,7 +23,15 @@ struct BacktestCommand: ParsableCommand {
         let values = try parseParameters(parameters)
         let (symbol, open, close, times) = try market.bars()
         let settings = try market.settings()
-        let outcome = strategy == "policy" ? try policyRun(symbol: symbol, settings: settings) : try builtInRun(values, open: open, close: close, times: times, settings: settings)
+        let outcome: (Run, String, [(String, String)])
+        if let signalRules = try rules.rules() {
+            guard strategy == nil, checkpoint == nil else { throw ValidationError("--entry (with --exit, --short-entry, --short-exit) is the strategy: leave out --strategy and --checkpoint") }
+            outcome = try rulesRun(signalRules, values, symbol: symbol, times: times, settings: settings)
+        } else if strategy == "policy" {
+            outcome = try policyRun(symbol: symbol, settings: settings)
+        } else {
+            outcome = try builtInRun(values, open: open, close: close, times: times, settings: settings)
+        }
         let (m, label, statistics) = outcome
         if let charts {
             let data = ChartData.charts(equity: m.equity, positions: m.positions, timestamps: times, trades: m.trades, benchmark: close)
@@ -53,6 +62,7 @@ struct BacktestCommand: ParsableCommand {
 
     func builtInRun(_ values: [String: Double], open: [Double], close: [Double], times: [Int64], settings: ExecutionSettings) throws -> (Run, String, [(String, String)]) {
         guard checkpoint == nil else { throw ValidationError("--checkpoint goes with --strategy policy") }
+        let strategy = self.strategy ?? "sma_cross"
         let spec = StrategySpec(name: strategy, parameters: values)
         let result = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
         let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, convention: market.convention,
@@ -60,6 +70,32 @@ struct BacktestCommand: ParsableCommand {
                                    benchmarkStart: market.convention == .backtestingPy ? try Strategies.warmupBars(spec) : 0,
                                    initialCash: settings.initialCash, openTrade: result.openTrade)
         let label = "\(try market.bars().symbol) \(strategy) " + values.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined(separator: " ")
+        return (Run(metrics: m, equity: result.equity, positions: result.positions, trades: result.trades), label,
+                StatsTable.rows(m, label: label, openTrade: result.openTrade))
+    }
+
+    /// The user's own rules as the strategy: conditions over the file's columns, run by the
+    /// same executor, metrics and report as the built-ins.
+    func rulesRun(_ rules: SignalRules, _ values: [String: Double], symbol: String, times: [Int64], settings: ExecutionSettings) throws -> (Run, String, [(String, String)]) {
+        var settings = settings
+        // Short rules are the user's explicit wish to go short.
+        if rules.tradesShort { settings.allowShort = true }
+        let (bars, frame) = try BarSeries.frame(path: market.data, symbol: symbol)
+        let signals: [Signal]
+        do {
+            signals = try RuleSignals.signals(rules, frame: frame, parameters: values, arithmetic: market.convention.meanArithmetic)
+        } catch let error as RuleError {
+            throw ValidationError("--\(error.field.replacingOccurrences(of: "_", with: "-")):\n\(error.error)")
+        }
+        let unused = Set(values.keys).subtracting(try rules.parameterNames())
+        guard unused.isEmpty else { throw ValidationError("--param \(unused.sorted().joined(separator: ", ")): no rule names {\(unused.sorted().joined(separator: "}, {"))}") }
+        let result = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: times, signals: signals, settings: settings,
+                                        reopensHeldPosition: false)
+        let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, convention: market.convention,
+                                   annualization: try market.annualizationValue(), benchmark: bars.close, benchmarkStart: 0,
+                                   initialCash: settings.initialCash, openTrade: result.openTrade)
+        let label = "\(symbol) " + rules.named.map { "\($0.field)=\"\($0.text)\"" }.joined(separator: " ")
+            + values.keys.sorted().map { " \($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined()
         return (Run(metrics: m, equity: result.equity, positions: result.positions, trades: result.trades), label,
                 StatsTable.rows(m, label: label, openTrade: result.openTrade))
     }

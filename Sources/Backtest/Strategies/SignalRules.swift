@@ -1,0 +1,139 @@
+import Expressions
+
+/// A strategy written by its user as conditions (issue 17): `entry` opens a long when flat,
+/// `exit` closes it; `shortEntry` / `shortExit` do the same for shorts. `{parameters}` in the
+/// text are bound from `parameters`.
+///
+/// Signals on the same bar follow vectorbt's `from_signals` defaults: an entry and an exit of the
+/// same side on one bar cancel each other (`upon_long_conflict="ignore"`), as do a long and a
+/// short entry (`upon_dir_conflict="ignore"`); an opposite entry reverses the position
+/// (`upon_opposite_entry="reversereduce"`) and wins over an exit of the held side; an entry while
+/// already in that side adds nothing (`accumulate=False`); an exit while not in that side does
+/// nothing.
+public struct SignalRules: Sendable, Equatable, Codable {
+    public var entry: String?
+    public var exit: String?
+    public var shortEntry: String?
+    public var shortExit: String?
+
+    /// - Precondition: `entry` or `shortEntry` is given.
+    public init(entry: String?, exit: String? = nil, shortEntry: String? = nil, shortExit: String? = nil) {
+        precondition(entry != nil || shortEntry != nil, "SignalRules: a rule that never enters")
+        self.entry = entry
+        self.exit = exit
+        self.shortEntry = shortEntry
+        self.shortExit = shortExit
+    }
+
+    /// Whether the rules open short positions.
+    public var tradesShort: Bool { shortEntry != nil }
+
+    /// Each rule with the name a user knows it by (`entry`, `short_entry`, …).
+    public var named: [(field: String, text: String)] {
+        [("entry", entry), ("exit", exit), ("short_entry", shortEntry), ("short_exit", shortExit)].compactMap { field, text in text.map { (field, $0) } }
+    }
+
+    /// Every `{parameter}` the rules name, in order of first use.
+    public func parameterNames() throws -> [String] {
+        var names: [String] = []
+        for (field, text) in named {
+            do {
+                for name in try Compiler.parameterNames(text) where !names.contains(name) { names.append(name) }
+            } catch let error as ExpressionError {
+                throw RuleError(field: field, error: error)
+            }
+        }
+        return names
+    }
+}
+
+/// An expression that failed, and which rule or field it was (`entry`, `config.exit`, …).
+public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var error: ExpressionError
+
+    public init(field: String, error: ExpressionError) {
+        self.field = field
+        self.error = error
+    }
+
+    public var description: String { "\(field):\n\(error)" }
+}
+
+/// Compiles rules into graphs and turns their conditions into one signal per bar.
+public enum RuleSignals {
+    /// The rolling mean `sma` uses under each library's arithmetic: the built-in strategies' own,
+    /// so `sma` in an expression is bit for bit the built-in `sma_cross`'s.
+    public static func rollingMean(_ arithmetic: MeanArithmetic) -> Kernels.RollingMean {
+        { x, w, out in
+            switch arithmetic {
+            case .quantforge:
+                RollingMean.compute(x, window: w, range: 0..<x.count, into: out.baseAddress!)
+            case .vectorbt:
+                var state = LibraryMeanState()
+                state.vectorbt(x, window: w, range: 0..<x.count, into: out.baseAddress!)
+            case .pandas:
+                var state = LibraryMeanState()
+                state.pandas(x, window: w, range: 0..<x.count, into: out.baseAddress!)
+            }
+        }
+    }
+
+    /// Compiles each rule of `rules` into `graph` with `parameters`; returns the roots in the
+    /// order entry, exit, short entry, short exit (nil for a rule not given).
+    /// - Throws: `RuleError` naming the rule (with `fieldPrefix`, e.g. `config.`).
+    public static func compile(_ rules: SignalRules, columns: [String], parameters: [String: Double], into graph: inout ExpressionGraph,
+                               fieldPrefix: String = "") throws -> [ExpressionGraph.NodeID?] {
+        let compiler = Compiler(columns: columns, parameters: parameters)
+        func one(_ field: String, _ text: String?) throws -> ExpressionGraph.NodeID? {
+            guard let text else { return nil }
+            do {
+                return try compiler.compile(text, expecting: .condition, into: &graph)
+            } catch let error as ExpressionError {
+                throw RuleError(field: fieldPrefix + field, error: error)
+            }
+        }
+        return [try one("entry", rules.entry), try one("exit", rules.exit), try one("short_entry", rules.shortEntry), try one("short_exit", rules.shortExit)]
+    }
+
+    /// The signals of `rules` over one symbol's bars (`frame` holds one symbol).
+    /// - Throws: `RuleError` for a rule that does not compile.
+    public static func signals(_ rules: SignalRules, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge) throws -> [Signal] {
+        var graph = ExpressionGraph()
+        let roots = try compile(rules, columns: frame.columnNames, parameters: parameters, into: &graph)
+        let present = roots.compactMap { $0 }
+        let values = Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate(present, on: frame)
+        var next = 0
+        let conditions: [[Double]?] = roots.map { root in
+            guard root != nil else { return nil }
+            defer { next += 1 }
+            return values[next]
+        }
+        return signals(count: frame.bars, longEntry: conditions[0], longExit: conditions[1], shortEntry: conditions[2], shortExit: conditions[3])
+    }
+
+    /// vectorbt's `from_signals` resolution, bar by bar, with the side held as it goes (see
+    /// `SignalRules`): `.long` / `.short` to open or reverse, `.flat` to close, `.hold` otherwise.
+    public static func signals(count: Int, longEntry: [Double]?, longExit: [Double]?, shortEntry: [Double]?, shortExit: [Double]?) -> [Signal] {
+        var side = 0
+        var out = [Signal](repeating: .hold, count: count)
+        for i in 0..<count {
+            var le = (longEntry?[i] ?? 0) != 0, lx = (longExit?[i] ?? 0) != 0
+            var se = (shortEntry?[i] ?? 0) != 0, sx = (shortExit?[i] ?? 0) != 0
+            if le || se {
+                if le && lx { le = false; lx = false }
+                if se && sx { se = false; sx = false }
+                if le && se { le = false; se = false }
+            }
+            switch side {
+            case 1:
+                if se { out[i] = .short; side = -1 } else if lx { out[i] = .flat; side = 0 }
+            case -1:
+                if le { out[i] = .long; side = 1 } else if sx { out[i] = .flat; side = 0 }
+            default:
+                if le { out[i] = .long; side = 1 } else if se { out[i] = .short; side = -1 }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,107 @@
+@testable import Backtest
+import Expressions
+import Foundation
+import Ingest
+import Testing
+
+/// Strategies written as expressions equal vectorbt's `from_signals` on the same signals, for
+/// every cell of each rule's grid, on TradeMaster's real daily BTC and DJI bars: Fixtures/rules.json
+/// (make_rule_fixtures.py) holds vectorbt 1.2's total return, final value, trade count and Sharpe
+/// ratio for signals computed there with pandas, independently of our evaluator. Close fills,
+/// cash 10,000, fees 0.0001, vectorbt's metric convention.
+@Suite struct RuleAgreementTests {
+    struct Fixture: Decodable {
+        struct Rule: Decodable {
+            var name: String
+            var entry: String
+            var exit: String
+            var short_entry: String?
+            var short_exit: String?
+            var cells: [[String: Double]]
+        }
+        var rules: [Rule]
+        var data: [String: [String: [[Double]]]]
+    }
+
+    static let fixture: Fixture = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/rules.json")
+        return try! JSONDecoder().decode(Fixture.self, from: try! Data(contentsOf: url))
+    }()
+
+    static func frame(_ name: String) throws -> (BarSeries, Frame) {
+        let csv = name == "btc" ? "\(PeerAgreementTests.shared)/data/trademaster/algorithmic_trading/BTC/BTC.csv"
+            : "\(PeerAgreementTests.shared)/data/trademaster/portfolio_management/dj30/DJI.csv"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("\(name).h5").path
+        _ = try CSVIngestor.ingest(csv: csv, to: out, options: IngestOptions())
+        return try BarSeries.frame(path: out, symbol: nil)
+    }
+
+    static func agrees(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+        a.isNaN && b.isNaN || abs(a - b) <= tolerance * max(1, abs(b))
+    }
+
+    @Test(arguments: ["btc", "dji"])
+    func everyCellEqualsVectorbtOnTheSameSignals(_ name: String) throws {
+        let (bars, frame) = try Self.frame(name)
+        let expected = try #require(Self.fixture.data[name])
+        var checked = 0
+        for rule in Self.fixture.rules {
+            let rules = SignalRules(entry: rule.entry, exit: rule.exit, shortEntry: rule.short_entry, shortExit: rule.short_exit)
+            for (k, cell) in rule.cells.enumerated() {
+                let signals = try RuleSignals.signals(rules, frame: frame, parameters: cell, arithmetic: .vectorbt)
+                var settings = ExecutionSettings(fill: .close, commission: 0.0001, allowShort: rules.tradesShort)
+                settings.peer = .vectorbt
+                let result = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: signals, settings: settings)
+                let m = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: .vectorbt,
+                                           benchmark: bars.close, benchmarkStart: 0, initialCash: 10_000, openTrade: result.openTrade)
+                let theirs = try #require(expected[rule.name]?[k])
+                let ours = [m.totalReturn, m.equityFinal, Double(m.tradeCount + m.openTradeCount), m.sharpe]
+                #expect(Self.agrees(ours[0], theirs[0]) && Self.agrees(ours[1], theirs[1]) && ours[2] == theirs[2] && Self.agrees(ours[3], theirs[3], 1e-7),
+                        "\(name) \(rule.name) \(cell): ours \(ours), vectorbt \(theirs)")
+                checked += 1
+            }
+        }
+        #expect(checked == 9 + 9 + 6 + 4)
+    }
+
+    @Test func sameBarSignalsResolveAsFromSignals() {
+        // bars:            0  1  2  3  4  5  6  7  8
+        let le: [Double] = [1, 1, 0, 1, 0, 0, 0, 1, 0]
+        let lx: [Double] = [0, 0, 1, 1, 0, 1, 0, 0, 1]
+        let se: [Double] = [0, 0, 0, 0, 1, 0, 1, 1, 0]
+        let sx: [Double] = [0, 0, 0, 0, 0, 1, 0, 0, 0]
+        let signals = RuleSignals.signals(count: 9, longEntry: le, longExit: lx, shortEntry: se, shortExit: sx)
+        // 0 opens long; 1 adds nothing; 2 closes; 3 entry and exit cancel; 4 opens short; 5 closes it
+        // (the long exit does nothing while short); 6 opens short; 7 long and short entries cancel; 8 nothing held long.
+        #expect(signals == [.long, .hold, .flat, .hold, .short, .flat, .short, .hold, .hold])
+        // An opposite entry reverses and wins over the held side's exit.
+        #expect(RuleSignals.signals(count: 2, longEntry: [1, 0], longExit: [0, 1], shortEntry: [0, 1], shortExit: nil) == [.long, .short])
+    }
+
+    @Test func theBuiltInCrossWrittenAsAnExpressionTradesIdentically() throws {
+        let (bars, frame) = try Self.frame("dji")
+        for (fast, slow) in [(10, 30), (5, 20), (20, 100)] {
+            let spec = StrategySpec(name: "sma_cross", parameters: ["fast": Double(fast), "slow": Double(slow)])
+            let builtIn = try Strategies.signals(spec, close: bars.close)
+            let rules = SignalRules(entry: "crossed_above(sma(close, {fast}), sma(close, {slow}))", exit: "crossed_below(sma(close, {fast}), sma(close, {slow}))")
+            let written = try RuleSignals.signals(rules, frame: frame, parameters: ["fast": Double(fast), "slow": Double(slow)])
+            let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001)
+            let a = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: builtIn, settings: settings)
+            let b = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: written, settings: settings)
+            #expect(a.equity == b.equity && a.trades.count == b.trades.count, "sma_cross \(fast)/\(slow): the expression trades as the built-in")
+        }
+    }
+
+    @Test func aRuleThatDoesNotCompileNamesItsField() throws {
+        let (_, frame) = try Self.frame("dji")
+        #expect(throws: RuleError.self) { try RuleSignals.signals(SignalRules(entry: "close > 1", exit: "clsoe < 1"), frame: frame) }
+        do {
+            _ = try RuleSignals.signals(SignalRules(entry: "close > 1", exit: "clsoe < 1"), frame: frame)
+        } catch let error as RuleError {
+            #expect(error.field == "exit" && error.error.message.contains("did you mean 'close'"), "\(error)")
+        }
+    }
+}
