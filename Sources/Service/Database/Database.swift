@@ -32,8 +32,10 @@ public final class Database: Sendable {
         let primaryApplicationName = "\(Self.primaryName)/\(instanceID)", replicaApplicationName = "\(Self.replicaName)/\(instanceID)"
         primary.options.additionalStartupParameters += [("application_name", primaryApplicationName), ("TimeZone", "UTC")]
         let availability = self.availability
-        let primaryObserver = PoolObserver(pool: "primary", applicationName: primaryApplicationName,
-                                           maximumConnections: primary.options.maximumConnections, onConnectFailure: { availability.markDown() })
+        let probe = settings.primaryConnection
+        let primaryObserver = PoolObserver(pool: "primary", applicationName: primaryApplicationName, maximumConnections: primary.options.maximumConnections,
+                                           onConnectFailure: { availability.markDown() },
+                                           onConnectionClosed: { availability.check(probe, logger: logger) })
         self.primary = PostgresClient(configuration: primary, backgroundLogger: primaryObserver.wrapping(logger))
         var observers = [primaryObserver]
         replica = settings.replica.map { configuration in

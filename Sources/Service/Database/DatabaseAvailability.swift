@@ -14,6 +14,13 @@ public final class DatabaseAvailability: Sendable {
     struct State {
         var down = false
         var outages = 0
+        /// Who waits for the next outage (`untilDown`), by a number of their own.
+        var watchers: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWatcher: UInt64 = 0
+        /// Requests cut short by an outage while they waited (for logs and tests).
+        var cutShort = 0
+        /// Whether a check (`check`) is under way.
+        var checking = false
     }
 
     let state = Mutex(State())
@@ -28,11 +35,40 @@ public final class DatabaseAvailability: Sendable {
     public var outages: Int { state.withLock { $0.outages } }
 
     public func markDown() {
-        state.withLock { state in
+        let watchers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if !state.down { state.outages += 1 }
             state.down = true
+            defer { state.watchers = [:] }
+            return Array(state.watchers.values)
+        }
+        for watcher in watchers { watcher.resume() }
+    }
+
+    /// Returns when the database is marked down (at once if it is), or when the task is cancelled.
+    func untilDown() async {
+        let id = state.withLock { state -> UInt64 in
+            defer { state.nextWatcher &+= 1 }
+            return state.nextWatcher
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.down || Task.isCancelled { return true }
+                    state.watchers[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.watchers.removeValue(forKey: id) }?.resume()
         }
     }
+
+    /// Counts a request answered 503 because an outage began while it waited.
+    func noteCutShort() { state.withLock { $0.cutShort += 1 } }
+
+    /// Requests answered 503 because an outage began while they waited, since start.
+    public var requestsCutShort: Int { state.withLock { $0.cutShort } }
 
     public func markUp() { state.withLock { $0.down = false } }
 
@@ -54,6 +90,31 @@ public final class DatabaseAvailability: Sendable {
         }
         // The pool's circuit breaker (ConnectionPoolError lives in a module PostgresNIO does not export).
         return String(describing: type(of: error)) == "ConnectionPoolError"
+    }
+
+    /// Checks at once, on a connection of its own, whether the server still answers, and marks
+    /// the database down if not; one check at a time. Called when the pool loses a connection:
+    /// PostgresNIO's pool neither fails nor serves requests that wait for a connection when every
+    /// connection it had was closed under them (they wait until something else asks it for one),
+    /// so the loss itself must raise the alarm.
+    func check(_ configuration: PostgresConnection.Configuration, logger: Logger) {
+        let start = state.withLock { state -> Bool in
+            if state.down || state.checking { return false }
+            state.checking = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            defer { state.withLock { $0.checking = false } }
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: Int.random(in: 0...Int(Int32.max)), logger: logger)
+                defer { Task { try? await connection.close() } }
+                try await connection.query("SELECT 1", logger: logger)
+            } catch {
+                logger.warning("the database stopped answering", metadata: ["error": .string(String(reflecting: error))])
+                markDown()
+            }
+        }
     }
 
     /// While the task runs: whenever the database is marked down, opens a connection of its own

@@ -17,6 +17,8 @@ public final class PoolObserver: Sendable {
     public let maximumConnections: Int
     /// Told of every failed connection attempt (the primary's marks the database down).
     let onConnectFailure: @Sendable () -> Void
+    /// Told of every connection closed (the primary's checks whether the server went away).
+    let onConnectionClosed: @Sendable () -> Void
 
     struct State {
         var open = 0
@@ -25,8 +27,10 @@ public final class PoolObserver: Sendable {
 
     let state = Mutex(State())
 
-    public init(pool: String, applicationName: String, maximumConnections: Int, onConnectFailure: @escaping @Sendable () -> Void = {}) {
+    public init(pool: String, applicationName: String, maximumConnections: Int, onConnectFailure: @escaping @Sendable () -> Void = {},
+                onConnectionClosed: @escaping @Sendable () -> Void = {}) {
         self.onConnectFailure = onConnectFailure
+        self.onConnectionClosed = onConnectionClosed
         self.pool = pool
         self.applicationName = applicationName
         self.maximumConnections = maximumConnections
@@ -39,6 +43,7 @@ public final class PoolObserver: Sendable {
 
     func observe(_ message: String) {
         if message == "Connection creation failed" { onConnectFailure() }
+        if message == "Connection closed" { onConnectionClosed() }
         state.withLock { state in
             switch message {
             case "Creating new connection": state.open += 1
