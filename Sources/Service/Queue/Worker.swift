@@ -68,7 +68,7 @@ public final class Worker: Sendable {
                 var claimed: [ClaimedTask] = []
                 if free >= refill || (free > 0 && busy == 0) {
                     do {
-                        claimed = try await queue.claim(worker: id, queues: queues, limit: free, logger: logger)
+                        claimed = try await bounded { [queue, id, queues, logger] in try await queue.claim(worker: id, queues: queues, limit: free, logger: logger) }
                     } catch {
                         if Task.isCancelled { break }
                         logger.warning("claim failed", metadata: ["error": .string(String(reflecting: error))])
@@ -119,7 +119,8 @@ public final class Worker: Sendable {
             let running = claims.withLock { Array($0.values) }
             if running.isEmpty { continue }
             do {
-                let beats = try await queue.heartbeat(running.map { ($0.key, $0.context.takeProgress()) }, logger: logger)
+                let progress = running.map { ($0.key, $0.context.takeProgress()) }
+                let beats = try await bounded { [queue, logger] in try await queue.heartbeat(progress, logger: logger) }
                 for claim in running {
                     switch beats[claim.key.id] {
                     case false?: continue
@@ -196,14 +197,21 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Runs the closing write outside the task's cancellation, so a shutdown still records it.
+    /// Runs the closing write outside the task's cancellation, so a shutdown still records it
+    /// (and gives up on it past the statement deadline, so a shutdown still ends).
     func finish(_ write: @escaping @Sendable () async throws -> Void) async {
         let logger = self.logger
+        let seconds = StatementDeadline.seconds(lease: queue.leaseSeconds)
         await Task {
-            do { try await write() } catch {
+            do { try await StatementDeadline.run(seconds: seconds, write) } catch {
                 logger.error("could not record a task's outcome", metadata: ["error": .string(String(reflecting: error))])
             }
         }.value
+    }
+
+    /// One of the worker's own statements, given up on past `StatementDeadline` (see there).
+    func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await StatementDeadline.run(seconds: StatementDeadline.seconds(lease: queue.leaseSeconds), statement)
     }
 
     /// Stops the handler of task `id` if this worker runs it (a cancel request announced by
@@ -234,11 +242,11 @@ public final class Worker: Sendable {
                     let (journals, crashes) = CrashJournal.pending(directory: directory)
                     if !crashes.isEmpty {
                         logger.error("workers crashed while running tasks", metadata: ["crashes": .string(crashes.map { "\($0.taskID) attempt \($0.attempt): \($0.signal)" }.joined(separator: ", "))])
-                        try await queue.recordCrashes(crashes, logger: logger)
+                        try await bounded { [queue, logger] in try await queue.recordCrashes(crashes, logger: logger) }
                     }
                     CrashJournal.remove(journals)
                 }
-                let rescued = try await queue.rescue(logger: logger)
+                let rescued = try await bounded { [queue, logger] in try await queue.rescue(logger: logger) }
                 if !rescued.isEmpty {
                     logger.warning("rescued tasks with expired leases", metadata: ["tasks": .string(rescued.map { "\($0.id)→\($0.status)" }.joined(separator: ", "))])
                     wake.notify()
