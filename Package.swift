@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "qf",
             dependencies: [
-                "Compute", "Ingest", "Backtest", "Agents", "Service",
+                "Compute", "Ingest", "Expressions", "Backtest", "Agents", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
-        .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Ingest",

@@ -67,6 +67,42 @@ import Testing
         #expect(checked == 9 + 9 + 6 + 4)
     }
 
+    /// The same grids run as sweeps (shared series computed once, cells across cores): every row
+    /// equals vectorbt's figures for its cell, and a grid naming a parameter no rule has is refused.
+    @Test(arguments: ["btc", "dji"])
+    func everySweptCellEqualsVectorbt(_ name: String) throws {
+        let (bars, frame) = try Self.frame(name)
+        let expected = try #require(Self.fixture.data[name])
+        for rule in Self.fixture.rules {
+            let rules = SignalRules(entry: rule.entry, exit: rule.exit, shortEntry: rule.short_entry, shortExit: rule.short_exit)
+            let names = try rules.parameterNames()
+            let axes = names.map { key in ParameterGrid.Axis(name: key, values: Array(Set(rule.cells.map { $0[key]! })).sorted()) }
+            let grid = ParameterGrid(axes: axes)
+            var rows: [SweepRow] = []
+            let summary = try RuleSweep.run(rules, grid: grid, bars: bars, frame: frame, settings: ExecutionSettings(fill: .close, commission: 0.0001),
+                                            convention: .vectorbt, threads: 2, onRows: { rows += $0 })
+            #expect(summary.evaluated == rule.cells.count && summary.rejected == 0)
+            for row in rows {
+                let cell = Dictionary(uniqueKeysWithValues: zip(names, row.parameters))
+                let k = try #require(rule.cells.firstIndex(of: cell))
+                let theirs = try #require(expected[rule.name]?[k])
+                let m = row.metrics
+                #expect(Self.agrees(m.totalReturn, theirs[0]) && Self.agrees(m.equityFinal, theirs[1]) && Self.agrees(m.sharpe, theirs[3], 1e-7),
+                        "\(name) \(rule.name) \(cell): swept \([m.totalReturn, m.equityFinal, m.sharpe]), vectorbt \(theirs)")
+            }
+        }
+        let rules = SignalRules(entry: "close > sma(close, {n})")
+        #expect(throws: BacktestError.self) {
+            try RuleSweep.run(rules, grid: ParameterGrid(axes: [.init(name: "m", values: [1])]), bars: bars, frame: frame,
+                              settings: ExecutionSettings(fill: .close), convention: .vectorbt, onRows: { _ in })
+        }
+        // A window of 0 is refused for its cell only.
+        var count = 0
+        let summary = try RuleSweep.run(rules, grid: ParameterGrid(axes: [.init(name: "n", values: [0, 5, 10])]), bars: bars, frame: frame,
+                                        settings: ExecutionSettings(fill: .close), convention: .vectorbt, onRows: { count += $0.count })
+        #expect(summary.rejected == 1 && count == 2 && summary.firstRejection?.contains("at least 1") == true, "\(summary)")
+    }
+
     @Test func sameBarSignalsResolveAsFromSignals() {
         // bars:            0  1  2  3  4  5  6  7  8
         let le: [Double] = [1, 1, 0, 1, 0, 0, 0, 1, 0]
@@ -93,6 +129,27 @@ import Testing
             let b = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: written, settings: settings)
             #expect(a.equity == b.equity && a.trades.count == b.trades.count, "sma_cross \(fast)/\(slow): the expression trades as the built-in")
         }
+    }
+
+    /// `--position`: the expression's value per bar is the target fraction of equity, held to ±1,
+    /// NaN leaving the position alone; the run is the one-asset rebalancing of those targets.
+    @Test func aPositionExpressionIsATargetFractionPerBar() throws {
+        let (bars, frame) = try Self.frame("dji")
+        let sma = Indicators.sma(bars.close, window: 50)
+        let targets = try RuleSignals.positions("where(close > sma(close, 50), 1, -0.5)", frame: frame)
+        #expect(targets == bars.close.indices.map { bars.close[$0] > sma[$0] ? 1 : -0.5 }, "where() over the built-in average, NaN comparing false")
+        let scaled = try RuleSignals.positions("(close - sma(close, {n})) / 100", frame: frame, parameters: ["n": 20])
+        let mean20 = Indicators.sma(bars.close, window: 20)
+        for i in bars.close.indices {
+            let raw = (bars.close[i] - mean20[i]) / 100
+            #expect(raw.isNaN ? scaled[i].isNaN : scaled[i] == max(-1, min(1, raw)), "bar \(i)")
+        }
+        #expect(scaled.contains(1) && scaled.contains(-1), "values beyond ±1 are held to ±1")
+        // A million in cash: whole units of an index at 10,000+ need it.
+        let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 1_000_000, allowShort: true)
+        let run = PortfolioBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, targets: targets, kind: .fraction, settings: settings)
+        #expect(run.units[0].contains { $0 < 0 } && run.units[0].contains { $0 > 0 }, "long and short")
+        #expect(throws: RuleError.self) { try RuleSignals.positions("close > 1", frame: frame) }
     }
 
     @Test func aRuleThatDoesNotCompileNamesItsField() throws {

@@ -1,4 +1,5 @@
 @testable import Expressions
+@testable import Ingest
 import Testing
 
 /// Nothing can read a later bar: changing every bar after bar i leaves every value up to bar i
@@ -27,7 +28,7 @@ import Testing
         }
         let evaluator = Evaluator(graph: graph)
         let whole = evaluator.evaluate(roots, on: frame)
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for cut in [0, 1, 13, 29, 60, 500, 1_021, 1_024, 1_300, bars - 2] {
             var perturbed = frame
             for name in frame.columnNames {

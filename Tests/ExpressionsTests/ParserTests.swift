@@ -1,4 +1,5 @@
 @testable import Expressions
+@testable import Ingest
 import Testing
 
 /// Reading and checking expressions: what is accepted, and errors that say what and where.
@@ -129,7 +130,7 @@ import Testing
     /// Random token streams, random characters and random edits of valid expressions: each is
     /// compiled or refused with an `ExpressionError` whose span lies inside the text, never a crash.
     @Test func fuzzedInputIsCompiledOrRefusedNeverCrashes() throws {
-        var rng = SplitMix(seed: 17)
+        var rng = SplitMix64(seed: 17)
         let pieces = ["close", "open", "sma(", "ema(", "shift(", "rsi(", "atr(", "where(", "crossed_above(", "cs_rank(", "(", ")", ",", "+", "-", "*", "/",
                       "<", ">=", "==", "!=", "and", "or", "not", "1", "0", "-3", "1e308", "1e999", "0.5", "{n}", "{", "}", "20", "9999999999", "nan", " ", "é", "\u{0}"]
         let valid = ["crossed_above(sma(close, 10), sma(close, 30))", "close > shift(highest(high, 20), 1)", "zscore(close, 20) < -2 and rsi(close, 14) < 30"]
@@ -153,18 +154,5 @@ import Testing
                 #expect(!error.description.isEmpty)
             }
         }
-    }
-}
-
-/// A small seeded generator for the fuzz test.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

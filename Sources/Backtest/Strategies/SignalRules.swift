@@ -112,6 +112,22 @@ public enum RuleSignals {
         return signals(count: frame.bars, longEntry: conditions[0], longExit: conditions[1], shortEntry: conditions[2], shortExit: conditions[3])
     }
 
+    /// The target position of `expression` (a number per bar, a fraction of equity) over one
+    /// symbol's bars: values beyond ±1 are held to ±1, and a NaN bar (a window still filling)
+    /// leaves the position as it is, as vectorbt's `targetpercent` orders do.
+    /// - Throws: `RuleError` (field `position`, with `fieldPrefix`) when it does not compile.
+    public static func positions(_ expression: String, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge,
+                                 fieldPrefix: String = "") throws -> [Double] {
+        var graph = ExpressionGraph()
+        let root: ExpressionGraph.NodeID
+        do {
+            root = try Compiler(columns: frame.columnNames, parameters: parameters).compile(expression, expecting: .number, into: &graph)
+        } catch let error as ExpressionError {
+            throw RuleError(field: fieldPrefix + "position", error: error)
+        }
+        return Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0].map { $0.isNaN ? .nan : Swift.max(-1, Swift.min(1, $0)) }
+    }
+
     /// vectorbt's `from_signals` resolution, bar by bar, with the side held as it goes (see
     /// `SignalRules`): `.long` / `.short` to open or reverse, `.flat` to close, `.hold` otherwise.
     public static func signals(count: Int, longEntry: [Double]?, longExit: [Double]?, shortEntry: [Double]?, shortExit: [Double]?) -> [Signal] {

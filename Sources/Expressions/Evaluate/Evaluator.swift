@@ -11,25 +11,30 @@ public struct Evaluator: Sendable {
         self.rollingMean = rollingMean
     }
 
-    /// The values of `roots` over `frame`, each `symbols × bars` long.
+    /// The values of `roots` over `frame`, each `symbols × bars` long. Nodes in `known` are
+    /// taken from there, not computed (a sweep computes the nodes its cells share once).
     /// - Precondition: `frame` has every column the graph reads (the compiler checked the names).
-    public func evaluate(_ roots: [ExpressionGraph.NodeID], on frame: Frame) -> [[Double]] {
+    public func evaluate(_ roots: [ExpressionGraph.NodeID], on frame: Frame, known: [ExpressionGraph.NodeID: [Double]] = [:]) -> [[Double]] {
         guard let last = roots.max() else { return [] }
         // Which nodes are needed, and how many readers each has left.
         var needed = [Bool](repeating: false, count: last + 1)
         var readers = [Int](repeating: 0, count: last + 1)
+        var values = [[Double]?](repeating: nil, count: last + 1)
         var stack = roots
         while let id = stack.popLast() {
             if needed[id] { continue }
             needed[id] = true
+            if let value = known[id] {
+                values[id] = value
+                continue
+            }
             for input in graph.nodes[id].inputs {
                 readers[input] += 1
                 stack.append(input)
             }
         }
         for root in roots { readers[root] += 1 }
-        var values = [[Double]?](repeating: nil, count: last + 1)
-        for id in 0...last where needed[id] {
+        for id in 0...last where needed[id] && values[id] == nil {
             let node = graph.nodes[id]
             values[id] = compute(node, inputs: node.inputs.map { values[$0]! }, frame: frame)
             for input in node.inputs {
@@ -63,6 +68,25 @@ public struct Evaluator: Sendable {
             return out
         default:
             return elementwise(node.operation, inputs, count: count)
+        }
+    }
+
+    /// The nodes that more than one of `groups` (each a set of roots, say one sweep cell's rules)
+    /// reach, among the series functions (what is worth computing once and keeping).
+    public func sharedFunctions(_ groups: [[ExpressionGraph.NodeID]]) -> [ExpressionGraph.NodeID] {
+        var groupsReaching = [Int](repeating: 0, count: graph.nodes.count)
+        for roots in groups {
+            var seen = Set<ExpressionGraph.NodeID>()
+            var stack = roots
+            while let id = stack.popLast() {
+                guard seen.insert(id).inserted else { continue }
+                groupsReaching[id] += 1
+                stack.append(contentsOf: graph.nodes[id].inputs)
+            }
+        }
+        return graph.nodes.indices.filter { id in
+            guard groupsReaching[id] > 1, case .function(let f, _) = graph.nodes[id].operation else { return false }
+            return !f.isElementwise
         }
     }
 

@@ -2,6 +2,7 @@ import Agents
 import ArgumentParser
 import Backtest
 import Compute
+import Expressions
 import Foundation
 import Ingest
 
@@ -24,7 +25,11 @@ struct BacktestCommand: ParsableCommand {
         let (symbol, open, close, times) = try market.bars()
         let settings = try market.settings()
         let outcome: (Run, String, [(String, String)])
-        if let signalRules = try rules.rules() {
+        if let position = rules.position {
+            _ = try rules.rules()
+            guard strategy == nil, checkpoint == nil else { throw ValidationError("--position is the strategy: leave out --strategy and --checkpoint") }
+            outcome = try positionRun(position, values, symbol: symbol, times: times, settings: settings)
+        } else if let signalRules = try rules.rules() {
             guard strategy == nil, checkpoint == nil else { throw ValidationError("--entry (with --exit, --short-entry, --short-exit) is the strategy: leave out --strategy and --checkpoint") }
             outcome = try rulesRun(signalRules, values, symbol: symbol, times: times, settings: settings)
         } else if strategy == "policy" {
@@ -98,6 +103,29 @@ struct BacktestCommand: ParsableCommand {
             + values.keys.sorted().map { " \($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined()
         return (Run(metrics: m, equity: result.equity, positions: result.positions, trades: result.trades), label,
                 StatsTable.rows(m, label: label, openTrade: result.openTrade))
+    }
+
+    /// A target position per bar written as an expression, a fraction of equity in [−1, 1]
+    /// (shorting on), rebalanced as `qf portfolio` rebalances one asset.
+    func positionRun(_ expression: String, _ values: [String: Double], symbol: String, times: [Int64], settings: ExecutionSettings) throws -> (Run, String, [(String, String)]) {
+        var settings = settings
+        settings.allowShort = true
+        let (bars, frame) = try BarSeries.frame(path: market.data, symbol: symbol)
+        let targets: [Double]
+        do {
+            targets = try RuleSignals.positions(expression, frame: frame, parameters: values, arithmetic: market.convention.meanArithmetic)
+        } catch let error as RuleError {
+            throw ValidationError("--\(error.field):\n\(error.error)")
+        }
+        let unused = Set(values.keys).subtracting(try Compiler.parameterNames(expression))
+        guard unused.isEmpty else { throw ValidationError("--param \(unused.sorted().joined(separator: ", ")): the position names no {\(unused.sorted().joined(separator: "}, {"))}") }
+        let result = PortfolioBacktest.run(open: bars.open, close: bars.close, timestamps: times, targets: targets, kind: .fraction, settings: settings)
+        let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+        let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: trades, convention: market.convention,
+                                   annualization: try market.annualizationValue(), benchmark: bars.close, benchmarkStart: 0,
+                                   initialCash: settings.initialCash, openTrade: nil)
+        let label = "\(symbol) position=\"\(expression)\"" + values.keys.sorted().map { " \($0)=\(SweepCSVWriter.format(values[$0]!))" }.joined()
+        return (Run(metrics: m, equity: result.equity, positions: result.units[0], trades: trades), label, StatsTable.rows(m, label: label, openTrade: nil))
     }
 
     /// A trained algorithmic-trading agent as the strategy: its units after each day's close,

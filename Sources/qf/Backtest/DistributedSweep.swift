@@ -10,17 +10,19 @@ import Service
 struct DistributedSweep {
     let command: SweepCommand
     let grid: ParameterGrid
+    /// The built-in strategy swept.
+    let strategy: String
 
     func run() async throws {
-        guard StrategySpec.catalog[command.strategy] != nil else {
-            throw ValidationError("unknown strategy \(command.strategy); known: \(StrategySpec.catalog.keys.sorted().joined(separator: ", "))")
+        guard StrategySpec.catalog[strategy] != nil else {
+            throw ValidationError("unknown strategy \(strategy); known: \(StrategySpec.catalog.keys.sorted().joined(separator: ", "))")
         }
         guard SweepMetrics.names.contains(command.sort) else { throw ValidationError("--sort must be one of \(SweepMetrics.names.joined(separator: ", "))") }
         guard command.shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1") }
         guard grid.count <= 100_000 else { throw ValidationError("--distributed sweeps at most 100000 combinations (this grid has \(grid.count)); sweep locally instead") }
         let path = URL(fileURLWithPath: command.market.data).standardizedFileURL.path
         _ = try readBars(path: path, symbol: command.market.symbol)   // The file and symbol exist, here at least.
-        let plan = EvaluationPlan.sweep(rule: command.strategy, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
+        let plan = EvaluationPlan.sweep(rule: strategy, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
                                         symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
                                         annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
                                         top: command.top, shardSize: command.shardSize)
@@ -30,12 +32,12 @@ struct DistributedSweep {
         try await WorkerCommand.requireCurrentSchema(settings, background: logger)
         let database = Database(settings: settings, logger: logger)
         let store = EvaluationStore(database: database)
-        let config: JSONValue = .object(["data": .string(path), "strategy": .string(command.strategy), "grid": .array(command.axes.map { .string($0) })])
+        let config: JSONValue = .object(["data": .string(path), "strategy": .string(strategy), "grid": .array(command.axes.map { .string($0) })])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
             defer { group.cancelAll() }
             await database.waitUntilRunning()
-            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(command.strategy) \(plan.datasets[0].name)", plan: plan, config: config),
+            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(strategy) \(plan.datasets[0].name)", plan: plan, config: config),
                                                  logger: logger)
             print("evaluation \(id): \(grid.count) combinations in \(plan.shards.count) shards queued; qf worker processes take them")
             var bar = ProgressBar(total: plan.shards.count, label: "shards")

@@ -15,7 +15,8 @@ struct SweepCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var market: MarketOptions
-    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")).") var strategy = "sma_cross"
+    @Option(help: "Strategy: \(StrategySpec.catalog.keys.sorted().joined(separator: ", ")) (default sma_cross).") var strategy: String?
+    @OptionGroup var rules: RuleOptions
     @Option(name: .customLong("grid"), help: "An axis of the grid (repeatable).") var axes: [String] = []
     @Option(name: .customLong("param"), help: "A parameter every combination shares, name=value (repeatable).") var parameters: [String] = []
     @Option(help: "Figure to rank by: \(SweepMetrics.names.joined(separator: ", ")).") var sort = "sharpe"
@@ -30,8 +31,14 @@ struct SweepCommand: AsyncParsableCommand {
     func run() async throws {
         guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
         let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
+        if let signalRules = try rules.rules() {
+            guard strategy == nil else { throw ValidationError("--entry (with --exit, --short-entry, --short-exit) is the strategy: leave out --strategy") }
+            guard !distributed else { throw ValidationError("--distributed sweeps of expressions are not available yet; run it here") }
+            return try sweepRules(signalRules, grid: grid)
+        }
+        let strategy = self.strategy ?? "sma_cross"
         if distributed {
-            try await DistributedSweep(command: self, grid: grid).run()
+            try await DistributedSweep(command: self, grid: grid, strategy: strategy).run()
             return
         }
         var ranking = try SweepRanking(metric: sort, ascending: ascending, limit: top)
@@ -46,7 +53,34 @@ struct SweepCommand: AsyncParsableCommand {
             try writer?.write(rows)
         }, progress: { done, _ in bar.withLock { $0.update(done) } })
         try writer?.commit()
-        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        try report(ranking, summary: summary, symbol: symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9)
+    }
+
+    /// A grid over the `{parameters}` of the user's own rules.
+    func sweepRules(_ signalRules: SignalRules, grid: ParameterGrid) throws {
+        var ranking = try SweepRanking(metric: sort, ascending: ascending, limit: top)
+        let (bars, frame) = try BarSeries.frame(path: market.data, symbol: market.symbol)
+        let writer = try out.map { try SweepCSVWriter(path: $0, axisNames: grid.axes.map(\.name)) }
+        let bar = Mutex(ProgressBar(total: grid.count * bars.count, label: "sweep rules"))
+        let started = monotonicNanoseconds()
+        let summary: SweepSummary
+        do {
+            summary = try RuleSweep.run(signalRules, grid: grid, bars: bars, frame: frame, settings: try market.settings(), convention: market.convention,
+                                        annualization: try market.annualizationValue(), threads: threads, onRows: { rows in
+                                            ranking.add(rows)
+                                            try writer?.write(rows)
+                                        }, progress: { done, _ in bar.withLock { $0.update(done) } })
+        } catch let error as RuleError {
+            throw ValidationError("--\(error.field.replacingOccurrences(of: "_", with: "-")):\n\(error.error)")
+        } catch let error as BacktestError {
+            throw ValidationError(error.description)
+        }
+        try writer?.commit()
+        try report(ranking, summary: summary, symbol: bars.symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9)
+    }
+
+    /// Prints the ranking (a table, or JSON) and the sweep's throughput.
+    func report(_ ranking: SweepRanking, summary: SweepSummary, symbol: String, grid: ParameterGrid, seconds: Double) throws {
         if json {
             struct Row: Encodable { var parameters: [String: Double]; var metrics: [String: Double] }
             try printJSON(ranking.rows.map { row in

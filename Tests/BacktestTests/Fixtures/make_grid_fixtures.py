@@ -20,7 +20,6 @@ Writes grid.json beside this script:
 """
 import json
 import os
-import sys
 import time
 import warnings
 
@@ -28,11 +27,7 @@ import numpy as np
 import pandas as pd
 
 warnings.filterwarnings("ignore")
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "..", "shared")
-TM = os.path.join(SHARED, "data", "trademaster")
-FILES = {"btc": os.path.join(TM, "algorithmic_trading", "BTC", "BTC.csv"),
-         "dji": os.path.join(TM, "portfolio_management", "dj30", "DJI.csv")}
+from trademaster_files import FILES, HERE
 FAST = range(2, 52)
 SLOW = range(10, 210, 2)
 COMBOS = [(f, s) for s in SLOW for f in FAST if f < s]

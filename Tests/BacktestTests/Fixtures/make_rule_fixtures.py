@@ -12,18 +12,13 @@ ratio.
 import itertools
 import json
 import os
-import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 
 warnings.filterwarnings("ignore")
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "..", "shared")
-TM = os.path.join(SHARED, "data", "trademaster")
-FILES = {"btc": os.path.join(TM, "algorithmic_trading", "BTC", "BTC.csv"),
-         "dji": os.path.join(TM, "portfolio_management", "dj30", "DJI.csv")}
+from trademaster_files import FILES, HERE
 
 
 def wilder_rsi(x, p):

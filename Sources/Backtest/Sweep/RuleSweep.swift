@@ -1,0 +1,100 @@
+import Dispatch
+import Expressions
+import Foundation
+import Synchronization
+
+/// A grid over the `{parameters}` of rules written as expressions (`qf sweep --entry … --grid
+/// n=10:60`). Every cell's rules are compiled into one graph, so a node that many cells share (the
+/// same `highest(high, 20)` in every cell with n = 20) is one node; those shared series are
+/// computed once, across cores, and kept for the sweep (memory: one series per distinct shared
+/// node — a 4,538-cell SMA grid on 100 k bars keeps its ~200 averages, 160 MB). Each cell then
+/// computes only what is its own, turns its conditions into signals as `RuleSignals` does, and
+/// runs the same backtest and metrics as `qf backtest`, so a row equals that single run.
+public enum RuleSweep {
+    /// Runs every cell of `grid` (cells whose parameters the rules refuse, a window of 0 say,
+    /// are skipped and counted); `onRows` gets the rows in grid order, a batch at a time.
+    /// - Throws: `RuleError` when no cell compiles (an unknown column, say), or an axis no rule names.
+    public static func run(_ rules: SignalRules, grid: ParameterGrid, bars: BarSeries, frame: Frame, settings: ExecutionSettings,
+                           convention: MetricsConvention, annualization: Annualization = .inferred, threads: Int = 0,
+                           onRows: ([SweepRow]) throws -> Void, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SweepSummary {
+        let named = Set(try rules.parameterNames())
+        let unused = grid.axes.map(\.name).filter { !named.contains($0) }
+        guard unused.isEmpty else {
+            throw BacktestError.invalidParameter("no rule names {\(unused.joined(separator: "}, {"))} (the rules name: \(named.isEmpty ? "no parameters" : named.sorted().map { "{\($0)}" }.joined(separator: ", ")))")
+        }
+        var adjusted = settings
+        if rules.tradesShort { adjusted.allowShort = true }
+        adjusted.peer = convention
+        let settings = adjusted
+        var graph = ExpressionGraph()
+        var cells: [(index: Int, roots: [ExpressionGraph.NodeID?])] = []
+        var summary = SweepSummary(combinations: grid.count, evaluated: 0, rejected: 0, firstRejection: nil, bars: bars.count)
+        var firstError: RuleError?
+        for index in 0..<grid.count {
+            do {
+                cells.append((index, try RuleSignals.compile(rules, columns: frame.columnNames, parameters: grid.parameters(at: index), into: &graph)))
+            } catch let error as RuleError {
+                summary.rejected += 1
+                if firstError == nil { firstError = error }
+                if summary.firstRejection == nil { summary.firstRejection = "\(error.field): \(error.error.message)" }
+            }
+        }
+        if cells.isEmpty, let firstError { throw firstError }
+        let evaluator = Evaluator(graph: graph, rollingMean: RuleSignals.rollingMean(convention.meanArithmetic))
+        let threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        // The series the cells share, once each, spread over the cores.
+        let shared = evaluator.sharedFunctions(cells.map { $0.roots.compactMap { $0 } })
+        let known = Mutex<[ExpressionGraph.NodeID: [Double]]>([:])
+        DispatchQueue.concurrentPerform(iterations: min(threads, max(1, shared.count))) { worker in
+            for k in stride(from: worker, to: shared.count, by: threads) {
+                let value = evaluator.evaluate([shared[k]], on: frame)[0]
+                known.withLock { $0[shared[k]] = value }
+            }
+        }
+        let sharedValues = known.withLock { $0 }
+        let periods = annualization
+        let total = grid.count * bars.count
+        let done = Atomic<Int>(summary.rejected * bars.count)
+        let batchSize = 1_024
+        var start = 0
+        while start < cells.count {
+            let batch = Array(cells[start..<min(start + batchSize, cells.count)])
+            let rows = Mutex<[SweepRow?]>([SweepRow?](repeating: nil, count: batch.count))
+            DispatchQueue.concurrentPerform(iterations: min(threads, batch.count)) { worker in
+                for k in stride(from: worker, to: batch.count, by: threads) {
+                    let (index, roots) = batch[k]
+                    let present = roots.compactMap { $0 }
+                    let values = evaluator.evaluate(present, on: frame, known: sharedValues)
+                    var next = 0
+                    let conditions: [[Double]?] = roots.map { root in
+                        guard root != nil else { return nil }
+                        defer { next += 1 }
+                        return values[next]
+                    }
+                    let signals = RuleSignals.signals(count: frame.bars, longEntry: conditions[0], longExit: conditions[1],
+                                                      shortEntry: conditions[2], shortExit: conditions[3])
+                    let result = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: signals, settings: settings)
+                    let m = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: convention,
+                                               annualization: periods, benchmark: bars.close, benchmarkStart: 0,
+                                               initialCash: settings.initialCash, openTrade: result.openTrade)
+                    let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: SweepMetrics(m))
+                    rows.withLock { $0[k] = row }
+                    progress?(done.add(bars.count, ordering: .relaxed).newValue, total)
+                }
+            }
+            try onRows(rows.withLock { $0.compactMap { $0 } })
+            summary.evaluated += batch.count
+            start += batchSize
+        }
+        return summary
+    }
+}
+
+extension SweepMetrics {
+    /// The sweep's figures of a single run's metrics.
+    public init(_ m: PerformanceMetrics) {
+        self.init(equityFinal: m.equityFinal, totalReturn: m.totalReturn, cagr: m.cagr, annualReturn: m.annualReturn, annualVolatility: m.annualVolatility,
+                  sharpe: m.sharpe, sortino: m.sortino, calmar: m.calmar, maxDrawdown: m.maxDrawdown, exposure: m.exposure, trades: m.tradeCount,
+                  winRate: m.winRate, profitFactor: m.profitFactor, expectancy: m.expectancy, sqn: m.sqn)
+    }
+}
