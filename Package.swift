@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "Backtest", dependencies: ["Ingest", "Expressions", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         .target(name: "Service", dependencies: [
-            "Compute", "Agents", "Backtest", "Ingest", "CCrashJournal",
+            "Compute", "Agents", "Backtest", "Expressions", "Ingest", "CCrashJournal",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

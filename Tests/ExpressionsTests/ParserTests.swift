@@ -86,6 +86,19 @@ import Testing
         #expect(try Compiler.parameterNames("sma(close,{fast}) > sma(close,{slow}) and {fast} > 0") == ["fast", "slow"])
     }
 
+    /// Checking before the data and parameter values are known (a strategy saved over REST):
+    /// any name may be a column to come, a window sized by an unknown parameter is not checked,
+    /// and everything else still is.
+    @Test func aCheckBeforeTheDataIsKnownStillCatchesTheRest() throws {
+        var graph = ExpressionGraph()
+        let lenient = Compiler(columns: [], parameters: ["k": 2], anyColumn: true, anyParameter: true)
+        _ = try lenient.compile("my_signal > 0 and atr({n} - 5) > shift(close, {m})", expecting: .condition, into: &graph)
+        #expect(throws: ExpressionError.self) { try lenient.compile("sma(close, {k} - 5) > 0", expecting: .condition, into: &graph) }
+        #expect(throws: ExpressionError.self) { try lenient.compile("smaa(close, 5) > 0", expecting: .condition, into: &graph) }
+        #expect(throws: ExpressionError.self) { try lenient.compile("close", expecting: .condition, into: &graph) }
+        #expect(throws: ExpressionError.self) { try Compiler(columns: Self.columns, anyParameter: true).compile("my_signal > 0", expecting: .condition, into: &graph) }
+    }
+
     @Test func constantsFoldAndCommonSubexpressionsAreShared() throws {
         var graph = ExpressionGraph()
         let compiler = Compiler(columns: Self.columns)

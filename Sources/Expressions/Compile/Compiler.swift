@@ -13,10 +13,18 @@ public struct Compiler {
     public var columns: [String]
     /// Values of the `{parameters}`.
     public var parameters: [String: Double]
+    /// For checking a text before its data is known (a strategy saved over REST without a
+    /// dataset): any name that is not a function is taken for a column of the data to come.
+    public var anyColumn = false
+    /// For checking a text before its parameter values are known: a parameter without a value
+    /// stands for any valid number (a window it sizes is not checked).
+    public var anyParameter = false
 
-    public init(columns: [String], parameters: [String: Double] = [:]) {
+    public init(columns: [String], parameters: [String: Double] = [:], anyColumn: Bool = false, anyParameter: Bool = false) {
         self.columns = columns
         self.parameters = parameters
+        self.anyColumn = anyColumn
+        self.anyParameter = anyParameter
     }
 
     /// Compiles `source` into `graph`; returns its root.
@@ -43,6 +51,8 @@ public struct Compiler {
         let compiler: Compiler
         let source: String
         var graph: ExpressionGraph
+        /// Nodes that depend on a parameter without a value (`anyParameter` only).
+        var unbound = Set<ExpressionGraph.NodeID>()
 
         func error(_ message: String, _ range: Range<Int>) -> ExpressionError { ExpressionError(message, source: source, range: range) }
 
@@ -61,6 +71,12 @@ public struct Compiler {
             case .number(let value, _):
                 return graph.intern(.init(operation: .constant(value), inputs: [], isCondition: false))
             case .parameter(let name, let range):
+                if compiler.parameters[name] == nil, compiler.anyParameter {
+                    // NaN never equals itself, so this constant is a node of its own.
+                    let id = graph.intern(.init(operation: .constant(.nan), inputs: [], isCondition: false))
+                    unbound.insert(id)
+                    return id
+                }
                 guard let value = compiler.parameters[name] else {
                     let known = compiler.parameters.keys.sorted()
                     throw error("parameter {\(name)} has no value: give it with --param \(name)=… or --grid \(name)=…"
@@ -72,6 +88,7 @@ public struct Compiler {
                 if compiler.columns.contains(name) { return graph.intern(.init(operation: .column(name), inputs: [], isCondition: false)) }
                 if let function = Function(rawValue: name) { throw error("'\(name)' is a function: call it as \(function.signature)", range) }
                 if name == "true" || name == "false" { throw error("write a comparison rather than '\(name)' (e.g. 'close > 0')", range) }
+                if compiler.anyColumn { return graph.intern(.init(operation: .column(name), inputs: [], isCondition: false)) }
                 throw error("unknown column '\(name)'\(Suggestions.didYouMean(name, among: compiler.columns + Function.allCases.map(\.rawValue)))"
                             + "; the data's columns: \(compiler.columns.joined(separator: ", "))", range)
             case .unary(let op, let operand, let range):
@@ -121,7 +138,7 @@ public struct Compiler {
                     }
                 }
                 for column in function.impliedColumns {
-                    guard compiler.columns.contains(column) else {
+                    guard compiler.anyColumn || compiler.columns.contains(column) else {
                         throw error("\(name) reads the column '\(column)', which the data does not have (its columns: \(compiler.columns.joined(separator: ", ")))", nameRange)
                     }
                     inputs.append(graph.intern(.init(operation: .column(column), inputs: [], isCondition: false)))
@@ -132,6 +149,7 @@ public struct Compiler {
 
         /// A window or lag: a constant whole number ≥ `minimum` (a negative lag would read later bars).
         func wholeBars(_ id: ExpressionGraph.NodeID, minimum: Int, function: Function, at range: Range<Int>) throws -> Int {
+            if unbound.contains(id) { return minimum }
             guard case .constant(let value) = graph.nodes[id].operation, !graph.nodes[id].isCondition else {
                 throw error("the number of bars of \(function.rawValue) must be known before the run (a number or a {parameter}), not a series", range)
             }
@@ -148,6 +166,12 @@ public struct Compiler {
 
         /// Interns `node`, computed now when every input is a constant and the operation works bar by bar.
         mutating func fold(_ node: ExpressionGraph.Node) -> ExpressionGraph.NodeID {
+            let id = foldOrIntern(node)
+            if node.inputs.contains(where: unbound.contains) { unbound.insert(id) }
+            return id
+        }
+
+        mutating func foldOrIntern(_ node: ExpressionGraph.Node) -> ExpressionGraph.NodeID {
             let constants = node.inputs.compactMap { id -> Double? in
                 if case .constant(let v) = graph.nodes[id].operation { return v } else { return nil }
             }

@@ -1,10 +1,12 @@
-/// "did you mean" for unknown names: the known names within a small edit distance.
+/// "did you mean" for unknown names: the nearest known names, if they are within a small edit
+/// distance (only those at the nearest distance: `clsoe` suggests `close`, not also `zclose`).
 enum Suggestions {
     static func didYouMean(_ name: String, among known: [String]) -> String {
         let limit = max(2, name.count / 3)
-        let close = known.map { ($0, distance(name.lowercased(), $0.lowercased())) }
-            .filter { $0.1 <= limit }
-            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        let candidates = known.map { ($0, distance(name.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
+        let nearest = candidates.map(\.1).min() ?? 0
+        let close = candidates.filter { $0.1 == nearest }
+            .sorted { $0.0 < $1.0 }
             .prefix(3).map { "'\($0.0)'" }
         return close.isEmpty ? "" : " (did you mean \(close.joined(separator: " or "))?)"
     }

@@ -85,17 +85,26 @@ public struct StrategyRoutes: Sendable {
                                 "win_rate": "written by runs", "id": "assigned by the server"]
 
     /// A `config.dataset_id` must name a dataset the caller can see: someone else's (or none) is a
-    /// 400 at `POST`, `PUT` and `start`, not a worker's refusal after a 200.
-    func checkDatasetReference(in config: JSONValue, for user: AuthenticatedUser, logger: Logger) async throws {
-        guard let reference = config.objectValue?["dataset_id"], reference != .null else { return }
+    /// 400 at `POST`, `PUT` and `start`, not a worker's refusal after a 200. Returns the columns of
+    /// the dataset named, when its file can be read.
+    @discardableResult
+    func checkDatasetReference(in config: JSONValue, for user: AuthenticatedUser, logger: Logger) async throws -> [String]? {
+        guard let reference = config.objectValue?["dataset_id"], reference != .null else { return nil }
         guard case .int(let raw) = reference, raw > 0, raw <= Int64(Int32.max) else {
             throw APIError.validation([.init(field: "config.dataset_id", message: "must be a dataset id")])
         }
         do {
-            _ = try await DatasetStore(database: store.database).find(Int(raw), for: user, on: store.database.primary, logger: logger)
+            let dataset = try await DatasetStore(database: store.database).find(Int(raw), for: user, on: store.database.primary, logger: logger)
+            return dataset.status == "ready" ? StrategyExpressions.columns(ofFile: dataset.filePath) : nil
         } catch let error as APIError where error.status == .notFound {
             throw APIError.validation([.init(field: "config.dataset_id", message: "no dataset \(raw) of yours")])
         }
+    }
+
+    /// The strategy's expressions (see `StrategyExpressions`), every problem at once.
+    func checkExpressions(_ config: JSONValue, parameters: JSONValue, columns: [String]?) throws {
+        let problems = StrategyExpressions.problems(config: config, parameters: parameters, columns: columns)
+        if !problems.isEmpty { throw APIError.validation(problems) }
     }
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -114,7 +123,8 @@ public struct StrategyRoutes: Sendable {
         let category = body.string("category", maxLength: 50)
         try body.validate()
         guard let name, let type else { throw APIError.internalError }
-        try await checkDatasetReference(in: config, for: user, logger: context.logger)
+        let columns = try await checkDatasetReference(in: config, for: user, logger: context.logger)
+        try checkExpressions(config, parameters: parameters, columns: columns)
         let record = try await store.create(.init(name: name, description: description, type: type, config: config, parameters: parameters,
                                                   tags: tags, category: category, parentID: nil, changelog: "Initial version"),
                                             for: user, logger: context.logger)
@@ -143,7 +153,12 @@ public struct StrategyRoutes: Sendable {
             if let part = SemanticVersion.Part(rawValue: bump) { change.bump = part } else { body.fail("version_bump", "one of major, minor, patch") }
         }
         try body.validate()
-        if let config = change.config { try await checkDatasetReference(in: config, for: user, logger: context.logger) }
+        if change.config != nil || change.parameters != nil {
+            let current = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
+            let config = change.config ?? current.config
+            let columns = try await checkDatasetReference(in: config, for: user, logger: context.logger)
+            try checkExpressions(config, parameters: change.parameters ?? current.parameters, columns: columns)
+        }
         let record = try await store.update(id, change: change, for: user, logger: context.logger)
         return try Envelope.success(record, message: "Strategy updated", context: context)
     }
