@@ -21,4 +21,13 @@ extension BarSeries {
             throw BacktestError.io("\(path), symbol \(bars.symbol): \(error)")
         }
     }
+
+    /// `frame(path:symbol:)` cut to the bars with times in `start...end` (ns; nil bounds open).
+    public static func frame(path: String, symbol: String?, from start: Int64?, to end: Int64?) throws -> (BarSeries, Frame) {
+        let (bars, frame) = try self.frame(path: path, symbol: symbol)
+        guard start != nil || end != nil else { return (bars, frame) }
+        let lower = start.map { s in bars.timestamps.firstIndex { $0 >= s } ?? bars.count } ?? 0
+        let upper = max(lower, end.map { e in bars.timestamps.lastIndex { $0 <= e }.map { $0 + 1 } ?? 0 } ?? bars.count)
+        return (bars.slice(from: start, to: end), Frame(symbol: bars.symbol, columns: frame.columns.mapValues { Array($0[lower..<upper]) }))
+    }
 }

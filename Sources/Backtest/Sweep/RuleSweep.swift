@@ -14,8 +14,10 @@ public enum RuleSweep {
     /// Runs every cell of `grid` (cells whose parameters the rules refuse, a window of 0 say,
     /// are skipped and counted); `onRows` gets the rows in grid order, a batch at a time.
     /// - Throws: `RuleError` when no cell compiles (an unknown column, say), or an axis no rule names.
+    /// `combinations`: only these grid indices (one shard of a distributed sweep); rows keep their
+    /// index in the whole grid.
     public static func run(_ rules: SignalRules, grid: ParameterGrid, bars: BarSeries, frame: Frame, settings: ExecutionSettings,
-                           convention: MetricsConvention, annualization: Annualization = .inferred, threads: Int = 0,
+                           convention: MetricsConvention, annualization: Annualization = .inferred, threads: Int = 0, combinations: Range<Int>? = nil,
                            onRows: ([SweepRow]) throws -> Void, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SweepSummary {
         let named = Set(try rules.parameterNames())
         let unused = grid.axes.map(\.name).filter { !named.contains($0) }
@@ -28,9 +30,10 @@ public enum RuleSweep {
         let settings = adjusted
         var graph = ExpressionGraph()
         var cells: [(index: Int, roots: [ExpressionGraph.NodeID?])] = []
-        var summary = SweepSummary(combinations: grid.count, evaluated: 0, rejected: 0, firstRejection: nil, bars: bars.count)
+        let indices = combinations.map { $0.clamped(to: 0..<grid.count) } ?? 0..<grid.count
+        var summary = SweepSummary(combinations: indices.count, evaluated: 0, rejected: 0, firstRejection: nil, bars: bars.count)
         var firstError: RuleError?
-        for index in 0..<grid.count {
+        for index in indices {
             do {
                 cells.append((index, try RuleSignals.compile(rules, columns: frame.columnNames, parameters: grid.parameters(at: index), into: &graph)))
             } catch let error as RuleError {
@@ -53,7 +56,7 @@ public enum RuleSweep {
         }
         let sharedValues = known.withLock { $0 }
         let periods = annualization
-        let total = grid.count * bars.count
+        let total = indices.count * bars.count
         let done = Atomic<Int>(summary.rejected * bars.count)
         let batchSize = 1_024
         var start = 0

@@ -1,4 +1,5 @@
 import Backtest
+import Expressions
 import Foundation
 
 /// What an evaluation runs, resolved once when it is submitted and stored with it (`plan`), so
@@ -17,19 +18,25 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
         public var label: String
         public var strategyID: Int?
         public var version: String?
-        /// A Backtest strategy name (`sma_cross`, …); nil for a trained model.
+        /// A Backtest strategy name (`sma_cross`, …); nil for a trained model or expressions.
         public var rule: String?
+        /// A strategy written as signal expressions (entry, exit, …).
+        public var rules: SignalRules?
+        /// A strategy written as a target-position expression.
+        public var position: String?
         public var parameters: [String: Double]
         /// For a trained model: the training job and its run folder (checkpoints, test split).
         public var trainingJobID: Int?
         public var modelDirectory: String?
 
-        init(label: String, strategyID: Int? = nil, version: String? = nil, rule: String?, parameters: [String: Double], trainingJobID: Int? = nil,
-             modelDirectory: String? = nil) {
+        init(label: String, strategyID: Int? = nil, version: String? = nil, rule: String?, rules: SignalRules? = nil, position: String? = nil,
+             parameters: [String: Double], trainingJobID: Int? = nil, modelDirectory: String? = nil) {
             self.label = label
             self.strategyID = strategyID
             self.version = version
             self.rule = rule
+            self.rules = rules
+            self.position = position
             self.parameters = parameters
             self.trainingJobID = trainingJobID
             self.modelDirectory = modelDirectory
@@ -79,6 +86,13 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
     public var ascending: Bool
     public var top: Int
     public var shards: [Shard]
+
+    /// The `{parameters}` a subject written as expressions names (nil for a built-in rule or a model).
+    static func expressionParameters(_ subject: Subject) throws -> [String]? {
+        if let rules = subject.rules { return try rules.parameterNames() }
+        if let position = subject.position { return try Compiler.parameterNames(position) }
+        return nil
+    }
 
     /// The grid as Backtest's `ParameterGrid`, the subject's other parameters fixed.
     func parameterGrid(for subject: Subject) -> ParameterGrid? {

@@ -1,4 +1,5 @@
 import Backtest
+import Expressions
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -180,14 +181,16 @@ public struct EvaluationRoutes: Sendable {
         }
         var gridCount: Int?
         if let grid = options.grid {
-            guard kind == .backtest, let rule = subjects[0].rule else {
-                throw APIError.validation([.init(field: "config.grid", message: "a grid goes with evaluation_type backtest and a rule strategy")])
+            let subject = subjects[0]
+            guard kind == .backtest, subject.rule != nil || subject.rules != nil else {
+                throw APIError.validation([.init(field: "config.grid", message: "a grid goes with evaluation_type backtest and a rule strategy or signal expressions")])
             }
             guard sources.count == 1 else { throw APIError.validation([.init(field: "config.grid", message: "a grid runs on one dataset; drop config.dataset_ids")]) }
-            let known = StrategySpec.catalog[rule] ?? [:]
-            let unknown = grid.map(\.name).filter { known[$0] == nil }
+            let known = try EvaluationPlan.expressionParameters(subject) ?? Array((StrategySpec.catalog[subject.rule ?? ""] ?? [:]).keys)
+            let unknown = grid.map(\.name).filter { !known.contains($0) }
             guard unknown.isEmpty else {
-                throw APIError.validation([.init(field: "config.grid", message: "\(rule) has no parameter \(unknown.joined(separator: ", ")); it has \(known.keys.sorted().joined(separator: ", "))")])
+                let what = subject.rule ?? "the strategy's expressions"
+                throw APIError.validation([.init(field: "config.grid", message: "\(what) has no parameter \(unknown.joined(separator: ", ")); it has \(known.sorted().joined(separator: ", "))")])
             }
             gridCount = grid.reduce(1) { $0 * $1.values.count }
         }
@@ -252,10 +255,14 @@ public struct EvaluationRoutes: Sendable {
         return nil
     }
 
-    /// A built-in rule from a strategy's (or version's) config and parameters, checked now.
+    /// A built-in rule, or expressions, from a strategy's (or version's) config and parameters,
+    /// checked now.
     static func ruleSubject(_ strategy: StrategyRecord, version: String?, config: JSONValue, parameters: JSONValue, overrides: [String: Double],
                             field: String) throws -> EvaluationPlan.Subject {
         let fields = config.objectValue ?? [:]
+        if let subject = try expressionSubject(strategy, version: version, fields: fields, parameters: parameters, overrides: overrides, field: field) {
+            return subject
+        }
         guard let rule = (fields["rule"] ?? fields["strategy"])?.stringValue, StrategySpec.catalog[rule] != nil else {
             throw APIError.validation([.init(field: field, message: "strategy \(strategy.id) names no rule: set its config.rule to one of "
                                                 + "\(StrategySpec.catalog.keys.sorted().joined(separator: ", ")), or give config.training_job_id to evaluate a trained model")])
@@ -275,6 +282,38 @@ public struct EvaluationRoutes: Sendable {
         }
         let label = strategy.name + (version.map { " v\($0)" } ?? "") + " (" + rule + " " + spec.parameters.keys.sorted().map { "\($0)=\(SweepCSVWriter.format(spec.parameters[$0]!))" }.joined(separator: " ") + ")"
         return .init(label: label, strategyID: strategy.id, version: version, rule: rule, parameters: spec.parameters)
+    }
+
+    /// A strategy written as expressions (config `entry`/`short_entry` …, or `position`), with its
+    /// numeric parameters and the request's overrides; nil when the config holds none. Whether
+    /// every `{parameter}` has a value is checked per run (a grid gives the swept ones).
+    static func expressionSubject(_ strategy: StrategyRecord, version: String?, fields: [String: JSONValue], parameters: JSONValue,
+                                  overrides: [String: Double], field: String) throws -> EvaluationPlan.Subject? {
+        let text = { (key: String) in fields[key]?.stringValue }
+        let rules = text("entry") != nil || text("short_entry") != nil
+            ? SignalRules(entry: text("entry"), exit: text("exit"), shortEntry: text("short_entry"), shortExit: text("short_exit")) : nil
+        let position = text("position")
+        guard rules != nil || position != nil else { return nil }
+        var values: [String: Double] = [:]
+        for (key, value) in parameters.objectValue ?? [:] {
+            switch value {
+            case .int(let v): values[key] = Double(v)
+            case .double(let v) where v.isFinite: values[key] = v
+            default: continue
+            }
+        }
+        values.merge(overrides) { $1 }
+        let subject = EvaluationPlan.Subject(label: "", strategyID: strategy.id, version: version, rule: nil, rules: rules, position: position, parameters: [:])
+        let named: [String]
+        do { named = try EvaluationPlan.expressionParameters(subject) ?? [] } catch let error as RuleError {
+            throw APIError.validation([.init(field: "config.\(error.field)", message: error.error.oneLine)])
+        } catch let error as ExpressionError {
+            throw APIError.validation([.init(field: "config.position", message: error.oneLine)])
+        }
+        let used = values.filter { named.contains($0.key) }
+        let label = strategy.name + (version.map { " v\($0)" } ?? "") + " (expressions"
+            + used.keys.sorted().map { " \($0)=\(SweepCSVWriter.format(used[$0]!))" }.joined() + ")"
+        return .init(label: label, strategyID: strategy.id, version: version, rule: nil, rules: rules, position: position, parameters: used)
     }
 
     func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, start: Int64?, end: Int64?,

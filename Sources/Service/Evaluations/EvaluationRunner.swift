@@ -27,6 +27,7 @@ enum EvaluationRunner {
     /// - Throws: `BacktestError` or `AgentsError` naming the data, symbol or parameter at fault.
     static func run(_ subject: EvaluationPlan.Subject, on source: EvaluationPlan.DataSource, plan: EvaluationPlan) throws -> Run {
         if let directory = subject.modelDirectory { return try policyRun(subject, directory: directory, on: source, plan: plan) }
+        if subject.rules != nil || subject.position != nil { return try expressionRun(subject, on: source, plan: plan) }
         guard let rule = subject.rule else { throw BacktestError.invalidParameter("\(subject.label): neither a rule nor a trained model") }
         let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
         guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
@@ -41,6 +42,41 @@ enum EvaluationRunner {
                                          initialCash: plan.settings.initialCash, openTrade: result.openTrade)
         return Run(label: subject.label, dataset: source.name, metrics: metrics, equity: result.equity, positions: result.positions, trades: result.trades,
                    timestamps: bars.timestamps, benchmark: benchmark, openTrade: result.openTrade)
+    }
+
+    /// A strategy written as expressions: signals through the same executor as a built-in rule,
+    /// or a target position rebalanced as `qf portfolio` does one asset.
+    static func expressionRun(_ subject: EvaluationPlan.Subject, on source: EvaluationPlan.DataSource, plan: EvaluationPlan) throws -> Run {
+        let (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
+        guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
+        var settings = plan.settings
+        settings.peer = settings.peer ?? plan.convention
+        let arithmetic = plan.convention.meanArithmetic
+        let benchmark = try benchmarkPrices(plan.benchmark, times: bars.timestamps, close: bars.close, file: plan.benchmarkPath ?? source.path)
+        do {
+            if let rules = subject.rules {
+                if rules.tradesShort { settings.allowShort = true }
+                let signals = try RuleSignals.signals(rules, frame: frame, parameters: subject.parameters, arithmetic: arithmetic)
+                let result = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: signals, settings: settings)
+                let metrics = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: plan.convention,
+                                                 annualization: plan.annualization, benchmark: benchmark, benchmarkStart: 0,
+                                                 initialCash: plan.settings.initialCash, openTrade: result.openTrade)
+                return Run(label: subject.label, dataset: source.name, metrics: metrics, equity: result.equity, positions: result.positions,
+                           trades: result.trades, timestamps: bars.timestamps, benchmark: benchmark, openTrade: result.openTrade)
+            }
+            settings.allowShort = true
+            let targets = try RuleSignals.positions(subject.position ?? "", frame: frame, parameters: subject.parameters, arithmetic: arithmetic)
+            let result = PortfolioBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, targets: targets, kind: .fraction, settings: settings)
+            let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
+            let metrics = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: trades, convention: plan.convention,
+                                             annualization: plan.annualization, benchmark: benchmark, benchmarkStart: 0,
+                                             initialCash: plan.settings.initialCash, openTrade: nil)
+            return Run(label: subject.label, dataset: source.name, metrics: metrics, equity: result.equity, positions: result.units[0], trades: trades,
+                       timestamps: bars.timestamps, benchmark: benchmark, openTrade: nil)
+        } catch let error as RuleError {
+            // The data decides some names (columns) and the grid some values: said as the run's fault.
+            throw BacktestError.invalidParameter("\(subject.label) on \(source.name): config.\(error.field): \(error.error.oneLine)")
+        }
     }
 
     /// A trained algorithmic-trading agent over its job's held-out test split (the bars it was
@@ -110,6 +146,7 @@ enum EvaluationRunner {
     /// One slice of the grid: its rows, as `[index, parameters…, figures…]` (NaN as null).
     static func gridSlice(_ plan: EvaluationPlan, shard: EvaluationPlan.Shard) throws -> JSONValue {
         let subject = plan.subjects[shard.subject], source = plan.datasets[shard.dataset]
+        if let rules = subject.rules { return try expressionGridSlice(rules, plan, shard: shard) }
         guard let rule = subject.rule, let grid = plan.parameterGrid(for: subject), let from = shard.from, let to = shard.to else {
             throw BacktestError.invalidParameter("grid shard without a rule or a grid")
         }
@@ -124,6 +161,31 @@ enum EvaluationRunner {
                 rows.append(.array([.int(Int64(row.index))] + row.parameters.map(EvaluationResults.number) + row.metrics.values.map(EvaluationResults.number)))
             }
         })
+        return .object(["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
+                        "first_rejection": summary.firstRejection.map { .string($0) } ?? .null])
+    }
+
+    /// One slice of a grid over the `{parameters}` of signal expressions (`RuleSweep`).
+    static func expressionGridSlice(_ rules: SignalRules, _ plan: EvaluationPlan, shard: EvaluationPlan.Shard) throws -> JSONValue {
+        let subject = plan.subjects[shard.subject], source = plan.datasets[shard.dataset]
+        guard let grid = plan.parameterGrid(for: subject), let from = shard.from, let to = shard.to else {
+            throw BacktestError.invalidParameter("grid shard without a grid")
+        }
+        let (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
+        guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
+        var rows: [JSONValue] = []
+        rows.reserveCapacity(to - from)
+        let summary: SweepSummary
+        do {
+            summary = try RuleSweep.run(rules, grid: grid, bars: bars, frame: frame, settings: plan.settings, convention: plan.convention,
+                                        annualization: plan.annualization, threads: 1, combinations: from..<to, onRows: { batch in
+                for row in batch {
+                    rows.append(.array([.int(Int64(row.index))] + row.parameters.map(EvaluationResults.number) + row.metrics.values.map(EvaluationResults.number)))
+                }
+            })
+        } catch let error as RuleError {
+            throw BacktestError.invalidParameter("\(subject.label) on \(source.name): config.\(error.field): \(error.error.oneLine)")
+        }
         return .object(["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
                         "first_rejection": summary.firstRejection.map { .string($0) } ?? .null])
     }

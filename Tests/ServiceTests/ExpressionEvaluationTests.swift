@@ -1,0 +1,100 @@
+import Backtest
+import Expressions
+import Foundation
+import HTTPTypes
+@testable import Service
+import Testing
+
+/// Strategies written as expressions run in evaluations like the built-in rules: a backtest of
+/// signal expressions and one of a target position give the figures of the same run done here,
+/// and a grid over `{parameters}` split into shards ranks as one local `RuleSweep`.
+@Suite struct ExpressionEvaluationTests {
+    static let entry = "close > shift(highest(high, {n}), 1)"
+    static let exit = "close < shift(lowest(low, {m}), 1)"
+
+    static func strategy(_ api: TestAPI.Harness, _ token: String, config: [String: Any], parameters: [String: Any]) async throws -> Int {
+        let response = try await api.call(.post, "/api/v1/strategies", json: ["name": "mine", "strategy_type": "algorithmic_trading",
+                                                                              "config": config, "parameters": parameters], token: token)
+        guard response.status == .created, let id = response.body.data["id"] as? Int else { throw TestFailure("strategy: \(response.status) \(response.body)") }
+        return id
+    }
+
+    static func frame(_ api: TestAPI.Harness, datasetID: Int) async throws -> (BarSeries, Frame) {
+        let path = try await AuthTests.text(api.sql, "SELECT file_path FROM datasets WHERE id = \(datasetID)")
+        return try BarSeries.frame(path: path, symbol: nil)
+    }
+
+    @Test func signalsAndPositionsRunAsTheyDoHere() async throws {
+        try await TestAPI.with("evaluation_expressions") { api in
+            let (token, _, _) = try await api.signUp("researcher")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let signals = try await Self.strategy(api, token, config: ["entry": Self.entry, "exit": Self.exit, "dataset_id": datasetID], parameters: ["n": 20, "m": 10])
+            let position = try await Self.strategy(api, token, config: ["position": "where(close > sma(close, {n}), 1, -0.5)", "dataset_id": datasetID],
+                                                   parameters: ["n": 30])
+            var ids: [Int] = []
+            for strategy in [signals, position] {
+                let created = try await api.call(.post, EvaluationTests.base, json: [
+                    "name": "expressions", "evaluation_type": "backtest", "strategy_id": strategy,
+                    "config": ["fill": "close", "convention": "vectorbt", "commission": 0.001],
+                ], token: token)
+                #expect(created.status == .created, "\(created.body)")
+                ids.append(created.body.data["id"] as? Int ?? 0)
+            }
+            try await EvaluationTests.runUntilFinished(api, ids)
+            let (bars, frame) = try await Self.frame(api, datasetID: datasetID)
+            var settings = ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional)
+            settings.peer = .vectorbt
+            let ruleSignals = try RuleSignals.signals(SignalRules(entry: Self.entry, exit: Self.exit), frame: frame, parameters: ["n": 20, "m": 10], arithmetic: .vectorbt)
+            let run = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: ruleSignals, settings: settings)
+            var short = settings
+            short.allowShort = true
+            let targets = try RuleSignals.positions("where(close > sma(close, {n}), 1, -0.5)", frame: frame, parameters: ["n": 30], arithmetic: .vectorbt)
+            let positionRun = PortfolioBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, targets: targets, kind: .fraction, settings: short)
+            for (id, equity) in zip(ids, [run.equity.last!, positionRun.equity.last!]) {
+                let evaluation = try await api.call(.get, "\(EvaluationTests.base)/\(id)", token: token).body.data
+                #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
+                let results = evaluation["results"] as? [String: Any] ?? [:]
+                let final = results["final_equity"] as? Double ?? .nan
+                #expect(abs(final - equity) <= 1e-9 * equity, "evaluation \(id): \(final) against \(equity) here")
+            }
+        }
+    }
+
+    @Test func aGridOverParametersRanksAsOneLocalSweep() async throws {
+        try await TestAPI.with("evaluation_expression_grid") { api in
+            let (token, _, _) = try await api.signUp("researcher")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategy = try await Self.strategy(api, token, config: ["entry": Self.entry, "exit": Self.exit, "dataset_id": datasetID], parameters: ["n": 20, "m": 10])
+            let refused = try await api.call(.post, EvaluationTests.base, json: [
+                "name": "grid", "evaluation_type": "backtest", "strategy_id": strategy, "config": ["grid": ["q": [1, 2]]],
+            ], token: token)
+            #expect(refused.status == .badRequest && refused.body.errorFields == ["config.grid"], "\(refused.body)")
+            let created = try await api.call(.post, EvaluationTests.base, json: [
+                "name": "grid", "evaluation_type": "backtest", "strategy_id": strategy,
+                "config": ["grid": ["n": "5:40:5", "m": [5, 10, 20]], "shard_size": 7, "top": 5, "sort": "sharpe", "fill": "close",
+                           "convention": "vectorbt", "commission": 0.001],
+            ], token: token)
+            #expect(created.status == .created, "\(created.body)")
+            let id = created.body.data["id"] as? Int ?? 0
+            #expect(created.body.data["shards_total"] as? Int == 4, "24 combinations in shards of 7")
+            try await EvaluationTests.runUntilFinished(api, [id], workers: 2)
+            let evaluation = try await api.call(.get, "\(EvaluationTests.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
+
+            let (bars, frame) = try await Self.frame(api, datasetID: datasetID)
+            let grid = ParameterGrid(axes: [.init(name: "n", values: stride(from: 5.0, through: 40, by: 5).map { $0 }), .init(name: "m", values: [5, 10, 20])])
+            var ranking = try SweepRanking(metric: "sharpe", limit: 5)
+            _ = try RuleSweep.run(SignalRules(entry: Self.entry, exit: Self.exit), grid: grid, bars: bars, frame: frame,
+                                  settings: ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional),
+                                  convention: .vectorbt, onRows: { ranking.add($0) })
+            let top = ((evaluation["results"] as? [String: Any])?["grid"] as? [String: Any])?["top"] as? [[String: Any]] ?? []
+            #expect(top.count == 5)
+            for (row, expected) in zip(top, ranking.rows) {
+                let parameters = row["parameters"] as? [String: Any] ?? [:]
+                let sharpe = (row["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan
+                #expect(parameters["n"] as? Double == expected.parameters[0] && parameters["m"] as? Double == expected.parameters[1], "\(row)")
+                #expect(abs(sharpe - expected.metrics.sharpe) < 1e-9)
+            }
+        }
+    }
+}
