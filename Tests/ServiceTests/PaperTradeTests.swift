@@ -1,4 +1,5 @@
 import Backtest
+import Expressions
 import Foundation
 import PostgresNIO
 @testable import Service
@@ -54,6 +55,49 @@ import Testing
             #expect(abs((performance["total_return"] as? Double ?? .nan) - m.totalReturn * 100) < 1e-4, "\(performance) vs \(m.totalReturn * 100)")
             #expect(abs((performance["max_drawdown"] as? Double ?? .nan) + m.maxDrawdown * 100) < 1e-4)
             #expect(strategy["last_run_at"] is String)
+        }
+    }
+
+    /// A strategy written as expressions replays the same way: its figures at the end are
+    /// Backtest's over the last bars with the same signals; one naming a column its dataset lacks
+    /// is refused when saved.
+    @Test func anExpressionStrategyReplaysAndABadOneSaysWhy() async throws {
+        try await TestAPI.with("paper_trade_expressions") { api in
+            let (token, _, _) = try await api.signUp("paper")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let entry = "crossed_above(sma(close, {fast}), sma(close, {slow}))", exit = "close < lowest(low, 5)"
+            var ids: [Int] = []
+            let configs: [[String: Any]] = [["entry": entry, "exit": exit], ["entry": "close > sma(no_such_column, 3)"]]
+            for config in configs {
+                let response = try await api.call(.post, "/api/v1/strategies", json: [
+                    "name": "paper", "strategy_type": "algorithmic_trading",
+                    "config": config.merging(["dataset_id": datasetID, "replay": ["bars": 40, "interval_ms": 0]] as [String: Any]) { $1 },
+                    "parameters": ["fast": 3, "slow": 8],
+                ], token: token)
+                // The second names a column the dataset lacks: refused when saved with its dataset.
+                if ids.count == 1 {
+                    #expect(response.status == .badRequest && response.body.errorFields == ["config.entry"], "\(response.body)")
+                    break
+                }
+                ids.append(try #require(response.body.data["id"] as? Int, "\(response.body)"))
+            }
+            let id = ids[0]
+            #expect(try await api.call(.post, "/api/v1/strategies/\(id)/start", token: token).status == .ok)
+            let worker = api.worker(pollInterval: .milliseconds(50))
+            _ = try await QueueTests.runWorkers([worker], until: { try await Self.replayEnded(api, id) }, limit: .seconds(60))
+            #expect(try await Self.status(api, id) == "stopped")
+
+            let (all, frame) = try await ExpressionEvaluationTests.frame(api, datasetID: datasetID)
+            let from = all.count - 40
+            let last = Frame(symbol: all.symbol, columns: frame.columns.mapValues { Array($0[from...]) })
+            var settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+            settings.peer = .backtestingPy
+            let signals = try RuleSignals.signals(SignalRules(entry: entry, exit: exit), frame: last, parameters: ["fast": 3, "slow": 8], arithmetic: .pandas)
+            let close = Array(all.close[from...]), times = Array(all.timestamps[from...])
+            let result = SignalBacktest.run(open: Array(all.open[from...]), close: close, timestamps: times, signals: signals, settings: settings)
+            let m = PerformanceMetrics(equity: result.equity, timestamps: times, trades: result.trades, benchmark: close, initialCash: 100_000, openTrade: result.openTrade)
+            let performance = try await api.call(.get, "/api/v1/strategies/\(id)", token: token).body.data["performance"] as? [String: Any] ?? [:]
+            #expect(abs((performance["total_return"] as? Double ?? .nan) - m.totalReturn * 100) < 1e-4, "\(performance) vs \(m.totalReturn * 100)")
         }
     }
 

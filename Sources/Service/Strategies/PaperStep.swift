@@ -1,4 +1,5 @@
 import Backtest
+import Expressions
 import Ingest
 
 /// The state of a paper-trading replay after bar `bar`: Backtest's run over bars 0…bar only.
@@ -17,9 +18,37 @@ struct PaperStep: Sendable {
 
 // In an extension, so the struct keeps its synthesized memberwise initializer (used by `empty`).
 extension PaperStep {
-    init(rule: String, parameters: [String: Double], bars: BarSeries, through i: Int, settings: ExecutionSettings) throws {
+    /// What trades in a replay: a built-in rule, signal expressions or a target-position expression.
+    enum Strategy: Sendable {
+        case rule(String)
+        case rules(SignalRules)
+        case position(String)
+    }
+
+    /// The run over bars 0…i of `bars` (and of `frame`, the same bars' columns).
+    /// - Throws: `BacktestError` for a bad rule parameter, `RuleError` for expressions that do not
+    ///   compile on these columns.
+    init(_ strategy: Strategy, parameters: [String: Double], bars: BarSeries, frame: Frame, through i: Int, settings: ExecutionSettings) throws {
         let open = Array(bars.open[...i]), close = Array(bars.close[...i]), times = Array(bars.timestamps[...i])
-        let result = try FusedBacktest.run(StrategySpec(name: rule, parameters: parameters), open: open, close: close, timestamps: times, settings: settings)
+        var settings = settings
+        let result: (equity: [Double], positions: [Double], trades: [TradeRecord], openTrade: TradeRecord?)
+        switch strategy {
+        case .rule(let rule):
+            let run = try FusedBacktest.run(StrategySpec(name: rule, parameters: parameters), open: open, close: close, timestamps: times, settings: settings)
+            result = (run.equity, run.positions, run.trades, run.openTrade)
+        case .rules(let rules):
+            if rules.tradesShort { settings.allowShort = true }
+            let prefix = Frame(symbol: frame.symbols[0], columns: frame.columns.mapValues { Array($0[...i]) })
+            let signals = try RuleSignals.signals(rules, frame: prefix, parameters: parameters, arithmetic: settings.peer?.meanArithmetic ?? .quantforge)
+            let run = SignalBacktest.run(open: open, close: close, timestamps: times, signals: signals, settings: settings)
+            result = (run.equity, run.positions, run.trades, run.openTrade)
+        case .position(let expression):
+            settings.allowShort = true
+            let prefix = Frame(symbol: frame.symbols[0], columns: frame.columns.mapValues { Array($0[...i]) })
+            let targets = try RuleSignals.positions(expression, frame: prefix, parameters: parameters, arithmetic: settings.peer?.meanArithmetic ?? .quantforge)
+            let run = PortfolioBacktest.run(open: open, close: close, timestamps: times, targets: targets, kind: .fraction, settings: settings)
+            result = (run.equity, run.units[0], run.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }, nil)
+        }
         bar = i
         time = times[i]
         self.close = close[i]

@@ -1,4 +1,5 @@
 import Backtest
+import Expressions
 import Foundation
 import Logging
 import PostgresNIO
@@ -8,8 +9,9 @@ import PostgresNIO
 /// `config.replay.bars` (default 250) — a `strategy_status` event carries the bar, its time and
 /// close, the position, equity, return, drawdown and trades so far; every tenth bar and at the end
 /// the strategy's performance fields follow. What trades:
-/// - a rule strategy with a dataset (`config.rule`, `config.dataset_id`): Backtest on the bars
-///   seen so far at each bar (never a later one: the run is recomputed on the prefix);
+/// - a rule strategy with a dataset (`config.rule`, `config.dataset_id`), or one written as
+///   expressions (`config.entry`/`exit`/… or `config.position`, with `config.dataset_id`): Backtest
+///   on the bars seen so far at each bar (never a later one: the run is recomputed on the prefix);
 /// - otherwise the trained model of the strategy's latest completed training job, over that
 ///   job's held-out test split: the greedy policy's decisions (each taken on the window of bars
 ///   before it, so causal by construction) executed as its evaluations are — at the close, the
@@ -38,21 +40,31 @@ public struct PaperTradeHandler: TaskHandler {
         }
     }
 
-    /// What a rule strategy replays, checked at `start`.
+    /// What a rule strategy (or one written as expressions) replays, checked at `start`.
     struct Replay: Sendable {
-        var rule: String
+        var strategy: PaperStep.Strategy
         var parameters: [String: Double]
         var datasetID: Int
 
-        /// The replay a rule strategy asks for; nil when it names no rule or no dataset (then a
-        /// trained model replays, if it has one, or `start` only changes the status).
+        /// The replay a strategy asks for; nil when it names no rule or expressions, or no dataset
+        /// (then a trained model replays, if it has one, or `start` only changes the status).
         init?(_ strategy: StrategyRecord) {
             let config = strategy.config.objectValue ?? [:]
-            guard let rule = (config["rule"] ?? config["strategy"])?.stringValue, let known = StrategySpec.catalog[rule],
-                  case .int(let dataset)? = config["dataset_id"], dataset > 0, dataset <= Int64(Int32.max) else { return nil }
-            self.rule = rule
+            guard case .int(let dataset)? = config["dataset_id"], dataset > 0, dataset <= Int64(Int32.max) else { return nil }
+            let text = { (key: String) in config[key]?.stringValue }
+            var known: Set<String>?
+            if text("entry") != nil || text("short_entry") != nil {
+                self.strategy = .rules(SignalRules(entry: text("entry"), exit: text("exit"), shortEntry: text("short_entry"), shortExit: text("short_exit")))
+            } else if let position = text("position") {
+                self.strategy = .position(position)
+            } else if let rule = (config["rule"] ?? config["strategy"])?.stringValue, let parameters = StrategySpec.catalog[rule] {
+                self.strategy = .rule(rule)
+                known = Set(parameters.keys)
+            } else {
+                return nil
+            }
             var values: [String: Double] = [:]
-            for (key, value) in strategy.parameters.objectValue ?? [:] where known[key] != nil {
+            for (key, value) in strategy.parameters.objectValue ?? [:] where known?.contains(key) ?? true {
                 if let number = value.numberValue, number.isFinite { values[key] = number }
             }
             parameters = values
@@ -73,24 +85,30 @@ public struct PaperTradeHandler: TaskHandler {
             return try await replayModel(strategy, model: model, context: context)
         }
         let pace = Pace(strategy)
-        let bars: BarSeries
+        let bars: BarSeries, frame: Frame
+        var settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
+        settings.peer = .backtestingPy
         do {
             guard let dataset = try await DatasetStore(database: database).find(replay.datasetID, logger: logger),
                   dataset.status == "ready", dataset.ownerID == strategy.ownerID else {
                 throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
             }
-            let all = try BarSeries.read(path: dataset.filePath, symbol: nil)
+            let (all, allColumns) = try BarSeries.frame(path: dataset.filePath, symbol: nil)
             let from = max(0, all.count - pace.bars)
             bars = BarSeries(symbol: all.symbol, open: Array(all.open[from...]), close: Array(all.close[from...]), timestamps: Array(all.timestamps[from...]))
-            _ = try Strategies.warmupBars(StrategySpec(name: replay.rule, parameters: replay.parameters))
+            frame = Frame(symbol: all.symbol, columns: allColumns.columns.mapValues { Array($0[from...]) })
+            // Whatever would fail at every bar fails now, once, saying why.
+            _ = try PaperStep(replay.strategy, parameters: replay.parameters, bars: bars, frame: frame, through: bars.count - 1, settings: settings)
         } catch let error as BacktestError {
             try await finish(strategy, status: "error", reason: error.description, logger: logger)
             throw PermanentTaskFailure(error.description)
+        } catch let error as RuleError {
+            let reason = "config.\(error.field): \(error.error.oneLine)"
+            try await finish(strategy, status: "error", reason: reason, logger: logger)
+            throw PermanentTaskFailure(reason)
         }
-        var settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
-        settings.peer = .backtestingPy
         let (bar, finished) = try await reveal(strategy, bars: bars.count, pace: pace, context: context) { i in
-            try PaperStep(rule: replay.rule, parameters: replay.parameters, bars: bars, through: i, settings: settings)
+            try PaperStep(replay.strategy, parameters: replay.parameters, bars: bars, frame: frame, through: i, settings: settings)
         }
         return .object(["strategy_id": .int(rawID), "bars": .int(Int64(bar + 1)), "finished": .bool(finished)])
     }
