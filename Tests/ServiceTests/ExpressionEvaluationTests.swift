@@ -97,4 +97,39 @@ import Testing
             }
         }
     }
+
+    /// `qf sweep --entry … --distributed`: the grid over the expressions' `{parameters}` queued as
+    /// shards for workers ranks as the same sweep run locally.
+    @Test func qfSweepDistributedOfExpressionsRanksLikeALocalSweep() async throws {
+        try await TestAPI.with("evaluation_cli_expression_sweep") { api in
+            #expect(FileManager.default.isExecutableFile(atPath: ProcessRunner.qf), "make test builds qf before the tests")
+            let (token, _, _) = try await api.signUp("operator")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let path = try await AuthTests.text(api.sql, "SELECT file_path FROM datasets WHERE id = \(datasetID)")
+            let url = try await AuthTests.text(api.sql, "SELECT 'postgres://postgres@:' || current_setting('port') || '/' || current_database() || '?host=' || current_setting('unix_socket_directories')")
+            let arguments = ["sweep", "--data", path, "--entry", Self.entry, "--exit", Self.exit, "--grid", "n=5:30:5", "--grid", "m=5,10",
+                             "--fill", "close", "--convention", "vectorbt", "--commission", "0.001", "--top", "6", "--json"]
+            let distributed = try ProcessRunner.spawn(arguments + ["--distributed", "--shard-size", "5"], environment: ["DATABASE_URL": url])
+            let workers = (0..<2).map { _ in api.worker(pollInterval: .milliseconds(50)) }
+            _ = try await QueueTests.runWorkers(workers, until: {
+                try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations WHERE status = 'completed' AND user_id IS NULL") == "1"
+            }, limit: .seconds(120))
+            let remote = await distributed.wait()
+            let local = await (try ProcessRunner.start(arguments, environment: [:]))()
+            #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
+            #expect(remote.output.contains("12 combinations in 3 shards queued"), "\(remote.output)")
+            func rows(_ output: String) throws -> [[String: Any]] {
+                guard let start = output.range(of: "\n[")?.lowerBound ?? (output.hasPrefix("[") ? output.startIndex : nil) else { return [] }
+                return try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]] ?? []
+            }
+            let remoteRows = try rows(remote.output), localRows = try rows(local.output)
+            #expect(remoteRows.count == 6 && localRows.count == 6, "\(remote.output)\n\(local.output)")
+            for (a, b) in zip(remoteRows, localRows) {
+                let pa = a["parameters"] as? [String: Any] ?? [:], pb = b["parameters"] as? [String: Any] ?? [:]
+                #expect(pa["n"] as? Double == pb["n"] as? Double && pa["m"] as? Double == pb["m"] as? Double)
+                let sa = (a["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan, sb = (b["metrics"] as? [String: Any])?["sharpe"] as? Double ?? .nan
+                #expect(abs(sa - sb) < 1e-12)
+            }
+        }
+    }
 }

@@ -130,12 +130,14 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
 extension EvaluationPlan {
     /// A grid sweep of one built-in rule over one symbol of a bar file (`qf sweep --distributed`):
     /// `path` must be readable at the same place by every worker (a shared folder).
-    public static func sweep(rule: String, fixed: [String: Double], axes: [(name: String, values: [Double])], path: String, symbol: String?,
+    /// With `rules`, the grid is over the `{parameters}` of those expressions instead of a rule's.
+    public static func sweep(rule: String, rules: SignalRules? = nil, fixed: [String: Double], axes: [(name: String, values: [Double])], path: String, symbol: String?,
                              settings: ExecutionSettings, convention: MetricsConvention, annualization: Annualization,
                              sort: String, ascending: Bool, top: Int, shardSize: Int) -> EvaluationPlan {
         let count = axes.reduce(1) { $0 * $1.values.count }
-        let label = rule + " " + fixed.keys.sorted().map { "\($0)=\(fixed[$0]!)" }.joined(separator: " ")
-        return EvaluationPlan(kind: .backtest, subjects: [Subject(label: label, rule: rule, parameters: fixed)],
+        let label = (rules == nil ? rule : "expressions") + " " + fixed.keys.sorted().map { "\($0)=\(fixed[$0]!)" }.joined(separator: " ")
+        let subject = rules == nil ? Subject(label: label, rule: rule, parameters: fixed) : Subject(label: label, rule: nil, rules: rules, parameters: fixed)
+        return EvaluationPlan(kind: .backtest, subjects: [subject],
                               datasets: [DataSource(datasetID: nil, name: (path as NSString).lastPathComponent, path: path, symbol: symbol)],
                               grid: axes.map { Axis(name: $0.name, values: $0.values) }, benchmark: nil, start: nil, end: nil, settings: settings,
                               convention: convention, annualization: annualization, sort: sort, ascending: ascending, top: top,

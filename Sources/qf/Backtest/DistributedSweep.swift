@@ -10,11 +10,17 @@ import Service
 struct DistributedSweep {
     let command: SweepCommand
     let grid: ParameterGrid
-    /// The built-in strategy swept.
+    /// The built-in strategy swept (unless `rules` are).
     let strategy: String
+    /// The user's own rules, whose `{parameters}` the grid sweeps.
+    var rules: SignalRules? = nil
 
     func run() async throws {
-        guard StrategySpec.catalog[strategy] != nil else {
+        if let rules {
+            let named = Set(try rules.parameterNames())
+            let unused = grid.axes.map(\.name).filter { !named.contains($0) }
+            guard unused.isEmpty else { throw ValidationError("no rule names {\(unused.joined(separator: "}, {"))}") }
+        } else if StrategySpec.catalog[strategy] == nil {
             throw ValidationError("unknown strategy \(strategy); known: \(StrategySpec.catalog.keys.sorted().joined(separator: ", "))")
         }
         guard SweepMetrics.names.contains(command.sort) else { throw ValidationError("--sort must be one of \(SweepMetrics.names.joined(separator: ", "))") }
@@ -22,7 +28,7 @@ struct DistributedSweep {
         guard grid.count <= 100_000 else { throw ValidationError("--distributed sweeps at most 100000 combinations (this grid has \(grid.count)); sweep locally instead") }
         let path = URL(fileURLWithPath: command.market.data).standardizedFileURL.path
         _ = try readBars(path: path, symbol: command.market.symbol)   // The file and symbol exist, here at least.
-        let plan = EvaluationPlan.sweep(rule: strategy, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
+        let plan = EvaluationPlan.sweep(rule: strategy, rules: rules, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
                                         symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
                                         annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
                                         top: command.top, shardSize: command.shardSize)
@@ -32,12 +38,19 @@ struct DistributedSweep {
         try await WorkerCommand.requireCurrentSchema(settings, background: logger)
         let database = Database(settings: settings, logger: logger)
         let store = EvaluationStore(database: database)
-        let config: JSONValue = .object(["data": .string(path), "strategy": .string(strategy), "grid": .array(command.axes.map { .string($0) })])
+        var fields: [String: JSONValue] = ["data": .string(path), "grid": .array(command.axes.map { .string($0) })]
+        if let rules {
+            for (field, text) in rules.named { fields[field] = .string(text) }
+        } else {
+            fields["strategy"] = .string(strategy)
+        }
+        let config: JSONValue = .object(fields)
+        let title = rules == nil ? strategy : "expressions"
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
             defer { group.cancelAll() }
             await database.waitUntilRunning()
-            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(strategy) \(plan.datasets[0].name)", plan: plan, config: config),
+            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(title) \(plan.datasets[0].name)", plan: plan, config: config),
                                                  logger: logger)
             print("evaluation \(id): \(grid.count) combinations in \(plan.shards.count) shards queued; qf worker processes take them")
             var bar = ProgressBar(total: plan.shards.count, label: "shards")

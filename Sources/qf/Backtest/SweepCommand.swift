@@ -33,7 +33,11 @@ struct SweepCommand: AsyncParsableCommand {
         let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
         if let signalRules = try rules.rules() {
             guard strategy == nil else { throw ValidationError("--entry (with --exit, --short-entry, --short-exit) is the strategy: leave out --strategy") }
-            guard !distributed else { throw ValidationError("--distributed sweeps of expressions are not available yet; run it here") }
+            if distributed {
+                var sweep = DistributedSweep(command: self, grid: grid, strategy: "expressions")
+                sweep.rules = signalRules
+                return try await sweep.run()
+            }
             return try sweepRules(signalRules, grid: grid)
         }
         let strategy = self.strategy ?? "sma_cross"
