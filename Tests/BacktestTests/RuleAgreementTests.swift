@@ -152,6 +152,39 @@ import Testing
         #expect(throws: RuleError.self) { try RuleSignals.positions("close > 1", frame: frame) }
     }
 
+    /// `qf portfolio --weights EXPR` over DJ30's 29 symbols: each bar's weights are the values over
+    /// their gross sum (a NaN counting as 0), nil while every value is NaN, and cross-sectional
+    /// functions rank the symbols of each bar.
+    @Test func portfolioWeightsAreNormalisedPerBar() throws {
+        let csv = "\(PeerAgreementTests.shared)/data/trademaster/portfolio_management/dj30/test.csv"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qf-weights-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("dj30.h5").path
+        _ = try CSVIngestor.ingest(csv: csv, to: out, options: IngestOptions())
+        let file = try BarFile(path: out)
+        let panel = try Panel(file: file, symbols: file.symbols, columns: ["open", "close"], alignment: .inner)
+        let frame = Frame(symbols: panel.symbols, bars: panel.timestamps.count, columns: ["open": panel.values[0].flatMap { $0 }, "close": panel.values[1].flatMap { $0 }])
+        #expect(frame.symbols.count == 29)
+        let weights = try RuleSignals.portfolioWeights("cs_rank(pct_change(close, 20)) - 0.5", frame: frame)
+        #expect(weights.prefix(20).allSatisfy { $0 == nil }, "no weights while the changes are still NaN")
+        var checked = 0
+        for t in 20..<frame.bars {
+            let w = try #require(weights[t])
+            #expect(abs(w.reduce(0) { $0 + abs($1) } - 1) < 1e-12, "gross exposure 1 on bar \(t)")
+            // Against the ranks computed here: the k-th of 29 changes gets (k/29 − 0.5), scaled.
+            let changes = (0..<29).map { s in panel.values[1][s][t] / panel.values[1][s][t - 20] - 1 }
+            let raw = changes.map { c in (Double(changes.filter { $0 < c }.count) + Double(changes.filter { $0 == c }.count + 1) / 2) / 29 - 0.5 }
+            let gross = raw.reduce(0) { $0 + abs($1) }
+            #expect(zip(w, raw).allSatisfy { abs($0 - $1 / gross) < 1e-12 }, "bar \(t)")
+            checked += 1
+        }
+        #expect(checked > 200)
+        let settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 1_000_000, allowShort: true, lot: .fractional)
+        let run = PortfolioBacktest.run(open: panel.values[0], close: panel.values[1], timestamps: panel.timestamps, schedule: .everyBars(5), settings: settings) { weights[$0] }
+        #expect(run.units.contains { $0.contains { $0 < 0 } } && run.units.contains { $0.contains { $0 > 0 } }, "long the leaders, short the laggards")
+    }
+
     @Test func aRuleThatDoesNotCompileNamesItsField() throws {
         let (_, frame) = try Self.frame("dji")
         #expect(throws: RuleError.self) { try RuleSignals.signals(SignalRules(entry: "close > 1", exit: "clsoe < 1"), frame: frame) }

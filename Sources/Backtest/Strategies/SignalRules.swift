@@ -128,6 +128,32 @@ public enum RuleSignals {
         return Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0].map { $0.isNaN ? .nan : Swift.max(-1, Swift.min(1, $0)) }
     }
 
+    /// Portfolio weights from `expression` over a multi-symbol frame: per bar, each symbol's value
+    /// (a NaN counting as 0) divided by the sum of their absolute values, so the gross exposure
+    /// is 1 (all zero when every value is 0); nil for a bar where every value is NaN (a window
+    /// still filling: the weights stay as they were). Cross-sectional functions (`cs_rank`, …)
+    /// rank the symbols of each bar.
+    /// - Throws: `RuleError` (field `weights`, with `fieldPrefix`) when it does not compile.
+    public static func portfolioWeights(_ expression: String, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge,
+                                        fieldPrefix: String = "") throws -> [[Double]?] {
+        var graph = ExpressionGraph()
+        let root: ExpressionGraph.NodeID
+        do {
+            root = try Compiler(columns: frame.columnNames, parameters: parameters).compile(expression, expecting: .number, into: &graph)
+        } catch let error as ExpressionError {
+            throw RuleError(field: fieldPrefix + "weights", error: error)
+        }
+        let values = Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0]
+        let symbols = frame.symbols.count, bars = frame.bars
+        return (0..<bars).map { t -> [Double]? in
+            let raw = (0..<symbols).map { values[$0 * bars + t] }
+            guard raw.contains(where: { !$0.isNaN }) else { return nil }
+            let cleaned = raw.map { $0.isFinite ? $0 : 0 }
+            let gross = cleaned.reduce(0) { $0 + Swift.abs($1) }
+            return gross > 0 ? cleaned.map { $0 / gross } : cleaned
+        }
+    }
+
     /// vectorbt's `from_signals` resolution, bar by bar, with the side held as it goes (see
     /// `SignalRules`): `.long` / `.short` to open or reverse, `.flat` to close, `.hold` otherwise.
     public static func signals(count: Int, longEntry: [Double]?, longExit: [Double]?, shortEntry: [Double]?, shortExit: [Double]?) -> [Signal] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backtest
+import Expressions
 import Foundation
 import Ingest
 
@@ -12,7 +13,7 @@ struct PortfolioCommand: ParsableCommand {
 
     @OptionGroup var market: MarketOptions
     @Option(help: "Symbols, comma-separated (default: every symbol of the file).") var symbols: String?
-    @Option(help: "Target weights: equal, or SYMBOL=weight,… (symbols not named get 0).") var weights = "equal"
+    @Option(help: "Target weights: equal, SYMBOL=weight,… (symbols not named get 0), or an expression per symbol and bar, normalised to a gross exposure of 1, e.g. \"cs_rank(pct_change(close, 20)) - 0.5\" (docs/expressions.md).") var weights = "equal"
     @Option(help: "Rebalance: once, daily, weekly, monthly, yearly or a number of bars.") var rebalance = "monthly"
     @Option(help: "Align symbols on timestamps they all have (inner) or carry the last value forward (ffill).") var align: Panel.Alignment = .inner
     @Option(help: "Write a self-contained HTML report to this file.") var report: String?
@@ -30,13 +31,24 @@ struct PortfolioCommand: ParsableCommand {
             guard let c = columns.first(where: { $0.lowercased() == wanted }) else { throw ValidationError("\(market.data): no '\(wanted)' column") }
             return c
         }
-        let panel = try Panel(file: file, symbols: names, columns: [try named("open"), try named("close")], alignment: align)
+        // Every column the symbols share, for a weights expression (open and close first).
+        var shared = Set(columns)
+        for name in names.dropFirst() { shared.formIntersection(try file.columns(of: name)) }
+        let others = isExpression ? shared.subtracting([try named("open"), try named("close")]).sorted() : []
+        let panel = try Panel(file: file, symbols: names, columns: [try named("open"), try named("close")] + others, alignment: align)
         guard panel.timestamps.count > 1 else { throw ValidationError("the symbols share fewer than two timestamps (try --align ffill)") }
-        let target = try targetWeights(names)
         let schedule = try scheduleValue()
         let settings = try market.settings()
         let open = panel.values[0], close = panel.values[1]
-        let result = PortfolioBacktest.run(open: open, close: close, timestamps: panel.timestamps, schedule: schedule, settings: settings) { _ in target }
+        let weightsAt: (Int) -> [Double]?
+        if isExpression {
+            let perBar = try expressionWeights(panel)
+            weightsAt = { perBar[$0] }
+        } else {
+            let target = try targetWeights(names)
+            weightsAt = { _ in target }
+        }
+        let result = PortfolioBacktest.run(open: open, close: close, timestamps: panel.timestamps, schedule: schedule, settings: settings, weights: weightsAt)
         // Benchmark: equal weights bought at the first close and held.
         let benchmark = panel.timestamps.indices.map { i in names.indices.reduce(0.0) { $0 + close[$1][i] / close[$1][0] } / Double(names.count) }
         let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
@@ -63,6 +75,36 @@ struct PortfolioCommand: ParsableCommand {
                                                                     timestamps: panel.timestamps, trades: trades, benchmark: benchmark)), to: report)
             print("report: \(report)")
         }
+    }
+
+    /// Whether `--weights` is an expression rather than `equal` or `SYMBOL=weight,…`.
+    var isExpression: Bool {
+        guard weights != "equal" else { return false }
+        return !weights.split(separator: ",").allSatisfy { item in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && Double(parts[1].trimmingCharacters(in: .whitespaces)) != nil && !parts[0].contains(where: { "()<>!".contains($0) })
+        }
+    }
+
+    /// The expression's weights per bar over the panel's columns (see `RuleSignals.portfolioWeights`).
+    func expressionWeights(_ panel: Panel) throws -> [[Double]?] {
+        var columns: [String: [Double]] = [:]
+        for (k, name) in panel.columns.enumerated() {
+            let values = panel.values[k].flatMap { $0 }
+            columns[name] = values
+            if columns[name.lowercased()] == nil { columns[name.lowercased()] = values }
+        }
+        let frame = Frame(symbols: panel.symbols, bars: panel.timestamps.count, columns: columns)
+        let perBar: [[Double]?]
+        do {
+            perBar = try RuleSignals.portfolioWeights(weights, frame: frame, arithmetic: market.convention.meanArithmetic)
+        } catch let error as RuleError {
+            throw ValidationError("--weights:\n\(error.error)")
+        }
+        if !market.short, let bar = perBar.firstIndex(where: { $0?.contains { $0 < 0 } ?? false }) {
+            throw ValidationError("--weights gives a negative weight (a short) first on bar \(bar): pass --short to allow short positions")
+        }
+        return perBar
     }
 
     func targetWeights(_ names: [String]) throws -> [Double] {
