@@ -77,7 +77,7 @@ let package = Package(
         // Pure: text → typed graph → values over columns; no files, no HTTP (DESIGN.md).
         .target(name: "Expressions", swiftSettings: numericFlags),
         .target(name: "Backtest", dependencies: ["Ingest", "Expressions", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
-        .target(name: "Agents", dependencies: ["Compute", "Ingest", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
+        .target(name: "Agents", dependencies: ["Compute", "Ingest", "Expressions", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         .target(name: "Service", dependencies: [
             "Compute", "Agents", "Backtest", "Expressions", "Ingest", "CCrashJournal",
             .product(name: "Logging", package: "swift-log"),

@@ -61,4 +61,32 @@ import Testing
             #expect((after.body.data["config"] as? [String: Any])?["exit"] as? String == "close < sma(close, 10)")
         }
     }
+
+    /// A training job's `config.features` are compiled at POST against its dataset's columns: a
+    /// mistake is a 400 naming `config.features[k]`, nothing queued; good ones train as any job.
+    @Test func trainingFeaturesAreCheckedAtPostAndTrain() async throws {
+        try await TestAPI.with("training_features") { api in
+            let (token, _, _) = try await api.signUp("trainer")
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            func submit(_ features: [String]) async throws -> (HTTPResponse.Status, [String: Any]) {
+                var config = TrainingJobTests.dqn
+                config["features"] = features
+                let response = try await api.call(.post, TrainingJobTests.base, json: [
+                    "name": "features", "strategy_id": strategyID, "dataset_id": datasetID, "config": config,
+                    "hyperparameters": ["epochs": 2, "batch_size": 32, "seed": 1],
+                ], token: token)
+                return (response.status, response.body)
+            }
+            let (status, body) = try await submit(["zscore(close, 20)", "rsi(clsoe, 14)", "shift(close, -2)"])
+            #expect(status == .badRequest && body.errorFields == ["config.features[1]", "config.features[2]"], "\(body)")
+            #expect(message(body, "config.features[1]").contains("did you mean 'close'"))
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_jobs") == "0")
+            let (created, job) = try await submit(["zscore(close, 20)", "pct_change(close, 1)"])
+            #expect(created == .created, "\(job)")
+            let id = try #require(job.data["id"] as? Int)
+            #expect(try await TrainingJobTests.runUntil(api, job: id, status: ["completed", "failed"]) == "completed")
+            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)") == "2")
+        }
+    }
 }

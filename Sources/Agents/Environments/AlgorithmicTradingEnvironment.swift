@@ -1,22 +1,85 @@
+import Expressions
 import Ingest
 
-/// The daily bars an algorithmic-trading episode walks: TradeMaster's 16 columns per day.
+/// The daily bars an algorithmic-trading episode walks: TradeMaster's 16 columns per day, or the
+/// user's own feature expressions (`config.features`).
 public struct AlgorithmicTradingData: Sendable {
     /// TradeMaster's technical columns, in its order (the observation's order).
     public static let columns = ["high", "low", "open", "close", "adjcp", "zopen", "zhigh", "zlow", "zadjcp", "zclose",
                                  "zd_5", "zd_10", "zd_15", "zd_20", "zd_25", "zd_30"]
-    /// values[column][day], columns in `columns` order.
+    /// values[column][day]: TradeMaster's `columns` in order, or the feature expressions'.
     public let values: [[Double]]
     public let timestamps: [Int64]
     public var days: Int { timestamps.count }
-    /// The close of each day.
-    public var close: [Double] { values[3] }
+    /// The close and the open of each day.
+    public let close: [Double]
+    public let open: [Double]
+    /// The leading columns that are prices (divided by the last close in normalised observations):
+    /// TradeMaster's first five; none for feature expressions, whose scale is the user's.
+    public let priceColumns: Int
 
+    /// TradeMaster's 16 columns.
     public init(values: [[Double]], timestamps: [Int64]) {
         precondition(values.count == Self.columns.count && values.allSatisfy { $0.count == timestamps.count },
                      "AlgorithmicTradingData: \(Self.columns.count) columns of one value per day")
         self.values = values
         self.timestamps = timestamps
+        close = values[3]
+        open = values[2]
+        priceColumns = 5
+    }
+
+    /// Feature columns of the user's own, with the closes the account trades at (and the opens a
+    /// backtest of the policy may fill at).
+    public init(features: [[Double]], close: [Double], open: [Double], timestamps: [Int64]) {
+        precondition(!features.isEmpty && features.allSatisfy { $0.count == timestamps.count } && close.count == timestamps.count
+                     && open.count == timestamps.count, "AlgorithmicTradingData: feature columns of one value per day")
+        values = features
+        self.close = close
+        self.open = open
+        self.timestamps = timestamps
+        priceColumns = 0
+    }
+
+    /// The days `range` (features or TradeMaster's columns alike).
+    public func days(_ range: Range<Int>) -> AlgorithmicTradingData {
+        let times = Array(timestamps[range])
+        if priceColumns == 0 {
+            return AlgorithmicTradingData(features: values.map { Array($0[range]) }, close: Array(close[range]), open: Array(open[range]), timestamps: times)
+        }
+        return AlgorithmicTradingData(values: values.map { Array($0[range]) }, timestamps: times)
+    }
+
+    /// `features` (expressions over the symbol's columns, docs/expressions.md) as the observation's
+    /// columns: each computed over the whole file, the days before every feature exists (their
+    /// warm-up) dropped, and a value that is not finite later (a division by zero) fed as 0.
+    /// - Throws: `AgentsError.invalidConfiguration` naming `config.features[k]` and the mistake.
+    public init(file: BarFile, symbol: String?, features: [String]) throws {
+        guard let name = symbol ?? file.symbols.first else { throw AgentsError.invalidData("\(file.path) has no symbols") }
+        var columns: [String: [Double]] = [:]
+        for column in try file.columns(of: name) {
+            let values = try file.column(column, of: name)
+            columns[column] = values
+            if columns[column.lowercased()] == nil { columns[column.lowercased()] = values }
+        }
+        guard let close = columns["close"] else { throw AgentsError.invalidData("\(file.path): symbol \(name) has no close column") }
+        let frame = Frame(symbol: name, columns: columns)
+        var graph = ExpressionGraph()
+        var roots: [ExpressionGraph.NodeID] = []
+        for (k, text) in features.enumerated() {
+            do {
+                roots.append(try Compiler(columns: frame.columnNames).compile(text, expecting: .number, into: &graph))
+            } catch let error as ExpressionError {
+                throw AgentsError.invalidConfiguration("config.features[\(k)]: \(error.oneLine)")
+            }
+        }
+        let computed = Evaluator(graph: graph).evaluate(roots, on: frame)
+        // The first day on which every feature has a value.
+        let first = computed.map { values in values.firstIndex { !$0.isNaN } ?? values.count }.max() ?? 0
+        guard first < close.count else { throw AgentsError.invalidData("\(file.path): the features never all have a value (windows longer than the \(close.count) days?)") }
+        let range = first..<close.count
+        self.init(features: computed.map { values in values[range].map { $0.isFinite ? $0 : 0 } }, close: Array(close[range]),
+                  open: Array((columns["open"] ?? close)[range]), timestamps: Array(try file.timestamps(of: name)[range]))
     }
 
     /// Reads the 16 columns of `symbol` (default: the first) from a bar file; features missing from
@@ -109,7 +172,7 @@ public struct AlgorithmicTradingEnvironment: TradingEnvironment {
     /// h'·(p_new − p_old) of each step, 0 first (TradeMaster's `daily_return` memory, in dollars).
     public private(set) var dailyReturns: [Double] = []
 
-    public var observationCount: Int { AlgorithmicTradingData.columns.count * configuration.backwardDays + 2 }
+    public var observationCount: Int { data.values.count * configuration.backwardDays + 2 }
     public var actionCount: Int { 2 * configuration.maxVolume + 1 }
     public var portfolioValue: Double { cash + holding * data.close[day - 1] }
     /// Trading steps in one episode.
@@ -223,7 +286,7 @@ public struct AlgorithmicTradingEnvironment: TradingEnvironment {
         let lastClose = data.close[day - 1]
         var k = 0
         for (column, values) in data.values.enumerated() {
-            let isPrice = column < 5
+            let isPrice = column < data.priceColumns
             for row in (day - b)..<day {
                 let v = values[row]
                 out[k] = Float(configuration.normalizeObservations && isPrice ? v / lastClose : v)

@@ -53,7 +53,7 @@ public enum PolicyStrategy {
                                 environment configuration: AlgorithmicTradingEnvironment.Configuration, settings: ExecutionSettings,
                                 convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred) -> Report {
         let targets = targetUnits(agent: agent, data: data, environment: configuration)
-        let close = data.close, open = data.values[2]
+        let close = data.close, open = data.open
         let result = PortfolioBacktest.run(open: open, close: close, timestamps: data.timestamps, targets: targets, kind: .units, settings: settings)
         let trades = result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
         // The position still held at the end counts for exposure and commissions, not as a trade

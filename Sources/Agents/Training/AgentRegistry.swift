@@ -47,6 +47,8 @@ public enum AgentRegistry {
         public var data: TrainingJobConfiguration.DataPaths
         /// The traded symbol of a single-asset task (`config.symbol`), nil for the file's first.
         public var symbol: String?
+        /// Algorithmic trading's observation columns as expressions (`config.features`), nil for TradeMaster's.
+        public var features: [String]?
     }
 
     public static func resolve(_ job: TrainingJobConfiguration) throws -> Resolved {
@@ -232,8 +234,14 @@ public enum AgentRegistry {
         } else if job.data != nil {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")
         }
+        if let features = names.features {
+            guard task == "algorithmic_trading" else {
+                throw AgentsError.invalidConfiguration("config.features: feature expressions are for algorithmic_trading (this task is \(task))")
+            }
+            guard !features.isEmpty, features.count <= 64 else { throw AgentsError.invalidConfiguration("config.features: 1 to 64 expressions") }
+        }
         return Resolved(task: task, dataset: names.datasetName, agent: agent, algorithm: algorithm, trainer: trainer, environment: environment,
-                        portfolioLogReturnReward: logReturnReward, execution: execution, data: data, symbol: names.symbol)
+                        portfolioLogReturnReward: logReturnReward, execution: execution, data: data, symbol: names.symbol, features: names.features)
     }
 
     /// The shared data directory (`QF_SHARED_DIR`, default ../shared from the working directory).

@@ -16,13 +16,19 @@ public struct TrainingJobConfiguration: Codable, Sendable, Equatable {
         /// The symbol a single-asset task (algorithmic trading, order execution) trades, when the
         /// data holds several; nil: the only one (the first, for a bar file of one symbol).
         public var symbol: String?
+        /// Algorithmic trading: the observation's columns as expressions over the data's columns
+        /// (`["zscore(close, 20)", "rsi(close, 14) / 100"]`, docs/expressions.md) instead of
+        /// TradeMaster's 16; nil: TradeMaster's.
+        public var features: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case taskName = "task_name", datasetName = "dataset_name", agentName = "agent_name"
-            case optimizerName = "optimizer_name", lossName = "loss_name", symbol
+            case optimizerName = "optimizer_name", lossName = "loss_name", symbol, features
         }
 
-        public init(taskName: String, datasetName: String, agentName: String, optimizerName: String? = nil, lossName: String? = nil, symbol: String? = nil) {
+        public init(taskName: String, datasetName: String, agentName: String, optimizerName: String? = nil, lossName: String? = nil, symbol: String? = nil,
+                    features: [String]? = nil) {
+            self.features = features
             self.taskName = taskName
             self.datasetName = datasetName
             self.agentName = agentName

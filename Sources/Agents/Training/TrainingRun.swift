@@ -78,12 +78,12 @@ public final class TrainingRun {
     static func makeDriver(_ r: AgentRegistry.Resolved, directory: String?) throws -> any TrainingDriver {
         switch r.task {
         case "algorithmic_trading":
-            let train = AlgorithmicTradingEnvironment(data: try loadBars(r.data.train!, split: "train", symbol: r.symbol), configuration: r.environment)
-            let valid = try r.data.valid.map { AlgorithmicTradingEnvironment(data: try loadBars($0, split: "valid", symbol: r.symbol), configuration: r.environment) }
+            let train = AlgorithmicTradingEnvironment(data: try loadBars(r.data.train!, split: "train", symbol: r.symbol, features: r.features), configuration: r.environment)
+            let valid = try r.data.valid.map { AlgorithmicTradingEnvironment(data: try loadBars($0, split: "valid", symbol: r.symbol, features: r.features), configuration: r.environment) }
             let configuration = r.environment
             return try makeDriver(r, train: train, valid: valid, directory: directory, testEnvironment: { path in
                 guard let path = path ?? r.data.test else { throw AgentsError.invalidConfiguration("data.test: no test split given") }
-                return (AlgorithmicTradingEnvironment(data: try loadBars(path, split: "test", symbol: r.symbol), configuration: configuration), path)
+                return (AlgorithmicTradingEnvironment(data: try loadBars(path, split: "test", symbol: r.symbol, features: r.features), configuration: configuration), path)
             }, report: { agent, env, source in
                 var run = env
                 _ = agent.run(&run)
@@ -237,11 +237,13 @@ public final class TrainingRun {
     }
 
     /// Daily bars from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
-    public static func loadBars(_ path: String, split: String, symbol: String? = nil) throws -> AlgorithmicTradingData {
+    /// With `features`, their columns instead of TradeMaster's (see `AlgorithmicTradingData`).
+    public static func loadBars(_ path: String, split: String, symbol: String? = nil, features: [String]? = nil) throws -> AlgorithmicTradingData {
         try withBarFile(path, split: split) { file in
             if let symbol, !file.symbols.contains(symbol) {
                 throw AgentsError.invalidConfiguration("config.symbol: data.\(split) has no symbol \(symbol) (it has \(file.symbols.joined(separator: ", ")))")
             }
+            if let features { return try AlgorithmicTradingData(file: file, symbol: symbol, features: features) }
             return try AlgorithmicTradingData(file: file, symbol: symbol)
         }
     }

@@ -98,11 +98,12 @@ enum EvaluationRunner {
         // computed here as training computed them, in a scratch file removed afterwards.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qf-features-\(UUID().uuidString).h5").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        if try !file.columns(of: symbol).contains("zopen") {
+        let features = training.resolved.features
+        if features == nil, try !file.columns(of: symbol).contains("zopen") {
             _ = try Preprocessor.run(input: source.path, operations: [PreprocessOperation(type: .tradeMasterFeatures)], output: scratch)
             file = try BarFile(path: scratch)
         }
-        var data = try AlgorithmicTradingData(file: file, symbol: symbol)
+        var data = try features.map { try AlgorithmicTradingData(file: file, symbol: symbol, features: $0) } ?? AlgorithmicTradingData(file: file, symbol: symbol)
         if plan.start != nil || plan.end != nil {
             let times = data.timestamps
             let lower = plan.start.map { s in times.firstIndex { $0 >= s } ?? times.count } ?? 0
@@ -113,7 +114,7 @@ enum EvaluationRunner {
                 throw AgentsError.invalidData("\(source.name) has \(max(0, upper - lower)) bars in the time range; the agent needs at least \(needed) "
                                               + "(its test split runs from \(times.first.map(TimestampParser.format) ?? "?") to \(times.last.map(TimestampParser.format) ?? "?"))")
             }
-            data = AlgorithmicTradingData(values: data.values.map { Array($0[lower..<upper]) }, timestamps: Array(times[lower..<upper]))
+            data = data.days(lower..<upper)
         }
         let report = PolicyStrategy.backtest(agent: agent, data: data, environment: training.resolved.environment, settings: plan.settings,
                                              convention: plan.convention, annualization: plan.annualization)

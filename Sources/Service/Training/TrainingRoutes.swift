@@ -1,4 +1,5 @@
 import Agents
+import Expressions
 import Foundation
 import Hummingbird
 import Ingest
@@ -183,6 +184,7 @@ public struct TrainingRoutes: Sendable {
         }
         var data: TrainingJobConfiguration.DataPaths?
         var datasetSymbols: [String]?
+        var datasetColumns: [String]?
         if let datasetID {
             let dataset: DatasetRecord
             do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
@@ -194,6 +196,7 @@ public struct TrainingRoutes: Sendable {
             if let file = try? BarFile(path: dataset.filePath) {
                 try DatasetFitness.check(file, id: datasetID, field: "dataset_id", symbol: config.objectValue?["symbol"]?.stringValue, start: nil, end: nil)
                 datasetSymbols = file.symbols
+                datasetColumns = StrategyExpressions.columns(ofFile: dataset.filePath)
             }
             data = .init(train: dataset.filePath)
         }
@@ -209,6 +212,7 @@ public struct TrainingRoutes: Sendable {
         if let datasetID, let datasetSymbols {
             try Self.checkTaskFits(resolved, symbols: datasetSymbols, datasetID: datasetID)
         }
+        try Self.checkFeatures(resolved.features ?? [], columns: datasetColumns)
         let epochs = resolved.trainer.epochs
         let estimate = try await estimatedDuration(config: config, epochs: epochs, logger: context.logger)
         let (id, taskID) = try await jobs.create(.init(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
@@ -216,6 +220,24 @@ public struct TrainingRoutes: Sendable {
                                                  for: user, logger: context.logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, estimatedDuration: estimate), status: .created,
                                     message: "Training job queued", context: context)
+    }
+
+    /// Feature expressions (`config.features`) are compiled now against the dataset's columns (any
+    /// name, without a dataset), each mistake named `config.features[k]`.
+    static func checkFeatures(_ features: [String], columns: [String]?) throws {
+        let compiler = Compiler(columns: columns ?? [], anyColumn: columns == nil)
+        var problems: [APIError.Detail] = []
+        for (k, text) in features.enumerated() {
+            var graph = ExpressionGraph()
+            do {
+                _ = try compiler.compile(text, expecting: .number, into: &graph)
+            } catch let error as ExpressionError {
+                problems.append(.init(field: "config.features[\(k)]", message: error.oneLine))
+            } catch {
+                problems.append(.init(field: "config.features[\(k)]", message: "\(error)"))
+            }
+        }
+        if !problems.isEmpty { throw APIError.validation(problems) }
     }
 
     /// A task that cannot use the dataset's symbols is refused now, not by the worker: a

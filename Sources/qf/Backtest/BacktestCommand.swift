@@ -140,7 +140,8 @@ struct BacktestCommand: ParsableCommand {
         }
         _ = try run.resumeIfPossible()
         let agent = try run.bestAgent()
-        let data = try AlgorithmicTradingData(file: try BarFile(path: market.data), symbol: symbol)
+        let file = try BarFile(path: market.data)
+        let data = try run.resolved.features.map { try AlgorithmicTradingData(file: file, symbol: symbol, features: $0) } ?? AlgorithmicTradingData(file: file, symbol: symbol)
         let report = PolicyStrategy.backtest(agent: agent, data: data, environment: run.resolved.environment, settings: settings,
                                              convention: market.convention, annualization: try market.annualizationValue())
         let trades = report.result.trades.map(\.trade).sorted { ($0.exitBar, $0.entryBar) < ($1.exitBar, $1.entryBar) }
