@@ -103,6 +103,32 @@ import Testing
         #expect(summary.rejected == 1 && count == 2 && summary.firstRejection?.contains("at least 1") == true, "\(summary)")
     }
 
+    /// Every swept row equals the single run of its cell (`qf backtest`'s path: signals,
+    /// `SignalBacktest`, `PerformanceMetrics`), under both conventions and both fills, shorts too.
+    @Test(arguments: [(MetricsConvention.vectorbt, ExecutionSettings.Fill.close), (.backtestingPy, .nextOpen)])
+    func sweptRowsEqualSingleRuns(convention: MetricsConvention, fill: ExecutionSettings.Fill) throws {
+        let (bars, frame) = try Self.frame("btc")
+        let rules = SignalRules(entry: "crossed_above(ema(close, {f}), sma(close, {s}))", exit: "rsi(close, 14) > 75",
+                                shortEntry: "crossed_below(ema(close, {f}), sma(close, {s}))", shortExit: "rsi(close, 14) < 25")
+        let grid = ParameterGrid(axes: [.init(name: "f", values: [5, 10, 20]), .init(name: "s", values: [30, 60])])
+        var settings = ExecutionSettings(fill: fill, commission: 0.001, initialCash: 100_000, allowShort: true, lot: .fractional)
+        var rows: [SweepRow] = []
+        _ = try RuleSweep.run(rules, grid: grid, bars: bars, frame: frame, settings: settings, convention: convention, threads: 2, onRows: { rows += $0 })
+        settings.peer = convention
+        #expect(rows.count == 6)
+        for row in rows {
+            let parameters = grid.parameters(at: row.index)
+            let signals = try RuleSignals.signals(rules, frame: frame, parameters: parameters, arithmetic: convention.meanArithmetic)
+            let single = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: signals, settings: settings)
+            let m = PerformanceMetrics(equity: single.equity, timestamps: bars.timestamps, trades: single.trades, convention: convention,
+                                       benchmark: bars.close, benchmarkStart: 0, initialCash: 100_000, openTrade: single.openTrade)
+            let expected = SweepMetrics(m)
+            for (name, (a, b)) in zip(SweepMetrics.names, zip(row.metrics.values, expected.values)) {
+                #expect(Self.agrees(a, b), "\(parameters) \(name): swept \(a), single \(b)")
+            }
+        }
+    }
+
     @Test func sameBarSignalsResolveAsFromSignals() {
         // bars:            0  1  2  3  4  5  6  7  8
         let le: [Double] = [1, 1, 0, 1, 0, 0, 0, 1, 0]

@@ -9,7 +9,8 @@ import Synchronization
 /// computed once, across cores, and kept for the sweep (memory: one series per distinct shared
 /// node — a 4,538-cell SMA grid on 100 k bars keeps its ~200 averages, 160 MB). Each cell then
 /// computes only what is its own, turns its conditions into signals as `RuleSignals` does, and
-/// runs the same backtest and metrics as `qf backtest`, so a row equals that single run.
+/// runs them as the built-in sweep runs a combination (the fused executor into streaming
+/// figures, which equal a single run's `PerformanceMetrics`).
 public enum RuleSweep {
     /// Runs every cell of `grid` (cells whose parameters the rules refuse, a window of 0 say,
     /// are skipped and counted); `onRows` gets the rows in grid order, a batch at a time.
@@ -55,39 +56,58 @@ public enum RuleSweep {
             }
         }
         let sharedValues = known.withLock { $0 }
-        let periods = annualization
         let total = indices.count * bars.count
         let done = Atomic<Int>(summary.rejected * bars.count)
+        let n = bars.count
+        let periodEnds: [Bool] = convention == .backtestingPy ? Sweep.periodEnds(bars.timestamps) : []
+        let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
         let batchSize = 1_024
-        var start = 0
-        while start < cells.count {
-            let batch = Array(cells[start..<min(start + batchSize, cells.count)])
-            let rows = Mutex<[SweepRow?]>([SweepRow?](repeating: nil, count: batch.count))
-            DispatchQueue.concurrentPerform(iterations: min(threads, batch.count)) { worker in
-                for k in stride(from: worker, to: batch.count, by: threads) {
-                    let (index, roots) = batch[k]
-                    let present = roots.compactMap { $0 }
-                    let values = evaluator.evaluate(present, on: frame, known: sharedValues)
-                    var next = 0
-                    let conditions: [[Double]?] = roots.map { root in
-                        guard root != nil else { return nil }
-                        defer { next += 1 }
-                        return values[next]
+        try bars.open.withUnsafeBufferPointer { open in
+            try bars.close.withUnsafeBufferPointer { close in
+                try periodEnds.withUnsafeBufferPointer { ends in
+                    // Each cell runs as the built-in sweep runs a combination: its signal events
+                    // through the fused executor into streaming figures, no equity curve kept.
+                    let facts = SeriesFacts(convention: convention, initialCash: settings.initialCash,
+                                            periodsPerYear: annualization.periodsPerYear(timestamps: bars.timestamps, convention: convention),
+                                            start: bars.timestamps[0], end: bars.timestamps[n - 1], periodEnds: ends.baseAddress)
+                    let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: nil, count: n)
+                    let sharedFacts = ReadOnlyFacts(facts: facts)
+                    var start = 0
+                    while start < cells.count {
+                        let batch = Array(cells[start..<min(start + batchSize, cells.count)])
+                        let rows = Mutex<[SweepRow?]>([SweepRow?](repeating: nil, count: batch.count))
+                        DispatchQueue.concurrentPerform(iterations: min(threads, batch.count)) { worker in
+                            let memory = UnsafeMutableRawPointer.allocate(byteCount: SignalEvents.byteCount(capacity: n) + (n + 4) * 8, alignment: 64)
+                            defer { memory.deallocate() }
+                            let scratch = (memory + SignalEvents.byteCount(capacity: n)).bindMemory(to: Double.self, capacity: n + 4)
+                            for k in stride(from: worker, to: batch.count, by: threads) {
+                                let (index, roots) = batch[k]
+                                let present = roots.compactMap { $0 }
+                                let values = evaluator.evaluate(present, on: frame, known: sharedValues)
+                                var next = 0
+                                let conditions: [[Double]?] = roots.map { root in
+                                    guard root != nil else { return nil }
+                                    defer { next += 1 }
+                                    return values[next]
+                                }
+                                let signals = RuleSignals.signals(count: n, longEntry: conditions[0], longExit: conditions[1],
+                                                                  shortEntry: conditions[2], shortExit: conditions[3])
+                                var events = SignalEvents(memory: memory, capacity: n)
+                                for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
+                                var executor = RunExecutor(cash: settings.initialCash)
+                                var metrics = StreamingMetrics(facts: sharedFacts.facts)
+                                executor.advance(events: events, range: 0..<n, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &metrics)
+                                let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: metrics.finish())
+                                rows.withLock { $0[k] = row }
+                                progress?(done.add(n, ordering: .relaxed).newValue, total)
+                            }
+                        }
+                        try onRows(rows.withLock { $0.compactMap { $0 } })
+                        summary.evaluated += batch.count
+                        start += batchSize
                     }
-                    let signals = RuleSignals.signals(count: frame.bars, longEntry: conditions[0], longExit: conditions[1],
-                                                      shortEntry: conditions[2], shortExit: conditions[3])
-                    let result = SignalBacktest.run(open: bars.open, close: bars.close, timestamps: bars.timestamps, signals: signals, settings: settings)
-                    let m = PerformanceMetrics(equity: result.equity, timestamps: bars.timestamps, trades: result.trades, convention: convention,
-                                               annualization: periods, benchmark: bars.close, benchmarkStart: 0,
-                                               initialCash: settings.initialCash, openTrade: result.openTrade)
-                    let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: SweepMetrics(m))
-                    rows.withLock { $0[k] = row }
-                    progress?(done.add(bars.count, ordering: .relaxed).newValue, total)
                 }
             }
-            try onRows(rows.withLock { $0.compactMap { $0 } })
-            summary.evaluated += batch.count
-            start += batchSize
         }
         return summary
     }
@@ -100,4 +120,10 @@ extension SweepMetrics {
                   sharpe: m.sharpe, sortino: m.sortino, calmar: m.calmar, maxDrawdown: m.maxDrawdown, exposure: m.exposure, trades: m.tradeCount,
                   winRate: m.winRate, profitFactor: m.profitFactor, expectancy: m.expectancy, sqn: m.sqn)
     }
+}
+
+/// The series' facts, read by every worker of a rule sweep (their pointer is to a column that
+/// outlives the sweep and is never written).
+private struct ReadOnlyFacts: @unchecked Sendable {
+    let facts: SeriesFacts
 }

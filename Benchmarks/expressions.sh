@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Expression sweeps side by side with vectorbt, in one run, on the peers' synthetic 100 k bars
+# and on TradeMaster's BTC daily bars (~3,000): a Donchian breakout grid and a z-score rule (the
+# grids of Benchmarks/peers/vectorbt_rules.py), and the SMA-cross grid written as an expression
+# beside the built-in sma_cross sweep.
+#   PASSES=2 Benchmarks/expressions.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+passes=${PASSES:-2}
+out=.qf/bench/expressions
+mkdir -p "$out"
+abs=$(pwd)/$out
+Benchmarks/setup-peers.sh backtest
+swift build -c release --product qf
+qf=.build/release/qf
+py=.venv-peers/bin/python
+shared=${QF_SHARED_DIR:-../shared}
+[ -f "$out/synthetic_100k.csv" ] || $py Benchmarks/peers/backtest_data.py "$out/synthetic_100k.csv"
+[ -f "$out/btc_daily.csv" ] || $py - "$shared/data/trademaster/algorithmic_trading/BTC/BTC.csv" "$out/btc_daily.csv" <<'PY'
+import sys, pandas as pd
+f = pd.read_csv(sys.argv[1], float_precision="round_trip")
+f.index = pd.to_datetime(f["date"])
+f[["open", "high", "low", "close"]].assign(volume=1.0).to_csv(sys.argv[2])
+PY
+$qf ingest "$out/synthetic_100k.csv" --symbol SYN --out "$out/synthetic_100k.h5" > /dev/null
+$qf ingest "$out/btc_daily.csv" --symbol BTC --out "$out/btc_daily.h5" > /dev/null
+common=(--fill close --commission 0.0001 --convention vectorbt --top 1)
+: > "$out/qf.txt"
+for pass in $(seq 1 "$passes"); do
+  for data in synthetic_100k btc_daily; do
+    echo "== pass $pass/$passes, $data: QuantForge"
+    { echo -n "$data donchian "; $qf sweep --data "$out/$data.h5" --entry "close > shift(highest(high, {n}), 1)" --exit "close < shift(lowest(low, {m}), 1)" \
+        --grid n=5:100:5 --grid m=5:50:5 "${common[@]}" | head -1; } | tee -a "$out/qf.txt"
+    { echo -n "$data zscore "; $qf sweep --data "$out/$data.h5" --entry "zscore(close, {w}) < -{k}" --exit "zscore(close, {w}) > 0" \
+        --grid w=10:100:10 --grid k=1,1.5,2,2.5 "${common[@]}" | head -1; } | tee -a "$out/qf.txt"
+    { echo -n "$data sma_expression "; $qf sweep --data "$out/$data.h5" --entry "crossed_above(sma(close, {fast}), sma(close, {slow}))" \
+        --exit "crossed_below(sma(close, {fast}), sma(close, {slow}))" --grid fast=2:51 --grid slow=10:208:2 "${common[@]}" | head -1; } | tee -a "$out/qf.txt"
+    { echo -n "$data sma_builtin "; $qf sweep --data "$out/$data.h5" --strategy sma_cross --grid fast=2:51 --grid slow=10:208:2 "${common[@]}" | head -1; } | tee -a "$out/qf.txt"
+    echo "== pass $pass/$passes, $data: vectorbt"
+    freq=1min; [ "$data" = btc_daily ] && freq=1D
+    (cd Benchmarks/peers && "$OLDPWD/$py" vectorbt_rules.py "$abs/$data.csv" --freq "$freq" --json "$abs/vectorbt-$data-$pass.json")
+  done
+done
+$py - "$out" <<'PY' | tee "$out/expressions-comparison.md"
+import glob, json, re, statistics, sys
+out = sys.argv[1]
+ours = {}
+for line in open(f"{out}/qf.txt"):
+    m = re.match(r"(\S+) (\S+) .*?([\d.]+) M bar·combinations/s", line)
+    if m: ours.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)) * 1e6)
+peers = {}
+for path in glob.glob(f"{out}/vectorbt-*.json"):
+    data = path.split("vectorbt-")[1].rsplit("-", 1)[0]
+    for name, r in json.load(open(path))["grids"].items():
+        peers.setdefault((data, name), []).append(r["bar_combinations_per_second"])
+print("| data | grid | QuantForge (M bar·comb/s) | vectorbt | ratio |")
+print("|---|---|---:|---:|---:|")
+for key in sorted(ours):
+    q = statistics.median(ours[key]) / 1e6
+    if key in peers:
+        v = statistics.median(peers[key]) / 1e6
+        print(f"| {key[0]} | {key[1]} | {q:.1f} | {v:.2f} | {q / v:.1f}x |")
+    else:
+        print(f"| {key[0]} | {key[1]} | {q:.1f} | | |")
+PY
