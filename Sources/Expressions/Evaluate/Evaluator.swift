@@ -15,30 +15,31 @@ public struct Evaluator: Sendable {
     /// taken from there, not computed (a sweep computes the nodes its cells share once).
     /// - Precondition: `frame` has every column the graph reads (the compiler checked the names).
     public func evaluate(_ roots: [ExpressionGraph.NodeID], on frame: Frame, known: [ExpressionGraph.NodeID: [Double]] = [:]) -> [[Double]] {
-        guard let last = roots.max() else { return [] }
-        // Which nodes are needed, and how many readers each has left.
-        var needed = [Bool](repeating: false, count: last + 1)
-        var readers = [Int](repeating: 0, count: last + 1)
-        var values = [[Double]?](repeating: nil, count: last + 1)
+        guard !roots.isEmpty else { return [] }
+        // The nodes needed, and how many readers each has: kept by node in dictionaries sized by
+        // what these roots reach (a sweep cell's few nodes), not by the whole graph (every cell's).
+        var readers: [ExpressionGraph.NodeID: Int] = [:]
+        var values: [ExpressionGraph.NodeID: [Double]] = [:]
+        var order: [ExpressionGraph.NodeID] = []
         var stack = roots
         while let id = stack.popLast() {
-            if needed[id] { continue }
-            needed[id] = true
+            if readers[id] != nil { continue }
+            readers[id] = 0
             if let value = known[id] {
                 values[id] = value
                 continue
             }
-            for input in graph.nodes[id].inputs {
-                readers[input] += 1
-                stack.append(input)
-            }
+            order.append(id)
+            stack.append(contentsOf: graph.nodes[id].inputs)
         }
-        for root in roots { readers[root] += 1 }
-        for id in 0...last where needed[id] && values[id] == nil {
+        for id in order { for input in graph.nodes[id].inputs { readers[input, default: 0] += 1 } }
+        for root in roots { readers[root, default: 0] += 1 }
+        // Children have smaller numbers than their parents: ascending order computes inputs first.
+        for id in order.sorted() {
             let node = graph.nodes[id]
             values[id] = compute(node, inputs: node.inputs.map { values[$0]! }, frame: frame)
             for input in node.inputs {
-                readers[input] -= 1
+                readers[input]! -= 1
                 if readers[input] == 0 { values[input] = nil }
             }
         }
