@@ -31,10 +31,14 @@ public struct Compiler {
     /// - Throws: `ExpressionError` with the offending span.
     public func compile(_ source: String, expecting: Expectation, into graph: inout ExpressionGraph) throws -> ExpressionGraph.NodeID {
         let tree = try Parser.parse(source)
-        var session = Session(compiler: self, source: source, graph: graph)
+        // The graph moves into the session and back, never copied: a sweep compiles thousands of
+        // cells into one graph, and a copy each would cost the whole graph per cell. (A text that
+        // fails may leave nodes it added; nothing reads them.)
+        var session = Session(compiler: self, source: source, graph: ExpressionGraph())
+        swap(&session.graph, &graph)
+        defer { swap(&session.graph, &graph) }
         let root = try session.node(tree)
         try session.require(root, expecting == .condition, at: tree.range, what: "the expression")
-        graph = session.graph
         return root
     }
 
