@@ -28,6 +28,26 @@ import Testing
         }
     }
 
+    /// A query on a connection of its own. The harness's pooled client can be left waiting for
+    /// ever by an outage (PostgresNIO's pool, when every connection it had dies under a waiting
+    /// request: see `DatabaseAvailability.check`), and a test that waits for ever proves nothing.
+    static func text(_ api: TestAPI.Harness, _ sql: String) async throws -> String {
+        let connection = try await PostgresConnection.connect(configuration: api.settings.primaryConnection, id: Int.random(in: 1...Int(Int32.max)),
+                                                              logger: TestDatabase.logger)
+        do {
+            var answer = ""
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) {
+                answer = value
+                break
+            }
+            try await connection.close()
+            return answer
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     @Test func theAPIAnswers503WhileTheDatabaseIsAwayAndRecovers() async throws {
         try await Self.withOwnCluster("outage") { api, cluster in
             let (token, _, _) = try await api.signUp("steady")
@@ -144,7 +164,7 @@ import Testing
                 switch phase.withLock({ $0 }) {
                 case .training:
                     // Down once a job has a few epochs behind it.
-                    if Int(try await AuthTests.text(api.sql, "SELECT coalesce(max(c), 0)::text FROM (SELECT count(*) AS c FROM training_metrics WHERE training_job_id IN (\(jobs)) GROUP BY training_job_id) x")) ?? 0 >= 3 {
+                    if Int(try await Self.text(api, "SELECT coalesce(max(c), 0)::text FROM (SELECT count(*) AS c FROM training_metrics WHERE training_job_id IN (\(jobs)) GROUP BY training_job_id) x")) ?? 0 >= 3 {
                         try cluster.stop()
                         phase.withLock { $0 = .away(ContinuousClock.now) }
                         // The API says so meanwhile: a 503, not a 500, not a hang.
@@ -159,7 +179,7 @@ import Testing
                     }
                     return false
                 case .back:
-                    guard let state = try? await AuthTests.text(api.sql, """
+                    guard let state = try? await Self.text(api, """
                         SELECT string_agg(state, ',' ORDER BY id) FROM (
                             SELECT j.id, j.status::text || '|' || coalesce(bool_and(t.status NOT IN ('STARTED', 'PENDING', 'RETRY')), true)::text AS state
                             FROM training_jobs j LEFT JOIN celery_tasks t ON t.related_type = 'training_job' AND t.related_id = j.id
@@ -171,12 +191,12 @@ import Testing
             }, limit: .seconds(180))
             #expect(answersWhileAway.withLock { $0 } == [.serviceUnavailable], "the API while the database was away")
             for id in ids {
-                let job = try await AuthTests.text(api.sql, "SELECT status::text || '|' || current_epoch || '|' || progress FROM training_jobs WHERE id = \(id)")
+                let job = try await Self.text(api, "SELECT status::text || '|' || current_epoch || '|' || progress FROM training_jobs WHERE id = \(id)")
                 #expect(job == "completed|12|100.00", "job \(id): \(job)")
-                let rows = try await AuthTests.text(api.sql, "SELECT count(*) || '|' || count(DISTINCT epoch) || '|' || min(epoch) || '|' || max(epoch) FROM training_metrics WHERE training_job_id = \(id)")
+                let rows = try await Self.text(api, "SELECT count(*) || '|' || count(DISTINCT epoch) || '|' || min(epoch) || '|' || max(epoch) FROM training_metrics WHERE training_job_id = \(id)")
                 #expect(rows == "12|12|1|12", "job \(id): exactly one row per epoch: \(rows)")
             }
-            #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'training_job'") == "2", "no job lost or duplicated")
+            #expect(try await Self.text(api, "SELECT count(*)::text FROM celery_tasks WHERE related_type = 'training_job'") == "2", "no job lost or duplicated")
             #expect(api.database.availability.outages >= 1)
         }
     }
