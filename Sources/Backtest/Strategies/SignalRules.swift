@@ -101,8 +101,13 @@ public enum RuleSignals {
     public static func signals(_ rules: SignalRules, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge) throws -> [Signal] {
         var graph = ExpressionGraph()
         let roots = try compile(rules, columns: frame.columnNames, parameters: parameters, into: &graph)
-        let present = roots.compactMap { $0 }
-        let values = Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate(present, on: frame)
+        return signals(roots: roots, evaluator: Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)), frame: frame)
+    }
+
+    /// The signals of compiled rules (`compile`'s roots, nil for a rule not given), evaluated over
+    /// `frame` with the series in `known` taken as they are (a sweep's shared ones).
+    static func signals(roots: [ExpressionGraph.NodeID?], evaluator: Evaluator, frame: Frame, known: [ExpressionGraph.NodeID: [Double]] = [:]) -> [Signal] {
+        let values = evaluator.evaluate(roots.compactMap { $0 }, on: frame, known: known)
         var next = 0
         let conditions: [[Double]?] = roots.map { root in
             guard root != nil else { return nil }
@@ -112,20 +117,26 @@ public enum RuleSignals {
         return signals(count: frame.bars, longEntry: conditions[0], longExit: conditions[1], shortEntry: conditions[2], shortExit: conditions[3])
     }
 
+    /// `expression` (a number per bar) over `frame`; a mistake is a `RuleError` named `field`.
+    static func numbers(_ expression: String, field: String, frame: Frame, parameters: [String: Double], arithmetic: MeanArithmetic) throws -> [Double] {
+        var graph = ExpressionGraph()
+        let root: ExpressionGraph.NodeID
+        do {
+            root = try Compiler(columns: frame.columnNames, parameters: parameters).compile(expression, expecting: .number, into: &graph)
+        } catch let error as ExpressionError {
+            throw RuleError(field: field, error: error)
+        }
+        return Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0]
+    }
+
     /// The target position of `expression` (a number per bar, a fraction of equity) over one
     /// symbol's bars: values beyond ±1 are held to ±1, and a NaN bar (a window still filling)
     /// leaves the position as it is, as vectorbt's `targetpercent` orders do.
     /// - Throws: `RuleError` (field `position`, with `fieldPrefix`) when it does not compile.
     public static func positions(_ expression: String, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge,
                                  fieldPrefix: String = "") throws -> [Double] {
-        var graph = ExpressionGraph()
-        let root: ExpressionGraph.NodeID
-        do {
-            root = try Compiler(columns: frame.columnNames, parameters: parameters).compile(expression, expecting: .number, into: &graph)
-        } catch let error as ExpressionError {
-            throw RuleError(field: fieldPrefix + "position", error: error)
-        }
-        return Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0].map { $0.isNaN ? .nan : Swift.max(-1, Swift.min(1, $0)) }
+        try numbers(expression, field: fieldPrefix + "position", frame: frame, parameters: parameters, arithmetic: arithmetic)
+            .map { $0.isNaN ? .nan : Swift.max(-1, Swift.min(1, $0)) }
     }
 
     /// Portfolio weights from `expression` over a multi-symbol frame: per bar, each symbol's value
@@ -136,14 +147,7 @@ public enum RuleSignals {
     /// - Throws: `RuleError` (field `weights`, with `fieldPrefix`) when it does not compile.
     public static func portfolioWeights(_ expression: String, frame: Frame, parameters: [String: Double] = [:], arithmetic: MeanArithmetic = .quantforge,
                                         fieldPrefix: String = "") throws -> [[Double]?] {
-        var graph = ExpressionGraph()
-        let root: ExpressionGraph.NodeID
-        do {
-            root = try Compiler(columns: frame.columnNames, parameters: parameters).compile(expression, expecting: .number, into: &graph)
-        } catch let error as ExpressionError {
-            throw RuleError(field: fieldPrefix + "weights", error: error)
-        }
-        let values = Evaluator(graph: graph, rollingMean: rollingMean(arithmetic)).evaluate([root], on: frame)[0]
+        let values = try numbers(expression, field: fieldPrefix + "weights", frame: frame, parameters: parameters, arithmetic: arithmetic)
         let symbols = frame.symbols.count, bars = frame.bars
         return (0..<bars).map { t -> [Double]? in
             let raw = (0..<symbols).map { values[$0 * bars + t] }

@@ -82,16 +82,7 @@ public enum RuleSweep {
                             let scratch = (memory + SignalEvents.byteCount(capacity: n)).bindMemory(to: Double.self, capacity: n + 4)
                             for k in stride(from: worker, to: batch.count, by: threads) {
                                 let (index, roots) = batch[k]
-                                let present = roots.compactMap { $0 }
-                                let values = evaluator.evaluate(present, on: frame, known: sharedValues)
-                                var next = 0
-                                let conditions: [[Double]?] = roots.map { root in
-                                    guard root != nil else { return nil }
-                                    defer { next += 1 }
-                                    return values[next]
-                                }
-                                let signals = RuleSignals.signals(count: n, longEntry: conditions[0], longExit: conditions[1],
-                                                                  shortEntry: conditions[2], shortExit: conditions[3])
+                                let signals = RuleSignals.signals(roots: roots, evaluator: evaluator, frame: frame, known: sharedValues)
                                 var events = SignalEvents(memory: memory, capacity: n)
                                 for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
                                 var executor = RunExecutor(cash: settings.initialCash)
