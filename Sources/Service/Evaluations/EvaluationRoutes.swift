@@ -267,14 +267,8 @@ public struct EvaluationRoutes: Sendable {
             throw APIError.validation([.init(field: field, message: "strategy \(strategy.id) names no rule: set its config.rule to one of "
                                                 + "\(StrategySpec.catalog.keys.sorted().joined(separator: ", ")), or give config.training_job_id to evaluate a trained model")])
         }
-        var values: [String: Double] = [:]
-        for (key, value) in parameters.objectValue ?? [:] {
-            switch value {
-            case .int(let v): values[key] = Double(v)
-            case .double(let v) where v.isFinite: values[key] = v
-            default: continue   // Not a rule parameter (a note, a label): the rule does not read it.
-            }
-        }
+        // Values that are not numbers (a note, a label) are no rule's parameters: left out.
+        var values = StrategyExpressions.numericParameters(parameters)
         values.merge(overrides) { $1 }
         let spec = StrategySpec(name: rule, parameters: values.filter { StrategySpec.catalog[rule]?[$0.key] != nil })
         do { _ = try Strategies.warmupBars(spec) } catch let error as BacktestError {
@@ -294,14 +288,8 @@ public struct EvaluationRoutes: Sendable {
             ? SignalRules(entry: text("entry"), exit: text("exit"), shortEntry: text("short_entry"), shortExit: text("short_exit")) : nil
         let position = text("position")
         guard rules != nil || position != nil else { return nil }
-        var values: [String: Double] = [:]
-        for (key, value) in parameters.objectValue ?? [:] {
-            switch value {
-            case .int(let v): values[key] = Double(v)
-            case .double(let v) where v.isFinite: values[key] = v
-            default: continue
-            }
-        }
+        // Values that are not numbers (a note, a label) are no rule's parameters: left out.
+        var values = StrategyExpressions.numericParameters(parameters)
         values.merge(overrides) { $1 }
         let subject = EvaluationPlan.Subject(label: "", strategyID: strategy.id, version: version, rule: nil, rules: rules, position: position, parameters: [:])
         let named: [String]

@@ -15,15 +15,7 @@ enum StrategyExpressions {
     /// What is wrong with the expressions of `config`, each named by its field.
     static func problems(config: JSONValue, parameters: JSONValue, columns: [String]?) -> [APIError.Detail] {
         guard let object = config.objectValue else { return [] }
-        var values: [String: Double] = [:]
-        for (name, value) in parameters.objectValue ?? [:] {
-            switch value {
-            case .int(let v): values[name] = Double(v)
-            case .double(let v): values[name] = v
-            default: break
-            }
-        }
-        let compiler = Compiler(columns: columns ?? [], parameters: values, anyColumn: columns == nil, anyParameter: true)
+        let compiler = Compiler(columns: columns ?? [], parameters: numericParameters(parameters), anyColumn: columns == nil, anyParameter: true)
         var problems: [APIError.Detail] = []
         var present: Set<String> = []
         for (key, condition) in fields {
@@ -57,6 +49,19 @@ enum StrategyExpressions {
             problems.append(.init(field: "config.entry", message: "exits need an entry or a short_entry to close anything"))
         }
         return problems
+    }
+
+    /// A strategy's `parameters` that are finite numbers (the values rules and expressions read).
+    static func numericParameters(_ parameters: JSONValue) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for (key, value) in parameters.objectValue ?? [:] {
+            switch value {
+            case .int(let v): values[key] = Double(v)
+            case .double(let v) where v.isFinite: values[key] = v
+            default: continue
+            }
+        }
+        return values
     }
 
     /// The columns of the bar file at `path` that every symbol has (and their lower-case names),
