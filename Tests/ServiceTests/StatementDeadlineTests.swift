@@ -2,7 +2,8 @@
 import Testing
 
 /// A worker's statement that never answers (PostgresNIO can lose one whose connection dies as it
-/// is sent) is given up on after the deadline, and a cancelled caller stops waiting at once.
+/// is sent) is given up on after the deadline, and a cancelled caller stops waiting at once; a
+/// task handler stuck in such a statement is left behind once the grace after stopping it ends.
 @Suite struct StatementDeadlineTests {
     /// Work that never ends and ignores cancellation, like the lost statement.
     static func never() async -> Int {
@@ -22,5 +23,24 @@ import Testing
         let waiting = Task { try await StatementDeadline.run(seconds: 3_600) { await Self.never() } }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
+    }
+
+    @Test func aStoppedHandlerThatCannotStopIsLeftBehind() async throws {
+        let run = HandlerRun(graceSeconds: 0.2) { .int(Int64(await Self.never())) }
+        run.stop()
+        let outcome = await run.outcome
+        #expect(throws: HandlerRun.DidNotStop.self) { try outcome.get() }
+    }
+
+    @Test func aStoppedHandlerThatStopsGivesItsOwnOutcome() async throws {
+        // A long grace: the handler ends as soon as it sees the cancellation, however busy the machine.
+        let run = HandlerRun(graceSeconds: 3_600) {
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            return .string("stopped at a safe point")
+        }
+        run.stop()
+        #expect(try await run.outcome.get() == .string("stopped at a safe point"))
+        let finished = HandlerRun(graceSeconds: 3_600) { .int(7) }
+        #expect(try await finished.outcome.get() == .int(7), "not stopped: its own outcome")
     }
 }

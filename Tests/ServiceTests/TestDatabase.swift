@@ -7,10 +7,11 @@ import Service
 /// test suite, so suites never see each other's rows; dropped when the suite's work is done.
 enum TestDatabase {
     static let projectDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
-    /// Errors only: pools log every cancelled connection attempt at info.
+    /// Errors only: pools log every cancelled connection attempt at info. `QF_TEST_LOG_LEVEL`
+    /// (`debug`, `info`, `warning`, …) says more when a test must be traced.
     static let logger: Logger = {
         var logger = Logger(label: "qf.tests")
-        logger.logLevel = .error
+        logger.logLevel = ProcessInfo.processInfo.environment["QF_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         return logger
     }()
 

@@ -36,6 +36,14 @@ public struct TaskContext: Sendable {
         self.logger = logger
     }
 
+    /// One of the handler's database statements, given up on (`StatementDeadline.Exceeded`)
+    /// past the worker's statement deadline: a statement PostgresNIO lost in an outage must not
+    /// hold the task, and with it the worker's shutdown, for ever. The handler's writes are all
+    /// guarded by the claim, so giving up on one is safe; a later attempt writes what is missing.
+    public func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await StatementDeadline.run(seconds: StatementDeadline.seconds(lease: queue.leaseSeconds), statement)
+    }
+
     /// Sets the progress document stored with the task at the next heartbeat.
     public func report(progress: JSONValue) {
         progressBox.value.withLock { $0 = progress }

@@ -155,17 +155,18 @@ public final class Worker: Sendable {
         defer { CrashJournal.leave(journalSlot) }
         // The handler runs in a task of its own so the worker's one heartbeat loop can stop it
         // (a cancel request, a lost lease); a shutdown cancelling this task cancels it too.
-        let run = Task { () -> Result<JSONValue, any Error> in
-            do { return .success(try await handler.run(task, context: context)) } catch { return .failure(error) }
-        }
-        let claim = RunningClaim(key: task.key, context: context, stop: stop, cancel: { run.cancel() })
+        let run = HandlerRun(graceSeconds: StatementDeadline.seconds(lease: queue.leaseSeconds)) { try await handler.run(task, context: context) }
+        let claim = RunningClaim(key: task.key, context: context, stop: stop, cancel: { run.stop() })
         claims.withLock { $0[task.key] = claim }
         let outcome = await withTaskCancellationHandler {
-            await run.value
+            await run.outcome
         } onCancel: {
-            run.cancel()
+            run.stop()
         }
         _ = claims.withLock { $0.removeValue(forKey: task.key) }
+        if case .failure(let error as HandlerRun.DidNotStop) = outcome {
+            logger.error("a stopped task did not end; left behind", metadata: ["error": .string(error.description)])
+        }
         let reason = stop.reason.withLock { $0 }
         let shuttingDown = Task.isCancelled
         let ending: String

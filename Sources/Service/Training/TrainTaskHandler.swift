@@ -44,7 +44,7 @@ public struct TrainTaskHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["job_id"] else { throw PermanentTaskFailure("train: kwargs.job_id missing") }
         let id = Int(rawID), logger = context.logger
-        guard let job = try await rowIfPresent({ try await jobs.find(id, for: nil, on: database.primary, logger: logger) }) else {
+        guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, on: database.primary, logger: logger) } }) else {
             return .object(["skipped": .string("deleted")])
         }
         guard job.status == "pending" || job.status == "running" else { return .object(["skipped": .string(job.status)]) }
@@ -53,7 +53,7 @@ public struct TrainTaskHandler: TaskHandler {
         do {
             var data: TrainingJobConfiguration.DataPaths?
             if let datasetID = job.datasetID {
-                guard let dataset = try await datasets.find(datasetID, logger: logger), dataset.status == "ready" else {
+                guard let dataset = try await context.bounded({ try await datasets.find(datasetID, logger: logger) }), dataset.status == "ready" else {
                     throw AgentsError.invalidData("dataset \(datasetID) is not ready")
                 }
                 let task = job.config.objectValue?["task_name"]?.stringValue ?? ""
@@ -63,14 +63,14 @@ public struct TrainTaskHandler: TaskHandler {
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
         } catch let error as AgentsError {
             let message = TextRules.withoutPaths(error.description)
-            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
             throw PermanentTaskFailure(message)
         } catch let error as IngestError {
             let message = TextRules.withoutPaths(error.description)
-            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
             throw PermanentTaskFailure(message)
         }
-        try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger)
+        try await context.bounded { try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger) }
 
         let (epochs, continuation) = AsyncStream.makeStream(of: EpochMetrics.self)
         let stop = StopFlag()
@@ -81,8 +81,10 @@ public struct TrainTaskHandler: TaskHandler {
             // each checkpoint, and all of them are written before the job may complete (below).
             for await metrics in epochs {
                 do {
-                    try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: TrainingMetricsJSON.epoch(metrics), best: nil, totalEpochs: totalEpochs,
-                                               logLine: Self.logLine(metrics), claim: task.key, logger: logger)
+                    try await context.bounded {
+                        try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: TrainingMetricsJSON.epoch(metrics), best: nil,
+                                                   totalEpochs: totalEpochs, logLine: Self.logLine(metrics), claim: task.key, logger: logger)
+                    }
                     context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
                 } catch {
                     logger.warning("could not record an epoch", metadata: ["epoch": .stringConvertible(metrics.epoch), "error": .string(String(reflecting: error))])
@@ -109,7 +111,7 @@ public struct TrainTaskHandler: TaskHandler {
         } catch let error as AgentsError {
             await recorder.value
             let message = TextRules.withoutPaths(error.description)
-            try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger)
+            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
             throw PermanentTaskFailure(message)
         }
         await recorder.value
@@ -120,10 +122,12 @@ public struct TrainTaskHandler: TaskHandler {
             // Written outside this (cancelled) task, whose queries would be cancelled too.
             let jobs = self.jobs, client = database.primary
             try await Task {
-                switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
-                case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, claim: task.key, logger: logger)
-                case false?: try await jobs.markStatus(id, status: "pending", finished: false, claim: task.key, logger: logger)
-                case nil: break
+                try await context.bounded {
+                    switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
+                    case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, claim: task.key, logger: logger)
+                    case false?: try await jobs.markStatus(id, status: "pending", finished: false, claim: task.key, logger: logger)
+                    case nil: break
+                    }
                 }
             }.value
             throw CancellationError()
@@ -132,17 +136,20 @@ public struct TrainTaskHandler: TaskHandler {
             // written (in this attempt or an earlier one) are written now, from the history the
             // checkpoint carries; if that fails too, the task fails and a later attempt resumes
             // here and writes them.
-            try await jobs.recordMissingEpochs(id, history.map { ($0.epoch, TrainingMetricsJSON.epoch($0)) }, claim: task.key, logger: logger)
+            let rows = history.map { ($0.epoch, TrainingMetricsJSON.epoch($0)) }
+            try await context.bounded { try await jobs.recordMissingEpochs(id, rows, claim: task.key, logger: logger) }
             let reportJSON = TrainingMetricsJSON.finished(lastEpoch: history.last.map(TrainingMetricsJSON.epoch), report: report, datasetID: job.datasetID)
-            let best: JSONValue = try await jobs.storedMetrics(of: id, epoch: bestEpoch, logger: logger) ?? .object([:])
+            let best: JSONValue = try await context.bounded { try await jobs.storedMetrics(of: id, epoch: bestEpoch, logger: logger) } ?? .object([:])
             let measured = usage.finish()
             let performance = StrategyRecord.Performance(report.backtest)
             let line = "test on the held-out split: total return \(Self.format(report.backtest.totalReturn * 100))%, Sharpe \(Self.format(report.backtest.sharpe))"
                 + (resumed ? " (resumed from a checkpoint)" : "")
-            try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", epochs: epochsDone,
-                                                   cpuUsage: measured.cpuPercent,
-                                                   memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
-                                         logLine: line, claim: task.key, logger: logger)
+            try await context.bounded {
+                try await jobs.markCompleted(id, .init(metrics: reportJSON, best: best, modelPath: runDirectory + "/best.safetensors", epochs: epochsDone,
+                                                       cpuUsage: measured.cpuPercent,
+                                                       memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
+                                             logLine: line, claim: task.key, logger: logger)
+            }
             return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "best_epoch": bestEpoch.map { .int(Int64($0)) } ?? .null,
                             "resumed": .bool(resumed)])
         }
