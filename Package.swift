@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
-        .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest", "PythonCheck"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Ingest", "Backtest", "Expressions",

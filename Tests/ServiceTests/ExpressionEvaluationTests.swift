@@ -119,8 +119,8 @@ import Testing
             #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
             #expect(remote.output.contains("12 combinations in 3 shards queued"), "\(remote.output)")
             func rows(_ output: String) throws -> [[String: Any]] {
-                guard let start = output.range(of: "\n[")?.lowerBound ?? (output.hasPrefix("[") ? output.startIndex : nil) else { return [] }
-                return try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]] ?? []
+                guard let start = output.range(of: "\n{")?.lowerBound ?? (output.hasPrefix("{") ? output.startIndex : nil) else { return [] }
+                return (try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
             }
             let remoteRows = try rows(remote.output), localRows = try rows(local.output)
             #expect(remoteRows.count == 6 && localRows.count == 6, "\(remote.output)\n\(local.output)")

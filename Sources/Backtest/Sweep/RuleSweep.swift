@@ -16,10 +16,11 @@ public enum RuleSweep {
     /// are skipped and counted); `onRows` gets the rows in grid order, a batch at a time.
     /// - Throws: `RuleError` when no cell compiles (an unknown column, say), or an axis no rule names.
     /// `combinations`: only these grid indices (one shard of a distributed sweep); rows keep their
-    /// index in the whole grid.
+    /// index in the whole grid. `overfittingPartitions`: each row carries its returns folded into
+    /// that many time blocks (for `SweepOverfitting`).
     public static func run(_ rules: SignalRules, grid: ParameterGrid, bars: BarSeries, frame: Frame, settings: ExecutionSettings,
                            convention: MetricsConvention, annualization: Annualization = .inferred, threads: Int = 0, combinations: Range<Int>? = nil,
-                           onRows: ([SweepRow]) throws -> Void, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SweepSummary {
+                           overfittingPartitions: Int? = nil, onRows: ([SweepRow]) throws -> Void, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SweepSummary {
         let named = Set(try rules.parameterNames())
         let unused = grid.axes.map(\.name).filter { !named.contains($0) }
         guard unused.isEmpty else {
@@ -67,9 +68,13 @@ public enum RuleSweep {
                 try periodEnds.withUnsafeBufferPointer { ends in
                     // Each cell runs as the built-in sweep runs a combination: its signal events
                     // through the fused executor into streaming figures, no equity curve kept.
-                    let facts = SeriesFacts(convention: convention, initialCash: settings.initialCash,
+                    var facts = SeriesFacts(convention: convention, initialCash: settings.initialCash,
                                             periodsPerYear: annualization.periodsPerYear(timestamps: bars.timestamps, convention: convention),
                                             start: bars.timestamps[0], end: bars.timestamps[n - 1], periodEnds: ends.baseAddress)
+                    if let overfittingPartitions {
+                        facts.blocks = try ReturnBlocks(partitions: overfittingPartitions,
+                                                        observations: SeriesFacts.returnCount(convention: convention, bars: n, periodEnds: periodEnds))
+                    }
                     let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: nil, count: n)
                     let sharedFacts = ReadOnlyFacts(facts: facts)
                     var start = 0
@@ -88,7 +93,7 @@ public enum RuleSweep {
                                 var executor = RunExecutor(cash: settings.initialCash)
                                 var metrics = StreamingMetrics(facts: sharedFacts.facts)
                                 executor.advance(events: events, range: 0..<n, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &metrics)
-                                let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: metrics.finish())
+                                let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: metrics.finish(), returnBlocks: metrics.returnBlocks)
                                 rows.withLock { $0[k] = row }
                                 progress?(done.add(n, ordering: .relaxed).newValue, total)
                             }

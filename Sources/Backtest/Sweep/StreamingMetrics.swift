@@ -44,6 +44,15 @@ struct SeriesFacts {
     let start: Int64, end: Int64
     /// Backtesting.py: the last bar of each calendar period (nil for vectorbt).
     let periodEnds: UnsafePointer<Bool>?
+    /// The blocks each combination's returns are folded into for the overfitting statistics
+    /// (nil: not kept).
+    var blocks: ReturnBlocks? = nil
+
+    /// Returns a run makes over `bars` bars: one per bar (vectorbt) or one per calendar period
+    /// after the first (Backtesting.py).
+    static func returnCount(convention: MetricsConvention, bars: Int, periodEnds: [Bool]) -> Int {
+        convention == .vectorbt ? bars : Swift.max(0, periodEnds.filter { $0 }.count - 1)
+    }
 }
 
 /// `PerformanceMetrics`' figures folded from runs of equity and trade records as they come, in
@@ -70,9 +79,12 @@ struct StreamingMetrics: RunObserver {
     var tradeCount = 0, wins = 0
     var pnlMean = 0.0, pnlM2 = 0.0
     var basisGains = 0.0, basisLosses = 0.0, basisSum = 0.0
+    /// The returns folded for the overfitting statistics, when the sweep keeps them.
+    var returnBlocks: ReturnBlocks.Accumulator?
 
     init(facts: SeriesFacts) {
         self.facts = facts
+        returnBlocks = facts.blocks?.accumulator()
         previous = facts.convention == .vectorbt ? facts.initialCash : .nan
     }
 
@@ -118,6 +130,7 @@ struct StreamingMetrics: RunObserver {
         sum += d
         sumSquares += d * d
         if r < 0 { downsideSquares += r * r }
+        if returnBlocks != nil { returnBlocks!.add(r) }
     }
 
     /// vectorbt: one return per bar against the bar before.

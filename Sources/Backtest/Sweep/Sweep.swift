@@ -20,6 +20,9 @@ public struct SweepConfiguration: Sendable {
     /// Only these grid indices (one shard of a distributed sweep); nil: the whole grid. Rows keep
     /// their index in the whole grid.
     public var combinations: Range<Int>?
+    /// Time blocks each row's returns are folded into for the overfitting statistics
+    /// (`SweepOverfitting`); nil: rows carry none.
+    public var overfittingPartitions: Int?
 
     public init(strategy: String, grid: ParameterGrid, settings: ExecutionSettings, convention: MetricsConvention = .vectorbt,
                 annualization: Annualization = .inferred, threads: Int = 0, batchSize: Int = 16_384, memoryBudget: Int = 256 << 20) {
@@ -39,6 +42,15 @@ public struct SweepRow: Sendable, Equatable {
     public var index: Int
     public var parameters: [Double]
     public var metrics: SweepMetrics
+    /// The run's returns folded by time block, when the sweep was asked to keep them.
+    public var returnBlocks: ReturnBlocks.Accumulator? = nil
+
+    public init(index: Int, parameters: [Double], metrics: SweepMetrics, returnBlocks: ReturnBlocks.Accumulator? = nil) {
+        self.index = index
+        self.parameters = parameters
+        self.metrics = metrics
+        self.returnBlocks = returnBlocks
+    }
 }
 
 /// What a sweep did.
@@ -75,9 +87,13 @@ public enum Sweep {
         try open.withUnsafeBufferPointer { o in
             try close.withUnsafeBufferPointer { c in
                 try periodEnds.withUnsafeBufferPointer { ends in
-                    let facts = SeriesFacts(convention: config.convention, initialCash: config.settings.initialCash,
+                    var facts = SeriesFacts(convention: config.convention, initialCash: config.settings.initialCash,
                                             periodsPerYear: config.annualization.periodsPerYear(timestamps: timestamps, convention: config.convention),
                                             start: timestamps[0], end: timestamps[n - 1], periodEnds: ends.baseAddress)
+                    if let partitions = config.overfittingPartitions {
+                        facts.blocks = try ReturnBlocks(partitions: partitions,
+                                                        observations: SeriesFacts.returnCount(convention: config.convention, bars: n, periodEnds: periodEnds))
+                    }
                     let bars = Bars(open: o, close: c)
                     var start = range.lowerBound
                     while start < range.upperBound {
@@ -98,7 +114,9 @@ public enum Sweep {
                             progress?(done.add(work, ordering: .relaxed).newValue, total * n)
                         }
                         summary.evaluated += plans.count
-                        try onRows(zip(plans, metrics).map { SweepRow(index: $0.index, parameters: config.grid.values(at: $0.index), metrics: $1) })
+                        try onRows(zip(plans, metrics).map {
+                            SweepRow(index: $0.index, parameters: config.grid.values(at: $0.index), metrics: $1.metrics, returnBlocks: $1.blocks)
+                        })
                         start = batch.upperBound
                     }
                 }
@@ -137,7 +155,7 @@ public enum Sweep {
 
     /// Runs one batch of compiled combinations over all the bars and returns their figures.
     static func runBatch(_ plans: [StrategyPlan], bars: Bars, config: SweepConfiguration, facts: SeriesFacts, threads: Int,
-                         progress: (Int) -> Void) -> [SweepMetrics] {
+                         progress: (Int) -> Void) -> [(metrics: SweepMetrics, blocks: ReturnBlocks.Accumulator?)] {
         guard !plans.isEmpty else { return [] }
         let n = bars.close.count
         // Every distinct indicator column, computed once per block for all the combinations.
@@ -200,7 +218,7 @@ public enum Sweep {
             progress(lanes.count * range.count)
             start = range.upperBound
         }
-        return lanes.map { $0.metrics.finish() }
+        return lanes.map { ($0.metrics.finish(), $0.metrics.returnBlocks) }
     }
 
     /// Runs `body(0..<count)` on up to `threads` threads, each taking the next index as it frees up.

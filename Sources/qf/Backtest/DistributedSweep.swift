@@ -71,7 +71,8 @@ struct DistributedSweep {
             throw ValidationError("evaluation \(evaluation.id) has no grid results")
         }
         if command.json {
-            print(JSONValue.array(top).jsonText)
+            // The shards do not carry their returns back yet: no overfitting statistics here.
+            print(JSONValue.object(["rows": .array(top), "overfitting": .null]).jsonText)
         } else {
             let names = grid.axes.map(\.name)
             let rows: [SweepCommand.TableRow] = top.compactMap { item in

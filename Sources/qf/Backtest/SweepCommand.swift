@@ -27,6 +27,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Print the top rows as JSON.") var json = false
     @Flag(help: "Queue the sweep as shard tasks for qf worker processes and wait for the merged ranking.") var distributed = false
     @Option(help: "With --distributed: combinations per shard task.") var shardSize = 2_000
+    @Option(help: "Time blocks for the overfitting statistics (CSCV's S, even, 2-20); 0: none.") var overfittingPartitions = 16
 
     func run() async throws {
         guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
@@ -47,17 +48,25 @@ struct SweepCommand: AsyncParsableCommand {
         }
         var ranking = try SweepRanking(metric: sort, ascending: ascending, limit: top)
         let (symbol, open, close, times) = try market.bars()
-        let config = SweepConfiguration(strategy: strategy, grid: grid, settings: try market.settings(), convention: market.convention,
+        var config = SweepConfiguration(strategy: strategy, grid: grid, settings: try market.settings(), convention: market.convention,
                                         annualization: try market.annualizationValue(), threads: threads)
+        config.overfittingPartitions = try partitions()
+        var overfitting = SweepOverfitting()
         let writer = try out.map { try SweepCSVWriter(path: $0, axisNames: grid.axes.map(\.name)) }
         let bar = Mutex(ProgressBar(total: grid.count * close.count, label: "sweep \(strategy)"))
         let started = monotonicNanoseconds()
-        let summary = try Sweep.run(config, open: open, close: close, timestamps: times, onRows: { rows in
-            ranking.add(rows)
-            try writer?.write(rows)
-        }, progress: { done, _ in bar.withLock { $0.update(done) } })
+        let summary: SweepSummary
+        do {
+            summary = try Sweep.run(config, open: open, close: close, timestamps: times, onRows: { rows in
+                ranking.add(rows)
+                overfitting.add(rows)
+                try writer?.write(rows)
+            }, progress: { done, _ in bar.withLock { $0.update(done) } })
+        } catch let error as BacktestError {
+            throw ValidationError(error.description)
+        }
         try writer?.commit()
-        try report(ranking, summary: summary, symbol: symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9)
+        try report(ranking, summary: summary, symbol: symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9, overfitting: overfitting)
     }
 
     /// A grid over the `{parameters}` of the user's own rules.
@@ -68,10 +77,13 @@ struct SweepCommand: AsyncParsableCommand {
         let bar = Mutex(ProgressBar(total: grid.count * bars.count, label: "sweep rules"))
         let started = monotonicNanoseconds()
         let summary: SweepSummary
+        var overfitting = SweepOverfitting()
         do {
             summary = try RuleSweep.run(signalRules, grid: grid, bars: bars, frame: frame, settings: try market.settings(), convention: market.convention,
-                                        annualization: try market.annualizationValue(), threads: threads, onRows: { rows in
+                                        annualization: try market.annualizationValue(), threads: threads, overfittingPartitions: try partitions(),
+                                        onRows: { rows in
                                             ranking.add(rows)
+                                            overfitting.add(rows)
                                             try writer?.write(rows)
                                         }, progress: { done, _ in bar.withLock { $0.update(done) } })
         } catch let error as RuleError {
@@ -80,17 +92,28 @@ struct SweepCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         try writer?.commit()
-        try report(ranking, summary: summary, symbol: bars.symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9)
+        try report(ranking, summary: summary, symbol: bars.symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9, overfitting: overfitting)
+    }
+
+    /// `--overfitting-partitions`, nil for 0 (checked by `ReturnBlocks` once the series' length is known).
+    func partitions() throws -> Int? {
+        guard overfittingPartitions != 0 else { return nil }
+        guard overfittingPartitions >= 2, overfittingPartitions <= 20, overfittingPartitions % 2 == 0 else {
+            throw ValidationError("--overfitting-partitions \(overfittingPartitions): an even number from 2 to 20, or 0 for none")
+        }
+        return overfittingPartitions
     }
 
     /// Prints the ranking (a table, or JSON) and the sweep's throughput.
-    func report(_ ranking: SweepRanking, summary: SweepSummary, symbol: String, grid: ParameterGrid, seconds: Double) throws {
+    func report(_ ranking: SweepRanking, summary: SweepSummary, symbol: String, grid: ParameterGrid, seconds: Double, overfitting: SweepOverfitting) throws {
+        let statistics = ranking.rows.first.flatMap { overfitting.report(selected: $0.index, threads: threads) }
         if json {
             struct Row: Encodable { var parameters: [String: Double]; var metrics: [String: Double] }
-            try printJSON(ranking.rows.map { row in
+            struct Output: Encodable { var rows: [Row]; var overfitting: OverfittingReport? }
+            try printJSON(Output(rows: ranking.rows.map { row in
                 Row(parameters: Dictionary(uniqueKeysWithValues: zip(grid.axes.map(\.name), row.parameters)),
                     metrics: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, row.metrics.values)))
-            }, snakeCase: false)
+            }, overfitting: statistics), snakeCase: false)
             return
         }
         let throughput = Double(summary.evaluated) * Double(summary.bars) / seconds
@@ -99,7 +122,25 @@ struct SweepCommand: AsyncParsableCommand {
               + (summary.rejected > 0 ? "; \(summary.rejected) skipped (\(summary.firstRejection ?? ""))" : ""))
         Self.printTable(ranking.rows.enumerated().map { k, row in TableRow(rank: k + 1, parameters: row.parameters, figure: { row.metrics.value($0) ?? .nan }) },
                         axisNames: grid.axes.map(\.name))
+        if let statistics { Self.printOverfitting(statistics) }
+        if overfitting.overflow > 0 {
+            print("overfitting statistics: not computed past \(SweepOverfitting.maximumCells) cells (the grid has \(summary.evaluated))")
+        }
         if let out { print("all rows: \(out)") }
+    }
+
+    /// The deflated Sharpe ratio and PBO of the first row, in two lines.
+    static func printOverfitting(_ r: OverfittingReport) {
+        let d = r.deflatedSharpe
+        func f(_ v: Double, _ digits: Int = 3) -> String { v.isNaN ? "NaN" : String(format: "%.\(digits)f", v) }
+        print("deflated Sharpe (rank 1 of \(r.trials) cells): \(f(d.probability)) — Sharpe \(f(d.sharpe, 4))/period against \(f(d.expectedMaximum, 4)) "
+              + "expected of the best of \(r.trials) without skill, over \(d.observations) returns (skew \(f(d.skewness, 2)), kurtosis \(f(d.kurtosis, 2)))"
+              + (d.probability > 0.95 ? "; significant at 95%" : "; not significant at 95%"))
+        if let p = r.overfittingProbability {
+            print("probability of backtest overfitting: \(f(p.probability)) over \(p.splits) CSCV splits of \(p.partitions) blocks "
+                  + "(median logit \(f(p.medianLogit, 2)), out-of-sample loss in \(f(p.probabilityOfLoss * 100, 1))% of splits, "
+                  + "degradation slope \(f(p.degradationSlope, 2)))")
+        }
     }
 
     /// One ranked row of the table: its rank, axis values and figures by name.

@@ -1,0 +1,146 @@
+/// Each strategy's returns folded into what the overfitting statistics need, in fixed memory:
+/// per time block (the S partitions of combinatorially symmetric cross-validation) the sum and
+/// the sum of squares of its returns, and over the whole series the third and fourth power sums
+/// (for the deflated Sharpe ratio's skewness and kurtosis). Never the return series themselves:
+/// a grid of N cells costs N·(2S + 2) doubles (4,538 cells, S = 16: 1.2 MB).
+///
+/// Blocks follow `numpy.array_split`: T returns in S blocks, the first T mod S of them one
+/// return longer. All strategies of one sweep share the same T returns, so the block lengths
+/// are kept once.
+public struct ReturnBlocks: Sendable {
+    public let partitions: Int
+    public let observations: Int
+    /// Returns in each block.
+    public let blockLengths: [Int]
+    /// Per strategy: (sum, sum of squares) of each block, then Σr³ and Σr⁴.
+    public private(set) var values: [Double] = []
+    public private(set) var strategies = 0
+
+    public var stride: Int { 2 * partitions + 2 }
+
+    /// `partitions` blocks over `observations` returns (`partitions` even, at least 2 and at most
+    /// `observations`).
+    public init(partitions: Int, observations: Int) throws {
+        guard partitions >= 2, partitions % 2 == 0 else {
+            throw BacktestError.invalidParameter("overfitting partitions: \(partitions); an even number of at least 2 (16 is usual)")
+        }
+        guard partitions <= 20 else {
+            throw BacktestError.invalidParameter("overfitting partitions: \(partitions); at most 20 (C(20, 10) = 184,756 splits already)")
+        }
+        guard observations >= partitions else {
+            throw BacktestError.invalidParameter("overfitting partitions: \(partitions) blocks need at least as many returns; the series has \(observations)")
+        }
+        self.partitions = partitions
+        self.observations = observations
+        let (q, r) = observations.quotientAndRemainder(dividingBy: partitions)
+        blockLengths = (0..<partitions).map { $0 < r ? q + 1 : q }
+    }
+
+    /// Blocks laid out as an accumulator's (see `SweepOverfitting`).
+    init(blockLengths: [Int]) {
+        partitions = blockLengths.count
+        observations = blockLengths.reduce(0, +)
+        self.blockLengths = blockLengths
+    }
+
+    /// A fresh accumulator for one strategy's returns, in time order.
+    public func accumulator() -> Accumulator { Accumulator(blockLengths: blockLengths) }
+
+    /// Adds one strategy's folded returns (strategies are numbered in the order added).
+    public mutating func append(_ strategy: Accumulator) {
+        var strategy = strategy
+        strategy.finish()
+        values.append(contentsOf: strategy.sums)
+        values.append(strategy.cubes)
+        values.append(strategy.fourths)
+        strategies += 1
+    }
+
+    /// Per-period Sharpe ratio (mean over the sample standard deviation, 0 when that is 0) of
+    /// `strategy` over the whole series.
+    public func sharpe(of strategy: Int) -> Double {
+        let base = strategy * stride
+        var sum = 0.0, squares = 0.0
+        for b in 0..<partitions {
+            sum += values[base + 2 * b]
+            squares += values[base + 2 * b + 1]
+        }
+        return Self.sharpe(count: Double(observations), sum: sum, squares: squares)
+    }
+
+    /// Skewness and kurtosis (population moments, 3 for a normal distribution) of `strategy`'s returns.
+    public func moments(of strategy: Int) -> (skewness: Double, kurtosis: Double) {
+        let base = strategy * stride
+        var s1 = 0.0, s2 = 0.0
+        for b in 0..<partitions {
+            s1 += values[base + 2 * b]
+            s2 += values[base + 2 * b + 1]
+        }
+        let s3 = values[base + 2 * partitions], s4 = values[base + 2 * partitions + 1]
+        let n = Double(observations), m = s1 / n
+        let m2 = s2 / n - m * m
+        let m3 = s3 / n - 3 * m * s2 / n + 2 * m * m * m
+        let m4 = s4 / n - 4 * m * s3 / n + 6 * m * m * s2 / n - 3 * m * m * m * m
+        guard m2 > 0 else { return (.nan, .nan) }
+        return (m3 / (m2 * m2.squareRoot()), m4 / (m2 * m2))
+    }
+
+    /// mean / sample standard deviation, from a count and the sums of values and squares; 0 when
+    /// the deviation is 0 (a strategy that never traded) or there are under two values.
+    @inline(__always)
+    static func sharpe(count n: Double, sum: Double, squares: Double) -> Double {
+        guard n > 1 else { return 0 }
+        let variance = (squares - sum * sum / n) / (n - 1)
+        guard variance > 0 else { return 0 }
+        return sum / n / variance.squareRoot()
+    }
+
+    /// One strategy's returns as they come: the open block's sums in registers, written out at
+    /// each block boundary.
+    public struct Accumulator: Sendable, Equatable {
+        /// (sum, sum of squares) of each block written out so far.
+        public private(set) var sums: [Double]
+        let blockLengths: [Int]
+        var block = 0, leftInBlock: Int
+        var sum = 0.0, squares = 0.0
+        var cubes = 0.0, fourths = 0.0
+
+        init(blockLengths: [Int]) {
+            self.blockLengths = blockLengths
+            sums = [Double](repeating: 0, count: 2 * blockLengths.count)
+            leftInBlock = blockLengths[0]
+        }
+
+        /// The next return in time order (returns past the expected count go to the last block).
+        @inline(__always)
+        public mutating func add(_ r: Double) {
+            if leftInBlock == 0 { nextBlock() }
+            leftInBlock &-= 1
+            let r2 = r * r
+            sum += r
+            squares += r2
+            cubes += r2 * r
+            fourths += r2 * r2
+        }
+
+        mutating func nextBlock() {
+            close()
+            if block + 1 < blockLengths.count {
+                block += 1
+                leftInBlock = blockLengths[block]
+            } else {
+                leftInBlock = Int.max
+            }
+        }
+
+        mutating func close() {
+            sums[2 * block] += sum
+            sums[2 * block + 1] += squares
+            sum = 0
+            squares = 0
+        }
+
+        /// Writes out the open block (again harmless: it is emptied).
+        public mutating func finish() { close() }
+    }
+}
