@@ -134,8 +134,11 @@ import Testing
             let bars = try await Self.bars(api, datasetID: datasetID)
             let grid = ParameterGrid(axes: [.init(name: "fast", values: (2...20).map(Double.init)), .init(name: "slow", values: [25, 30, 40, 50, 60])])
             var ranking = try SweepRanking(metric: "sharpe", limit: 10)
-            _ = try Sweep.run(SweepConfiguration(strategy: "sma_cross", grid: grid, settings: ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional),
-                                                 convention: .vectorbt), open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { ranking.add($0) })
+            var local = SweepConfiguration(strategy: "sma_cross", grid: grid, settings: ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional),
+                                           convention: .vectorbt)
+            local.overfittingPartitions = 16
+            var overfitting = SweepOverfitting()
+            _ = try Sweep.run(local, open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { ranking.add($0); overfitting.add($0) })
             let gridResults = (evaluation["results"] as? [String: Any])?["grid"] as? [String: Any] ?? [:]
             #expect(gridResults["evaluated"] as? Int == 95 && gridResults["shards"] as? Int == 5)
             let top = gridResults["top"] as? [[String: Any]] ?? []
@@ -146,6 +149,13 @@ import Testing
                 #expect(parameters["fast"] as? Double == expected.parameters[0] && parameters["slow"] as? Double == expected.parameters[1])
                 #expect(abs(sharpe - expected.metrics.sharpe) < 1e-9)
             }
+            // The overfitting statistics of the merged shards are the whole sweep's (16 blocks by default).
+            let expected = try #require(overfitting.report(selected: ranking.rows[0].index))
+            let statistics = gridResults["overfitting"] as? [String: Any] ?? [:]
+            let deflated = statistics["deflated_sharpe"] as? [String: Any] ?? [:], pbo = statistics["probability_of_backtest_overfitting"] as? [String: Any] ?? [:]
+            #expect(statistics["trials"] as? Int == 95 && pbo["partitions"] as? Int == 16 && pbo["splits"] as? Int == 12_870, "\(statistics)")
+            #expect(abs((deflated["probability"] as? Double ?? .nan) - expected.deflatedSharpe.probability) < 1e-9, "\(deflated) vs \(expected)")
+            #expect(abs((pbo["probability"] as? Double ?? .nan) - (expected.overfittingProbability?.probability ?? .nan)) < 1e-12, "\(pbo) vs \(expected)")
             // The headline is the best combination's full run.
             let best = ranking.rows[0]
             let label = (evaluation["results"] as? [String: Any])?["label"] as? String ?? ""
@@ -154,6 +164,7 @@ import Testing
             #expect(status == .ok && csv.split(separator: "\n").count == 96 && csv.hasPrefix("rank,fast,slow,equity_final"))
             let (_, html, _) = try await Self.raw(api, "\(Self.base)/\(id)/report", token: token)
             #expect(html.contains("#2 fast=\(Int(ranking.rows[1].parameters[0])) slow=\(Int(ranking.rows[1].parameters[1]))"), "the report lists the leading combinations")
+            #expect(html.contains("Deflated Sharpe ratio") && html.contains("Probability of backtest overfitting"), "the report carries the overfitting statistics")
         }
     }
 
@@ -224,6 +235,10 @@ import Testing
                     == (.badRequest, ["strategy_id"]))
             #expect(try await post(["name": "x", "evaluation_type": "risk", "strategy_id": mine, "config": ["grid": ["fast": [5, 10]]]]) == (.badRequest, ["config.grid"]))
             #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["grid": ["window": [5, 10]]]]) == (.badRequest, ["config.grid"]))
+            for partitions in [7, 22, -2, 1e300] {
+                #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["grid": ["fast": [5, 10]], "overfitting_partitions": partitions]])
+                        == (.badRequest, ["config.overfitting_partitions"]), "\(partitions)")
+            }
             #expect(try await post(["name": "x", "evaluation_type": "comparison", "strategy_id": mine, "config": ["strategy_ids": [theirs]]]) == (.notFound, ["config.strategy_ids"]))
             #expect(try await post(["name": "x", "evaluation_type": "backtest", "strategy_id": mine, "config": ["training_job_id": 12345]]) == (.notFound, ["config.training_job_id"]))
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM evaluations") == "0")
@@ -313,9 +328,19 @@ import Testing
             let local = await (try ProcessRunner.start(arguments, environment: ["DATABASE_URL": url]))()
             #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
             #expect(remote.output.contains("66 combinations in 7 shards queued"), "\(remote.output)")
-            func rows(_ output: String) throws -> [[String: Any]] {
-                guard let start = output.range(of: "\n{")?.lowerBound ?? (output.hasPrefix("{") ? output.startIndex : nil) else { return [] }
-                return (try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            func document(_ output: String) throws -> [String: Any] {
+                guard let start = output.range(of: "\n{")?.lowerBound ?? (output.hasPrefix("{") ? output.startIndex : nil) else { return [:] }
+                return try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any] ?? [:]
+            }
+            func rows(_ output: String) throws -> [[String: Any]] { try document(output)["rows"] as? [[String: Any]] ?? [] }
+            // The overfitting statistics of the merged shards equal the local sweep's.
+            func figure(_ output: String, _ part: String, _ key: String) throws -> Double {
+                ((try document(output)["overfitting"] as? [String: Any])?[part] as? [String: Any])?[key] as? Double ?? .nan
+            }
+            for (part, key) in [("deflated_sharpe", "probability"), ("deflated_sharpe", "expected_maximum"), ("probability_of_backtest_overfitting", "probability"),
+                                ("probability_of_backtest_overfitting", "median_logit")] {
+                let a = try figure(remote.output, part, key), b = try figure(local.output, part, key)
+                #expect(!a.isNaN && abs(a - b) <= 1e-9 * max(1, abs(b)), "\(part).\(key): distributed \(a), local \(b)")
             }
             let remoteRows = try rows(remote.output), localRows = try rows(local.output)
             #expect(remoteRows.count == 8 && localRows.count == 8, "\(remote.output)\n\(local.output)")

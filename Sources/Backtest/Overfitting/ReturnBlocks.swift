@@ -20,6 +20,12 @@ public struct ReturnBlocks: Sendable {
 
     /// `partitions` blocks over `observations` returns (`partitions` even, at least 2 and at most
     /// `observations`).
+    /// Nil instead of an error when the series is too short for that many blocks (a sweep then
+    /// runs without the statistics rather than failing).
+    public static func ifLongEnough(partitions: Int, observations: Int) throws -> ReturnBlocks? {
+        observations >= partitions ? try ReturnBlocks(partitions: partitions, observations: observations) : nil
+    }
+
     public init(partitions: Int, observations: Int) throws {
         guard partitions >= 2, partitions % 2 == 0 else {
             throw BacktestError.invalidParameter("overfitting partitions: \(partitions); an even number of at least 2 (16 is usual)")
@@ -142,5 +148,27 @@ public struct ReturnBlocks: Sendable {
 
         /// Writes out the open block (again harmless: it is emptied).
         public mutating func finish() { close() }
+
+        /// Everything folded, as `ReturnBlocks` keeps it per strategy: each block's (sum, sum of
+        /// squares), then Σr³ and Σr⁴ — to send a shard's strategies to whoever merges them.
+        public var folded: [Double] {
+            var copy = self
+            copy.finish()
+            return copy.sums + [copy.cubes, copy.fourths]
+        }
+
+        /// Blocks of these lengths holding `folded` (as another process's `folded` gave them).
+        public init?(blockLengths: [Int], folded: [Double]) {
+            guard !blockLengths.isEmpty, folded.count == 2 * blockLengths.count + 2 else { return nil }
+            self.init(blockLengths: blockLengths)
+            sums = Array(folded[0..<(2 * blockLengths.count)])
+            cubes = folded[2 * blockLengths.count]
+            fourths = folded[2 * blockLengths.count + 1]
+            leftInBlock = 0
+            block = blockLengths.count - 1
+        }
+
+        /// The returns in each block.
+        public var lengths: [Int] { blockLengths }
     }
 }

@@ -30,16 +30,24 @@ public struct SweepOverfitting: Sendable {
 
     public mutating func add(_ rows: [SweepRow]) {
         for row in rows {
-            guard let folded = row.returnBlocks else { continue }
-            if blocks == nil { blocks = ReturnBlocks(blockLengths: folded.blockLengths) }
-            guard blocks!.strategies < Self.maximumCells else {
-                overflow += 1
-                continue
-            }
-            strategyOfIndex[row.index] = blocks!.strategies
-            blocks!.append(folded)
+            if let folded = row.returnBlocks { add(index: row.index, folded) }
         }
     }
+
+    /// Adds the cell at grid index `index` (cells of one sweep share their blocks' lengths).
+    public mutating func add(index: Int, _ folded: ReturnBlocks.Accumulator) {
+        if blocks == nil { blocks = ReturnBlocks(blockLengths: folded.blockLengths) }
+        guard folded.blockLengths == blocks!.blockLengths else { return }
+        guard blocks!.strategies < Self.maximumCells else {
+            overflow += 1
+            return
+        }
+        strategyOfIndex[index] = blocks!.strategies
+        blocks!.append(folded)
+    }
+
+    /// Cells added.
+    public var cells: Int { (blocks?.strategies ?? 0) + overflow }
 
     /// The statistics of the cell at grid index `selected` among all cells added; nil when that
     /// cell carried no returns or the grid was past `maximumCells`.

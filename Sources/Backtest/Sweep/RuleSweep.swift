@@ -72,7 +72,7 @@ public enum RuleSweep {
                                             periodsPerYear: annualization.periodsPerYear(timestamps: bars.timestamps, convention: convention),
                                             start: bars.timestamps[0], end: bars.timestamps[n - 1], periodEnds: ends.baseAddress)
                     if let overfittingPartitions {
-                        facts.blocks = try ReturnBlocks(partitions: overfittingPartitions,
+                        facts.blocks = try ReturnBlocks.ifLongEnough(partitions: overfittingPartitions,
                                                         observations: SeriesFacts.returnCount(convention: convention, bars: n, periodEnds: periodEnds))
                     }
                     let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: nil, count: n)

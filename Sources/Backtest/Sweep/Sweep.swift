@@ -91,7 +91,7 @@ public enum Sweep {
                                             periodsPerYear: config.annualization.periodsPerYear(timestamps: timestamps, convention: config.convention),
                                             start: timestamps[0], end: timestamps[n - 1], periodEnds: ends.baseAddress)
                     if let partitions = config.overfittingPartitions {
-                        facts.blocks = try ReturnBlocks(partitions: partitions,
+                        facts.blocks = try ReturnBlocks.ifLongEnough(partitions: partitions,
                                                         observations: SeriesFacts.returnCount(convention: config.convention, bars: n, periodEnds: periodEnds))
                     }
                     let bars = Bars(open: o, close: c)

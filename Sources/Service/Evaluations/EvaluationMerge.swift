@@ -35,6 +35,9 @@ enum EvaluationMerge {
         results["metrics"] = EvaluationResults.allMetrics(primary.metrics)
         var charts = try EvaluationResults.charts(primary)
         var statistics = primary.statistics
+        if case .object(let grid)? = results["grid"], case .object(let overfitting)? = grid["overfitting"] {
+            statistics += EvaluationResults.overfittingLines(overfitting)
+        }
         if case .object(let grid)? = results["grid"], case .array(let top)? = grid["top"] {
             // The report lists the leading combinations under the best one's statistics.
             for item in top.prefix(10) {
@@ -116,8 +119,30 @@ enum EvaluationMerge {
                      "metrics": .object(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, row[1 + axes.count + $0]) }))])
         }
         let best = rows.first.map { row in axes.indices.map { value(row, 1 + $0) } }
+        let overfitting = rows.first.flatMap { Self.overfitting(plan, shards: shards, rows: rows.count, selected: Int(value($0, 0))) }
         return (.object(["combinations": .int(Int64(rows.count) + rejected), "evaluated": .int(evaluated), "rejected": .int(rejected),
                          "first_rejection": firstRejection, "sort": .string(plan.sort), "ascending": .bool(plan.ascending),
-                         "shards": .int(Int64(plan.shards.count)), "top": .array(table)]), best)
+                         "shards": .int(Int64(plan.shards.count)), "top": .array(table),
+                         "overfitting": overfitting.map(EvaluationResults.overfitting) ?? .null]), best)
+    }
+
+    /// The selected cell's deflated Sharpe ratio and the grid's PBO, from every shard's folded
+    /// returns; nil when the plan asked for none, the series was too short for its blocks, or a
+    /// shard did not carry them for every row.
+    static func overfitting(_ plan: EvaluationPlan, shards: [Int: JSONValue], rows: Int, selected: Int) -> OverfittingReport? {
+        guard plan.overfittingPartitions != nil else { return nil }
+        var collected = SweepOverfitting()
+        for index in plan.shards.indices {
+            guard case .object(let shard)? = shards[index], case .array(let lengths)? = shard["block_lengths"],
+                  case .array(let items)? = shard["return_blocks"] else { return nil }
+            let blockLengths = lengths.compactMap { $0.numberValue.map { Int($0) } }
+            for item in items {
+                guard case .array(let values) = item, let cell = values.first?.numberValue,
+                      let folded = ReturnBlocks.Accumulator(blockLengths: blockLengths, folded: values.dropFirst().map { $0.numberValue ?? .nan }) else { return nil }
+                collected.add(index: Int(cell), folded)
+            }
+        }
+        guard collected.cells == rows else { return nil }
+        return collected.report(selected: selected, threads: 1)
     }
 }

@@ -26,6 +26,7 @@ struct EvaluationOptions {
         "ascending": "rank smallest first",
         "top": "grid rows kept in results (default 20)",
         "shard_size": "grid combinations per shard task (default 2000)",
+        "overfitting_partitions": "grid: time blocks of the overfitting statistics (even, 2-20; default 16; 0: none)",
         "dataset_ids": "more datasets to run on (one shard each)",
         "strategy_ids": "strategies to compare with (comparison)",
         "versions": "versions of the strategy to compare (comparison)",
@@ -46,6 +47,7 @@ struct EvaluationOptions {
     var ascending = false
     var top = 20
     var shardSize = 2_000
+    var overfittingPartitions = 16
     var datasetIDs: [Int] = []
     var strategyIDs: [Int] = []
     var versions: [String] = []
@@ -161,6 +163,11 @@ struct EvaluationOptions {
         }
         if let t = number("top") { if t >= 1 && t <= 1000 && t == t.rounded() { top = Int(t) } else { fail("top", "a whole number in 1…1000") } }
         if let s = number("shard_size") { if s >= 1 && s <= 100_000 && s == s.rounded() { shardSize = Int(s) } else { fail("shard_size", "a whole number in 1…100000") } }
+        if let s = number("overfitting_partitions") {
+            if s == 0 || (s >= 2 && s <= 20 && s == s.rounded() && Int(s) % 2 == 0) { overfittingPartitions = Int(s) } else {
+                fail("overfitting_partitions", "an even whole number in 2…20, or 0 for none")
+            }
+        }
         datasetIDs = ids("dataset_ids")
         strategyIDs = ids("strategy_ids")
         switch fields["versions"] {

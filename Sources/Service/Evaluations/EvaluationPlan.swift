@@ -86,6 +86,9 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
     public var ascending: Bool
     public var top: Int
     public var shards: [Shard]
+    /// Grid results: the time blocks of the overfitting statistics (CSCV's S); nil: none (and
+    /// plans stored before they existed).
+    public var overfittingPartitions: Int? = nil
 
     /// The `{parameters}` a subject written as expressions names (nil for a built-in rule or a model).
     static func expressionParameters(_ subject: Subject) throws -> [String]? {
@@ -133,7 +136,7 @@ extension EvaluationPlan {
     /// With `rules`, the grid is over the `{parameters}` of those expressions instead of a rule's.
     public static func sweep(rule: String, rules: SignalRules? = nil, fixed: [String: Double], axes: [(name: String, values: [Double])], path: String, symbol: String?,
                              settings: ExecutionSettings, convention: MetricsConvention, annualization: Annualization,
-                             sort: String, ascending: Bool, top: Int, shardSize: Int) -> EvaluationPlan {
+                             sort: String, ascending: Bool, top: Int, shardSize: Int, overfittingPartitions: Int? = 16) -> EvaluationPlan {
         let count = axes.reduce(1) { $0 * $1.values.count }
         let label = (rules == nil ? rule : "expressions") + " " + fixed.keys.sorted().map { "\($0)=\(fixed[$0]!)" }.joined(separator: " ")
         let subject = rules == nil ? Subject(label: label, rule: rule, parameters: fixed) : Subject(label: label, rule: nil, rules: rules, parameters: fixed)
@@ -141,7 +144,7 @@ extension EvaluationPlan {
                               datasets: [DataSource(datasetID: nil, name: (path as NSString).lastPathComponent, path: path, symbol: symbol)],
                               grid: axes.map { Axis(name: $0.name, values: $0.values) }, benchmark: nil, start: nil, end: nil, settings: settings,
                               convention: convention, annualization: annualization, sort: sort, ascending: ascending, top: top,
-                              shards: shards(subjects: 1, datasets: 1, gridCount: count, shardSize: max(1, shardSize)))
+                              shards: shards(subjects: 1, datasets: 1, gridCount: count, shardSize: max(1, shardSize)), overfittingPartitions: overfittingPartitions)
     }
 }
 

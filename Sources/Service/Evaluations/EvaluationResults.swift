@@ -119,4 +119,40 @@ enum EvaluationResults {
         guard case .array(let items) = try JSONValue.parse(try ChartData.json(charts)) else { return [] }
         return items
     }
+
+    /// The overfitting statistics in the results' JSON (NaN as null), keyed as `qf sweep --json` keys them.
+    static func overfitting(_ r: OverfittingReport) -> JSONValue {
+        let d = r.deflatedSharpe
+        var fields: [String: JSONValue] = [
+            "selected_index": .int(Int64(r.selectedIndex)), "trials": .int(Int64(r.trials)),
+            "deflated_sharpe": .object(["sharpe": number(d.sharpe), "trials": .int(Int64(d.trials)), "observations": .int(Int64(d.observations)),
+                                        "skewness": number(d.skewness), "kurtosis": number(d.kurtosis), "trial_sharpe_variance": number(d.trialSharpeVariance),
+                                        "expected_maximum": number(d.expectedMaximum), "probability": number(d.probability)]),
+            "probability_of_backtest_overfitting": .null,
+        ]
+        if let p = r.overfittingProbability {
+            fields["probability_of_backtest_overfitting"] = .object([
+                "partitions": .int(Int64(p.partitions)), "splits": .int(Int64(p.splits)), "strategies": .int(Int64(p.strategies)),
+                "probability": number(p.probability), "median_logit": number(p.medianLogit), "probability_of_loss": number(p.probabilityOfLoss),
+                "degradation_slope": number(p.degradationSlope),
+            ])
+        }
+        return .object(fields)
+    }
+
+    /// The report's lines for the overfitting statistics of `overfitting` (results' JSON).
+    static func overfittingLines(_ overfitting: [String: JSONValue]) -> [(String, String)] {
+        func value(_ object: JSONValue?, _ key: String) -> Double {
+            guard case .object(let fields)? = object else { return .nan }
+            return fields[key]?.numberValue ?? .nan
+        }
+        let deflated = overfitting["deflated_sharpe"], pbo = overfitting["probability_of_backtest_overfitting"]
+        var lines = [("Deflated Sharpe ratio", String(format: "%.3f (best of %d cells; expected max Sharpe %.4f/period)", value(deflated, "probability"),
+                                                       Int(value(deflated, "trials").isNaN ? 0 : value(deflated, "trials")), value(deflated, "expected_maximum")))]
+        if case .object = pbo {
+            lines.append(("Probability of backtest overfitting", String(format: "%.3f (%d CSCV splits of %d blocks)", value(pbo, "probability"),
+                                                                          Int(value(pbo, "splits")), Int(value(pbo, "partitions")))))
+        }
+        return lines
+    }
 }

@@ -200,6 +200,7 @@ public struct EvaluationRoutes: Sendable {
                                   annualization: options.annualization, sort: options.sort, ascending: options.ascending, top: options.top,
                                   shards: EvaluationPlan.shards(subjects: subjects.count, datasets: sources.count, gridCount: gridCount, shardSize: options.shardSize))
         plan.benchmarkPath = benchmarkPath
+        if options.grid != nil, options.overfittingPartitions > 0 { plan.overfittingPartitions = options.overfittingPartitions }
         let (id, taskID) = try await store.create(.init(name: name, kind: kind, config: config, strategyID: strategyID, datasetID: sources.first?.datasetID,
                                                         plan: plan, userID: user.id), logger: logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, shards: plan.shards.count), status: .created,

@@ -155,15 +155,40 @@ enum EvaluationRunner {
         guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
         var config = SweepConfiguration(strategy: rule, grid: grid, settings: plan.settings, convention: plan.convention, annualization: plan.annualization)
         config.combinations = from..<to
+        config.overfittingPartitions = plan.overfittingPartitions
+        var slice = GridSlice(capacity: to - from)
+        let summary = try Sweep.run(config, open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { slice.add($0) })
+        return slice.json(summary)
+    }
+
+    /// A shard's rows as `[index, parameters…, figures…]` (NaN as null) and, when the sweep
+    /// keeps them, each row's returns folded by time block (for the merge's overfitting statistics).
+    struct GridSlice {
         var rows: [JSONValue] = []
-        rows.reserveCapacity(to - from)
-        let summary = try Sweep.run(config, open: bars.open, close: bars.close, timestamps: bars.timestamps, onRows: { batch in
+        var blocks: [JSONValue] = []
+        var blockLengths: [Int]?
+
+        init(capacity: Int) { rows.reserveCapacity(capacity) }
+
+        mutating func add(_ batch: [SweepRow]) {
             for row in batch {
                 rows.append(.array([.int(Int64(row.index))] + row.parameters.map(EvaluationResults.number) + row.metrics.values.map(EvaluationResults.number)))
+                if let folded = row.returnBlocks {
+                    blockLengths = folded.lengths
+                    blocks.append(.array([.int(Int64(row.index))] + folded.folded.map { .double($0) }))
+                }
             }
-        })
-        return .object(["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
-                        "first_rejection": summary.firstRejection.map { .string($0) } ?? .null])
+        }
+
+        func json(_ summary: SweepSummary) -> JSONValue {
+            var fields: [String: JSONValue] = ["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
+                                               "first_rejection": summary.firstRejection.map { .string($0) } ?? .null]
+            if let blockLengths {
+                fields["block_lengths"] = .array(blockLengths.map { .int(Int64($0)) })
+                fields["return_blocks"] = .array(blocks)
+            }
+            return .object(fields)
+        }
     }
 
     /// One slice of a grid over the `{parameters}` of signal expressions (`RuleSweep`).
@@ -174,20 +199,15 @@ enum EvaluationRunner {
         }
         let (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
         guard bars.count >= 2 else { throw BacktestError.invalidParameter("\(source.name): fewer than 2 bars of \(bars.symbol) in the time range") }
-        var rows: [JSONValue] = []
-        rows.reserveCapacity(to - from)
+        var slice = GridSlice(capacity: to - from)
         let summary: SweepSummary
         do {
             summary = try RuleSweep.run(rules, grid: grid, bars: bars, frame: frame, settings: plan.settings, convention: plan.convention,
-                                        annualization: plan.annualization, threads: 1, combinations: from..<to, onRows: { batch in
-                for row in batch {
-                    rows.append(.array([.int(Int64(row.index))] + row.parameters.map(EvaluationResults.number) + row.metrics.values.map(EvaluationResults.number)))
-                }
-            })
+                                        annualization: plan.annualization, threads: 1, combinations: from..<to,
+                                        overfittingPartitions: plan.overfittingPartitions, onRows: { slice.add($0) })
         } catch let error as RuleError {
             throw BacktestError.invalidParameter("\(subject.label) on \(source.name): config.\(error.field): \(error.error.oneLine)")
         }
-        return .object(["rows": .array(rows), "evaluated": .int(Int64(summary.evaluated)), "rejected": .int(Int64(summary.rejected)),
-                        "first_rejection": summary.firstRejection.map { .string($0) } ?? .null])
+        return slice.json(summary)
     }
 }

@@ -31,7 +31,7 @@ struct DistributedSweep {
         let plan = EvaluationPlan.sweep(rule: strategy, rules: rules, fixed: grid.fixed, axes: grid.axes.map { ($0.name, $0.values) }, path: path,
                                         symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
                                         annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
-                                        top: command.top, shardSize: command.shardSize)
+                                        top: command.top, shardSize: command.shardSize, overfittingPartitions: try command.partitions())
         var logger = Logger(label: "qf.sweep")
         logger.logLevel = .error
         let settings = try await DatabaseSettings.resolve(logger: logger)
@@ -70,9 +70,9 @@ struct DistributedSweep {
         guard case .object(let results) = evaluation.results, case .object(let gridResults)? = results["grid"], case .array(let top)? = gridResults["top"] else {
             throw ValidationError("evaluation \(evaluation.id) has no grid results")
         }
+        let overfitting = gridResults["overfitting"] ?? .null
         if command.json {
-            // The shards do not carry their returns back yet: no overfitting statistics here.
-            print(JSONValue.object(["rows": .array(top), "overfitting": .null]).jsonText)
+            print(JSONValue.object(["rows": .array(top), "overfitting": overfitting]).jsonText)
         } else {
             let names = grid.axes.map(\.name)
             let rows: [SweepCommand.TableRow] = top.compactMap { item in
@@ -81,6 +81,11 @@ struct DistributedSweep {
                              figure: { metrics[$0]?.numberValue ?? .nan })
             }
             SweepCommand.printTable(rows, axisNames: names)
+            if case .object(let fields) = overfitting, case .object(let deflated)? = fields["deflated_sharpe"] {
+                var pbo: ((String) -> Double)?
+                if case .object(let p)? = fields["probability_of_backtest_overfitting"] { pbo = { p[$0]?.numberValue ?? .nan } }
+                SweepCommand.printOverfitting(figure: { $0 == "trials" ? fields["trials"]?.numberValue ?? .nan : deflated[$0]?.numberValue ?? .nan }, pbo: pbo)
+            }
         }
         if let out = command.out, let report = evaluation.reportPath {
             let table = (report as NSString).deletingLastPathComponent + "/evaluation_\(evaluation.id).csv"

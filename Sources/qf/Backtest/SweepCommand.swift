@@ -131,15 +131,42 @@ struct SweepCommand: AsyncParsableCommand {
 
     /// The deflated Sharpe ratio and PBO of the first row, in two lines.
     static func printOverfitting(_ r: OverfittingReport) {
-        let d = r.deflatedSharpe
+        let d = r.deflatedSharpe, p = r.overfittingProbability
+        printOverfitting(figure: { key in
+            switch key {
+            case "trials": Double(r.trials)
+            case "probability": d.probability
+            case "sharpe": d.sharpe
+            case "expected_maximum": d.expectedMaximum
+            case "observations": Double(d.observations)
+            case "skewness": d.skewness
+            case "kurtosis": d.kurtosis
+            default: .nan
+            }
+        }, pbo: p.map { p in { key in
+            switch key {
+            case "probability": p.probability
+            case "splits": Double(p.splits)
+            case "partitions": Double(p.partitions)
+            case "median_logit": p.medianLogit
+            case "probability_of_loss": p.probabilityOfLoss
+            case "degradation_slope": p.degradationSlope
+            default: .nan
+            }
+        } })
+    }
+
+    /// The two lines from figures by their JSON names (a local report, or a distributed sweep's results).
+    static func printOverfitting(figure d: (String) -> Double, pbo p: ((String) -> Double)?) {
         func f(_ v: Double, _ digits: Int = 3) -> String { v.isNaN ? "NaN" : String(format: "%.\(digits)f", v) }
-        print("deflated Sharpe (rank 1 of \(r.trials) cells): \(f(d.probability)) — Sharpe \(f(d.sharpe, 4))/period against \(f(d.expectedMaximum, 4)) "
-              + "expected of the best of \(r.trials) without skill, over \(d.observations) returns (skew \(f(d.skewness, 2)), kurtosis \(f(d.kurtosis, 2)))"
-              + (d.probability > 0.95 ? "; significant at 95%" : "; not significant at 95%"))
-        if let p = r.overfittingProbability {
-            print("probability of backtest overfitting: \(f(p.probability)) over \(p.splits) CSCV splits of \(p.partitions) blocks "
-                  + "(median logit \(f(p.medianLogit, 2)), out-of-sample loss in \(f(p.probabilityOfLoss * 100, 1))% of splits, "
-                  + "degradation slope \(f(p.degradationSlope, 2)))")
+        let trials = Int(d("trials").isNaN ? 0 : d("trials"))
+        print("deflated Sharpe (rank 1 of \(trials) cells): \(f(d("probability"))) — Sharpe \(f(d("sharpe"), 4))/period against \(f(d("expected_maximum"), 4)) "
+              + "expected of the best of \(trials) without skill, over \(Int(d("observations"))) returns (skew \(f(d("skewness"), 2)), kurtosis \(f(d("kurtosis"), 2)))"
+              + (d("probability") > 0.95 ? "; significant at 95%" : "; not significant at 95%"))
+        if let p {
+            print("probability of backtest overfitting: \(f(p("probability"))) over \(Int(p("splits"))) CSCV splits of \(Int(p("partitions"))) blocks "
+                  + "(median logit \(f(p("median_logit"), 2)), out-of-sample loss in \(f(p("probability_of_loss") * 100, 1))% of splits, "
+                  + "degradation slope \(f(p("degradation_slope"), 2)))")
         }
     }
 
