@@ -106,7 +106,9 @@ struct SweepCommand: AsyncParsableCommand {
 
     /// Prints the ranking (a table, or JSON) and the sweep's throughput.
     func report(_ ranking: SweepRanking, summary: SweepSummary, symbol: String, grid: ParameterGrid, seconds: Double, overfitting: SweepOverfitting) throws {
+        let judged = monotonicNanoseconds()
         let statistics = ranking.rows.first.flatMap { overfitting.report(selected: $0.index, threads: threads) }
+        let judging = Double(monotonicNanoseconds() - judged) / 1e9
         if json {
             struct Row: Encodable { var parameters: [String: Double]; var metrics: [String: Double] }
             struct Output: Encodable { var rows: [Row]; var overfitting: OverfittingReport? }
@@ -122,7 +124,12 @@ struct SweepCommand: AsyncParsableCommand {
               + (summary.rejected > 0 ? "; \(summary.rejected) skipped (\(summary.firstRejection ?? ""))" : ""))
         Self.printTable(ranking.rows.enumerated().map { k, row in TableRow(rank: k + 1, parameters: row.parameters, figure: { row.metrics.value($0) ?? .nan }) },
                         axisNames: grid.axes.map(\.name))
-        if let statistics { Self.printOverfitting(statistics) }
+        if let statistics {
+            Self.printOverfitting(statistics)
+            print("(overfitting statistics computed in \(String(format: "%.3f", judging)) s)")
+        } else if overfittingPartitions > 0 && overfitting.overflow == 0 && summary.evaluated > 1 {
+            print("overfitting statistics: none (the series has fewer returns than --overfitting-partitions \(overfittingPartitions))")
+        }
         if overfitting.overflow > 0 {
             print("overfitting statistics: not computed past \(SweepOverfitting.maximumCells) cells (the grid has \(summary.evaluated))")
         }
