@@ -1,0 +1,164 @@
+import Expressions
+import Foundation
+
+/// What walk-forward optimises: a built-in strategy or the user's own rules, over a grid of
+/// their parameters.
+public enum WalkForwardSubject: Sendable {
+    case strategy(String)
+    case rules(SignalRules)
+}
+
+/// Everything a walk-forward run needs besides the bars and the windows.
+public struct WalkForwardConfiguration: Sendable {
+    public var grid: ParameterGrid
+    public var settings: ExecutionSettings
+    public var convention: MetricsConvention
+    public var annualization: Annualization
+    /// The in-sample figure that chooses a window's parameters, and whether smaller is better.
+    public var select: String
+    public var ascending: Bool
+    public var threads: Int
+
+    public init(grid: ParameterGrid, settings: ExecutionSettings, convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred,
+                select: String = "sharpe", ascending: Bool = false, threads: Int = 0) {
+        self.grid = grid
+        self.settings = settings
+        self.convention = convention
+        self.annualization = annualization
+        self.select = select
+        self.ascending = ascending
+        self.threads = threads
+    }
+}
+
+/// A walk-forward run: per window the parameters chosen in sample and both parts' figures; the
+/// out-of-sample parts stitched into one equity curve with its metrics; walk-forward efficiency
+/// and how stable the chosen parameters were.
+public struct WalkForwardResult: Sendable {
+    /// One window's choice and figures.
+    public struct WindowResult: Sendable {
+        public var window: WalkForwardWindows.Window
+        /// First and last bar times of the in-sample and the out-of-sample parts (ns, UTC).
+        public var trainFrom: Int64, trainTo: Int64, testFrom: Int64, testTo: Int64
+        /// The chosen cell: its grid index and axis values.
+        public var index: Int
+        public var parameters: [Double]
+        /// The chosen cell's figures in sample (as the sweep ranked it) and out of sample.
+        public var inSample: SweepMetrics
+        public var outOfSample: PerformanceMetrics
+    }
+
+    /// How one axis's chosen value moved across the windows.
+    public struct Stability: Sendable, Codable, Equatable {
+        public var name: String
+        public var mean: Double
+        /// Population standard deviation of the chosen values.
+        public var deviation: Double
+        /// Windows whose choice differs from the window before.
+        public var changes: Int
+        public var distinct: Int
+    }
+
+    public var windows: [WindowResult]
+    /// The stitched out-of-sample equity, its times and trades (bar indices of the whole series).
+    public var equity: [Double]
+    public var timestamps: [Int64]
+    public var trades: [TradeRecord]
+    public var metrics: PerformanceMetrics
+    /// Out-of-sample annualised return over the mean in-sample annualised return of the chosen cells.
+    public var efficiency: Double
+    public var stability: [Stability]
+}
+
+/// Walk-forward optimisation. For each window the grid is swept on the in-sample bars (the same
+/// fused sweep as `qf sweep`) and the cell best by the selection figure is run on the following
+/// out-of-sample bars; its indicators are computed from the window's first in-sample bar on, so
+/// they are warmed up on earlier bars and never see later ones (signals are causal). Each
+/// out-of-sample part starts flat with the equity the previous part ended with (an open position
+/// is valued at its last close, as a run's final equity values it, and counted as a trade closed
+/// there); the parts are stitched into one curve whose metrics are computed as a single run's.
+public enum WalkForward {
+    /// Runs every window of `windows` over `bars` (and, for rules, the same bars' `frame`).
+    /// `progress` gets the windows done and the total.
+    public static func run(_ subject: WalkForwardSubject, configuration c: WalkForwardConfiguration, windows: WalkForwardWindows,
+                           bars: BarSeries, frame: Frame? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> WalkForwardResult {
+        var results: [WalkForwardResult.WindowResult] = []
+        var equity: [Double] = [], times: [Int64] = [], trades: [TradeRecord] = []
+        var cash = c.settings.initialCash
+        for (k, window) in windows.windows.enumerated() {
+            let train = window.trainStart..<window.testStart, warm = window.trainStart..<window.testEnd, test = window.testStart..<window.testEnd
+            var ranking = try SweepRanking(metric: c.select, ascending: c.ascending, limit: 1)
+            let inSample = slice(bars, train)
+            switch subject {
+            case .strategy(let name):
+                let sweep = SweepConfiguration(strategy: name, grid: c.grid, settings: c.settings, convention: c.convention, annualization: c.annualization,
+                                               threads: c.threads)
+                _ = try Sweep.run(sweep, open: inSample.open, close: inSample.close, timestamps: inSample.timestamps, onRows: { ranking.add($0) })
+            case .rules(let rules):
+                guard let frame else { throw BacktestError.invalidParameter("walk-forward over rules needs the bars' columns") }
+                _ = try RuleSweep.run(rules, grid: c.grid, bars: inSample, frame: slice(frame, train), settings: c.settings, convention: c.convention,
+                                      annualization: c.annualization, threads: c.threads, onRows: { ranking.add($0) })
+            }
+            guard let best = ranking.rows.first else {
+                throw BacktestError.invalidParameter("window \(k + 1): no cell of the grid ran on the in-sample bars")
+            }
+            // The chosen cell's signals from the window's first bar; traded from the out-of-sample part on.
+            let parameters = c.grid.parameters(at: best.index)
+            var settings = c.settings
+            settings.initialCash = cash
+            let signals: [Signal]
+            var reopens = false
+            switch subject {
+            case .strategy(let name):
+                signals = try Strategies.signals(StrategySpec(name: name, parameters: parameters), close: Array(bars.close[warm]), peer: c.convention)
+                reopens = name.hasSuffix("_cross") && c.convention == .backtestingPy
+            case .rules(let rules):
+                signals = try RuleSignals.signals(rules, frame: slice(frame!, warm), parameters: parameters, arithmetic: c.convention.meanArithmetic)
+                if rules.tradesShort { settings.allowShort = true }
+                settings.peer = c.convention
+            }
+            let outOfSample = slice(bars, test)
+            let run = SignalBacktest.run(open: outOfSample.open, close: outOfSample.close, timestamps: outOfSample.timestamps,
+                                         signals: Array(signals[(window.testStart - window.trainStart)...]), settings: settings, reopensHeldPosition: reopens)
+            let metrics = PerformanceMetrics(equity: run.equity, timestamps: outOfSample.timestamps, trades: run.trades, convention: c.convention,
+                                             annualization: c.annualization, initialCash: cash, openTrade: run.openTrade)
+            results.append(.init(window: window, trainFrom: bars.timestamps[train.lowerBound], trainTo: bars.timestamps[train.upperBound - 1],
+                                 testFrom: bars.timestamps[test.lowerBound], testTo: bars.timestamps[test.upperBound - 1], index: best.index,
+                                 parameters: best.parameters, inSample: best.metrics, outOfSample: metrics))
+            for trade in run.trades + (run.openTrade.map { [$0] } ?? []) {
+                var shifted = trade
+                shifted.entryBar += window.testStart
+                shifted.exitBar += window.testStart
+                trades.append(shifted)
+            }
+            equity += run.equity
+            times += outOfSample.timestamps
+            cash = run.equity.last ?? cash
+            progress?(k + 1, windows.windows.count)
+        }
+        let metrics = PerformanceMetrics(equity: equity, timestamps: times, trades: trades, convention: c.convention, annualization: c.annualization,
+                                         initialCash: c.settings.initialCash)
+        let inSampleReturn = results.map(\.inSample.annualReturn).reduce(0, +) / Double(results.count)
+        return WalkForwardResult(windows: results, equity: equity, timestamps: times, trades: trades, metrics: metrics,
+                                 efficiency: inSampleReturn == 0 ? .nan : metrics.annualReturn / inSampleReturn,
+                                 stability: stability(results, names: c.grid.axes.map(\.name)))
+    }
+
+    static func stability(_ windows: [WalkForwardResult.WindowResult], names: [String]) -> [WalkForwardResult.Stability] {
+        names.enumerated().map { axis, name in
+            let values = windows.map { $0.parameters[axis] }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+            let changes = zip(values, values.dropFirst()).filter { $0 != $1 }.count
+            return .init(name: name, mean: mean, deviation: deviation, changes: changes, distinct: Set(values).count)
+        }
+    }
+
+    static func slice(_ bars: BarSeries, _ range: Range<Int>) -> BarSeries {
+        BarSeries(symbol: bars.symbol, open: Array(bars.open[range]), close: Array(bars.close[range]), timestamps: Array(bars.timestamps[range]))
+    }
+
+    static func slice(_ frame: Frame, _ range: Range<Int>) -> Frame {
+        Frame(symbols: frame.symbols, bars: range.count, columns: frame.columns.mapValues { Array($0[range]) })
+    }
+}
