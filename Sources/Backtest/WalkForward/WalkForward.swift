@@ -60,7 +60,7 @@ public struct WalkForwardResult: Sendable {
     }
 
     public var windows: [WindowResult]
-    /// The stitched out-of-sample equity, its times and trades (bar indices of the whole series).
+    /// The stitched out-of-sample equity, its times and trades (bar indices into `equity`).
     public var equity: [Double]
     public var timestamps: [Int64]
     public var trades: [TradeRecord]
@@ -127,8 +127,8 @@ public enum WalkForward {
                                  parameters: best.parameters, inSample: best.metrics, outOfSample: metrics))
             for trade in run.trades + (run.openTrade.map { [$0] } ?? []) {
                 var shifted = trade
-                shifted.entryBar += window.testStart
-                shifted.exitBar += window.testStart
+                shifted.entryBar += equity.count
+                shifted.exitBar += equity.count
                 trades.append(shifted)
             }
             equity += run.equity
