@@ -44,9 +44,11 @@ import Testing
             let train = window.trainStart..<window.testStart
             // Every cell of the grid on the in-sample bars, by the readable path.
             var best: (index: Int, figure: Double)?
+            var validCells = 0
             for index in 0..<grid.count {
                 let spec = StrategySpec(name: "sma_cross", parameters: grid.parameters(at: index))
                 guard let signals = try? Strategies.signals(spec, close: Array(close[train]), peer: c.convention) else { continue }
+                validCells += 1
                 let run = SignalBacktest.run(open: Array(open[train]), close: Array(close[train]), timestamps: Array(times[train]), signals: signals,
                                              settings: settings, reopensHeldPosition: c.convention == .backtestingPy)
                 let m = PerformanceMetrics(equity: run.equity, timestamps: Array(times[train]), trades: run.trades, convention: c.convention,
@@ -56,6 +58,11 @@ import Testing
             }
             let chosen = try #require(best)
             #expect(result.windows[k].index == chosen.index, "window \(k + 1): chose \(result.windows[k].parameters), the reference \(grid.values(at: chosen.index))")
+            // Its overfitting statistics judge the in-sample choice among every cell that ran there.
+            let judged = try #require(result.windows[k].overfitting)
+            #expect(judged.selectedIndex == chosen.index && judged.trials == validCells && judged.overfittingProbability?.splits == 12_870)
+            // Returns: one per bar (vectorbt), one per day after the first (Backtesting.py, daily bars).
+            #expect(judged.deflatedSharpe.observations == (c.convention == .vectorbt ? train.count : train.count - 1))
             // The chosen cell out of sample, warmed up on the in-sample bars, from a fresh account.
             let warm = window.trainStart..<window.testEnd, test = window.testStart..<window.testEnd
             let spec = StrategySpec(name: "sma_cross", parameters: grid.parameters(at: chosen.index))

@@ -18,6 +18,8 @@ public struct WalkForwardConfiguration: Sendable {
     public var select: String
     public var ascending: Bool
     public var threads: Int
+    /// Time blocks for each window's overfitting statistics (of its in-sample sweep); nil: none.
+    public var overfittingPartitions: Int? = 16
 
     public init(grid: ParameterGrid, settings: ExecutionSettings, convention: MetricsConvention = .backtestingPy, annualization: Annualization = .inferred,
                 select: String = "sharpe", ascending: Bool = false, threads: Int = 0) {
@@ -46,6 +48,9 @@ public struct WalkForwardResult: Sendable {
         /// The chosen cell's figures in sample (as the sweep ranked it) and out of sample.
         public var inSample: SweepMetrics
         public var outOfSample: PerformanceMetrics
+        /// How likely the in-sample choice was luck: the chosen cell's deflated Sharpe ratio
+        /// and the in-sample grid's PBO (nil when not asked or the in-sample part is too short).
+        public var overfitting: OverfittingReport?
     }
 
     /// How one axis's chosen value moved across the windows.
@@ -88,16 +93,19 @@ public enum WalkForward {
         for (k, window) in windows.windows.enumerated() {
             let train = window.trainStart..<window.testStart, warm = window.trainStart..<window.testEnd, test = window.testStart..<window.testEnd
             var ranking = try SweepRanking(metric: c.select, ascending: c.ascending, limit: 1)
+            var overfitting = SweepOverfitting()
             let inSample = slice(bars, train)
             switch subject {
             case .strategy(let name):
-                let sweep = SweepConfiguration(strategy: name, grid: c.grid, settings: c.settings, convention: c.convention, annualization: c.annualization,
+                var sweep = SweepConfiguration(strategy: name, grid: c.grid, settings: c.settings, convention: c.convention, annualization: c.annualization,
                                                threads: c.threads)
-                _ = try Sweep.run(sweep, open: inSample.open, close: inSample.close, timestamps: inSample.timestamps, onRows: { ranking.add($0) })
+                sweep.overfittingPartitions = c.overfittingPartitions
+                _ = try Sweep.run(sweep, open: inSample.open, close: inSample.close, timestamps: inSample.timestamps, onRows: { ranking.add($0); overfitting.add($0) })
             case .rules(let rules):
                 guard let frame else { throw BacktestError.invalidParameter("walk-forward over rules needs the bars' columns") }
                 _ = try RuleSweep.run(rules, grid: c.grid, bars: inSample, frame: slice(frame, train), settings: c.settings, convention: c.convention,
-                                      annualization: c.annualization, threads: c.threads, onRows: { ranking.add($0) })
+                                      annualization: c.annualization, threads: c.threads, overfittingPartitions: c.overfittingPartitions,
+                                      onRows: { ranking.add($0); overfitting.add($0) })
             }
             guard let best = ranking.rows.first else {
                 throw BacktestError.invalidParameter("window \(k + 1): no cell of the grid ran on the in-sample bars")
@@ -124,7 +132,8 @@ public enum WalkForward {
                                              annualization: c.annualization, initialCash: cash, openTrade: run.openTrade)
             results.append(.init(window: window, trainFrom: bars.timestamps[train.lowerBound], trainTo: bars.timestamps[train.upperBound - 1],
                                  testFrom: bars.timestamps[test.lowerBound], testTo: bars.timestamps[test.upperBound - 1], index: best.index,
-                                 parameters: best.parameters, inSample: best.metrics, outOfSample: metrics))
+                                 parameters: best.parameters, inSample: best.metrics, outOfSample: metrics,
+                                 overfitting: overfitting.report(selected: best.index, threads: c.threads)))
             for trade in run.trades + (run.openTrade.map { [$0] } ?? []) {
                 var shifted = trade
                 shifted.entryBar += equity.count

@@ -30,6 +30,7 @@ struct WalkForwardCommand: ParsableCommand {
     @Option(help: "Worker threads (default: one per core).") var threads = 0
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Write an HTML report of the stitched out-of-sample run to this file.") var report: String?
+    @Option(help: "Time blocks for each window's overfitting statistics (even, 2-20); 0: none.") var overfittingPartitions = 16
 
     func run() throws {
         guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
@@ -51,8 +52,12 @@ struct WalkForwardCommand: ParsableCommand {
                                                  test: WalkForwardWindows.bars(test, option: "--test", timestamps: bars.timestamps),
                                                  step: try step.map { try WalkForwardWindows.bars($0, option: "--step", timestamps: bars.timestamps) },
                                                  anchored: anchored)
-            let config = WalkForwardConfiguration(grid: grid, settings: try market.settings(), convention: market.convention,
+            var config = WalkForwardConfiguration(grid: grid, settings: try market.settings(), convention: market.convention,
                                                   annualization: try market.annualizationValue(), select: select, ascending: ascending, threads: threads)
+            guard overfittingPartitions == 0 || (overfittingPartitions >= 2 && overfittingPartitions <= 20 && overfittingPartitions % 2 == 0) else {
+                throw ValidationError("--overfitting-partitions \(overfittingPartitions): an even number from 2 to 20, or 0 for none")
+            }
+            config.overfittingPartitions = overfittingPartitions == 0 ? nil : overfittingPartitions
             var bar = ProgressBar(total: windows.windows.count, label: "walk-forward")
             let result = try WalkForward.run(subject, configuration: config, windows: windows, bars: bars, frame: frame) { done, _ in bar.update(done) }
             try output(result, grid: grid, symbol: bars.symbol)
@@ -72,6 +77,7 @@ struct WalkForwardCommand: ParsableCommand {
                 var parameters: [String: Double]
                 var inSample: [String: Double]
                 var outOfSample: [String: Double]
+                var overfitting: OverfittingReport?
             }
             struct Output: Encodable {
                 var windows: [Window]
@@ -86,18 +92,21 @@ struct WalkForwardCommand: ParsableCommand {
             try printJSON(Output(windows: result.windows.map { w in
                 Window(trainFrom: date(w.trainFrom), trainTo: date(w.trainTo), testFrom: date(w.testFrom), testTo: date(w.testTo),
                        parameters: Dictionary(uniqueKeysWithValues: zip(names, w.parameters)),
-                       inSample: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, w.inSample.values)), outOfSample: figures(w.outOfSample))
+                       inSample: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, w.inSample.values)), outOfSample: figures(w.outOfSample),
+                       overfitting: w.overfitting)
             }, metrics: figures(result.metrics), walkForwardEfficiency: result.efficiency, stability: result.stability))
             return
         }
         func pct(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.2f%%", v * 100) }
         func num(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.3f", v) }
-        let header = ["window", "in sample", "out of sample"] + names + ["IS \(select)", "OOS return", "OOS Sharpe", "OOS trades"]
+        let header = ["window", "in sample", "out of sample"] + names + ["IS \(select)", "IS DSR", "IS PBO", "OOS return", "OOS Sharpe", "OOS trades"]
         var lines = [header]
         for (k, w) in result.windows.enumerated() {
             lines.append(["\(k + 1)", "\(date(w.trainFrom))…\(date(w.trainTo))", "\(date(w.testFrom))…\(date(w.testTo))"]
                          + w.parameters.map { SweepCSVWriter.format($0) }
-                         + [num(w.inSample.value(select) ?? .nan), pct(w.outOfSample.totalReturn), num(w.outOfSample.sharpe), "\(w.outOfSample.tradeCount)"])
+                         + [num(w.inSample.value(select) ?? .nan), num(w.overfitting?.deflatedSharpe.probability ?? .nan),
+                            num(w.overfitting?.overfittingProbability?.probability ?? .nan),
+                            pct(w.outOfSample.totalReturn), num(w.outOfSample.sharpe), "\(w.outOfSample.tradeCount)"])
         }
         let widths = header.indices.map { c in lines.map { $0[c].count }.max()! }
         print("\(symbol): \(result.windows.count) windows, \(grid.count) cells each")
