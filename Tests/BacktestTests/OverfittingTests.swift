@@ -1,6 +1,6 @@
 import Backtest
 import Foundation
-import Ingest
+@testable import Ingest
 import PythonCheck
 import Testing
 
@@ -10,23 +10,9 @@ import Testing
 /// sweep's cells; and the known answers: pure noise is overfit about half the time and not
 /// significant, one real edge among noise is neither.
 @Suite struct OverfittingTests {
-    /// SplitMix64 with Box–Muller normals: the same matrix for the same seed.
-    struct Noise {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-        mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
-    }
-
     /// T returns of N strategies (time-major): noise of 1% a period, plus `drift` for those listed.
     static func returns(periods: Int, strategies: Int, seed: UInt64, drift: [Int: Double] = [:]) -> [[Double]] {
-        var noise = Noise(state: seed)
+        var noise = SplitMix64(seed: seed)   // Ingest's seeded generator: the same matrix for the same seed
         return (0..<periods).map { _ in (0..<strategies).map { j in 0.01 * noise.normal() + (drift[j] ?? 0) } }
     }
 

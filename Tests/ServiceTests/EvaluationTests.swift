@@ -328,21 +328,8 @@ import Testing
             let local = await (try ProcessRunner.start(arguments, environment: ["DATABASE_URL": url]))()
             #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
             #expect(remote.output.contains("66 combinations in 7 shards queued"), "\(remote.output)")
-            func document(_ output: String) throws -> [String: Any] {
-                guard let start = output.range(of: "\n{")?.lowerBound ?? (output.hasPrefix("{") ? output.startIndex : nil) else { return [:] }
-                return try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any] ?? [:]
-            }
-            func rows(_ output: String) throws -> [[String: Any]] { try document(output)["rows"] as? [[String: Any]] ?? [] }
-            // The overfitting statistics of the merged shards equal the local sweep's.
-            func figure(_ output: String, _ part: String, _ key: String) throws -> Double {
-                ((try document(output)["overfitting"] as? [String: Any])?[part] as? [String: Any])?[key] as? Double ?? .nan
-            }
-            for (part, key) in [("deflated_sharpe", "probability"), ("deflated_sharpe", "expected_maximum"), ("probability_of_backtest_overfitting", "probability"),
-                                ("probability_of_backtest_overfitting", "median_logit")] {
-                let a = try figure(remote.output, part, key), b = try figure(local.output, part, key)
-                #expect(!a.isNaN && abs(a - b) <= 1e-9 * max(1, abs(b)), "\(part).\(key): distributed \(a), local \(b)")
-            }
-            let remoteRows = try rows(remote.output), localRows = try rows(local.output)
+            try SweepOutput.expectSameOverfitting(remote: remote.output, local: local.output)
+            let remoteRows = try SweepOutput.rows(remote.output), localRows = try SweepOutput.rows(local.output)
             #expect(remoteRows.count == 8 && localRows.count == 8, "\(remote.output)\n\(local.output)")
             for (a, b) in zip(remoteRows, localRows) {
                 let pa = a["parameters"] as? [String: Any] ?? [:], pb = b["parameters"] as? [String: Any] ?? [:]
