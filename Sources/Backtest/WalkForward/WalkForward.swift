@@ -87,31 +87,69 @@ public enum WalkForward {
     /// `progress` gets the windows done and the total.
     public static func run(_ subject: WalkForwardSubject, configuration c: WalkForwardConfiguration, windows: WalkForwardWindows,
                            bars: BarSeries, frame: Frame? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> WalkForwardResult {
+        var choices: [Choice] = []
+        for (k, window) in windows.windows.enumerated() {
+            choices.append(try choose(subject, configuration: c, window: window, number: k + 1, bars: bars, frame: frame))
+            progress?(k + 1, windows.windows.count)
+        }
+        return try stitch(subject, configuration: c, windows: windows, choices: choices, bars: bars, frame: frame)
+    }
+
+    /// A window's in-sample choice: the cell best by the selection figure, its in-sample figures
+    /// and the overfitting statistics of the in-sample sweep. One window's work, so a service can
+    /// run the windows as tasks on any worker and stitch them after.
+    public struct Choice: Sendable {
+        public var index: Int
+        public var parameters: [Double]
+        public var inSample: SweepMetrics
+        public var overfitting: OverfittingReport?
+
+        public init(index: Int, parameters: [Double], inSample: SweepMetrics, overfitting: OverfittingReport?) {
+            self.index = index
+            self.parameters = parameters
+            self.inSample = inSample
+            self.overfitting = overfitting
+        }
+    }
+
+    /// Sweeps the grid on `window`'s in-sample bars and returns the best cell (window `number`
+    /// in errors).
+    public static func choose(_ subject: WalkForwardSubject, configuration c: WalkForwardConfiguration, window: WalkForwardWindows.Window, number: Int,
+                              bars: BarSeries, frame: Frame? = nil) throws -> Choice {
+        let train = window.trainStart..<window.testStart
+        var ranking = try SweepRanking(metric: c.select, ascending: c.ascending, limit: 1)
+        var overfitting = SweepOverfitting()
+        let inSample = slice(bars, train)
+        switch subject {
+        case .strategy(let name):
+            var sweep = SweepConfiguration(strategy: name, grid: c.grid, settings: c.settings, convention: c.convention, annualization: c.annualization,
+                                           threads: c.threads)
+            sweep.overfittingPartitions = c.overfittingPartitions
+            _ = try Sweep.run(sweep, open: inSample.open, close: inSample.close, timestamps: inSample.timestamps, onRows: { ranking.add($0); overfitting.add($0) })
+        case .rules(let rules):
+            guard let frame else { throw BacktestError.invalidParameter("walk-forward over rules needs the bars' columns") }
+            _ = try RuleSweep.run(rules, grid: c.grid, bars: inSample, frame: slice(frame, train), settings: c.settings, convention: c.convention,
+                                  annualization: c.annualization, threads: c.threads, overfittingPartitions: c.overfittingPartitions,
+                                  onRows: { ranking.add($0); overfitting.add($0) })
+        }
+        guard let best = ranking.rows.first else {
+            throw BacktestError.invalidParameter("window \(number): no cell of the grid ran on the in-sample bars")
+        }
+        return Choice(index: best.index, parameters: best.parameters, inSample: best.metrics,
+                      overfitting: overfitting.report(selected: best.index, threads: c.threads))
+    }
+
+    /// Runs each window's choice on its out-of-sample bars and stitches the parts.
+    public static func stitch(_ subject: WalkForwardSubject, configuration c: WalkForwardConfiguration, windows: WalkForwardWindows, choices: [Choice],
+                              bars: BarSeries, frame: Frame? = nil) throws -> WalkForwardResult {
+        precondition(choices.count == windows.windows.count, "WalkForward.stitch: a choice per window")
         var results: [WalkForwardResult.WindowResult] = []
         var equity: [Double] = [], times: [Int64] = [], trades: [TradeRecord] = []
         var cash = c.settings.initialCash
-        for (k, window) in windows.windows.enumerated() {
+        for (window, choice) in zip(windows.windows, choices) {
             let train = window.trainStart..<window.testStart, warm = window.trainStart..<window.testEnd, test = window.testStart..<window.testEnd
-            var ranking = try SweepRanking(metric: c.select, ascending: c.ascending, limit: 1)
-            var overfitting = SweepOverfitting()
-            let inSample = slice(bars, train)
-            switch subject {
-            case .strategy(let name):
-                var sweep = SweepConfiguration(strategy: name, grid: c.grid, settings: c.settings, convention: c.convention, annualization: c.annualization,
-                                               threads: c.threads)
-                sweep.overfittingPartitions = c.overfittingPartitions
-                _ = try Sweep.run(sweep, open: inSample.open, close: inSample.close, timestamps: inSample.timestamps, onRows: { ranking.add($0); overfitting.add($0) })
-            case .rules(let rules):
-                guard let frame else { throw BacktestError.invalidParameter("walk-forward over rules needs the bars' columns") }
-                _ = try RuleSweep.run(rules, grid: c.grid, bars: inSample, frame: slice(frame, train), settings: c.settings, convention: c.convention,
-                                      annualization: c.annualization, threads: c.threads, overfittingPartitions: c.overfittingPartitions,
-                                      onRows: { ranking.add($0); overfitting.add($0) })
-            }
-            guard let best = ranking.rows.first else {
-                throw BacktestError.invalidParameter("window \(k + 1): no cell of the grid ran on the in-sample bars")
-            }
             // The chosen cell's signals from the window's first bar; traded from the out-of-sample part on.
-            let parameters = c.grid.parameters(at: best.index)
+            let parameters = c.grid.parameters(at: choice.index)
             var settings = c.settings
             settings.initialCash = cash
             let signals: [Signal]
@@ -121,7 +159,8 @@ public enum WalkForward {
                 signals = try Strategies.signals(StrategySpec(name: name, parameters: parameters), close: Array(bars.close[warm]), peer: c.convention)
                 reopens = name.hasSuffix("_cross") && c.convention == .backtestingPy
             case .rules(let rules):
-                signals = try RuleSignals.signals(rules, frame: slice(frame!, warm), parameters: parameters, arithmetic: c.convention.meanArithmetic)
+                guard let frame else { throw BacktestError.invalidParameter("walk-forward over rules needs the bars' columns") }
+                signals = try RuleSignals.signals(rules, frame: slice(frame, warm), parameters: parameters, arithmetic: c.convention.meanArithmetic)
                 if rules.tradesShort { settings.allowShort = true }
                 settings.peer = c.convention
             }
@@ -131,9 +170,8 @@ public enum WalkForward {
             let metrics = PerformanceMetrics(equity: run.equity, timestamps: outOfSample.timestamps, trades: run.trades, convention: c.convention,
                                              annualization: c.annualization, initialCash: cash, openTrade: run.openTrade)
             results.append(.init(window: window, trainFrom: bars.timestamps[train.lowerBound], trainTo: bars.timestamps[train.upperBound - 1],
-                                 testFrom: bars.timestamps[test.lowerBound], testTo: bars.timestamps[test.upperBound - 1], index: best.index,
-                                 parameters: best.parameters, inSample: best.metrics, outOfSample: metrics,
-                                 overfitting: overfitting.report(selected: best.index, threads: c.threads)))
+                                 testFrom: bars.timestamps[test.lowerBound], testTo: bars.timestamps[test.upperBound - 1], index: choice.index,
+                                 parameters: choice.parameters, inSample: choice.inSample, outOfSample: metrics, overfitting: choice.overfitting))
             for trade in run.trades + (run.openTrade.map { [$0] } ?? []) {
                 var shifted = trade
                 shifted.entryBar += equity.count
@@ -143,7 +181,6 @@ public enum WalkForward {
             equity += run.equity
             times += outOfSample.timestamps
             cash = run.equity.last ?? cash
-            progress?(k + 1, windows.windows.count)
         }
         let metrics = PerformanceMetrics(equity: equity, timestamps: times, trades: trades, convention: c.convention, annualization: c.annualization,
                                          initialCash: c.settings.initialCash)
