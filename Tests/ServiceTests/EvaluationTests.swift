@@ -168,6 +168,66 @@ import Testing
         }
     }
 
+    /// A walk-forward over REST: each window's in-sample sweep is a shard any worker takes, the
+    /// merge stitches the out-of-sample runs, and the results equal `WalkForward.run` here; bad
+    /// walk-forward options are 400s naming the field.
+    @Test func aWalkForwardRunsItsWindowsAsShardsAndStitchesThem() async throws {
+        try await TestAPI.with("evaluation_walkforward") { api in
+            let (token, _, _) = try await api.signUp("forward")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await Self.ruleStrategy(api, token, name: "sma wf", rule: "sma_cross", parameters: ["fast": 10, "slow": 30], datasetID: datasetID)
+            func post(_ config: [String: Any]) async throws -> (HTTPResponse.Status, [String: Any], [String]) {
+                let answer = try await api.call(.post, Self.base, json: ["name": "wf", "evaluation_type": "backtest", "strategy_id": strategyID, "config": config],
+                                                token: token)
+                return (answer.status, answer.body.data, answer.body.errorFields)
+            }
+            let base: [String: Any] = ["grid": ["fast": "2:20:6", "slow": [25, 40]], "fill": "close", "convention": "vectorbt", "commission": 0.001]
+            var config = base
+            config["walk_forward"] = ["train": 300, "test": 150]
+            let (status, created, _) = try await post(config)
+            #expect(status == .created, "\(created)")
+            let id = created["id"] as? Int ?? 0
+            let bars = try await Self.bars(api, datasetID: datasetID)
+            let windows = try WalkForwardWindows(bars: bars.count, train: 300, test: 150)
+            #expect(created["shards_total"] as? Int == windows.windows.count, "a shard per window")
+            try await Self.runUntilFinished(api, [id], workers: 2)
+            let evaluation = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            #expect(evaluation["status"] as? String == "completed", "\(evaluation)")
+            let results = evaluation["results"] as? [String: Any] ?? [:]
+            let walkForward = results["walk_forward"] as? [String: Any] ?? [:]
+            let printed = walkForward["windows"] as? [[String: Any]] ?? []
+
+            var settings = ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, lot: .fractional)
+            settings.peer = .vectorbt
+            let grid = ParameterGrid(axes: [.init(name: "fast", values: [2, 8, 14, 20]), .init(name: "slow", values: [25, 40])])
+            let local = try WalkForward.run(.strategy("sma_cross"), configuration: WalkForwardConfiguration(grid: grid, settings: settings, convention: .vectorbt, threads: 1),
+                                            windows: windows, bars: bars)
+            #expect(printed.count == local.windows.count)
+            for (row, window) in zip(printed, local.windows) {
+                let parameters = row["parameters"] as? [String: Any] ?? [:]
+                #expect(parameters["fast"] as? Double == window.parameters[0] && parameters["slow"] as? Double == window.parameters[1], "\(row)")
+                #expect((row["overfitting"] as? [String: Any])?["trials"] as? Int == 8, "each window judges its in-sample choice")
+            }
+            let sharpe = results["sharpe_ratio"] as? Double ?? .nan
+            #expect(abs(sharpe - local.metrics.sharpe) < 1e-9, "the stitched out-of-sample run: \(sharpe) vs \(local.metrics.sharpe)")
+            #expect(abs((walkForward["efficiency"] as? Double ?? .nan) - local.efficiency) < 1e-9)
+            let (_, html, _) = try await Self.raw(api, "\(Self.base)/\(id)/report", token: token)
+            #expect(html.contains("Walk-forward efficiency") && html.contains("Window 1 from"))
+
+            var noGrid = base
+            noGrid.removeValue(forKey: "grid")
+            noGrid["walk_forward"] = ["train": 300, "test": 150]
+            #expect(try await post(noGrid).2 == ["config.walk_forward"])
+            for (block, field) in [(["train": "2x", "test": 150] as [String: Any], "config.walk_forward.train"), (["train": 300, "test": 150, "step": 50], "config.walk_forward"),
+                                   (["train": 300], "config.walk_forward.test"), (["train": 300, "test": 150, "every": 3], "config.walk_forward.every")] {
+                var bad = base
+                bad["walk_forward"] = block
+                let (status, _, fields) = try await post(bad)
+                #expect(status == .badRequest && fields == [field], "\(block): \(status) \(fields)")
+            }
+        }
+    }
+
     @Test func performanceRiskAndComparisonCarryTheirTables() async throws {
         try await TestAPI.with("evaluation_kinds") { api in
             let (token, _, _) = try await api.signUp("analyst")

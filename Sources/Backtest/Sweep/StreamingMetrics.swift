@@ -34,6 +34,16 @@ public struct SweepMetrics: Sendable, Codable, Equatable {
     }
 }
 
+extension SweepMetrics {
+    /// The figures from `values` (in the order of `names`), as another process sent them; nil
+    /// when the count is not the columns'.
+    public init?(values v: [Double]) {
+        guard v.count == SweepMetrics.names.count else { return nil }
+        self.init(equityFinal: v[0], totalReturn: v[1], cagr: v[2], annualReturn: v[3], annualVolatility: v[4], sharpe: v[5], sortino: v[6], calmar: v[7],
+                  maxDrawdown: v[8], exposure: v[9], trades: v[10].isFinite ? Int(v[10]) : 0, winRate: v[11], profitFactor: v[12], expectancy: v[13], sqn: v[14])
+    }
+}
+
 /// What the sweep needs to know about the series once, for every combination.
 struct SeriesFacts {
     let convention: MetricsConvention

@@ -67,6 +67,8 @@ public struct WalkForwardResult: Sendable {
     public var windows: [WindowResult]
     /// The stitched out-of-sample equity, its times and trades (bar indices into `equity`).
     public var equity: [Double]
+    /// Units held at each stitched bar's close.
+    public var positions: [Double]
     public var timestamps: [Int64]
     public var trades: [TradeRecord]
     public var metrics: PerformanceMetrics
@@ -144,7 +146,7 @@ public enum WalkForward {
                               bars: BarSeries, frame: Frame? = nil) throws -> WalkForwardResult {
         precondition(choices.count == windows.windows.count, "WalkForward.stitch: a choice per window")
         var results: [WalkForwardResult.WindowResult] = []
-        var equity: [Double] = [], times: [Int64] = [], trades: [TradeRecord] = []
+        var equity: [Double] = [], positions: [Double] = [], times: [Int64] = [], trades: [TradeRecord] = []
         var cash = c.settings.initialCash
         for (window, choice) in zip(windows.windows, choices) {
             let train = window.trainStart..<window.testStart, warm = window.trainStart..<window.testEnd, test = window.testStart..<window.testEnd
@@ -179,13 +181,14 @@ public enum WalkForward {
                 trades.append(shifted)
             }
             equity += run.equity
+            positions += run.positions
             times += outOfSample.timestamps
             cash = run.equity.last ?? cash
         }
         let metrics = PerformanceMetrics(equity: equity, timestamps: times, trades: trades, convention: c.convention, annualization: c.annualization,
                                          initialCash: c.settings.initialCash)
         let inSampleReturn = results.map(\.inSample.annualReturn).reduce(0, +) / Double(results.count)
-        return WalkForwardResult(windows: results, equity: equity, timestamps: times, trades: trades, metrics: metrics,
+        return WalkForwardResult(windows: results, equity: equity, positions: positions, timestamps: times, trades: trades, metrics: metrics,
                                  efficiency: inSampleReturn == 0 ? .nan : metrics.annualReturn / inSampleReturn,
                                  stability: stability(results, names: c.grid.axes.map(\.name)))
     }

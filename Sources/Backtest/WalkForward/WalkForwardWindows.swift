@@ -15,8 +15,14 @@ public struct WalkForwardWindows: Sendable, Equatable {
 
     public var windows: [Window]
 
+    /// Windows made earlier (a service keeps them with the evaluation they were planned for).
+    public init(windows: [Window]) {
+        self.windows = windows
+    }
+
     /// Windows of `train` in-sample and `test` out-of-sample bars, each `step` bars after the
-    /// last (default: `test`, so the out-of-sample parts tile the series); `anchored`: every
+    /// last (default: `test`, so the out-of-sample parts tile the series; never less, or they
+    /// would overlap); `anchored`: every
     /// in-sample part starts at the first bar. A last out-of-sample part shorter than `test` is
     /// kept when it has at least two bars.
     /// - Throws: `BacktestError.invalidParameter` naming the option when no window fits.
@@ -24,7 +30,9 @@ public struct WalkForwardWindows: Sendable, Equatable {
         guard train >= 2 else { throw BacktestError.invalidParameter("train: \(train) bars; at least 2") }
         guard test >= 2 else { throw BacktestError.invalidParameter("test: \(test) bars; at least 2") }
         let step = step ?? test
-        guard step >= 1 else { throw BacktestError.invalidParameter("step: \(step) bars; at least 1") }
+        guard step >= test else {
+            throw BacktestError.invalidParameter("step: \(step) bars, shorter than test (\(test)): out-of-sample parts would overlap")
+        }
         var windows: [Window] = []
         var testStart = train
         while testStart + 2 <= n {

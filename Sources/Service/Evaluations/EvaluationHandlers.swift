@@ -41,6 +41,7 @@ public struct EvaluationShardHandler: TaskHandler {
     static func compute(_ plan: EvaluationPlan, shard index: Int) throws -> JSONValue {
         try EvaluationFailure.wrapping {
             let shard = plan.shards[index]
+            if let window = shard.window { return try EvaluationRunner.walkForwardWindow(plan, window: window) }
             if shard.from != nil { return try EvaluationRunner.gridSlice(plan, shard: shard) }
             let run = try EvaluationRunner.run(plan.subjects[shard.subject], on: plan.datasets[shard.dataset], plan: plan)
             var fields = EvaluationResults.summary(run)

@@ -1,5 +1,6 @@
 import Backtest
 import Foundation
+import Ingest
 
 /// Turns the finished shards of an evaluation into its results, charts and report: a grid's
 /// rows ranked into one table (every row to CSV), the runs of several subjects or data sets
@@ -13,6 +14,7 @@ enum EvaluationMerge {
     }
 
     static func merge(_ plan: EvaluationPlan, shards: [Int: JSONValue], title: String, reportPath: String, tablePath: String) throws -> Output {
+        if plan.walkForward != nil { return try mergeWalkForward(plan, shards: shards, title: title, reportPath: reportPath) }
         var results: [String: JSONValue] = ["evaluation_type": .string(plan.kind.rawValue)]
         var lead = plan.subjects[0]
         var leadSource = plan.datasets[0]
@@ -144,5 +146,60 @@ enum EvaluationMerge {
         }
         guard collected.cells == rows else { return nil }
         return collected.report(selected: selected, threads: 1)
+    }
+
+    /// A walk-forward evaluation: every window's in-sample choice (its shard) run out of sample
+    /// and stitched (`WalkForward.stitch`); the headline, charts and report are the stitched run's.
+    static func mergeWalkForward(_ plan: EvaluationPlan, shards: [Int: JSONValue], title: String, reportPath: String) throws -> Output {
+        let (subject, configuration, windows, bars, frame) = try EvaluationRunner.walkForward(plan)
+        var choices: [WalkForward.Choice] = []
+        var judged: [JSONValue] = []
+        for index in plan.shards.indices {
+            guard case .object(let shard)? = shards[index], let cell = shard["index"]?.numberValue, case .array(let parameters)? = shard["parameters"],
+                  case .array(let inSample)? = shard["in_sample"], let figures = SweepMetrics(values: inSample.map { $0.numberValue ?? .nan }) else {
+                throw PermanentTaskFailure("walk-forward window \(index + 1) has no choice")
+            }
+            choices.append(.init(index: Int(cell), parameters: parameters.map { $0.numberValue ?? .nan }, inSample: figures, overfitting: nil))
+            judged.append(shard["overfitting"] ?? .null)
+        }
+        let result = try WalkForward.stitch(subject, configuration: configuration, windows: windows, choices: choices, bars: bars, frame: frame)
+        let names = configuration.grid.axes.map(\.name)
+        let closes = windows.windows.flatMap { bars.close[$0.testStart..<$0.testEnd] }
+        let benchmark = try EvaluationRunner.benchmarkPrices(plan.benchmark, times: result.timestamps, close: closes, file: plan.benchmarkPath ?? plan.datasets[0].path)
+        let run = EvaluationRunner.Run(label: plan.subjects[0].label + " (walk-forward, out of sample)", dataset: plan.datasets[0].name, metrics: result.metrics,
+                                       equity: result.equity, positions: result.positions, trades: result.trades, timestamps: result.timestamps,
+                                       benchmark: benchmark, openTrade: nil)
+        func date(_ t: Int64) -> JSONValue { .string(TimestampParser.format(t)) }
+        let rows: [JSONValue] = zip(result.windows, judged).map { w, overfitting in
+            .object(["train_from": date(w.trainFrom), "train_to": date(w.trainTo), "test_from": date(w.testFrom), "test_to": date(w.testTo),
+                     "parameters": .object(Dictionary(uniqueKeysWithValues: zip(names, w.parameters.map(EvaluationResults.number)))),
+                     "in_sample": .object(Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, w.inSample.values.map(EvaluationResults.number)))),
+                     "out_of_sample": .object(EvaluationResults.summary(EvaluationRunner.Run(label: "", dataset: "", metrics: w.outOfSample, equity: [], positions: [],
+                                                                                            trades: [], timestamps: [], benchmark: [], openTrade: nil))),
+                     "overfitting": overfitting])
+        }
+        var results: [String: JSONValue] = ["evaluation_type": .string(plan.kind.rawValue)]
+        for (key, value) in EvaluationResults.summary(run) { results[key] = value }
+        results["metrics"] = EvaluationResults.allMetrics(run.metrics)
+        results["walk_forward"] = .object([
+            "train": .string(plan.walkForward!.train), "test": .string(plan.walkForward!.test), "anchored": .bool(plan.walkForward!.anchored),
+            "select": .string(plan.sort), "windows": .array(rows), "efficiency": EvaluationResults.number(result.efficiency),
+            "stability": .array(result.stability.map { s in
+                .object(["name": .string(s.name), "mean": EvaluationResults.number(s.mean), "deviation": EvaluationResults.number(s.deviation),
+                         "changes": .int(Int64(s.changes)), "distinct": .int(Int64(s.distinct))])
+            }),
+        ])
+        var statistics = run.statistics
+        statistics.append(("Walk-forward efficiency", String(format: "%.3f", result.efficiency)))
+        for (k, w) in result.windows.enumerated() {
+            statistics.append(("Window \(k + 1) from \(TimestampParser.format(w.testFrom).prefix(10))",
+                               zip(names, w.parameters).map { "\($0)=\(SweepCSVWriter.format($1))" }.joined(separator: " ")
+                               + String(format: ", out-of-sample return %.2f%%", w.outOfSample.totalReturn * 100)))
+        }
+        let content = HTMLReport.Content(title: "Walk-forward evaluation: \(title)", metrics: run.metrics, statistics: statistics, equity: run.equity,
+                                         timestamps: run.timestamps, trades: run.trades, benchmark: run.benchmark)
+        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try StagedFile.write(HTMLReport.html(content), to: reportPath)
+        return Output(results: .object(results), charts: .array(try EvaluationResults.charts(run)))
     }
 }

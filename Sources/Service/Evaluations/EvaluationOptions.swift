@@ -26,6 +26,7 @@ struct EvaluationOptions {
         "ascending": "rank smallest first",
         "top": "grid rows kept in results (default 20)",
         "shard_size": "grid combinations per shard task (default 2000)",
+        "walk_forward": "grid: {train, test, step?, anchored?}: walk-forward over the grid; lengths in bars or durations (2y, 6m, 90d)",
         "overfitting_partitions": "grid: time blocks of the overfitting statistics (even, 2-20; default 16; 0: none)",
         "dataset_ids": "more datasets to run on (one shard each)",
         "strategy_ids": "strategies to compare with (comparison)",
@@ -48,6 +49,7 @@ struct EvaluationOptions {
     var top = 20
     var shardSize = 2_000
     var overfittingPartitions = 16
+    var walkForward: (train: String, test: String, step: String?, anchored: Bool)?
     var datasetIDs: [Int] = []
     var strategyIDs: [Int] = []
     var versions: [String] = []
@@ -167,6 +169,31 @@ struct EvaluationOptions {
             if s == 0 || (s >= 2 && s <= 20 && s == s.rounded() && Int(s) % 2 == 0) { overfittingPartitions = Int(s) } else {
                 fail("overfitting_partitions", "an even whole number in 2…20, or 0 for none")
             }
+        }
+        switch fields["walk_forward"] {
+        case nil, .null?: break
+        case .object(let block)?:
+            func length(_ key: String, required: Bool) -> String? {
+                switch block[key] {
+                case .string(let text)?: return text
+                case .int(let n)?: return String(n)
+                case nil, .null?: if required { fail("walk_forward.\(key)", "is required: bars (500) or a duration (2y, 6m, 90d)") }; return nil
+                default: fail("walk_forward.\(key)", "bars (500) or a duration (2y, 6m, 90d)"); return nil
+                }
+            }
+            for key in block.keys.sorted() where !["train", "test", "step", "anchored"].contains(key) {
+                fail("walk_forward.\(key)", "unknown; known: train, test, step, anchored")
+            }
+            var anchored = false
+            switch block["anchored"] {
+            case nil, .null?: break
+            case .bool(let b)?: anchored = b
+            default: fail("walk_forward.anchored", "must be true or false")
+            }
+            if let train = length("train", required: true), let test = length("test", required: true) {
+                walkForward = (train, test, length("step", required: false), anchored)
+            }
+        default: fail("walk_forward", "must be an object {train, test, step?, anchored?}")
         }
         datasetIDs = ids("dataset_ids")
         strategyIDs = ids("strategy_ids")

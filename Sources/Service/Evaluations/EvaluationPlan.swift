@@ -64,6 +64,18 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
         /// Grid indices `from..<to` (grid shards only).
         public var from: Int?
         public var to: Int?
+        /// The walk-forward window whose in-sample sweep this shard runs (walk-forward only).
+        public var window: Int? = nil
+    }
+
+    /// A walk-forward evaluation: the lengths as given (bars or durations) and the windows they
+    /// made on the data when the evaluation was submitted.
+    public struct WalkForwardSpec: Codable, Sendable, Equatable {
+        public var train: String
+        public var test: String
+        public var step: String?
+        public var anchored: Bool
+        public var windows: [WalkForwardWindows.Window]
     }
 
     public var kind: Kind
@@ -89,6 +101,8 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
     /// Grid results: the time blocks of the overfitting statistics (CSCV's S); nil: none (and
     /// plans stored before they existed).
     public var overfittingPartitions: Int? = nil
+    /// Walk-forward over the grid instead of one sweep (one shard per window); nil: none.
+    public var walkForward: WalkForwardSpec? = nil
 
     /// The `{parameters}` a subject written as expressions names (nil for a built-in rule or a model).
     static func expressionParameters(_ subject: Subject) throws -> [String]? {

@@ -201,10 +201,37 @@ public struct EvaluationRoutes: Sendable {
                                   shards: EvaluationPlan.shards(subjects: subjects.count, datasets: sources.count, gridCount: gridCount, shardSize: options.shardSize))
         plan.benchmarkPath = benchmarkPath
         if options.grid != nil, options.overfittingPartitions > 0 { plan.overfittingPartitions = options.overfittingPartitions }
+        if let walkForward = options.walkForward {
+            guard options.grid != nil else {
+                throw APIError.validation([.init(field: "config.walk_forward", message: "walk-forward chooses among a grid: give config.grid too")])
+            }
+            let spec = try await Self.walkForwardSpec(walkForward, source: sources[0], start: options.start, end: options.end)
+            plan.walkForward = spec
+            plan.shards = spec.windows.indices.map { EvaluationPlan.Shard(subject: 0, dataset: 0, from: nil, to: nil, window: $0) }
+        }
         let (id, taskID) = try await store.create(.init(name: name, kind: kind, config: config, strategyID: strategyID, datasetID: sources.first?.datasetID,
                                                         plan: plan, userID: user.id), logger: logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, shards: plan.shards.count), status: .created,
                                     message: "Evaluation queued", context: context)
+    }
+
+    /// The walk-forward windows on the evaluated bars (in the time range); a 400 naming the
+    /// `config.walk_forward` field for lengths that are not bars or durations or leave no window.
+    static func walkForwardSpec(_ w: (train: String, test: String, step: String?, anchored: Bool), source: EvaluationPlan.DataSource,
+                                start: Int64?, end: Int64?) async throws -> EvaluationPlan.WalkForwardSpec {
+        let times = try await TaskThread.run { try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: start, to: end).timestamps }
+        func bars(_ text: String, _ key: String) throws -> Int {
+            do { return try WalkForwardWindows.bars(text, option: key, timestamps: times) } catch let error as BacktestError {
+                throw APIError.validation([.init(field: "config.walk_forward.\(key)", message: error.description)])
+            }
+        }
+        let train = try bars(w.train, "train"), test = try bars(w.test, "test"), step = try w.step.map { try bars($0, "step") }
+        do {
+            let windows = try WalkForwardWindows(bars: times.count, train: train, test: test, step: step, anchored: w.anchored)
+            return .init(train: w.train, test: w.test, step: w.step, anchored: w.anchored, windows: windows.windows)
+        } catch let error as BacktestError {
+            throw APIError.validation([.init(field: "config.walk_forward", message: error.description)])
+        }
     }
 
     /// Where the benchmark symbol is: nil when the evaluated files have it (or there is none);

@@ -1,6 +1,7 @@
 import Agents
 import Backtest
 import Compute
+import Expressions
 import Foundation
 import Ingest
 
@@ -209,5 +210,39 @@ enum EvaluationRunner {
             throw BacktestError.invalidParameter("\(subject.label) on \(source.name): config.\(error.field): \(error.error.oneLine)")
         }
         return slice.json(summary)
+    }
+
+    /// A walk-forward evaluation's subject, configuration, windows, bars and (for expressions)
+    /// columns, as the plan resolved them.
+    static func walkForward(_ plan: EvaluationPlan) throws -> (WalkForwardSubject, WalkForwardConfiguration, WalkForwardWindows, BarSeries, Frame?) {
+        let subject = plan.subjects[0], source = plan.datasets[0]
+        guard let spec = plan.walkForward, let grid = plan.parameterGrid(for: subject) else {
+            throw BacktestError.invalidParameter("walk-forward shard without windows or a grid")
+        }
+        var settings = plan.settings
+        settings.peer = settings.peer ?? plan.convention
+        var configuration = WalkForwardConfiguration(grid: grid, settings: settings, convention: plan.convention, annualization: plan.annualization,
+                                                     select: plan.sort, ascending: plan.ascending, threads: 1)
+        configuration.overfittingPartitions = plan.overfittingPartitions
+        let windows = WalkForwardWindows(windows: spec.windows)
+        if let rules = subject.rules {
+            let (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
+            return (.rules(rules), configuration, windows, bars, frame)
+        }
+        guard let rule = subject.rule else { throw BacktestError.invalidParameter("walk-forward needs a rule or signal expressions") }
+        let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
+        return (.strategy(rule), configuration, windows, bars, nil)
+    }
+
+    /// One walk-forward window's in-sample choice, for the merge to stitch.
+    static func walkForwardWindow(_ plan: EvaluationPlan, window: Int) throws -> JSONValue {
+        let (subject, configuration, windows, bars, frame) = try walkForward(plan)
+        guard windows.windows.indices.contains(window), windows.windows.last!.testEnd <= bars.count else {
+            throw BacktestError.invalidParameter("walk-forward window \(window + 1): the data no longer has the bars it was planned on")
+        }
+        let choice = try WalkForward.choose(subject, configuration: configuration, window: windows.windows[window], number: window + 1, bars: bars, frame: frame)
+        return .object(["index": .int(Int64(choice.index)), "parameters": .array(choice.parameters.map(EvaluationResults.number)),
+                        "in_sample": .array(choice.inSample.values.map(EvaluationResults.number)),
+                        "overfitting": choice.overfitting.map(EvaluationResults.overfitting) ?? .null])
     }
 }
