@@ -83,6 +83,11 @@ import Testing
         let fast = result.windows.map { $0.parameters[0] }
         #expect(result.stability[0].name == "fast" && result.stability[0].distinct == Set(fast).count)
         #expect(result.stability[0].changes == zip(fast, fast.dropFirst()).filter { $0 != $1 }.count)
+        // The report marks where each out-of-sample part begins and charts the choices bar by bar.
+        let starts = result.windowStarts
+        #expect(starts.count == result.windows.count - 1 && starts.allSatisfy { result.timestamps[$0] == result.windows[starts.firstIndex(of: $0)! + 1].testFrom })
+        let lines = result.parameterLines(names: ["fast", "slow"])
+        #expect(lines[0].values.count == result.equity.count && lines[0].values[starts[0]] == result.windows[1].parameters[0])
     }
 
     @Test func windowsRollOrAnchorAndStopAtTheEnd() throws {

@@ -213,6 +213,9 @@ import Testing
             #expect(abs((walkForward["efficiency"] as? Double ?? .nan) - local.efficiency) < 1e-9)
             let (_, html, _) = try await Self.raw(api, "\(Self.base)/\(id)/report", token: token)
             #expect(html.contains("Walk-forward efficiency") && html.contains("Window 1 from"))
+            // The windows marked on the equity, drawdown and parameter charts; the parameters charted.
+            #expect(html.components(separatedBy: "class=\"window\"").count - 1 == 3 * (windows.windows.count - 1), "window boundaries on three charts")
+            #expect(html.contains("Parameters chosen per window"))
 
             var noGrid = base
             noGrid.removeValue(forKey: "grid")

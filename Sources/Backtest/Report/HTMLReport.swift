@@ -14,6 +14,11 @@ public enum HTMLReport {
         public var timestamps: [Int64]
         public var trades: [TradeRecord]
         public var benchmark: [Double]?
+        /// Walk-forward: the bars (indices into `equity`) where each out-of-sample part after the
+        /// first begins, marked on the charts.
+        public var windowStarts: [Int] = []
+        /// Walk-forward: each axis's chosen value at every bar, drawn as its own chart.
+        public var parameterLines: [(name: String, values: [Double])] = []
 
         public init(title: String, metrics: PerformanceMetrics, statistics: [(String, String)], equity: [Double], timestamps: [Int64],
                     trades: [TradeRecord], benchmark: [Double]?) {
@@ -35,10 +40,23 @@ public enum HTMLReport {
         c.equity.withUnsafeBufferPointer { e in drawdown.withUnsafeMutableBufferPointer { Drawdown.series(equity: e, into: $0) } }
         var benchmarkLine: [Double]?
         if let b = c.benchmark, let b0 = b.first, b0 != 0, let e0 = c.equity.first { benchmarkLine = b.map { $0 * e0 / b0 } }
-        let equityChart = SVGChart(width: 960, height: 320, timestamps: c.timestamps, valueFormat: compactMoney)
+        var equityChart = SVGChart(width: 960, height: 320, timestamps: c.timestamps, valueFormat: compactMoney)
             .lines([(c.equity, "#1f77b4", "Equity"), (benchmarkLine ?? [], "#999999", "Buy & hold")].filter { !$0.0.isEmpty })
-        let drawdownChart = SVGChart(width: 960, height: 160, timestamps: c.timestamps, valueFormat: { String(format: "%.0f%%", $0 * 100 + 0) })
+        var drawdownChart = SVGChart(width: 960, height: 160, timestamps: c.timestamps, valueFormat: { String(format: "%.0f%%", $0 * 100 + 0) })
             .area(drawdown.map { -$0 }, color: "#d62728", label: "Drawdown")
+        let marker = SVGChart(width: 960, height: 320, timestamps: c.timestamps, valueFormat: compactMoney)
+        var parameterSection = ""
+        if !c.windowStarts.isEmpty {
+            equityChart = marker.marking(equityChart, bars: c.windowStarts, count: c.equity.count)
+            drawdownChart = SVGChart(width: 960, height: 160, timestamps: c.timestamps, valueFormat: compactMoney)
+                .marking(drawdownChart, bars: c.windowStarts, count: c.equity.count)
+        }
+        if !c.parameterLines.isEmpty {
+            let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
+            let chart = SVGChart(width: 960, height: 200, timestamps: c.timestamps, valueFormat: { number($0) })
+            let lines = chart.lines(c.parameterLines.enumerated().map { ($1.values, colours[$0 % colours.count], $1.name) })
+            parameterSection = "<h2>Parameters chosen per window</h2>\n" + chart.marking(lines, bars: c.windowStarts, count: c.equity.count) + "\n"
+        }
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(c.title))</title>
@@ -56,7 +74,7 @@ public enum HTMLReport {
         \(equityChart)
         <h2>Drawdown</h2>
         \(drawdownChart)
-        <h2>Statistics</h2>
+        \(parameterSection)        <h2>Statistics</h2>
         <div class="stats"><table>
         """
         for (name, value) in c.statistics { html += "<tr><td>\(escape(name))</td><td>\(escape(value))</td></tr>\n" }

@@ -54,6 +54,17 @@ struct SVGChart {
             + "<text x=\"\(left + 8)\" y=\"\(height - bottom - 6)\" font-size=\"11\">\(HTMLReport.escape(label))</text></svg>"
     }
 
+    /// `svg` (a chart of `count` bars) with a dashed vertical line at each of `bars`: where a
+    /// walk-forward window's out-of-sample part begins.
+    func marking(_ svg: String, bars: [Int], count: Int) -> String {
+        guard svg.hasSuffix("</svg>"), !bars.isEmpty else { return svg }
+        let lines = bars.map { bar in
+            String(format: "<line class=\"window\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"3,3\"/>",
+                   x(bar, count: count), x(bar, count: count), top, height - bottom)
+        }
+        return String(svg.dropLast("</svg>".count)) + lines.joined(separator: "\n") + "\n</svg>"
+    }
+
     func x(_ i: Int, count: Int) -> Double { left + (width - left - right) * Double(i) / Double(Swift.max(count - 1, 1)) }
 
     func open() -> String {

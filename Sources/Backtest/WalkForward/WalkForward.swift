@@ -211,3 +211,31 @@ public enum WalkForward {
         Frame(symbols: frame.symbols, bars: range.count, columns: frame.columns.mapValues { Array($0[range]) })
     }
 }
+
+extension WalkForwardResult {
+    /// Where each out-of-sample part after the first begins in the stitched curve.
+    public var windowStarts: [Int] {
+        var starts: [Int] = [], at = 0
+        for w in windows.dropLast() {
+            at += w.window.testEnd - w.window.testStart
+            starts.append(at)
+        }
+        return starts
+    }
+
+    /// Each axis's chosen value at every stitched bar (for the report's parameter chart).
+    public func parameterLines(names: [String]) -> [(name: String, values: [Double])] {
+        names.enumerated().map { axis, name in
+            (name, windows.flatMap { w in [Double](repeating: w.parameters[axis], count: w.window.testEnd - w.window.testStart) })
+        }
+    }
+
+    /// The HTML report of the stitched run, with the windows marked and the parameters charted.
+    public func report(title: String, statistics: [(String, String)], names: [String], benchmark: [Double]?) -> String {
+        var content = HTMLReport.Content(title: title, metrics: metrics, statistics: statistics, equity: equity, timestamps: timestamps,
+                                         trades: trades, benchmark: benchmark)
+        content.windowStarts = windowStarts
+        content.parameterLines = parameterLines(names: names)
+        return HTMLReport.html(content)
+    }
+}

@@ -196,10 +196,8 @@ enum EvaluationMerge {
                                zip(names, w.parameters).map { "\($0)=\(SweepCSVWriter.format($1))" }.joined(separator: " ")
                                + String(format: ", out-of-sample return %.2f%%", w.outOfSample.totalReturn * 100)))
         }
-        let content = HTMLReport.Content(title: "Walk-forward evaluation: \(title)", metrics: run.metrics, statistics: statistics, equity: run.equity,
-                                         timestamps: run.timestamps, trades: run.trades, benchmark: run.benchmark)
         try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try StagedFile.write(HTMLReport.html(content), to: reportPath)
+        try StagedFile.write(result.report(title: "Walk-forward evaluation: \(title)", statistics: statistics, names: names, benchmark: run.benchmark), to: reportPath)
         return Output(results: .object(results), charts: .array(try EvaluationResults.charts(run)))
     }
 }

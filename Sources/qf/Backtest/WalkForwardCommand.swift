@@ -125,9 +125,7 @@ struct WalkForwardCommand: ParsableCommand {
                                    zip(names, w.parameters).map { "\($0)=\(SweepCSVWriter.format($1))" }.joined(separator: " ")
                                    + ", OOS return \(pct(w.outOfSample.totalReturn))"))
             }
-            let content = HTMLReport.Content(title: "Walk-forward: \(symbol)", metrics: result.metrics, statistics: statistics, equity: result.equity,
-                                             timestamps: result.timestamps, trades: result.trades, benchmark: nil)
-            try StagedFile.write(HTMLReport.html(content), to: report)
+            try StagedFile.write(result.report(title: "Walk-forward: \(symbol)", statistics: statistics, names: names, benchmark: nil), to: report)
             print("report: \(report)")
         }
     }
