@@ -97,6 +97,10 @@ import Testing
         #expect(anchored.windows.map { [$0.trainStart, $0.testStart, $0.testEnd] } == [[0, 40, 65], [0, 70, 95]])
         #expect(throws: BacktestError.self) { try WalkForwardWindows(bars: 41, train: 40, test: 25) }
         #expect(throws: BacktestError.self) { try WalkForwardWindows(bars: 100, train: 1, test: 25) }
+        // Lengths from a request can be any Int: no overflow, the window just takes the rest.
+        #expect(throws: BacktestError.self) { try WalkForwardWindows(bars: 100, train: Int.max, test: Int.max) }
+        #expect(try WalkForwardWindows(bars: 100, train: 40, test: Int.max).windows.map(\.testEnd) == [100])
+        #expect(try WalkForwardWindows(bars: 100, train: 40, test: 25, step: Int.max).windows.count == 1)
     }
 
     @Test func durationsCountBarsOnTheSeriesOwnCalendar() throws {
@@ -108,6 +112,7 @@ import Testing
         #expect(try WalkForwardWindows.bars("90d", option: "--test", timestamps: times) == 90)
         #expect(try WalkForwardWindows.bars("2w", option: "--test", timestamps: times) == 14)
         #expect(try WalkForwardWindows.bars("250", option: "--test", timestamps: times) == 250)
+        #expect(try WalkForwardWindows.bars("9999y", option: "--train", timestamps: times) == times.count, "past year 2262: every bar")
         for bad in ["0", "2x", "y", "-3d", "1.5y"] {
             #expect(throws: BacktestError.self, "\(bad)") { try WalkForwardWindows.bars(bad, option: "--train", timestamps: times) }
         }

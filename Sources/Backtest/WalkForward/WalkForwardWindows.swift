@@ -33,10 +33,13 @@ public struct WalkForwardWindows: Sendable, Equatable {
         guard step >= test else {
             throw BacktestError.invalidParameter("step: \(step) bars, shorter than test (\(test)): out-of-sample parts would overlap")
         }
+        // Lengths come from requests (any Int): compared with what is left of the series before
+        // they are added, so no sum can overflow.
         var windows: [Window] = []
         var testStart = train
-        while testStart + 2 <= n {
-            windows.append(Window(trainStart: anchored ? 0 : testStart - train, testStart: testStart, testEnd: min(testStart + test, n)))
+        while testStart <= n - 2 {
+            windows.append(Window(trainStart: anchored ? 0 : testStart - train, testStart: testStart, testEnd: test >= n - testStart ? n : testStart + test))
+            guard step <= n - testStart else { break }
             testStart += step
         }
         guard !windows.isEmpty else {
@@ -72,7 +75,8 @@ public struct WalkForwardWindows: Sendable, Equatable {
         guard let end = calendar.date(byAdding: component, value: amount, to: start) else {
             throw BacktestError.invalidParameter("\(option) \(text): out of the calendar's range")
         }
-        let limit = Int64((end.timeIntervalSince1970 * 1e9).rounded())
+        // Past int64 nanoseconds (year 2262): beyond every bar.
+        let limit = Int64(exactly: (end.timeIntervalSince1970 * 1e9).rounded()) ?? Int64.max
         return timestamps.firstIndex { $0 >= limit } ?? timestamps.count
     }
 }

@@ -155,11 +155,12 @@ enum EvaluationMerge {
         var choices: [WalkForward.Choice] = []
         var judged: [JSONValue] = []
         for index in plan.shards.indices {
-            guard case .object(let shard)? = shards[index], let cell = shard["index"]?.numberValue, case .array(let parameters)? = shard["parameters"],
+            guard case .object(let shard)? = shards[index], let cell = shard["index"]?.numberValue.flatMap({ Int(exactly: $0) }),
+                  (0..<configuration.grid.count).contains(cell), case .array(let parameters)? = shard["parameters"],
                   case .array(let inSample)? = shard["in_sample"], let figures = SweepMetrics(values: inSample.map { $0.numberValue ?? .nan }) else {
                 throw PermanentTaskFailure("walk-forward window \(index + 1) has no choice")
             }
-            choices.append(.init(index: Int(cell), parameters: parameters.map { $0.numberValue ?? .nan }, inSample: figures, overfitting: nil))
+            choices.append(.init(index: cell, parameters: parameters.map { $0.numberValue ?? .nan }, inSample: figures, overfitting: nil))
             judged.append(shard["overfitting"] ?? .null)
         }
         let result = try WalkForward.stitch(subject, configuration: configuration, windows: windows, choices: choices, bars: bars, frame: frame)
@@ -174,8 +175,7 @@ enum EvaluationMerge {
             .object(["train_from": date(w.trainFrom), "train_to": date(w.trainTo), "test_from": date(w.testFrom), "test_to": date(w.testTo),
                      "parameters": .object(Dictionary(uniqueKeysWithValues: zip(names, w.parameters.map(EvaluationResults.number)))),
                      "in_sample": .object(Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, w.inSample.values.map(EvaluationResults.number)))),
-                     "out_of_sample": .object(EvaluationResults.summary(EvaluationRunner.Run(label: "", dataset: "", metrics: w.outOfSample, equity: [], positions: [],
-                                                                                            trades: [], timestamps: [], benchmark: [], openTrade: nil))),
+                     "out_of_sample": .object(EvaluationResults.figures(w.outOfSample)),
                      "overfitting": overfitting])
         }
         var results: [String: JSONValue] = ["evaluation_type": .string(plan.kind.rawValue)]

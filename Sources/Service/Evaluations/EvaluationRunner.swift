@@ -225,21 +225,28 @@ enum EvaluationRunner {
                                                      select: plan.sort, ascending: plan.ascending, threads: 1)
         configuration.overfittingPartitions = plan.overfittingPartitions
         let windows = WalkForwardWindows(windows: spec.windows)
+        let walkSubject: WalkForwardSubject, bars: BarSeries, frame: Frame?
         if let rules = subject.rules {
-            let (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
-            return (.rules(rules), configuration, windows, bars, frame)
+            walkSubject = .rules(rules)
+            (bars, frame) = try BarSeries.frame(path: source.path, symbol: source.symbol, from: plan.start, to: plan.end)
+        } else if let rule = subject.rule {
+            walkSubject = .strategy(rule)
+            bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
+            frame = nil
+        } else {
+            throw BacktestError.invalidParameter("walk-forward needs a rule or signal expressions")
         }
-        guard let rule = subject.rule else { throw BacktestError.invalidParameter("walk-forward needs a rule or signal expressions") }
-        let bars = try BarSeries.read(path: source.path, symbol: source.symbol).slice(from: plan.start, to: plan.end)
-        return (.strategy(rule), configuration, windows, bars, nil)
+        // The windows index these bars (for each window's shard and for the merge's stitching).
+        guard let last = spec.windows.last, last.testEnd <= bars.count else {
+            throw BacktestError.invalidParameter("walk-forward: \(source.name) no longer has the \(spec.windows.last?.testEnd ?? 0) bars the windows were planned on")
+        }
+        return (walkSubject, configuration, windows, bars, frame)
     }
 
     /// One walk-forward window's in-sample choice, for the merge to stitch.
     static func walkForwardWindow(_ plan: EvaluationPlan, window: Int) throws -> JSONValue {
         let (subject, configuration, windows, bars, frame) = try walkForward(plan)
-        guard windows.windows.indices.contains(window), windows.windows.last!.testEnd <= bars.count else {
-            throw BacktestError.invalidParameter("walk-forward window \(window + 1): the data no longer has the bars it was planned on")
-        }
+        guard windows.windows.indices.contains(window) else { throw BacktestError.invalidParameter("walk-forward window \(window + 1) is not planned") }
         let choice = try WalkForward.choose(subject, configuration: configuration, window: windows.windows[window], number: window + 1, bars: bars, frame: frame)
         return .object(["index": .int(Int64(choice.index)), "parameters": .array(choice.parameters.map(EvaluationResults.number)),
                         "in_sample": .array(choice.inSample.values.map(EvaluationResults.number)),
