@@ -13,21 +13,23 @@ enum EvaluationResults {
 
     /// The headline figures of one run, in the seed's names and units.
     static func summary(_ run: EvaluationRunner.Run) -> [String: JSONValue] {
-        let m = run.metrics
-        return ["label": .string(run.label), "dataset": .string(run.dataset),
-                "total_return": percent(m.totalReturn), "annual_return": percent(m.annualReturn), "cagr": percent(m.cagr),
+        ["label": .string(run.label), "dataset": .string(run.dataset)].merging(figures(run.metrics)) { $1 }
+    }
+
+    /// The headline figures of a run's metrics alone (a walk-forward window's out-of-sample part).
+    static func figures(_ m: PerformanceMetrics) -> [String: JSONValue] {
+        ["total_return": percent(m.totalReturn), "annual_return": percent(m.annualReturn), "cagr": percent(m.cagr),
                 "volatility": percent(m.annualVolatility), "sharpe_ratio": number(m.sharpe), "sortino_ratio": number(m.sortino),
                 "calmar_ratio": number(m.calmar), "max_drawdown": percent(-m.maxDrawdown), "win_rate": number(m.winRate),
                 "profit_factor": number(m.profitFactor), "total_trades": .int(Int64(m.tradeCount)), "exposure": percent(m.exposure),
                 "buy_and_hold_return": percent(m.buyAndHoldReturn), "alpha": number(m.alpha), "beta": number(m.beta),
                 "final_equity": number(m.equityFinal), "returns_per_year": number(m.barsPerYear)]
-            .merging(timeAxis(run)) { $1 }
+            .merging(timeAxis(m)) { $1 }
     }
 
     /// `start` and `end` as dates, or — for a dataset ingested without timestamps, whose axis is
     /// row numbers — as bar numbers, with a note that the figures are per bar.
-    static func timeAxis(_ run: EvaluationRunner.Run) -> [String: JSONValue] {
-        let m = run.metrics
+    static func timeAxis(_ m: PerformanceMetrics) -> [String: JSONValue] {
         guard m.perBar else {
             return ["time_axis": .string("timestamps"),
                     "start": .string(TimestampParser.format(m.startTime)), "end": .string(TimestampParser.format(m.endTime))]
