@@ -20,6 +20,12 @@ public struct ReturnBlocks: Sendable {
 
     /// `partitions` blocks over `observations` returns (`partitions` even, at least 2 and at most
     /// `observations`).
+    /// What a partition count must be: even (half the blocks in sample), and at most 20 —
+    /// C(20, 10) = 184,756 splits already.
+    public static let partitionCountRule = "an even number from 2 to 20 (16 is usual)"
+
+    public static func isValidPartitionCount(_ s: Int) -> Bool { s >= 2 && s <= 20 && s % 2 == 0 }
+
     /// Nil instead of an error when the series is too short for that many blocks (a sweep then
     /// runs without the statistics rather than failing).
     public static func ifLongEnough(partitions: Int, observations: Int) throws -> ReturnBlocks? {
@@ -27,11 +33,8 @@ public struct ReturnBlocks: Sendable {
     }
 
     public init(partitions: Int, observations: Int) throws {
-        guard partitions >= 2, partitions % 2 == 0 else {
-            throw BacktestError.invalidParameter("overfitting partitions: \(partitions); an even number of at least 2 (16 is usual)")
-        }
-        guard partitions <= 20 else {
-            throw BacktestError.invalidParameter("overfitting partitions: \(partitions); at most 20 (C(20, 10) = 184,756 splits already)")
+        guard Self.isValidPartitionCount(partitions) else {
+            throw BacktestError.invalidParameter("overfitting partitions: \(partitions); \(Self.partitionCountRule)")
         }
         guard observations >= partitions else {
             throw BacktestError.invalidParameter("overfitting partitions: \(partitions) blocks need at least as many returns; the series has \(observations)")
@@ -65,23 +68,25 @@ public struct ReturnBlocks: Sendable {
     /// Per-period Sharpe ratio (mean over the sample standard deviation, 0 when that is 0) of
     /// `strategy` over the whole series.
     public func sharpe(of strategy: Int) -> Double {
+        let (sum, squares) = totals(of: strategy)
+        return Self.sharpe(count: Double(observations), sum: sum, squares: squares)
+    }
+
+    /// Σr and Σr² of `strategy` over the whole series (its blocks added up).
+    func totals(of strategy: Int) -> (sum: Double, squares: Double) {
         let base = strategy * stride
         var sum = 0.0, squares = 0.0
         for b in 0..<partitions {
             sum += values[base + 2 * b]
             squares += values[base + 2 * b + 1]
         }
-        return Self.sharpe(count: Double(observations), sum: sum, squares: squares)
+        return (sum, squares)
     }
 
     /// Skewness and kurtosis (population moments, 3 for a normal distribution) of `strategy`'s returns.
     public func moments(of strategy: Int) -> (skewness: Double, kurtosis: Double) {
         let base = strategy * stride
-        var s1 = 0.0, s2 = 0.0
-        for b in 0..<partitions {
-            s1 += values[base + 2 * b]
-            s2 += values[base + 2 * b + 1]
-        }
+        let (s1, s2) = totals(of: strategy)
         let s3 = values[base + 2 * partitions], s4 = values[base + 2 * partitions + 1]
         let n = Double(observations), m = s1 / n
         let m2 = s2 / n - m * m

@@ -166,8 +166,9 @@ struct EvaluationOptions {
         if let t = number("top") { if t >= 1 && t <= 1000 && t == t.rounded() { top = Int(t) } else { fail("top", "a whole number in 1…1000") } }
         if let s = number("shard_size") { if s >= 1 && s <= 100_000 && s == s.rounded() { shardSize = Int(s) } else { fail("shard_size", "a whole number in 1…100000") } }
         if let s = number("overfitting_partitions") {
-            if s == 0 || (s >= 2 && s <= 20 && s == s.rounded() && Int(s) % 2 == 0) { overfittingPartitions = Int(s) } else {
-                fail("overfitting_partitions", "an even whole number in 2…20, or 0 for none")
+            // Int(exactly:) is nil for fractions and for numbers past Int's range (no trap).
+            if let n = Int(exactly: s), n == 0 || ReturnBlocks.isValidPartitionCount(n) { overfittingPartitions = n } else {
+                fail("overfitting_partitions", "\(ReturnBlocks.partitionCountRule), or 0 for none")
             }
         }
         switch fields["walk_forward"] {

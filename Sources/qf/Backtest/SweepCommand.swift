@@ -95,13 +95,16 @@ struct SweepCommand: AsyncParsableCommand {
         try report(ranking, summary: summary, symbol: bars.symbol, grid: grid, seconds: Double(monotonicNanoseconds() - started) / 1e9, overfitting: overfitting)
     }
 
-    /// `--overfitting-partitions`, nil for 0 (checked by `ReturnBlocks` once the series' length is known).
-    func partitions() throws -> Int? {
-        guard overfittingPartitions != 0 else { return nil }
-        guard overfittingPartitions >= 2, overfittingPartitions <= 20, overfittingPartitions % 2 == 0 else {
-            throw ValidationError("--overfitting-partitions \(overfittingPartitions): an even number from 2 to 20, or 0 for none")
+    /// `--overfitting-partitions`, nil for 0.
+    func partitions() throws -> Int? { try Self.partitions(overfittingPartitions) }
+
+    /// `--overfitting-partitions` of `qf sweep` and `qf walkforward`: nil for 0.
+    static func partitions(_ value: Int) throws -> Int? {
+        guard value != 0 else { return nil }
+        guard ReturnBlocks.isValidPartitionCount(value) else {
+            throw ValidationError("--overfitting-partitions \(value): \(ReturnBlocks.partitionCountRule), or 0 for none")
         }
-        return overfittingPartitions
+        return value
     }
 
     /// Prints the ranking (a table, or JSON) and the sweep's throughput.

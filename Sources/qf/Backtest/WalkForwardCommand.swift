@@ -54,10 +54,7 @@ struct WalkForwardCommand: ParsableCommand {
                                                  anchored: anchored)
             var config = WalkForwardConfiguration(grid: grid, settings: try market.settings(), convention: market.convention,
                                                   annualization: try market.annualizationValue(), select: select, ascending: ascending, threads: threads)
-            guard overfittingPartitions == 0 || (overfittingPartitions >= 2 && overfittingPartitions <= 20 && overfittingPartitions % 2 == 0) else {
-                throw ValidationError("--overfitting-partitions \(overfittingPartitions): an even number from 2 to 20, or 0 for none")
-            }
-            config.overfittingPartitions = overfittingPartitions == 0 ? nil : overfittingPartitions
+            config.overfittingPartitions = try SweepCommand.partitions(overfittingPartitions)
             var bar = ProgressBar(total: windows.windows.count, label: "walk-forward")
             let result = try WalkForward.run(subject, configuration: config, windows: windows, bars: bars, frame: frame) { done, _ in bar.update(done) }
             try output(result, grid: grid, symbol: bars.symbol)
