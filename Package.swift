@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest", "PythonCheck"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Ingest", "Backtest", "Expressions",
             .product(name: "Logging", package: "swift-log"),

@@ -307,10 +307,12 @@ public struct AlgorithmicTradingEnvironment: TradingEnvironment {
 public enum AgentsError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidData(String)
     case invalidConfiguration(String)
+    /// Work stopped on request (Ctrl-C) before it finished; its checkpoints stay.
+    case cancelled(String)
 
     public var description: String {
         switch self {
-        case .invalidData(let message), .invalidConfiguration(let message): return message
+        case .invalidData(let message), .invalidConfiguration(let message), .cancelled(let message): return message
         }
     }
 }

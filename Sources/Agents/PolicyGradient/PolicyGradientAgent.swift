@@ -29,6 +29,9 @@ public final class PolicyGradientAgent: TrainableAgent {
     let logStd: LogStdLayer?
     let sampledVector: MatrixBuffer
     var lossSum = 0.0, entropySum = 0.0, statCount = 0
+    /// The epoch's separate parts (CleanRL's and SB3's logged figures), summed per gradient step
+    /// and, for explained variance, per rollout.
+    var diagnostics = DiagnosticSums()
     /// Scales rollout rewards when `normalizeReward` is on (single-environment training).
     public private(set) lazy var rewardNormalizer = RewardNormalizer(gamma: Double(configuration.gamma))
 
@@ -157,10 +160,13 @@ public final class PolicyGradientAgent: TrainableAgent {
         lossSum = 0
         entropySum = 0
         statCount = 0
+        diagnostics = DiagnosticSums()
         var episodeReturn = 0.0, taken = 0
         func stats(_ completed: Bool) -> EpisodeTrainingStats {
-            EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: statCount > 0 ? lossSum / Double(statCount) : .nan,
-                                 exploration: statCount > 0 ? entropySum / Double(statCount) : .nan, completed: completed)
+            var s = EpisodeTrainingStats(steps: taken, episodeReturn: episodeReturn, meanLoss: statCount > 0 ? lossSum / Double(statCount) : .nan,
+                                         exploration: statCount > 0 ? entropySum / Double(statCount) : .nan, completed: completed)
+            s.policyGradient = diagnostics.means(ppo: configuration.algorithm == .ppo)
+            return s
         }
         while true {
             if shouldStop() { return stats(false) }
@@ -260,6 +266,7 @@ public final class PolicyGradientAgent: TrainableAgent {
                 }
             }
         }
+        diagnostics.addExplainedVariance(returns: rollout.returns, values: rollout.values, count: count)
         let size = c.batchSize > 0 ? min(c.batchSize, count) : count
         if minibatch.size < size { minibatch = Minibatch(size: size, observationCount: observationCount, actionCount: actionCount) }
         for _ in 0..<c.epochs {
@@ -288,7 +295,7 @@ public final class PolicyGradientAgent: TrainableAgent {
         let inverse = 1 / Float(m)
 
         let logits = actor.forward(obs)
-        var policyLoss: Float = 0, entropy: Float = 0
+        var policyLoss: Float = 0, entropy: Float = 0, approxKL: Float = 0, clipped = 0
         b.actions.withUnsafeBufferPointer { actions in
             b.newLogProbabilities.withUnsafeMutableBufferPointer { logp in
                 if let logStd {
@@ -303,6 +310,11 @@ public final class PolicyGradientAgent: TrainableAgent {
             for i in 0..<m {
                 let adv = b.advantages[i]
                 entropy += b.entropies[i]
+                // CleanRL's and SB3's approximate KL, mean((ρ − 1) − log ρ) (Schulman's k3
+                // estimator), and the fraction of samples outside PPO's clip band.
+                let logRatio = b.newLogProbabilities[i] - b.oldLogProbabilities[i]
+                approxKL += expf(logRatio) - 1 - logRatio
+                if abs(expf(logRatio) - 1) > c.clipRange { clipped += 1 }
                 switch c.algorithm {
                 case .ppo:
                     let ratio = expf(b.newLogProbabilities[i] - b.oldLogProbabilities[i])
@@ -338,10 +350,11 @@ public final class PolicyGradientAgent: TrainableAgent {
         if let logStd { logStd.logStdGradient!.copy(from: b.logStdGradient.matrix) }
 
         let values = critic.forward(obs)
-        var valueLoss: Float = 0
+        var valueLoss: Float = 0, squaredError: Float = 0
         for i in 0..<m {
             let v = values[i, 0], target = b.returns[i]
             var d = v - target
+            squaredError += d * d
             var slope: Float = 1
             if let band = c.clipRangeValue {
                 let change = v - b.oldValues[i]
@@ -370,6 +383,8 @@ public final class PolicyGradientAgent: TrainableAgent {
         lossSum += Double((policyLoss + c.valueCoefficient * valueLoss - c.entropyCoefficient * entropy) * inverse)
         entropySum += Double(entropy * inverse)
         statCount += 1
+        diagnostics.addStep(policyLoss: Double(policyLoss * inverse), valueLoss: Double(squaredError * inverse), approxKL: Double(approxKL * inverse),
+                            clipFraction: Double(clipped) / Double(m))
     }
 
     /// PPO's per-sample loss max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) and its slope with respect to

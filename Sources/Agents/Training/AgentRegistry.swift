@@ -296,40 +296,11 @@ public enum AgentRegistry {
         try require(c.maxGradientNorm > 0, "hyperparameters.max_grad_norm", "positive")
     }
 
-    /// Upper bounds on the sizes a request may ask for, so that no value can overflow arithmetic,
-    /// a database column (`total_epochs` is an int4) or the machine's memory before training starts.
-    /// Each is far beyond what SB3, RL Zoo or TradeMaster configurations use.
-    static var integerBounds: [(field: String, value: KeyPath<Hyperparameters, Int?>, range: ClosedRange<Int>)] { [
-        ("epochs", \.epochs, 1...100_000),
-        ("batch_size", \.batchSize, 1...65_536),
-        ("buffer_size", \.bufferSize, 1...10_000_000),
-        ("learning_starts", \.learningStarts, 0...100_000_000),
-        ("train_frequency", \.trainFrequency, 1...1_000_000),
-        ("gradient_steps", \.gradientSteps, 1...10_000),
-        ("target_update_interval", \.targetUpdateInterval, 1...100_000_000),
-        ("early_stopping_patience", \.earlyStoppingPatience, 0...100_000),
-        ("n_steps", \.nSteps, 1...1_000_000),
-        ("n_epochs", \.nEpochs, 1...1_000),
-        ("horizon", \.horizon, 1...100_000),
-    ] }
-
-    /// Refuses sizes beyond `integerBounds`, non-finite or absurd reals and oversized networks,
-    /// naming the field (`hyperparameters.batch_size`).
-    /// The hyperparameters' ranges that hold for every agent (a server refuses absurd values
-    /// before anything is allocated); throws naming the first field out of range.
+    /// Refuses values outside their declared ranges (`HyperparameterCatalog`: sizes that could
+    /// overflow arithmetic, a database column or the machine's memory; non-finite or absurd reals;
+    /// oversized networks) before anything is allocated, naming the field (`hyperparameters.batch_size`).
     public static func checkBounds(_ h: Hyperparameters) throws {
-        for bound in integerBounds {
-            if let v = h[keyPath: bound.value], !bound.range.contains(v) {
-                throw AgentsError.invalidConfiguration("hyperparameters.\(bound.field): must be a whole number from \(bound.range.lowerBound) to \(bound.range.upperBound), got \(v)")
-            }
-        }
-        if let sizes = h.hiddenSizes {
-            try require(sizes.count <= 16 && sizes.allSatisfy { (1...16_384).contains($0) }, "hyperparameters.hidden_sizes",
-                        "1 to 16 layers of 1 to 16384 units")
-        }
-        if let rate = h.learningRate { try require(rate > 0 && rate <= 10, "hyperparameters.learning_rate", "in (0, 10]") }
-        if let cash = h.initialCash { try require(cash.isFinite && cash > 0 && cash <= 1e15, "hyperparameters.initial_cash", "positive, at most 1e15") }
-        if let quantity = h.quantity { try require(quantity.isFinite && quantity > 0 && quantity <= 1e12, "hyperparameters.quantity", "positive, at most 1e12") }
+        try HyperparameterCatalog.check(h)
     }
 
     static func require(_ ok: Bool, _ field: String, _ rule: String) throws {

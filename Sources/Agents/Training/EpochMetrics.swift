@@ -13,6 +13,14 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var epsilon: Double?
     /// Policy gradient: the mean entropy of the policy over the epoch's updates.
     public var entropy: Double?
+    /// Policy gradient, as CleanRL logs them (`PolicyGradientDiagnostics`): the policy loss, the
+    /// value loss (mean squared error), approximate KL, PPO's clip fraction and the value
+    /// network's explained variance; nil for DQN.
+    public var policyLoss: Double?
+    public var valueLoss: Double?
+    public var approxKL: Double?
+    public var clipFraction: Double?
+    public var explainedVariance: Double?
     /// The greedy policy on the validation split: total return, Sharpe and max drawdown
     /// (TradeMaster's formulas, `EpisodeMetrics`); nil without a validation split.
     public var validTotalReturn: Double?
@@ -23,6 +31,8 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, epsilon, entropy
+        case policyLoss = "policy_loss", valueLoss = "value_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
+        case explainedVariance = "explained_variance"
         case meanReward = "mean_reward"
         case episodeReturn = "episode_return"
         case validTotalReturn = "valid_total_return"

@@ -10,6 +10,8 @@ public struct EpisodeTrainingStats: Sendable, Equatable {
     public var exploration: Double
     /// False when `shouldStop` interrupted the episode; its effects are then not a safe point.
     public var completed: Bool
+    /// Policy-gradient agents: the epoch's losses and health figures apart (nil for DQN).
+    public var policyGradient: PolicyGradientDiagnostics?
 
     public var meanReward: Double { steps > 0 ? episodeReturn / Double(steps) : 0 }
 

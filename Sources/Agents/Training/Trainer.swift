@@ -80,11 +80,15 @@ public final class Trainer<Agent: TrainableAgent, Environment: TradingEnvironmen
     /// Trains until `configuration.epochs` epochs are done, early stopping triggers, or
     /// `shouldStop` (checked between steps) asks to stop: the unfinished epoch is then dropped and
     /// the last checkpoint is where a resumed run starts. `onEpoch` receives each epoch's metrics.
-    public func run(shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
+    /// With `throughEpoch`, it pauses (`.completed`) after that epoch: schedules stay planned over
+    /// all `configuration.epochs`, so a run continued later is the same as one never paused
+    /// (successive halving trains trials rung by rung this way).
+    public func run(throughEpoch: Int? = nil, shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
         try directory.map { try FileManager.default.createDirectory(atPath: $0, withIntermediateDirectories: true) }
         if progress.stepsPerEpoch == 0 { progress.stepsPerEpoch = train.probedEpisodeLength }
         let planned = progress.stepsPerEpoch * configuration.epochs
-        while progress.epochsDone < configuration.epochs {
+        let last = min(configuration.epochs, throughEpoch ?? configuration.epochs)
+        while progress.epochsDone < last {
             let epoch = progress.epochsDone + 1
             let clock = ContinuousClock.now
             let stats = agent.trainEpisode(&train, seed: configuration.seed &+ UInt64(epoch), plannedSteps: planned, shouldStop: shouldStop)
@@ -93,6 +97,13 @@ public final class Trainer<Agent: TrainableAgent, Environment: TradingEnvironmen
             var metrics = EpochMetrics(epoch: epoch, loss: stats.meanLoss.finiteOrNil, meanReward: stats.meanReward, episodeReturn: stats.episodeReturn,
                                        stepsPerSecond: seconds > 0 ? Double(stats.steps) / seconds : 0)
             if agent.kind == "dqn" { metrics.epsilon = stats.exploration } else { metrics.entropy = stats.exploration.finiteOrNil }
+            if let d = stats.policyGradient {
+                metrics.policyLoss = d.policyLoss.finiteOrNil
+                metrics.valueLoss = d.valueLoss.finiteOrNil
+                metrics.approxKL = d.approxKL.finiteOrNil
+                metrics.clipFraction = d.clipFraction?.finiteOrNil
+                metrics.explainedVariance = d.explainedVariance?.finiteOrNil
+            }
             if var env = valid {
                 let m = evaluate(&env)
                 metrics.validTotalReturn = m.totalReturn.finiteOrNil

@@ -56,8 +56,9 @@ public final class TrainingRun {
     @discardableResult
     public func resumeIfPossible() throws -> Bool { try driver.resumeIfPossible() }
 
-    public func run(shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
-        try driver.run(shouldStop: shouldStop, onEpoch: onEpoch)
+    /// Trains (see `Trainer.run`); with `throughEpoch`, pauses after that epoch.
+    public func run(throughEpoch: Int? = nil, shouldStop: () -> Bool = { false }, onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> TrainingStatus {
+        try driver.run(throughEpoch: throughEpoch, shouldStop: shouldStop, onEpoch: onEpoch)
     }
 
     /// The agent with the best epoch's weights loaded (the last epoch's when no best was kept).
@@ -254,7 +255,7 @@ protocol TrainingDriver: AnyObject {
     var progress: TrainingProgress { get }
     var stepsPerEpoch: Int { get }
     func resumeIfPossible() throws -> Bool
-    func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus
+    func run(throughEpoch: Int?, shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus
     func test(dataPath: String?) throws -> TestReport
     func bestAgent() throws -> any TrainableAgent
 }
@@ -273,7 +274,9 @@ final class Driver<A: TrainableAgent, E: TradingEnvironment>: TrainingDriver {
     var progress: TrainingProgress { trainer.progress }
     var stepsPerEpoch: Int { trainer.progress.stepsPerEpoch > 0 ? trainer.progress.stepsPerEpoch : trainer.train.probedEpisodeLength }
     func resumeIfPossible() throws -> Bool { try trainer.resumeIfPossible() }
-    func run(shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus { try trainer.run(shouldStop: shouldStop, onEpoch: onEpoch) }
+    func run(throughEpoch: Int?, shouldStop: () -> Bool, onEpoch: (EpochMetrics) -> Void) throws -> TrainingStatus {
+        try trainer.run(throughEpoch: throughEpoch, shouldStop: shouldStop, onEpoch: onEpoch)
+    }
 
     func bestAgent() throws -> any TrainableAgent {
         try trainer.restoreBest()

@@ -28,6 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Override hyperparameters.epochs.") var epochs: Int?
     @Option(help: "Override hyperparameters.seed.") var seed: UInt64?
     @Option(help: "Output directory (default: .qf/runs/<config name>).") var out: String?
+    @Option(help: "Train this many seeds (seed, seed + 1, …; in parallel across cores) and report their statistics.") var seeds = 1
+    @Option(help: "With --seeds: seeds trained at once (default: the number of cores).") var parallel: Int?
     @Flag(help: "Continue from the checkpoint in the output directory.") var resume = false
     @Flag(help: "Print the final report as JSON.") var json = false
 
@@ -38,6 +40,11 @@ struct TrainCommand: ParsableCommand {
         if let seed { job.hyperparameters.seed = seed }
         let name = job.name ?? URL(fileURLWithPath: config).deletingPathExtension().lastPathComponent
         let directory = out ?? ".qf/runs/\(name)"
+        guard (1...1_000).contains(seeds) else { throw ValidationError("--seeds: 1 to 1000, got \(seeds)") }
+        if seeds > 1 {
+            return try MultiSeedTraining(job: job, seeds: seeds, parallelism: parallel ?? ProcessInfo.processInfo.activeProcessorCount,
+                                         directory: directory, resume: resume, json: json).run()
+        }
         if !resume && FileManager.default.fileExists(atPath: "\(directory)/checkpoint.safetensors") {
             throw ValidationError("\(directory) already holds a checkpoint: pass --resume to continue it, or --out for a new run")
         }
@@ -82,6 +89,11 @@ struct TrainCommand: ParsableCommand {
         var parts = ["epoch \(m.epoch)/\(total)", "loss \(format(m.loss))", "mean_reward \(format(m.meanReward))", "episode_return \(format(m.episodeReturn))"]
         if let e = m.epsilon { parts.append("epsilon \(format(e))") }
         if let h = m.entropy { parts.append("entropy \(format(h))") }
+        if let x = m.policyLoss { parts.append("policy_loss \(format(x))") }
+        if let x = m.valueLoss { parts.append("value_loss \(format(x))") }
+        if let x = m.approxKL { parts.append("approx_kl \(format(x))") }
+        if let x = m.clipFraction { parts.append("clip_fraction \(format(x))") }
+        if let x = m.explainedVariance { parts.append("explained_variance \(format(x))") }
         if let v = m.validTotalReturn { parts.append("valid_total_return \(format(v))") }
         if let v = m.validSharpe { parts.append("valid_sharpe \(format(v))") }
         if let v = m.validMaxDrawdown { parts.append("valid_max_drawdown \(format(v))") }
@@ -115,19 +127,47 @@ func clearProgressLine() {
     if standardErrorIsTerminal() { writeStandardError("\r\u{1B}[K") }
 }
 
-/// `qf evaluate`: the best epoch of a training directory on its test split or any dataset.
+/// `qf evaluate`: the best epoch of a training directory on its test split or any dataset; with
+/// several directories (or a `qf train --seeds` output holding `seed-*`), each one and the
+/// statistics across them.
 struct EvaluateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate a trained agent on a dataset, through Backtest.")
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate trained agents on a dataset, through Backtest.")
 
-    @Option(help: "A qf train output directory.") var checkpoint: String
-    @Option(help: "Data to evaluate on (CSV or HDF5; default: the job's test split).") var data: String?
+    @Option(help: "A qf train output directory; repeat for several (a qf train --seeds output counts as its seeds).") var checkpoint: [String]
+    @Option(help: "Data to evaluate on (CSV or HDF5; default: each job's test split).") var data: String?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
         ComputeConfiguration(blasThreads: 1).apply()
-        let run = try TrainingRun(directory: checkpoint)
-        guard try run.resumeIfPossible() else { throw ValidationError("\(checkpoint) holds no checkpoint yet") }
-        let report = try run.test(dataPath: data)
-        if json { try printJSON(report, snakeCase: true) } else { print(TrainCommand.summary(report)) }
+        let directories = try checkpoint.flatMap(Self.trainingDirectories)
+        guard directories.count > 1 else {
+            let run = try TrainingRun(directory: directories[0])
+            guard try run.resumeIfPossible() else { throw ValidationError("\(directories[0]) holds no checkpoint yet") }
+            let report = try run.test(dataPath: data)
+            if json { try printJSON(report, snakeCase: true) } else { print(TrainCommand.summary(report)) }
+            return
+        }
+        let data = data
+        let runs = try ParallelWork.run(count: directories.count, parallelism: ProcessInfo.processInfo.activeProcessorCount) { i -> SeedSummary.Run in
+            let run = try TrainingRun(directory: directories[i])
+            guard try run.resumeIfPossible() else { throw AgentsError.invalidData("\(directories[i]) holds no checkpoint yet") }
+            return SeedSummary.Run(label: directories[i], bestEpoch: run.progress.bestEpoch, bestScore: run.progress.bestScore, test: try run.test(dataPath: data))
+        }
+        let summary = SeedSummary(runs: runs)
+        if json { return try printJSON(summary) }
+        for r in runs {
+            print("\(r.label): best epoch \(r.bestEpoch.map(String.init) ?? "-"), test total_return \(format(r.test.episode.totalReturn)) sharpe \(format(r.test.episode.sharpe))")
+        }
+        print(MultiSeedTraining.table(summary, selection: "selection metric"))
+    }
+
+    /// A training directory itself, or the `seed-*` directories of a `qf train --seeds` output.
+    static func trainingDirectories(_ path: String) throws -> [String] {
+        if FileManager.default.fileExists(atPath: "\(path)/job.json") { return [path] }
+        let seeds = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("seed-") }
+            .sorted { (Int($0.dropFirst(5)) ?? 0) < (Int($1.dropFirst(5)) ?? 0) }
+            .map { "\(path)/\($0)" }.filter { FileManager.default.fileExists(atPath: "\($0)/job.json") }
+        guard !seeds.isEmpty else { throw ValidationError("\(path): not a qf train output directory (no job.json, no seed-* directories)") }
+        return seeds
     }
 }
