@@ -19,12 +19,14 @@ import Synchronization
 public struct TrainTaskHandler: TaskHandler {
     public static let taskName = "train"
     let jobs: TrainingJobStore
+    let searches: TrainingSearchStore
     let datasets: DatasetStore
     let settings: DataSettings
     let database: Database
 
     public init(database: Database, settings: DataSettings) {
         jobs = TrainingJobStore(database: database)
+        searches = TrainingSearchStore(database: database)
         datasets = DatasetStore(database: database)
         self.settings = settings
         self.database = database
@@ -38,12 +40,15 @@ public struct TrainTaskHandler: TaskHandler {
 
     enum Outcome: Sendable {
         case stopped
+        /// A search's trial reached its rung (`through_epoch`) and waits for the rung's decision.
+        case paused(epochsDone: Int, history: [EpochMetrics])
         case finished(TestReport, bestEpoch: Int?, resumed: Bool, epochsDone: Int, history: [EpochMetrics])
     }
 
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["job_id"] else { throw PermanentTaskFailure("train: kwargs.job_id missing") }
         let id = Int(rawID), logger = context.logger
+        let throughEpoch: Int? = if case .int(let n)? = task.kwargs.objectValue?["through_epoch"] { Int(n) } else { nil }
         guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, on: database.primary, logger: logger) } }) else {
             return .object(["skipped": .string("deleted")])
         }
@@ -64,13 +69,16 @@ public struct TrainTaskHandler: TaskHandler {
         } catch let error as AgentsError {
             let message = TextRules.withoutPaths(error.description)
             try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         } catch let error as IngestError {
             let message = TextRules.withoutPaths(error.description)
             try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         }
         try await context.bounded { try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger) }
+        if let parent = job.parentJobID { try await context.bounded { try await searches.markParentRunning(parent, logger: logger) } }
 
         let (epochs, continuation) = AsyncStream.makeStream(of: EpochMetrics.self)
         let stop = StopFlag()
@@ -99,8 +107,11 @@ public struct TrainTaskHandler: TaskHandler {
                 try await TaskThread.run {
                     let run = try TrainingRun(job: configuration, directory: runDirectory)
                     let resumed = try run.resumeIfPossible()
-                    let status = try run.run(shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
+                    let status = try run.run(throughEpoch: throughEpoch, shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
                     if status == .cancelled { return Outcome.stopped }
+                    if status == .completed, let throughEpoch, run.progress.epochsDone >= throughEpoch, run.progress.epochsDone < totalEpochs {
+                        return .paused(epochsDone: run.progress.epochsDone, history: run.progress.history)
+                    }
                     let report = try run.test()
                     return .finished(report, bestEpoch: run.progress.bestEpoch, resumed: resumed, epochsDone: run.progress.epochsDone,
                                      history: run.progress.history)
@@ -112,6 +123,7 @@ public struct TrainTaskHandler: TaskHandler {
             await recorder.value
             let message = TextRules.withoutPaths(error.description)
             try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         }
         await recorder.value
@@ -131,6 +143,16 @@ public struct TrainTaskHandler: TaskHandler {
                 }
             }.value
             throw CancellationError()
+        case .paused(let epochsDone, let history):
+            // Every row of the rung written, then the trial waits (pending, no task) for the rung's
+            // decision: its checkpoint is where the next rung's task continues.
+            let rows = history.map { ($0.epoch, TrainingMetricsJSON.epoch($0)) }
+            try await context.bounded { try await jobs.recordMissingEpochs(id, rows, claim: task.key, logger: logger) }
+            try await context.bounded {
+                try await jobs.markPaused(id, epoch: epochsDone, logLine: "reached the rung of \(epochsDone) epochs; waiting for the other trials", claim: task.key, logger: logger)
+            }
+            try await reportToSearch(job, epoch: epochsDone, context: context)
+            return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "paused": .bool(true)])
         case .finished(let report, let bestEpoch, let resumed, let epochsDone, let history):
             // A job is complete only with one row per epoch: rows an outage kept from being
             // written (in this attempt or an earlier one) are written now, from the history the
@@ -150,9 +172,18 @@ public struct TrainTaskHandler: TaskHandler {
                                                        memoryUsage: measured.memoryPercent, performance: performance, strategyID: job.strategyID),
                                              logLine: line, claim: task.key, logger: logger)
             }
+            try await reportToSearch(job, epoch: Int.max, context: context)
             return .object(["job_id": .int(rawID), "epochs": .int(Int64(epochsDone)), "best_epoch": bestEpoch.map { .int(Int64($0)) } ?? .null,
                             "resumed": .bool(resumed)])
         }
+    }
+
+    /// A search's trial tells its parent it reached `epoch` or ended (`Int.max`), so the last one
+    /// at a rung decides it.
+    func reportToSearch(_ job: TrainingJobRecord, epoch: Int, context: TaskContext) async throws {
+        guard let parent = job.parentJobID else { return }
+        let logger = context.logger
+        try await context.bounded { try await searches.report(parentID: parent, epoch: epoch, logger: logger) }
     }
 
     /// Whether the claim's task was asked to stop (nil: the claim is no longer this worker's).

@@ -32,6 +32,8 @@ public struct TrainingJobRecord: JSONWritable {
     public var taskID: String?
     /// Seconds the running job has been running, from the database clock.
     var elapsed: Double?
+    /// A search's trial: the parent job (whose `metrics` hold the search's state).
+    public var parentJobID: Int?
 
     static let columns = """
         j.id, j.name, j.description, coalesce(j.status::text, 'pending'), coalesce(j.progress, 0)::float8, coalesce(j.current_epoch, 0), j.total_epochs,
@@ -39,7 +41,7 @@ public struct TrainingJobRecord: JSONWritable {
         j.model_path, j.logs, j.error_message, j.strategy_id, j.dataset_id, j.user_id, j.estimated_duration, j.actual_duration,
         j.cpu_usage::float8, j.memory_usage::float8, j.created_at, j.updated_at, j.started_at, j.completed_at,
         (SELECT t.id FROM celery_tasks t WHERE t.related_type = 'training_job' AND t.related_id = j.id ORDER BY t.created_at DESC LIMIT 1),
-        extract(epoch FROM CURRENT_TIMESTAMP - j.started_at)::float8
+        extract(epoch FROM CURRENT_TIMESTAMP - j.started_at)::float8, j.parent_job_id
         """
 
     init(row: PostgresRow) throws {
@@ -53,7 +55,7 @@ public struct TrainingJobRecord: JSONWritable {
         estimatedDuration = try cells.next(Int?.self); actualDuration = try cells.next(Int?.self)
         cpuUsage = try cells.next(Double?.self); memoryUsage = try cells.next(Double?.self)
         createdAt = try cells.next(Date?.self); updatedAt = try cells.next(Date?.self); startedAt = try cells.next(Date?.self); completedAt = try cells.next(Date?.self)
-        taskID = try cells.next(String?.self); elapsed = try cells.next(Double?.self)
+        taskID = try cells.next(String?.self); elapsed = try cells.next(Double?.self); parentJobID = try cells.next(Int?.self)
     }
 
     static func all(_ rows: PostgresRowSequence) async throws -> [TrainingJobRecord] {
@@ -96,6 +98,7 @@ public struct TrainingJobRecord: JSONWritable {
             // Where to download the weights, not where the server keeps them.
             w.key("model_path"); w.string(modelPath == nil ? nil : "/api/v1/training/jobs/\(id)/model")
             w.key("name"); w.string(name)
+            w.key("parent_job_id"); w.int(parentJobID)
             w.key("progress"); w.double(progress)
             w.key("started_at"); w.date(startedAt)
             w.key("status"); w.string(status)

@@ -220,6 +220,15 @@ public struct TrainingJobStore: Sendable {
         if recorded { try await announce(id, status: "completed", logger: logger) }
     }
 
+    /// A search's trial paused at its rung: pending with no task until the rung is decided.
+    func markPaused(_ id: Int, epoch: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
+        try await database.primary.query("""
+            UPDATE training_jobs SET status = 'pending', current_epoch = \(epoch), logs = coalesce(logs, '') || \(logLine + "\n")
+            WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+            """, logger: logger)
+        try await announce(id, status: "pending", logger: logger)
+    }
+
     public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = \(status)::training_status, error_message = coalesce(\(error), error_message),

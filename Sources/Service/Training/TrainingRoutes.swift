@@ -127,7 +127,12 @@ public struct TrainingRoutes: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         group.post("/:id/cancel") { _, context in
-            let record = try await self.jobs.cancel(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            let user = try context.requireUser(), id = try Self.id(context)
+            let record = try await self.jobs.cancel(id, for: user, logger: context.logger)
+            // Cancelling a search cancels its trials (pending ones at once, running ones at their next step).
+            for child in try await TrainingSearchStore(database: self.database).liveChildren(of: id, logger: context.logger) {
+                _ = try? await self.jobs.cancel(child, for: user, logger: context.logger)
+            }
             return try Envelope.success(record, message: record.status == "cancelled" ? "Training job cancelled" : "Cancelling at the next safe point",
                                         context: context)
         }
@@ -148,19 +153,25 @@ public struct TrainingRoutes: Sendable {
     static func id(_ context: APIContext) throws -> Int { try context.pathID("Training job") }
 
     /// The seed's answer to `POST /jobs`.
+    /// A search's parent has no task of its own: `celery_task_id` is null and `trials` /
+    /// `child_jobs` count what it queued.
     struct Created: JSONWritable {
         var id: Int
         var name: String
-        var taskID: String
+        var taskID: String?
         var estimatedDuration: Int?
+        var trials: Int? = nil
+        var childJobs: Int? = nil
 
         func writeJSON(to w: inout JSONWriter) {
             w.object { w in
                 w.key("celery_task_id"); w.string(taskID)
+                if let childJobs { w.key("child_jobs"); w.int(childJobs) }
                 w.key("estimated_duration"); w.int(estimatedDuration)
                 w.key("id"); w.int(id)
                 w.key("name"); w.string(name)
                 w.key("status"); w.string("pending")
+                if let trials { w.key("trials"); w.int(trials) }
             }
         }
     }
@@ -168,7 +179,8 @@ public struct TrainingRoutes: Sendable {
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters"])
+        body.allowOnly(["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters", "search"])
+        let search = body.fields["search"]
         let name = body.string("name", required: true, maxLength: 100)
         let description = body.string("description", maxLength: 10_000)
         let config = body.object("config")
@@ -213,6 +225,10 @@ public struct TrainingRoutes: Sendable {
             try Self.checkTaskFits(resolved, symbols: datasetSymbols, datasetID: datasetID)
         }
         try Self.checkFeatures(resolved.features ?? [], columns: datasetColumns)
+        if let search, search != .null {
+            return try await createSearch(search, name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
+                                          hyperparameters: hyperparameters, data: data, resolved: resolved, user: user, context: context)
+        }
         let epochs = resolved.trainer.epochs
         let estimate = try await estimatedDuration(config: config, epochs: epochs, logger: context.logger)
         let (id, taskID) = try await jobs.create(.init(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
@@ -220,6 +236,29 @@ public struct TrainingRoutes: Sendable {
                                                  for: user, logger: context.logger)
         return try Envelope.success(Created(id: id, name: name, taskID: taskID, estimatedDuration: estimate), status: .created,
                                     message: "Training job queued", context: context)
+    }
+
+    /// A body with `search`: a parent job and one child job per trial and seed (`SearchRequest`,
+    /// `TrainingSearchStore`). Every trial's configuration must resolve before anything is queued.
+    func createSearch(_ block: JSONValue, name: String, description: String?, strategyID: Int, datasetID: Int?, config: JSONValue, hyperparameters: JSONValue,
+                      data: TrainingJobConfiguration.DataPaths?, resolved: AgentRegistry.Resolved, user: AuthenticatedUser, context: APIContext) async throws -> Response {
+        let search = try SearchRequest.parse(block, defaultEpochs: resolved.trainer.epochs)
+        let base = try TrainingRequest.configuration(name: name, config: config, hyperparameters: hyperparameters, data: data)
+        let tuner: Tuner
+        do { tuner = try Tuner(base: base, space: search.space, options: search.options) } catch let error as AgentsError {
+            throw APIError.validation([.init(field: "search", message: error.description)])
+        }
+        let children = tuner.configurations.count * search.options.seeds
+        guard children <= 1_000 else {
+            throw APIError.validation([.init(field: "search", message: "\(tuner.configurations.count) trials × \(search.options.seeds) seeds is \(children) jobs; at most 1000")])
+        }
+        var parentConfig = config.objectValue ?? [:]
+        parentConfig["search"] = search.normalized
+        let parent = TrainingJobStore.NewJob(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: .object(parentConfig),
+                                             hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
+        let (id, _) = try await TrainingSearchStore(database: database).create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
+        return try Envelope.success(Created(id: id, name: name, taskID: nil, estimatedDuration: nil, trials: tuner.configurations.count, childJobs: children),
+                                    status: .created, message: "Search queued: \(tuner.configurations.count) trials × \(search.options.seeds) seeds", context: context)
     }
 
     /// Feature expressions (`config.features`) are compiled now against the dataset's columns (any
