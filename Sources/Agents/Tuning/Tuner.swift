@@ -38,8 +38,17 @@ public struct TrialResult: Codable, Sendable, Equatable {
     /// Across seeds (nil when no seed had a value).
     public var statistics: SeedStatistics?
     /// `completed` (trained to max epochs) or `stopped` (successive halving ended it at a rung:
-    /// a normal end, not a failure).
+    /// a normal end, not a failure); over REST also `failed`.
     public var status: String
+
+    public init(trial: Int, values: [String: HyperparameterValue], epochs: Int, scores: [Double?], statistics: SeedStatistics?, status: String) {
+        self.trial = trial
+        self.values = values
+        self.epochs = epochs
+        self.scores = scores
+        self.statistics = statistics
+        self.status = status
+    }
 }
 
 /// A search's outcome: trials best first, and what it spent.
@@ -59,6 +68,14 @@ public struct TuneResult: Codable, Sendable, Equatable {
     }
 
     public var best: TrialResult { trials[0] }
+
+    public init(metric: String, rungs: [Int], trials: [TrialResult], epochsTrained: Int, epochsIfFull: Int) {
+        self.metric = metric
+        self.rungs = rungs
+        self.trials = trials
+        self.epochsTrained = epochsTrained
+        self.epochsIfFull = epochsIfFull
+    }
 }
 
 /// What a search reports as it goes.

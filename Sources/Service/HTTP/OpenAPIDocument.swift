@@ -99,10 +99,10 @@ public enum OpenAPIDocument {
         let base = "/api/v1/training/jobs"
         let missing = [404: "No such training job among the caller's"]
         return [
-            Operation(method: "post", path: base, summary: "Queue a training job (TradeMaster-style config and hyperparameters)",
-                      responses: authed([201: "The job, pending, with its task id", 400: "A field fails validation or a name does not resolve",
+            Operation(method: "post", path: base, summary: "Queue a training job (TradeMaster-style config and hyperparameters); with search, a hyperparameter search whose trials are child jobs",
+                      responses: authed([201: "The job, pending, with its task id (a search: its trial and child-job counts)", 400: "A field fails validation or a name does not resolve",
                                          404: "Strategy or dataset not the caller's", 409: "Dataset not ready"]), authenticated: true,
-                      body: ["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters"]),
+                      body: ["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters", "search"]),
             Operation(method: "get", path: base, summary: "The caller's training jobs", responses: authed([200: "A page of jobs", 400: "A bad query parameter"]),
                       authenticated: true, query: ["page", "size", "status", "strategy_id", "search", "sort"]),
             Operation(method: "get", path: "\(base)/{id}", summary: "A job: status, progress, epochs, metrics, log tail, times",

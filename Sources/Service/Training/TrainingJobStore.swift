@@ -21,7 +21,8 @@ public struct TrainingJobStore: Sendable {
     public struct NewJob: Sendable {
         public var name: String
         public var description: String?
-        public var strategyID: Int
+        /// nil for a search submitted by an operator (`qf tune --distributed`).
+        public var strategyID: Int?
         public var datasetID: Int?
         public var config: JSONValue
         public var hyperparameters: JSONValue

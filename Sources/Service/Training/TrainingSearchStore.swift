@@ -15,7 +15,7 @@ struct TrainingSearchStore: Sendable {
 
     /// Inserts the parent and its children and queues every child through the first rung, in one transaction.
     func create(_ parent: TrainingJobStore.NewJob, search: SearchRequest, base: TrainingJobConfiguration, childConfig: JSONValue,
-                for user: AuthenticatedUser, logger: Logger) async throws -> (id: Int, taskIDs: [String]) {
+                for user: AuthenticatedUser?, logger: Logger) async throws -> (id: Int, taskIDs: [String]) {
         let configurations = try search.options.trials.map { try search.space.random(count: $0, seed: search.options.samplingSeed) } ?? search.space.grid()
         let rungs = search.options.halving?.rungs ?? [search.options.maxEpochs]
         var children: [[JSONValue]] = []
@@ -30,7 +30,7 @@ struct TrainingSearchStore: Sendable {
             for try await id in try await connection.query("""
                 INSERT INTO training_jobs (name, description, status, total_epochs, config, hyperparameters, strategy_id, dataset_id, user_id, estimated_duration)
                 VALUES (\(parent.name), \(parent.description), 'pending', \(parent.totalEpochs), \(parent.config.jsonText)::jsonb,
-                        \(parent.hyperparameters.jsonText)::jsonb, \(parent.strategyID), \(parent.datasetID), \(user.id), NULL)
+                        \(parent.hyperparameters.jsonText)::jsonb, \(parent.strategyID), \(parent.datasetID), \(user?.id), NULL)
                 RETURNING id
                 """, logger: logger).decode(Int.self) { parentID = id }
             var trials: [SearchState.Trial] = []
@@ -42,10 +42,10 @@ struct TrainingSearchStore: Sendable {
                     for try await id in try await connection.query("""
                         INSERT INTO training_jobs (name, description, status, total_epochs, config, hyperparameters, strategy_id, dataset_id, user_id, parent_job_id)
                         VALUES (\(name), \(Tuner.describe(values)), 'pending', \(search.options.maxEpochs), \(childConfig.jsonText)::jsonb,
-                                \(hyperparameters.jsonText)::jsonb, \(parent.strategyID), \(parent.datasetID), \(user.id), \(parentID))
+                                \(hyperparameters.jsonText)::jsonb, \(parent.strategyID), \(parent.datasetID), \(user?.id), \(parentID))
                         RETURNING id
                         """, logger: logger).decode(Int.self) { ids.append(id) }
-                    taskIDs.append(try await Self.queue(child: ids.last!, throughEpoch: rungs[0], of: rungs, userID: user.id, on: connection, logger: logger))
+                    taskIDs.append(try await Self.queue(child: ids.last!, throughEpoch: rungs[0], of: rungs, userID: user?.id, on: connection, logger: logger))
                 }
                 trials.append(.init(trial: t, values: values, jobIDs: ids, status: "running", epochs: 0, scores: Array(repeating: nil, count: ids.count)))
             }

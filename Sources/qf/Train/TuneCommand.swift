@@ -9,7 +9,7 @@ import Glibc
 
 /// `qf tune`: hyperparameter search over a job config, several seeds per configuration, with
 /// successive halving so poor trials stop early; writes the best configuration as a config file.
-struct TuneCommand: ParsableCommand {
+struct TuneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
         abstract: "Search an agent's hyperparameters over several seeds (random or grid, with successive halving).",
@@ -36,10 +36,11 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Trials trained at once (default: the number of cores).") var parallel: Int?
     @Option(help: "Output directory (default: .qf/tune/<config name>).") var out: String?
     @Option(help: "Where to write the best configuration (default: <out>/best.json).") var bestConfig: String?
+    @Flag(help: "Queue the trials as training jobs in the database for any qf worker (DATABASE_URL), and wait for them.") var distributed = false
     @Flag(help: "List the config's hyperparameters with their ranges and values, and exit.") var list = false
     @Flag(help: "Print the result as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         ComputeConfiguration(blasThreads: 1).apply()
         let base = try TrainingJobConfiguration.load(path: config)
         if list { return try printCatalog(base) }
@@ -73,6 +74,7 @@ struct TuneCommand: ParsableCommand {
         case "none": options.halving = nil
         default: throw ValidationError("--scheduler: asha or none, got '\(scheduler)'")
         }
+        if distributed { return try await DistributedTune.submitAndWait(command: self, base: base, options: options) }
         let tuner = try Tuner(base: base, space: space, options: options)
         let count = tuner.configurations.count
         let rungs = options.halving?.rungs ?? [options.maxEpochs]
@@ -105,7 +107,11 @@ struct TuneCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(best)), to: bestPath)
         if json { return try printJSON(result) }
-        print(Self.table(result, dimensions: space.dimensions.map(\.name)))
+        Self.printResult(result, dimensions: space.dimensions.map(\.name), bestPath: bestPath)
+    }
+
+    static func printResult(_ result: TuneResult, dimensions: [String], bestPath: String) {
+        print(Self.table(result, dimensions: dimensions))
         let share = Double(result.epochsTrained) / Double(max(result.epochsIfFull, 1))
         print("epochs trained: \(result.epochsTrained) of \(result.epochsIfFull) had every trial run to the end (\(percent(share)))")
         print("best: trial \(result.best.trial) (\(Tuner.describe(result.best.values))); config written to \(bestPath) (qf train --config \(bestPath))")
