@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest", "PythonCheck"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Ingest", "Backtest", "Expressions",
+            "Service", "Agents", "Ingest", "Backtest", "Expressions",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -239,8 +239,12 @@ import Testing
 
     @Test func aWorkerThatLosesItsLeaseStopsAndWritesNothing() async throws {
         try await Self.withQueue("queue_lost") { base, sql, listen in
+            // A lease long enough that the worker's own first rescue round, however late a busy
+            // machine runs it, never finds the fresh claim expired and takes it back before the
+            // takeover below (it did once with 0.6 s under a full parallel test run); the
+            // heartbeat, a third of the lease, still finds the claim gone within a second.
             var configured = base
-            configured.leaseSeconds = 0.6
+            configured.leaseSeconds = 3
             let queue = configured
             let stopped = Mutex(false)
             let stubborn = ClosureTaskHandler { _, _ in

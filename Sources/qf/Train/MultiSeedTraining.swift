@@ -60,13 +60,14 @@ struct MultiSeedTraining {
 
     /// One line per figure: mean, interquartile mean and the bootstrap 95% interval across runs.
     static func table(_ summary: SeedSummary, selection: String) -> String {
-        var lines = ["across \(summary.runs.count) runs:      mean        iqm         95% CI"]
+        var rows = [["across \(summary.runs.count) runs", "mean", "iqm", "95% CI"]]
         for figure in SeedSummary.figures {
             guard let s = summary.statistics[figure.name] else { continue }
-            let name = figure.name == "best_score" ? "best \(selection)" : figure.name
-            lines.append("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(format(s.mean).padding(toLength: 11, withPad: " ", startingAt: 0)) "
-                         + "\(format(s.interquartileMean).padding(toLength: 11, withPad: " ", startingAt: 0)) [\(format(s.lower)), \(format(s.upper))]")
+            rows.append([figure.name == "best_score" ? "best \(selection)" : figure.name, format(s.mean), format(s.interquartileMean),
+                         "[\(format(s.lower)), \(format(s.upper))]"])
         }
-        return lines.joined(separator: "\n")
+        let widths = (0..<3).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row[3] }
+            .joined(separator: "\n")
     }
 }

@@ -81,7 +81,7 @@ struct TuneCommand: AsyncParsableCommand {
         let planned = (options.halving?.epochs(trials: count).halving ?? count * options.maxEpochs) * seeds
         if !json {
             print("tuning \(base.config.agentName) on \(base.config.datasetName): \(count) configurations × \(seeds) seed\(seeds == 1 ? "" : "s"), "
-                  + "rungs at epochs \(rungs.map(String.init).joined(separator: ", ")), \(options.parallelism) at once, output \(options.directory)")
+                  + "rungs at epochs \(rungs.map(String.init).joined(separator: ", ")); \(options.parallelism) trained at once; output \(options.directory)")
         }
 
         for s in [SIGINT, SIGTERM] { signal(s) { _ in stopRequested.store(true, ordering: .relaxed) } }
@@ -96,8 +96,8 @@ struct TuneCommand: AsyncParsableCommand {
             case .rungDone(let epochs, let trials, let promoted):
                 guard !quiet else { return }
                 clearProgressLine()
-                print(promoted.isEmpty ? "rung \(epochs) epochs: \(trials) trials done"
-                      : "rung \(epochs) epochs: \(trials) trials, \(promoted.count) go on (\(promoted.map(String.init).joined(separator: ", ")))")
+                print(promoted.isEmpty ? "rung of \(epochs) epochs: \(trials) trial\(trials == 1 ? "" : "s") done"
+                      : "rung of \(epochs) epochs: \(trials) trials, \(promoted.count) go on (trial \(promoted.map(String.init).joined(separator: ", ")))")
             }
         })
         clearProgressLine()
@@ -136,10 +136,12 @@ struct TuneCommand: AsyncParsableCommand {
     func printCatalog(_ base: TrainingJobConfiguration) throws {
         let resolved = try AgentRegistry.resolve(base)
         print("hyperparameters of \(base.config.agentName) (\(config)):")
-        for spec in HyperparameterCatalog.all where spec.applies(to: resolved) {
-            let value = spec.value(in: resolved).map(String.init(describing:)) ?? "-"
-            print("  \(spec.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value.padding(toLength: 12, withPad: " ", startingAt: 0)) "
-                  + "\(spec.rangeDescription.padding(toLength: 22, withPad: " ", startingAt: 0)) \(spec.doc)")
+        let rows = HyperparameterCatalog.all.filter { $0.applies(to: resolved) }.map { spec in
+            [spec.name, spec.value(in: resolved).map(String.init(describing:)) ?? "-", spec.rangeDescription, spec.doc]
+        }
+        let widths = (0..<3).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for row in rows {
+            print("  " + (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row[3])
         }
     }
 }
