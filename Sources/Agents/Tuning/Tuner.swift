@@ -173,11 +173,7 @@ public final class Tuner: Sendable {
                                statistics: finite.isEmpty ? nil : SeedStatistics(values: finite, seed: options.samplingSeed),
                                status: status[t] ?? "stopped")
         }
-        trials.sort { a, b in
-            if a.epochs != b.epochs { return a.epochs > b.epochs }
-            let x = a.statistics?.mean ?? -.infinity, y = b.statistics?.mean ?? -.infinity
-            return x != y ? x > y : a.trial < b.trial
-        }
+        trials.sort { Self.ranks((epochs: $0.epochs, mean: $0.statistics?.mean, trial: $0.trial), before: (epochs: $1.epochs, mean: $1.statistics?.mean, trial: $1.trial)) }
         let trained = outcomes.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.epochsDone } }
         return TuneResult(metric: options.metric.rawValue, rungs: rungs, trials: trials, epochsTrained: trained,
                           epochsIfFull: configurations.count * seeds * options.maxEpochs)
@@ -205,7 +201,16 @@ public final class Tuner: Sendable {
         return UnitOutcome(score: score, epochsDone: run.progress.epochsDone, finished: run.progress.epochsDone >= options.maxEpochs)
     }
 
-    static func mean(_ scores: [Double?]) -> Double? {
+    /// The leaderboard's order: trials that trained further first, then the higher mean across
+    /// seeds (none last), then the lower index.
+    public static func ranks(_ a: (epochs: Int, mean: Double?, trial: Int), before b: (epochs: Int, mean: Double?, trial: Int)) -> Bool {
+        if a.epochs != b.epochs { return a.epochs > b.epochs }
+        let x = a.mean ?? -.infinity, y = b.mean ?? -.infinity
+        return x != y ? x > y : a.trial < b.trial
+    }
+
+    /// The mean of the scores that exist (nil when none does).
+    public static func mean(_ scores: [Double?]) -> Double? {
         let finite = scores.compactMap { $0 }
         return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
     }

@@ -119,7 +119,7 @@ struct TrainingSearchStore: Sendable {
                 for t in candidates { state.trials[t].status = "completed" }
             } else {
                 let halving = try SuccessiveHalving(maxEpochs: state.rungs.last!, minEpochs: state.rungs[0], reduction: state.reduction ?? 3)
-                let promoted = Set(halving.promoted(scores: candidates.map { (trial: $0, score: Self.mean(state.trials[$0].scores) ?? .nan) }))
+                let promoted = Set(halving.promoted(scores: candidates.map { (trial: $0, score: Tuner.mean(state.trials[$0].scores) ?? .nan) }))
                 let next = state.rungs[state.rung + 1]
                 for t in candidates {
                     let live = state.trials[t].jobIDs.filter { children[$0].map { !ended.contains($0.status) } ?? false }
@@ -156,11 +156,7 @@ struct TrainingSearchStore: Sendable {
                 return "running"
             }
             // Done: the leaderboard best first (trained furthest, then by the mean across seeds).
-            state.trials.sort { a, b in
-                if a.epochs != b.epochs { return a.epochs > b.epochs }
-                let x = a.statistics?.mean ?? -.infinity, y = b.statistics?.mean ?? -.infinity
-                return x != y ? x > y : a.trial < b.trial
-            }
+            state.trials.sort { Tuner.ranks((epochs: $0.epochs, mean: $0.statistics?.mean, trial: $0.trial), before: (epochs: $1.epochs, mean: $1.statistics?.mean, trial: $1.trial)) }
             let winner = state.trials.first { $0.status == "completed" }
             if let winner {
                 var base = try await Self.baseJob(parentID, on: connection, logger: logger)
@@ -202,11 +198,6 @@ struct TrainingSearchStore: Sendable {
             return try TrainingRequest.configuration(name: name, config: .object(names), hyperparameters: try JSONValue.parse(hyperparameters), data: nil)
         }
         throw APIError.notFound("Training job \(parentID) not found")
-    }
-
-    static func mean(_ scores: [Double?]) -> Double? {
-        let finite = scores.compactMap { $0 }
-        return finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count)
     }
 
     /// The children of a parent that have not ended (for cancelling them with it).
