@@ -16,7 +16,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation clean
+.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -82,7 +82,7 @@ tour: deps
 	  .build/release/qf train --config configs/portfolio_management/ppo_dj30.json --out .qf/run/ppo_dj30; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
-bench: bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation
+bench: bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune
 
 bench-compute: deps
 	Benchmarks/compute.sh
@@ -101,6 +101,9 @@ bench-queue: deps
 
 bench-evaluation: deps
 	Benchmarks/evaluation.sh
+
+bench-tune: deps
+	Benchmarks/tune.sh
 
 bench-malloc: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --target ComputeBenchmarks
