@@ -121,4 +121,29 @@ import Testing
             #expect(try await AuthTests.text(api.sql, "SELECT string_agg(DISTINCT status::text, ',') FROM celery_tasks WHERE related_type = 'training_job'") == "REVOKED")
         }
     }
+
+    /// A trial whose task the queue gives up on (FAILURE after its retries) ends as failed and the
+    /// search still finishes with the others, instead of its rung waiting for ever.
+    @Test func aTrialTheQueueGivesUpOnFailsAndTheSearchFinishes() async throws {
+        try await TestAPI.with("training_search_abandoned") { api in
+            let (token, _, _) = try await api.signUp("tuner")
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let created = try await Self.search(api, token, strategyID: strategyID, datasetID: datasetID,
+                                                search: ["space": ["gamma": [0.5, 0.99]], "max_epochs": 1, "scheduler": "none"])
+            let id = created.body.data["id"] as? Int ?? 0
+            let first = try await AuthTests.text(api.sql, "SELECT min(id)::text FROM training_jobs WHERE parent_job_id = \(id)")
+            let task = try await AuthTests.text(api.sql, "SELECT id FROM celery_tasks WHERE related_type = 'training_job' AND related_id = \(first)")
+            try await api.sql.query("UPDATE celery_tasks SET status = 'FAILURE', last_error = 'killed twice' WHERE id = \(task)", logger: TestDatabase.logger)
+            try await AbandonedTasks.settle([task], client: api.sql, logger: TestDatabase.logger)
+            _ = try await QueueTests.runWorkers([api.worker(pollInterval: .milliseconds(100))], until: {
+                try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(id)") == "completed"
+            }, limit: .seconds(240))
+            let parent = try await api.call(.get, "\(Self.base)/\(id)", token: token).body.data
+            let trials = (parent["metrics"] as? [String: Any])?["trials"] as? [[String: Any]] ?? []
+            #expect(parent["status"] as? String == "completed", "\(parent)")
+            #expect(trials.map { $0["status"] as? String ?? "" }.sorted() == ["completed", "failed"], "\(trials)")
+            #expect(try await AuthTests.text(api.sql, "SELECT status::text FROM training_jobs WHERE id = \(first)") == "failed")
+        }
+    }
 }

@@ -10,14 +10,18 @@ import PostgresNIO
 enum AbandonedTasks {
     static func settle(_ ids: [String], client: PostgresClient, logger: Logger) async throws {
         guard !ids.isEmpty else { return }
-        try await client.query("""
+        var searches = Set<Int>()
+        for try await parent in try await client.query("""
             UPDATE training_jobs j SET status = (CASE WHEN t.status = 'REVOKED' THEN 'cancelled' ELSE 'failed' END)::training_status,
                 error_message = CASE WHEN t.status = 'FAILURE' THEN coalesce(j.error_message, t.last_error) ELSE j.error_message END,
                 completed_at = CURRENT_TIMESTAMP
             FROM celery_tasks t
             WHERE t.id = ANY(\(ids)) AND t.status IN ('FAILURE', 'REVOKED') AND t.related_type = 'training_job' AND j.id = t.related_id
               AND j.status IN ('pending', 'running')
-            """, logger: logger)
+            RETURNING j.parent_job_id
+            """, logger: logger).decode(Int?.self) { if let parent { searches.insert(parent) } }
+        // A search's trial given up on has ended: its parent must hear, or its rung would wait for ever.
+        for parent in searches.sorted() { try await TrainingSearchStore.report(parentID: parent, epoch: Int.max, client: client, logger: logger) }
         try await client.query("""
             UPDATE evaluations e SET status = 'failed', completed_at = CURRENT_TIMESTAMP,
                 error_message = coalesce(e.error_message, CASE WHEN t.status = 'REVOKED' THEN 'cancelled' ELSE t.task_name || ': ' || coalesce(t.last_error, 'failed') END)

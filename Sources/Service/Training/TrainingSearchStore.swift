@@ -75,7 +75,12 @@ struct TrainingSearchStore: Sendable {
 
     /// A child reached `epoch` (its rung) or ended: decides the rung when it was the last one there.
     func report(parentID: Int, epoch: Int, logger: Logger) async throws {
-        let announcement: String? = try await database.transaction(logger: logger) { connection in
+        try await Self.report(parentID: parentID, epoch: epoch, client: database.primary, logger: logger)
+    }
+
+    /// `report` on a client (the queue's rescuer reports children it gave up on).
+    static func report(parentID: Int, epoch: Int, client: PostgresClient, logger: Logger) async throws {
+        let announcement: String? = try await client.withTransaction(logger: logger) { connection in
             var row: (String, String)?
             for try await r in try await connection.query("""
                 SELECT coalesce(status::text, 'pending'), metrics::text FROM training_jobs WHERE id = \(parentID) FOR UPDATE
@@ -184,7 +189,7 @@ struct TrainingSearchStore: Sendable {
         if let announcement {
             try await Events.notify(Events.payload(channel: "training_job", id: parentID, userID: nil, type: "status",
                                                    data: .object(["job_id": .int(Int64(parentID)), "status": .string(announcement)])),
-                                    on: database.primary, logger: logger)
+                                    on: client, logger: logger)
         }
     }
 
