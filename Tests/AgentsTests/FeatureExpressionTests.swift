@@ -50,7 +50,58 @@ import Testing
         #expect(try again.resumeIfPossible())
         #expect(try TrainingJobTests.encoded(again.test()) == TrainingJobTests.encoded(report))
 
-        let portfolio = #""config": {"task_name": "portfolio_management", "dataset_name": "portfolio_management:dj30", "agent_name": "portfolio_management:ppo", "features": ["close"]}"#
-        #expect(TrainingJobTests.message { _ = try AgentRegistry.resolve(try TrainingJobTests.job(#"{\#(portfolio), "hyperparameters": {"epochs": 1}}"#)) }.contains("config.features"))
+        // Not bars: the order-book snapshots and the HFT slices take no expressions.
+        for (dataset, agent) in [("order_execution:BTC", "order_execution:dqn"), ("high_frequency_trading:small_BTC", "high_frequency_trading:dqn")] {
+            let task = String(dataset.prefix { $0 != ":" })
+            let names = #""config": {"task_name": "\#(task)", "dataset_name": "\#(dataset)", "agent_name": "\#(agent)", "features": ["close"]}"#
+            #expect(TrainingJobTests.message { _ = try AgentRegistry.resolve(try TrainingJobTests.job(#"{\#(names), "hyperparameters": {"epochs": 1}}"#)) }
+                .hasPrefix("config.features: feature expressions read bar columns"))
+        }
+    }
+
+    /// Each DJ30 asset's observation from expressions, cross-sectional ones comparing the assets on
+    /// each day: the 5-day return against a loop over the aligned closes, and `cs_rank` ordering the
+    /// assets as their 20-day returns do.
+    @Test func portfolioFeaturesArePerAssetAndCrossSectional() throws {
+        try TradeMasterFiles.ingested("portfolio_management/dj30/valid.csv") { file in
+            let data = try PortfolioData(file: file, features: ["pct_change(close, 5)", "cs_rank(pct_change(close, 20))"])
+            let plain = try PortfolioData(file: file)
+            #expect(data.symbols == plain.symbols && data.assets == 29)
+            // pct_change(close, 20) needs 21 days: the first kept day is day 20 of the aligned panel.
+            #expect(data.days == plain.days - 20 && data.timestamps == Array(plain.timestamps[20...]))
+            for asset in 0..<data.assets {
+                for day in 0..<data.days {
+                    let t = day + 20
+                    let expected = plain.close[asset][t] / plain.close[asset][t - 5] - 1
+                    #expect(abs(data.features[0][asset][day] - expected) <= 1e-12 * max(1, abs(expected)), "asset \(asset) day \(day)")
+                }
+            }
+            for day in 0..<data.days {
+                let t = day + 20
+                let returns = (0..<data.assets).map { plain.close[$0][t] / plain.close[$0][t - 20] - 1 }
+                let ranks = (0..<data.assets).map { data.features[1][$0][day] }
+                #expect(ranks.allSatisfy { $0 > 0 && $0 <= 1 })
+                for a in 0..<data.assets {
+                    for b in 0..<data.assets where returns[a] < returns[b] { #expect(ranks[a] < ranks[b], "day \(day): \(a) below \(b)") }
+                }
+            }
+            let environment = PortfolioManagementEnvironment(data: data, flavour: .generic, fee: 0.001, initialValue: 100_000)
+            #expect(environment.observationCount == 29 * 2)
+        }
+    }
+
+    /// Jobs with features on the portfolio and daily order-execution tasks train, test and take the
+    /// features' width as their observation.
+    @Test func portfolioAndOrderExecutionJobsTrainOnFeatures() throws {
+        let portfolio = #""config": {"task_name": "portfolio_management", "dataset_name": "portfolio_management:dj30", "agent_name": "portfolio_management:a2c", "features": ["pct_change(close, 5)", "cs_zscore(pct_change(close, 20))"]}"#
+        let pm = try TrainingRun(job: try TrainingJobTests.job(#"{\#(portfolio), "hyperparameters": {"epochs": 1, "seed": 2}}"#), directory: nil)
+        #expect(try pm.run() == .completed)
+        #expect(pm.stepsPerEpoch < 251, "the warm-up days are not traded")
+        #expect(try pm.test().episode.totalReturn.isFinite)
+
+        let execution = #""config": {"task_name": "order_execution", "dataset_name": "order_execution:PD_BTC", "agent_name": "order_execution:dqn", "features": ["zscore(close, 10)", "pct_change(close, 1)"]}"#
+        let oe = try TrainingRun(job: try TrainingJobTests.job(#"{\#(execution), "hyperparameters": {"epochs": 1, "seed": 2}}"#), directory: nil)
+        #expect(try oe.run() == .completed)
+        #expect(try oe.test().extras["orders"] ?? 0 > 0)
     }
 }

@@ -167,8 +167,9 @@ public protocol ExecutionVenue: Sendable {
     func referencePrice(row: Int) -> Double
 }
 
-/// Daily bars: units trade at the row's close; the observation is the 16 TradeMaster columns over
-/// the last `window` days (prices divided by the last close).
+/// Daily bars: units trade at the row's close; the observation is the 16 TradeMaster columns (or
+/// the job's feature expressions) over the last `window` days (TradeMaster's prices divided by the
+/// last close).
 public struct DailyBarVenue: ExecutionVenue {
     public let data: AlgorithmicTradingData
     public let window: Int
@@ -181,14 +182,15 @@ public struct DailyBarVenue: ExecutionVenue {
 
     public var rows: Int { data.days }
     public var firstRow: Int { window - 1 }
-    public var featureCount: Int { AlgorithmicTradingData.columns.count * window }
+    /// The data's columns (TradeMaster's 16, or the job's feature expressions) over the window.
+    public var featureCount: Int { data.values.count * window }
 
     public func observe(row: Int, into out: UnsafeMutablePointer<Float>) {
         let lastClose = data.close[row]
         var k = 0
         for (column, values) in data.values.enumerated() {
             for r in (row - window + 1)...row {
-                out[k] = Float(column < 5 ? values[r] / lastClose : values[r])
+                out[k] = Float(column < data.priceColumns ? values[r] / lastClose : values[r])
                 k += 1
             }
         }

@@ -81,7 +81,7 @@ public struct PortfolioManagementEnvironment: TradingEnvironment {
     /// The reward: ln V′ − ln V (log return) or V′ − V (money); nil takes the flavour's
     /// (TradeMaster: money for `generic`, log return for `eiie`).
     public var logReturnReward: Bool?
-    public var observationCount: Int { data.assets * PortfolioData.features.count * (flavour == .eiie ? window : 1) }
+    public var observationCount: Int { data.assets * data.features.count * (flavour == .eiie ? window : 1) }
 
     public init(data: PortfolioData, flavour: Flavour = .generic, fee: Double = 0.001, initialValue: Double = 100_000, window: Int = 10) {
         precondition(data.days > window, "PortfolioManagementEnvironment: \(data.days) days is too few for a window of \(window)")

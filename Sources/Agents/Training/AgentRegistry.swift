@@ -47,7 +47,8 @@ public enum AgentRegistry {
         public var data: TrainingJobConfiguration.DataPaths
         /// The traded symbol of a single-asset task (`config.symbol`), nil for the file's first.
         public var symbol: String?
-        /// Algorithmic trading's observation columns as expressions (`config.features`), nil for TradeMaster's.
+        /// The observation's columns as expressions (`config.features`: algorithmic trading, each
+        /// portfolio asset, daily order execution), nil for TradeMaster's.
         public var features: [String]?
     }
 
@@ -235,8 +236,13 @@ public enum AgentRegistry {
             throw AgentsError.invalidConfiguration("data: synthetic datasets are generated; remove the data block")
         }
         if let features = names.features {
-            guard task == "algorithmic_trading" else {
-                throw AgentsError.invalidConfiguration("config.features: feature expressions are for algorithmic_trading (this task is \(task))")
+            // Expressions read bar columns: the order-book snapshots (order_execution:BTC) and the
+            // HFT slices are not bars.
+            let bars = task == "algorithmic_trading" || task == "portfolio_management"
+                || (task == "order_execution" && names.datasetName != "order_execution:BTC")
+            guard bars else {
+                throw AgentsError.invalidConfiguration("config.features: feature expressions read bar columns: algorithmic_trading, portfolio_management "
+                                                       + "and order_execution on daily bars (this is \(names.datasetName))")
             }
             guard !features.isEmpty, features.count <= 64 else { throw AgentsError.invalidConfiguration("config.features: 1 to 64 expressions") }
         }

@@ -16,9 +16,11 @@ public struct TrainingJobConfiguration: Codable, Sendable, Equatable {
         /// The symbol a single-asset task (algorithmic trading, order execution) trades, when the
         /// data holds several; nil: the only one (the first, for a bar file of one symbol).
         public var symbol: String?
-        /// Algorithmic trading: the observation's columns as expressions over the data's columns
+        /// The observation's columns as expressions over the data's columns
         /// (`["zscore(close, 20)", "rsi(close, 14) / 100"]`, docs/expressions.md) instead of
-        /// TradeMaster's 16; nil: TradeMaster's.
+        /// TradeMaster's: algorithmic trading's 16, each portfolio asset's 11 (where `cs_rank` and
+        /// the other cross-sectional functions compare the assets), daily order execution's; nil:
+        /// TradeMaster's.
         public var features: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {

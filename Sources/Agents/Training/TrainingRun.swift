@@ -93,8 +93,9 @@ public final class TrainingRun {
             })
         case "portfolio_management":
             let logReturn = r.portfolioLogReturnReward, fee = r.environment.fee, cash = r.environment.initialCash
+            let features = r.features
             let make = { (path: String, split: String) throws -> PortfolioManagementEnvironment in
-                var env = PortfolioManagementEnvironment(data: try loadPanel(path, split: split), flavour: .generic, fee: fee, initialValue: cash)
+                var env = PortfolioManagementEnvironment(data: try loadPanel(path, split: split, features: features), flavour: .generic, fee: fee, initialValue: cash)
                 env.logReturnReward = logReturn
                 return env
             }
@@ -130,7 +131,7 @@ public final class TrainingRun {
                 }, report: { agent, env, source in report(agent, env, source, spacing: 60, .barsPerYear(525_600)) })
             }
             let make = { (path: String, split: String) in
-                OrderExecutionEnvironment(data: try loadBars(path, split: split, symbol: r.symbol), configuration: configuration)
+                OrderExecutionEnvironment(data: try loadBars(path, split: split, symbol: r.symbol, features: r.features), configuration: configuration)
             }
             return try makeDriver(r, train: try make(r.data.train!, "train"), valid: try r.data.valid.map { try make($0, "valid") }, directory: directory,
                                   testEnvironment: { path in
@@ -203,9 +204,13 @@ public final class TrainingRun {
                           backtest: PerformanceMetrics(equity: values, timestamps: timestamps, trades: [], annualization: annualization))
     }
 
-    /// A panel of assets from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file.
-    public static func loadPanel(_ path: String, split: String) throws -> PortfolioData {
-        try withBarFile(path, split: split) { try PortfolioData(file: $0) }
+    /// A panel of assets from a CSV (ingested to a temporary HDF5 file) or an HDF5 bar file;
+    /// with `features`, their columns per asset instead of TradeMaster's.
+    public static func loadPanel(_ path: String, split: String, features: [String]? = nil) throws -> PortfolioData {
+        try withBarFile(path, split: split) { file in
+            if let features { return try PortfolioData(file: file, features: features) }
+            return try PortfolioData(file: file)
+        }
     }
 
     /// Opens `path` as a bar file, ingesting a CSV to a temporary HDF5 file first.
