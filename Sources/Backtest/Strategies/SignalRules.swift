@@ -84,16 +84,32 @@ public enum RuleSignals {
     /// - Throws: `RuleError` naming the rule (with `fieldPrefix`, e.g. `config.`).
     public static func compile(_ rules: SignalRules, columns: [String], parameters: [String: Double], into graph: inout ExpressionGraph,
                                fieldPrefix: String = "") throws -> [ExpressionGraph.NodeID?] {
-        let compiler = Compiler(columns: columns, parameters: parameters)
-        func one(_ field: String, _ text: String?) throws -> ExpressionGraph.NodeID? {
+        try compile(try parse(rules, fieldPrefix: fieldPrefix), columns: columns, parameters: parameters, into: &graph, fieldPrefix: fieldPrefix)
+    }
+
+    /// The four rules (entry, exit, short entry, short exit) parsed, nil where not given.
+    /// - Throws: `RuleError` for a rule that does not parse.
+    static func parse(_ rules: SignalRules, fieldPrefix: String = "") throws -> [(field: String, text: String, tree: Syntax)?] {
+        try [("entry", rules.entry), ("exit", rules.exit), ("short_entry", rules.shortEntry), ("short_exit", rules.shortExit)].map { field, text in
             guard let text else { return nil }
-            do {
-                return try compiler.compile(text, expecting: .condition, into: &graph)
-            } catch let error as ExpressionError {
+            do { return (field, text, try Parser.parse(text)) } catch let error as ExpressionError {
                 throw RuleError(field: fieldPrefix + field, error: error)
             }
         }
-        return [try one("entry", rules.entry), try one("exit", rules.exit), try one("short_entry", rules.shortEntry), try one("short_exit", rules.shortExit)]
+    }
+
+    /// Compiles parsed rules (`parse`) for one cell's `parameters`.
+    static func compile(_ parsed: [(field: String, text: String, tree: Syntax)?], columns: [String], parameters: [String: Double], into graph: inout ExpressionGraph,
+                        fieldPrefix: String = "") throws -> [ExpressionGraph.NodeID?] {
+        let compiler = Compiler(columns: columns, parameters: parameters)
+        return try parsed.map { rule in
+            guard let rule else { return nil }
+            do {
+                return try compiler.compile(rule.tree, source: rule.text, expecting: .condition, into: &graph)
+            } catch let error as ExpressionError {
+                throw RuleError(field: fieldPrefix + rule.field, error: error)
+            }
+        }
     }
 
     /// The signals of `rules` over one symbol's bars (`frame` holds one symbol).

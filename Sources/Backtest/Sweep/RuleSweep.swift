@@ -35,9 +35,12 @@ public enum RuleSweep {
         let indices = combinations.map { $0.clamped(to: 0..<grid.count) } ?? 0..<grid.count
         var summary = SweepSummary(combinations: indices.count, evaluated: 0, rejected: 0, firstRejection: nil, bars: bars.count)
         var firstError: RuleError?
+        // Parsed once; each cell only binds its parameters.
+        let parsed = try RuleSignals.parse(rules)
+        let columns = frame.columnNames
         for index in indices {
             do {
-                cells.append((index, try RuleSignals.compile(rules, columns: frame.columnNames, parameters: grid.parameters(at: index), into: &graph)))
+                cells.append((index, try RuleSignals.compile(parsed, columns: columns, parameters: grid.parameters(at: index), into: &graph)))
             } catch let error as RuleError {
                 summary.rejected += 1
                 if firstError == nil { firstError = error }

@@ -30,7 +30,12 @@ public struct Compiler {
     /// Compiles `source` into `graph`; returns its root.
     /// - Throws: `ExpressionError` with the offending span.
     public func compile(_ source: String, expecting: Expectation, into graph: inout ExpressionGraph) throws -> ExpressionGraph.NodeID {
-        let tree = try Parser.parse(source)
+        try compile(try Parser.parse(source), source: source, expecting: expecting, into: &graph)
+    }
+
+    /// Compiles an already parsed `source` (a sweep parses each rule once and compiles it for
+    /// every cell's parameters).
+    public func compile(_ tree: Syntax, source: String, expecting: Expectation, into graph: inout ExpressionGraph) throws -> ExpressionGraph.NodeID {
         // The graph moves into the session and back, never copied: a sweep compiles thousands of
         // cells into one graph, and a copy each would cost the whole graph per cell. (A text that
         // fails may leave nodes it added; nothing reads them.)
