@@ -180,22 +180,34 @@ public enum RuleSignals {
         var side = 0
         var out = [Signal](repeating: .hold, count: count)
         for i in 0..<count {
-            var le = (longEntry?[i] ?? 0) != 0, lx = (longExit?[i] ?? 0) != 0
-            var se = (shortEntry?[i] ?? 0) != 0, sx = (shortExit?[i] ?? 0) != 0
-            if le || se {
-                if le && lx { le = false; lx = false }
-                if se && sx { se = false; sx = false }
-                if le && se { le = false; se = false }
-            }
-            switch side {
-            case 1:
-                if se { out[i] = .short; side = -1 } else if lx { out[i] = .flat; side = 0 }
-            case -1:
-                if le { out[i] = .long; side = 1 } else if sx { out[i] = .flat; side = 0 }
-            default:
-                if le { out[i] = .long; side = 1 } else if se { out[i] = .short; side = -1 }
-            }
+            out[i] = step(side: &side, longEntry: (longEntry?[i] ?? 0) != 0, longExit: (longExit?[i] ?? 0) != 0,
+                          shortEntry: (shortEntry?[i] ?? 0) != 0, shortExit: (shortExit?[i] ?? 0) != 0)
         }
         return out
+    }
+
+    /// One bar of the rules given the side held (1 long, −1 short, 0 flat), which it updates:
+    /// an entry and its own exit on the same bar cancel, as do a long and a short entry
+    /// (vectorbt's `from_signals`); an opposite entry reverses.
+    @inline(__always)
+    static func step(side: inout Int, longEntry: Bool, longExit: Bool, shortEntry: Bool, shortExit: Bool) -> Signal {
+        var le = longEntry, lx = longExit, se = shortEntry, sx = shortExit
+        if le || se {
+            if le && lx { le = false; lx = false }
+            if se && sx { se = false; sx = false }
+            if le && se { le = false; se = false }
+        }
+        switch side {
+        case 1:
+            if se { side = -1; return .short }
+            if lx { side = 0; return .flat }
+        case -1:
+            if le { side = 1; return .long }
+            if sx { side = 0; return .flat }
+        default:
+            if le { side = 1; return .long }
+            if se { side = -1; return .short }
+        }
+        return .hold
     }
 }

@@ -90,9 +90,8 @@ public enum RuleSweep {
                             let scratch = (memory + SignalEvents.byteCount(capacity: n)).bindMemory(to: Double.self, capacity: n + 4)
                             for k in stride(from: worker, to: batch.count, by: threads) {
                                 let (index, roots) = batch[k]
-                                let signals = RuleSignals.signals(roots: roots, evaluator: evaluator, frame: frame, known: sharedValues)
                                 var events = SignalEvents(memory: memory, capacity: n)
-                                for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
+                                Self.events(roots: roots, evaluator: evaluator, frame: frame, known: sharedValues, bars: n, into: &events)
                                 var executor = RunExecutor(cash: settings.initialCash)
                                 var metrics = StreamingMetrics(facts: sharedFacts.facts)
                                 executor.advance(events: events, range: 0..<n, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &metrics)
@@ -109,6 +108,36 @@ public enum RuleSweep {
             }
         }
         return summary
+    }
+}
+
+extension RuleSweep {
+    /// A cell's signal events: block by block from the shared series when its own nodes allow
+    /// (`BlockEvaluator`: no series of the bars' length per cell), else through whole arrays.
+    static func events(roots: [ExpressionGraph.NodeID?], evaluator: Evaluator, frame: Frame, known: [ExpressionGraph.NodeID: [Double]], bars n: Int,
+                       into events: inout SignalEvents) {
+        let present = roots.compactMap { $0 }
+        guard let program = BlockEvaluator(graph: evaluator.graph, roots: present, known: known, frame: frame) else {
+            let signals = RuleSignals.signals(roots: roots, evaluator: evaluator, frame: frame, known: known)
+            for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
+            return
+        }
+        // Each rule's place among the evaluated roots (nil: not given).
+        var next = 0
+        let place: [Int?] = roots.map { root in
+            guard root != nil else { return nil }
+            defer { next += 1 }
+            return next
+        }
+        var side = 0
+        program.forEachBlock(count: n) { start, length, values in
+            let le = place[0].map { values[$0] }, lx = place[1].map { values[$0] }, se = place[2].map { values[$0] }, sx = place[3].map { values[$0] }
+            for i in 0..<length {
+                let signal = RuleSignals.step(side: &side, longEntry: (le?[i] ?? 0) != 0, longExit: (lx?[i] ?? 0) != 0,
+                                              shortEntry: (se?[i] ?? 0) != 0, shortExit: (sx?[i] ?? 0) != 0)
+                if signal != .hold { events.append(start + i, signal) }
+            }
+        }
     }
 }
 
