@@ -130,12 +130,18 @@ extension RuleSweep {
             return next
         }
         var side = 0
-        program.forEachBlock(count: n) { start, length, values in
-            let le = place[0].map { values[$0] }, lx = place[1].map { values[$0] }, se = place[2].map { values[$0] }, sx = place[3].map { values[$0] }
-            for i in 0..<length {
-                let signal = RuleSignals.step(side: &side, longEntry: (le?[i] ?? 0) != 0, longExit: (lx?[i] ?? 0) != 0,
-                                              shortEntry: (se?[i] ?? 0) != 0, shortExit: (sx?[i] ?? 0) != 0)
-                if signal != .hold { events.append(start + i, signal) }
+        let zeros = [Double](repeating: 0, count: program.blockSize)
+        zeros.withUnsafeBufferPointer { zero in
+            program.forEachBlock(count: n) { start, length, values in
+                // A rule not given reads as never true.
+                let le = place[0].map { values[$0] } ?? zero.baseAddress!, lx = place[1].map { values[$0] } ?? zero.baseAddress!
+                let se = place[2].map { values[$0] } ?? zero.baseAddress!, sx = place[3].map { values[$0] } ?? zero.baseAddress!
+                for i in 0..<length {
+                    // Most bars have no condition true: they cannot change anything.
+                    if le[i] == 0 && lx[i] == 0 && se[i] == 0 && sx[i] == 0 { continue }
+                    let signal = RuleSignals.step(side: &side, longEntry: le[i] != 0, longExit: lx[i] != 0, shortEntry: se[i] != 0, shortExit: sx[i] != 0)
+                    if signal != .hold { events.append(start + i, signal) }
+                }
             }
         }
     }

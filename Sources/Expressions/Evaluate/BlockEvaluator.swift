@@ -138,10 +138,17 @@ public struct BlockEvaluator {
                         }
                     case .crossed(let above):
                         let a = pointer(step.inputs[0]), b = pointer(step.inputs[1])
-                        for i in 0..<length {
-                            if start + i == 0 { out[i] = 0; continue }
-                            let pa = i > 0 ? a[i - 1] : previous(step.inputs[0]), pb = i > 0 ? b[i - 1] : previous(step.inputs[1])
-                            out[i] = above ? (pa < pb && a[i] > b[i] ? 1 : 0) : (pa > pb && a[i] < b[i] ? 1 : 0)
+                        if start == 0 {
+                            out[0] = 0
+                        } else {
+                            let pa = previous(step.inputs[0]), pb = previous(step.inputs[1])
+                            out[0] = above ? (pa < pb && a[0] > b[0] ? 1 : 0) : (pa > pb && a[0] < b[0] ? 1 : 0)
+                        }
+                        // The rest of the block reads only within it.
+                        if above {
+                            for i in 1..<max(1, length) { out[i] = a[i - 1] < b[i - 1] && a[i] > b[i] ? 1 : 0 }
+                        } else {
+                            for i in 1..<max(1, length) { out[i] = a[i - 1] > b[i - 1] && a[i] < b[i] ? 1 : 0 }
                         }
                     case .shift(let k):
                         guard case .series(let s) = step.inputs[0] else { preconditionFailure("shift of a block slot") }
