@@ -136,9 +136,10 @@ extension RuleSweep {
                 // A rule not given reads as never true.
                 let le = place[0].map { values[$0] } ?? zero.baseAddress!, lx = place[1].map { values[$0] } ?? zero.baseAddress!
                 let se = place[2].map { values[$0] } ?? zero.baseAddress!, sx = place[3].map { values[$0] } ?? zero.baseAddress!
+                let longOnly = place[2] == nil && place[3] == nil
                 for i in 0..<length {
                     // Most bars have no condition true: they cannot change anything.
-                    if le[i] == 0 && lx[i] == 0 && se[i] == 0 && sx[i] == 0 { continue }
+                    if le[i] == 0 && lx[i] == 0 && (longOnly || (se[i] == 0 && sx[i] == 0)) { continue }
                     let signal = RuleSignals.step(side: &side, longEntry: le[i] != 0, longExit: lx[i] != 0, shortEntry: se[i] != 0, shortExit: sx[i] != 0)
                     if signal != .hold { events.append(start + i, signal) }
                 }
