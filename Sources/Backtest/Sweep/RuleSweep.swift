@@ -87,6 +87,10 @@ public enum RuleSweep {
                         DispatchQueue.concurrentPerform(iterations: min(threads, batch.count)) { worker in
                             let memory = UnsafeMutableRawPointer.allocate(byteCount: SignalEvents.byteCount(capacity: n) + (n + 4) * 8, alignment: 64)
                             defer { memory.deallocate() }
+                            // Rows go to the shared table once per worker and batch, not once per
+                            // cell: on short series a lock per cell costs as much as the cell.
+                            var mine: [(Int, SweepRow)] = []
+                            defer { rows.withLock { table in for (k, row) in mine { table[k] = row } } }
                             let scratch = (memory + SignalEvents.byteCount(capacity: n)).bindMemory(to: Double.self, capacity: n + 4)
                             for k in stride(from: worker, to: batch.count, by: threads) {
                                 let (index, roots) = batch[k]
@@ -96,7 +100,7 @@ public enum RuleSweep {
                                 var metrics = StreamingMetrics(facts: sharedFacts.facts)
                                 executor.advance(events: events, range: 0..<n, prices: prices, settings: settings, wipeOut: wipeOut, scratch: scratch, observer: &metrics)
                                 let row = SweepRow(index: index, parameters: grid.values(at: index), metrics: metrics.finish(), returnBlocks: metrics.returnBlocks)
-                                rows.withLock { $0[k] = row }
+                                mine.append((k, row))
                                 progress?(done.add(n, ordering: .relaxed).newValue, total)
                             }
                         }
