@@ -47,6 +47,12 @@ public struct Compiler {
         return root
     }
 
+    /// The binary operators other than `and` / `or` (built once: a sweep compiles thousands of cells).
+    static let binaryOperations: [String: ExpressionGraph.Operation] = [
+        "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "<": .less, "<=": .lessOrEqual,
+        ">": .greater, ">=": .greaterOrEqual, "==": .equal, "!=": .notEqual,
+    ]
+
     /// The `{parameters}` an expression names, in order of first use.
     public static func parameterNames(_ source: String) throws -> [String] {
         var seen: [String] = []
@@ -119,13 +125,9 @@ public struct Compiler {
                 default:
                     try require(a, false, at: left.range, what: "the left side of '\(op)'")
                     try require(b, false, at: right.range, what: "the right side of '\(op)'")
-                    let operations: [String: ExpressionGraph.Operation] = [
-                        "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "<": .less, "<=": .lessOrEqual,
-                        ">": .greater, ">=": .greaterOrEqual, "==": .equal, "!=": .notEqual,
-                    ]
-                    guard let operation = operations[op] else { throw error("unknown operator '\(op)'", range) }
-                    let comparison = !["+", "-", "*", "/"].contains(op)
-                    return fold(.init(operation: operation, inputs: [a, b], isCondition: comparison))
+                    guard let operation = Compiler.binaryOperations[op] else { throw error("unknown operator '\(op)'", range) }
+                    let arithmetic = operation == .add || operation == .subtract || operation == .multiply || operation == .divide
+                    return fold(.init(operation: operation, inputs: [a, b], isCondition: !arithmetic))
                 }
             case .call(let name, let arguments, let nameRange, let whole):
                 guard let function = Function(rawValue: name) else {
