@@ -63,17 +63,7 @@ public struct AlgorithmicTradingData: Sendable {
             if columns[column.lowercased()] == nil { columns[column.lowercased()] = values }
         }
         guard let close = columns["close"] else { throw AgentsError.invalidData("\(file.path): symbol \(name) has no close column") }
-        let frame = Frame(symbol: name, columns: columns)
-        var graph = ExpressionGraph()
-        var roots: [ExpressionGraph.NodeID] = []
-        for (k, text) in features.enumerated() {
-            do {
-                roots.append(try Compiler(columns: frame.columnNames).compile(text, expecting: .number, into: &graph))
-            } catch let error as ExpressionError {
-                throw AgentsError.invalidConfiguration("config.features[\(k)]: \(error.oneLine)")
-            }
-        }
-        let computed = Evaluator(graph: graph).evaluate(roots, on: frame)
+        let computed = try FeatureExpressions.evaluate(features, on: Frame(symbol: name, columns: columns))
         // The first day on which every feature has a value.
         let first = computed.map { values in values.firstIndex { !$0.isNaN } ?? values.count }.max() ?? 0
         guard first < close.count else { throw AgentsError.invalidData("\(file.path): the features never all have a value (windows longer than the \(close.count) days?)") }

@@ -26,17 +26,8 @@ extension PortfolioData {
             if columns[name.lowercased()] == nil { columns[name.lowercased()] = values }
         }
         let frame = Frame(symbols: panel.symbols, bars: bars, columns: columns)
-        var graph = ExpressionGraph()
-        var roots: [ExpressionGraph.NodeID] = []
-        for (k, text) in features.enumerated() {
-            do {
-                roots.append(try Compiler(columns: frame.columnNames).compile(text, expecting: .number, into: &graph))
-            } catch let error as ExpressionError {
-                throw AgentsError.invalidConfiguration("config.features[\(k)]: \(error.oneLine)")
-            }
-        }
         // Each feature's values: symbol after symbol, `bars` each.
-        let computed = Evaluator(graph: graph).evaluate(roots, on: frame)
+        let computed = try FeatureExpressions.evaluate(features, on: frame)
         var first = 0
         for values in computed {
             for asset in 0..<names.count {
@@ -52,5 +43,23 @@ extension PortfolioData {
             (0..<names.count).map { asset in days.map { day in values[asset * bars + day].isFinite ? values[asset * bars + day] : 0 } }
         }
         self.init(symbols: panel.symbols, timestamps: Array(panel.timestamps[days]), close: panel.values[0].map { Array($0[days]) }, features: perFeature)
+    }
+}
+
+/// A job's `config.features` compiled and evaluated over a frame, a mistake named
+/// `config.features[k]` (the algorithmic-trading and portfolio data read them alike).
+enum FeatureExpressions {
+    static func evaluate(_ features: [String], on frame: Frame) throws -> [[Double]] {
+        var graph = ExpressionGraph()
+        var roots: [ExpressionGraph.NodeID] = []
+        let compiler = Compiler(columns: frame.columnNames)
+        for (k, text) in features.enumerated() {
+            do {
+                roots.append(try compiler.compile(text, expecting: .number, into: &graph))
+            } catch let error as ExpressionError {
+                throw AgentsError.invalidConfiguration("config.features[\(k)]: \(error.oneLine)")
+            }
+        }
+        return Evaluator(graph: graph).evaluate(roots, on: frame)
     }
 }
