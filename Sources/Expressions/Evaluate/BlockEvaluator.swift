@@ -121,21 +121,7 @@ public struct BlockEvaluator {
                     let out = scratch + step.slot * blockSize
                     switch step.kind {
                     case .elementwise(let operation):
-                        let x = step.inputs.map(pointer)
-                        switch (operation, x.count) {
-                        case (.add, 2): for i in 0..<length { out[i] = x[0][i] + x[1][i] }
-                        case (.subtract, 2): for i in 0..<length { out[i] = x[0][i] - x[1][i] }
-                        case (.multiply, 2): for i in 0..<length { out[i] = x[0][i] * x[1][i] }
-                        case (.divide, 2): for i in 0..<length { out[i] = x[0][i] / x[1][i] }
-                        case (.greater, 2): for i in 0..<length { out[i] = x[0][i] > x[1][i] ? 1 : 0 }
-                        case (.less, 2): for i in 0..<length { out[i] = x[0][i] < x[1][i] ? 1 : 0 }
-                        default:
-                            var arguments = [Double](repeating: 0, count: x.count)
-                            for i in 0..<length {
-                                for k in x.indices { arguments[k] = x[k][i] }
-                                out[i] = Kernels.elementwise(operation, arguments)!
-                            }
-                        }
+                        Kernels.elementwise(operation, step.inputs.map(pointer), count: length, into: out)
                     case .crossed(let above):
                         let a = pointer(step.inputs[0]), b = pointer(step.inputs[1])
                         if start == 0 {

@@ -97,22 +97,12 @@ public struct Evaluator: Sendable {
         first.withUnsafeBufferPointer { withBuffers(arrays.dropFirst(), pointers + [$0], body) }
     }
 
-    /// Bar-by-bar operations, with the common ones as plain loops the compiler vectorises.
+    /// Bar-by-bar operations over whole series (`Kernels.elementwise(_:_:count:into:)`).
     func elementwise(_ operation: ExpressionGraph.Operation, _ inputs: [[Double]], count: Int) -> [Double] {
         var out = [Double](repeating: 0, count: count)
-        switch (operation, inputs.count) {
-        case (.add, 2): for i in 0..<count { out[i] = inputs[0][i] + inputs[1][i] }
-        case (.subtract, 2): for i in 0..<count { out[i] = inputs[0][i] - inputs[1][i] }
-        case (.multiply, 2): for i in 0..<count { out[i] = inputs[0][i] * inputs[1][i] }
-        case (.divide, 2): for i in 0..<count { out[i] = inputs[0][i] / inputs[1][i] }
-        case (.greater, 2): for i in 0..<count { out[i] = inputs[0][i] > inputs[1][i] ? 1 : 0 }
-        case (.less, 2): for i in 0..<count { out[i] = inputs[0][i] < inputs[1][i] ? 1 : 0 }
-        default:
-            var arguments = [Double](repeating: 0, count: inputs.count)
-            for i in 0..<count {
-                for k in inputs.indices { arguments[k] = inputs[k][i] }
-                out[i] = Kernels.elementwise(operation, arguments)!
-            }
+        guard count > 0 else { return out }
+        out.withUnsafeMutableBufferPointer { out in
+            Self.withBuffers(inputs[...]) { x in Kernels.elementwise(operation, x.map { $0.baseAddress! }, count: count, into: out.baseAddress!) }
         }
         return out
     }

@@ -6,6 +6,25 @@ import Foundation
 /// (`!=` true), division by zero gives ±inf or NaN as IEEE says.
 public enum Kernels {
     /// The value of a bar-by-bar operation on `inputs` (nil for series functions).
+    /// `operation` over `count` bars of `inputs` into `out`, the common ones as plain loops the
+    /// compiler vectorises (whole series and a sweep cell's blocks use this one loop).
+    static func elementwise(_ operation: ExpressionGraph.Operation, _ x: [UnsafePointer<Double>], count: Int, into out: UnsafeMutablePointer<Double>) {
+        switch (operation, x.count) {
+        case (.add, 2): for i in 0..<count { out[i] = x[0][i] + x[1][i] }
+        case (.subtract, 2): for i in 0..<count { out[i] = x[0][i] - x[1][i] }
+        case (.multiply, 2): for i in 0..<count { out[i] = x[0][i] * x[1][i] }
+        case (.divide, 2): for i in 0..<count { out[i] = x[0][i] / x[1][i] }
+        case (.greater, 2): for i in 0..<count { out[i] = x[0][i] > x[1][i] ? 1 : 0 }
+        case (.less, 2): for i in 0..<count { out[i] = x[0][i] < x[1][i] ? 1 : 0 }
+        default:
+            var arguments = [Double](repeating: 0, count: x.count)
+            for i in 0..<count {
+                for k in x.indices { arguments[k] = x[k][i] }
+                out[i] = elementwise(operation, arguments)!
+            }
+        }
+    }
+
     public static func elementwise(_ operation: ExpressionGraph.Operation, _ v: [Double]) -> Double? {
         func truth(_ b: Bool) -> Double { b ? 1 : 0 }
         switch operation {
