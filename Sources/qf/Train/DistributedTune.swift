@@ -53,11 +53,7 @@ enum DistributedTune {
                 throw ValidationError("training job \(id) \(progress.status): \(progress.errorMessage ?? "no reason given")")
             }
             let bestPath = command.bestConfig ?? "\(options.directory)/best.json"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try FileManager.default.createDirectory(atPath: (bestPath as NSString).deletingLastPathComponent.isEmpty ? "." : (bestPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try AtomicFile.write(Array(try encoder.encode(best)), to: bestPath)
+            try TuneCommand.write(best, to: bestPath)
             if command.json { return try printJSON(result) }
             TuneCommand.printResult(result, dimensions: command.search.compactMap { $0.split(separator: "=").first.map(String.init) }, bestPath: bestPath)
         }

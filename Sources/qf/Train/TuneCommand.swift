@@ -103,11 +103,18 @@ struct TuneCommand: AsyncParsableCommand {
         clearProgressLine()
         let best = try tuner.bestJob(result)
         let bestPath = bestConfig ?? "\(options.directory)/best.json"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(best)), to: bestPath)
+        try Self.write(best, to: bestPath)
         if json { return try printJSON(result) }
         Self.printResult(result, dimensions: space.dimensions.map(\.name), bestPath: bestPath)
+    }
+
+    /// The best configuration as a config file `qf train` takes (its folder made when missing).
+    static func write(_ best: TrainingJobConfiguration, to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(best)), to: path)
     }
 
     static func printResult(_ result: TuneResult, dimensions: [String], bestPath: String) {
