@@ -256,7 +256,7 @@ public struct TrainingRoutes: Sendable {
         parentConfig["search"] = search.normalized
         let parent = TrainingJobStore.NewJob(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: .object(parentConfig),
                                              hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
-        let (id, _) = try await TrainingSearchStore(database: database).create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
+        let id = try await TrainingSearchStore(database: database).create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
         return try Envelope.success(Created(id: id, name: name, taskID: nil, estimatedDuration: nil, trials: tuner.configurations.count, childJobs: children),
                                     status: .created, message: "Search queued: \(tuner.configurations.count) trials × \(search.options.seeds) seeds", context: context)
     }

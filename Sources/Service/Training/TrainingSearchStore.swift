@@ -13,9 +13,10 @@ import PostgresNIO
 struct TrainingSearchStore: Sendable {
     let database: Database
 
-    /// Inserts the parent and its children and queues every child through the first rung, in one transaction.
+    /// Inserts the parent and its children and queues every child through the first rung, in one
+    /// transaction; returns the parent's id.
     func create(_ parent: TrainingJobStore.NewJob, search: SearchRequest, base: TrainingJobConfiguration, childConfig: JSONValue,
-                for user: AuthenticatedUser?, logger: Logger) async throws -> (id: Int, taskIDs: [String]) {
+                for user: AuthenticatedUser?, logger: Logger) async throws -> Int {
         let configurations = try search.options.trials.map { try search.space.random(count: $0, seed: search.options.samplingSeed) } ?? search.space.grid()
         let rungs = search.options.halving?.rungs ?? [search.options.maxEpochs]
         var children: [[JSONValue]] = []
@@ -34,7 +35,6 @@ struct TrainingSearchStore: Sendable {
                 RETURNING id
                 """, logger: logger).decode(Int.self) { parentID = id }
             var trials: [SearchState.Trial] = []
-            var taskIDs: [String] = []
             for (t, values) in configurations.enumerated() {
                 var ids: [Int] = []
                 for (seed, hyperparameters) in children[t].enumerated() {
@@ -45,7 +45,7 @@ struct TrainingSearchStore: Sendable {
                                 \(hyperparameters.jsonText)::jsonb, \(parent.strategyID), \(parent.datasetID), \(user?.id), \(parentID))
                         RETURNING id
                         """, logger: logger).decode(Int.self) { ids.append(id) }
-                    taskIDs.append(try await Self.queue(child: ids.last!, throughEpoch: rungs[0], of: rungs, userID: user?.id, on: connection, logger: logger))
+                    _ = try await Self.queue(child: ids.last!, throughEpoch: rungs[0], of: rungs, userID: user?.id, on: connection, logger: logger)
                 }
                 trials.append(.init(trial: t, values: values, jobIDs: ids, status: "running", epochs: 0, scores: Array(repeating: nil, count: ids.count)))
             }
@@ -53,7 +53,7 @@ struct TrainingSearchStore: Sendable {
                                     seeds: search.options.seeds, trialsTotal: trials.count, trialsDone: 0, epochsTrained: 0,
                                     epochsIfFull: trials.count * search.options.seeds * search.options.maxEpochs, trials: trials, best: nil)
             try await connection.query("UPDATE training_jobs SET metrics = \(state.json.jsonText)::jsonb WHERE id = \(parentID)", logger: logger)
-            return (parentID, taskIDs)
+            return parentID
         }
     }
 

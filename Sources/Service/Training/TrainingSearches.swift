@@ -23,7 +23,7 @@ public enum TrainingSearches {
         let name = job.name ?? "search"
         let parent = TrainingJobStore.NewJob(name: name, description: "qf tune --distributed", strategyID: nil, datasetID: nil, config: .object(parentConfig),
                                              hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
-        let (id, _) = try await TrainingSearchStore(database: database).create(parent, search: search, base: job, childConfig: config, for: nil, logger: logger)
+        let id = try await TrainingSearchStore(database: database).create(parent, search: search, base: job, childConfig: config, for: nil, logger: logger)
         return (id, tuner.configurations.count)
     }
 
