@@ -35,21 +35,69 @@ extension Kernels {
         }
     }
 
-    /// Sample standard deviation (ddof 1), each window in two passes so no cancellation creeps
-    /// in; exactly 0 for a window of identical values (as pandas).
+    /// Sample standard deviation (ddof 1) in O(n), within ~1e-14 of the exact two-pass value of
+    /// every window; exactly 0 for a window of identical values (as pandas). NaN for a window
+    /// holding a NaN or an infinity.
+    ///
+    /// Sums of (x − c) and (x − c)² slide with compensated (Neumaier) additions, so they stay
+    /// exact to rounding whatever the series' history. What rounding cannot fix is cancellation in
+    /// Σ(x − c)² − (Σ(x − c))² / w when the shift c is far from the window's mean: it costs
+    /// about w·(mean − c)² / M2 ulps of M2. Whenever that factor passes `reanchorFactor`, the
+    /// window is summed again around its own two-pass mean, which is the exact two-pass formula;
+    /// a series that keeps jumping pays O(w) a bar, a price series almost never does.
     static func rollingStd(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
-        var run = 0
-        for i in 0..<x.count {
+        let reanchorFactor = 64.0
+        let n = x.count
+        var sum = CompensatedSum(), squares = CompensatedSum()
+        var shift = 0.0
+        var anchored = false
+        var run = 0, nonFinite = 0
+        for i in 0..<n {
             run = i > 0 && x[i] == x[i - 1] ? run + 1 : 1
+            if !x[i].isFinite { nonFinite += 1 }
+            if i >= w, !x[i - w].isFinite { nonFinite -= 1 }
             guard i >= w - 1 else { out[i] = .nan; continue }
-            if run >= w && x[i].isFinite { out[i] = 0; continue }
-            var s = 0.0
-            for j in (i - w + 1)...i { s += x[j] }
-            let m = s / Double(w)
-            var squares = 0.0
-            for j in (i - w + 1)...i { squares += (x[j] - m) * (x[j] - m) }
-            out[i] = (squares / Double(w - 1)).squareRoot()
+            if nonFinite > 0 {
+                out[i] = run >= w && x[i].isFinite ? 0 : .nan
+                anchored = false
+                continue
+            }
+            if anchored {
+                let added = x[i] - shift, removed = x[i - w] - shift
+                sum.add(added)
+                sum.add(-removed)
+                squares.add(added * added)
+                squares.add(-(removed * removed))
+            }
+            if run >= w { out[i] = 0; continue }
+            var mean = sum.value / Double(w)
+            var m2 = squares.value - sum.value * mean
+            if !anchored || !(m2 > 0) || mean * mean * Double(w) > reanchorFactor * m2 {
+                shift = twoPassMean(x, from: i - w + 1, through: i)
+                sum = CompensatedSum()
+                squares = CompensatedSum()
+                for j in (i - w + 1)...i {
+                    let d = x[j] - shift
+                    sum.add(d)
+                    squares.add(d * d)
+                }
+                anchored = true
+                mean = sum.value / Double(w)
+                m2 = squares.value - sum.value * mean
+            }
+            out[i] = (Swift.max(m2, 0) / Double(w - 1)).squareRoot()
         }
+    }
+
+    /// The window's mean, corrected by a second pass over the residuals.
+    private static func twoPassMean(_ x: UnsafeBufferPointer<Double>, from start: Int, through end: Int) -> Double {
+        var s = 0.0
+        for j in start...end { s += x[j] }
+        let count = Double(end - start + 1)
+        let m = s / count
+        var residual = 0.0
+        for j in start...end { residual += x[j] - m }
+        return m + residual / count
     }
 
     /// (x − mean) / std over the window (`std` with ddof 1); a constant window gives 0/0 = NaN,
