@@ -18,6 +18,15 @@ public enum BLAS {
         qf_openblas_set_num_threads(Int32(count))
     }
 
+    /// Sets one thread and stops OpenBLAS's server threads, for a process's start, before any other
+    /// thread calls BLAS. OpenBLAS starts them when it is loaded, and each spins on `sched_yield`
+    /// for its first ~0.1 s, taking a core from whatever the process does meanwhile (a short sweep
+    /// on 2 cores ran at half speed). A later `setThreadCount(n > 1)` and call start them again.
+    public static func stopIdleThreads() {
+        qf_openblas_set_num_threads(1)
+        qf_openblas_stop_thread_pool()
+    }
+
     /// The kernel OpenBLAS selected for this CPU (for example "Haswell", "SkylakeX", "Zen").
     public static var coreName: String { String(cString: qf_openblas_get_corename()) }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compute
 
 /// The `qf` command: every QuantForge workflow from one executable.
 @main
@@ -8,4 +9,22 @@ struct QF: AsyncParsableCommand {
         abstract: "QuantForge: train trading agents, backtest strategies and serve jobs, on CPUs.",
         subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, WalkForwardCommand.self, PortfolioCommand.self, TrainCommand.self, TuneCommand.self, EvaluateCommand.self, MigrateCommand.self, ServeCommand.self, WorkerCommand.self, UserCommand.self, BenchCommand.self]
     )
+
+    /// Parses and runs the command, after stopping OpenBLAS's idle thread pool: one BLAS thread is
+    /// every command's default (see `BLAS`), and the pool's spinning threads would take a core from
+    /// the first ~0.1 s of every command, which is all of a short sweep. Commands that want more
+    /// BLAS threads set them, and OpenBLAS starts its pool again.
+    static func main() async {
+        BLAS.stopIdleThreads()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
