@@ -35,20 +35,21 @@ extension Kernels {
         }
     }
 
-    /// Sample standard deviation (ddof 1) in O(n), within ~1e-14 of the exact two-pass value of
+    /// Sample standard deviation (ddof 1) in O(n), within ~1e-13 of the exact two-pass value of
     /// every window; exactly 0 for a window of identical values (as pandas). NaN for a window
     /// holding a NaN or an infinity.
     ///
-    /// Sums of (x − c) and (x − c)² slide with compensated (Neumaier) additions, so they stay
-    /// exact to rounding whatever the series' history. What rounding cannot fix is cancellation in
-    /// Σ(x − c)² − (Σ(x − c))² / w when the shift c is far from the window's mean: it costs
-    /// about w·(mean − c)² / M2 ulps of M2. Whenever that factor passes `reanchorFactor`, the
-    /// window is summed again around its own two-pass mean, which is the exact two-pass formula;
-    /// a series that keeps jumping pays O(w) a bar, a price series almost never does.
+    /// Sums of d = x − c and d² slide over the window, with c the two-pass mean of the window where
+    /// they were last summed afresh, and M2 = Σd² − (Σd)²/w. Beside them slides a bound on their
+    /// rounding error: every term that entered or left and every partial sum, which is how a spike
+    /// that has left the window, or a mean that has drifted far from c, shows up. When that bound
+    /// passes 2⁻⁴³·M2 the window is summed again around its own mean (the two-pass formula), so a
+    /// price series re-sums about once in a thousand bars, and a series that keeps jumping pays up
+    /// to O(w) a bar but stays exact.
     static func rollingStd(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
-        let reanchorFactor = 64.0
-        let n = x.count
-        var sum = CompensatedSum(), squares = CompensatedSum()
+        let unit = 0x1p-53, tolerance = 0x1p-43
+        let n = x.count, count = Double(w)
+        var s1 = 0.0, s2 = 0.0, bound1 = 0.0, bound2 = 0.0
         var shift = 0.0
         var anchored = false
         var run = 0, nonFinite = 0
@@ -64,28 +65,31 @@ extension Kernels {
             }
             if anchored {
                 let added = x[i] - shift, removed = x[i - w] - shift
-                sum.add(added)
-                sum.add(-removed)
-                squares.add(added * added)
-                squares.add(-(removed * removed))
+                s1 += added - removed
+                s2 += added * added - removed * removed
+                bound1 += 2 * (abs(added) + abs(removed)) + abs(s1)
+                bound2 += 2 * (added * added + removed * removed) + abs(s2)
             }
             if run >= w { out[i] = 0; continue }
-            var mean = sum.value / Double(w)
-            var m2 = squares.value - sum.value * mean
-            if !anchored || !(m2 > 0) || mean * mean * Double(w) > reanchorFactor * m2 {
+            var mean = s1 / count
+            var m2 = s2 - s1 * mean
+            let error = unit * (bound2 + abs(s2) + 2 * abs(mean) * (bound1 + abs(s1)))
+            if !anchored || !(m2 > 0) || error > tolerance * m2 {
                 shift = twoPassMean(x, from: i - w + 1, through: i)
-                sum = CompensatedSum()
-                squares = CompensatedSum()
+                s1 = 0
+                s2 = 0
                 for j in (i - w + 1)...i {
                     let d = x[j] - shift
-                    sum.add(d)
-                    squares.add(d * d)
+                    s1 += d
+                    s2 += d * d
                 }
+                bound1 = Double(w) * abs(s1)
+                bound2 = Double(w) * s2
                 anchored = true
-                mean = sum.value / Double(w)
-                m2 = squares.value - sum.value * mean
+                mean = s1 / count
+                m2 = s2 - s1 * mean
             }
-            out[i] = (Swift.max(m2, 0) / Double(w - 1)).squareRoot()
+            out[i] = (Swift.max(m2, 0) / (count - 1)).squareRoot()
         }
     }
 
