@@ -16,7 +16,8 @@ public enum ServiceWorkers {
     }
 
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,
-                            concurrency: Int = 1, pollInterval: Duration = .seconds(1), timing: QueueTiming = QueueTiming(), logger: Logger) -> Worker {
+                            concurrency: Int = 1, pollInterval: Duration = .seconds(1), timing: QueueTiming = QueueTiming(), limits: WorkerLimits = WorkerLimits(),
+                            logger: Logger) -> Worker {
         var queue = TaskQueue(client: database.primary)
         queue.leaseSeconds = timing.leaseSeconds
         queue.backoffBaseSeconds = timing.backoffBaseSeconds
@@ -32,7 +33,7 @@ public enum ServiceWorkers {
         var all = handlers(database: database, data: data)
         all.merge(FaultInjection.handlers(environment: ProcessInfo.processInfo.environment)) { current, _ in current }
         return Worker(id: id, queue: queue, queues: queues, concurrency: concurrency, handlers: all,
-                      pollInterval: pollInterval, listen: settings.primaryConnection, crashJournalDirectory: journaled, logger: logger)
+                      pollInterval: pollInterval, listen: settings.primaryConnection, crashJournalDirectory: journaled, limits: limits, logger: logger)
     }
 }
 

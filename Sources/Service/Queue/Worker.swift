@@ -21,18 +21,23 @@ public final class Worker: Sendable {
     /// Where crash journals are kept (see `CrashJournal`); nil: this worker neither journals
     /// (the caller installs the journal for its process) nor reads them.
     public let crashJournalDirectory: String?
+    /// When the worker stops of its own accord (none: only when cancelled).
+    public let limits: WorkerLimits
     let listenConfiguration: PostgresConnection.Configuration?
     let logger: Logger
     let wake = WakeSignal()
     let running = Mutex(0)
+    /// When a task last ran (or the worker started), for `limits.exitWhenIdle`.
+    let lastBusy = Mutex(ContinuousClock.now)
     let claims = Mutex<[ClaimedTask.Key: RunningClaim]>([:])
     let completions: CompletionBatcher
 
     /// `listen`: how to open the dedicated LISTEN connection (nil: poll only).
     public init(id: String = Worker.defaultID(), queue: TaskQueue, queues: [String] = ["default"], concurrency: Int = 1,
                 handlers: [String: any TaskHandler], pollInterval: Duration = .seconds(1), rescueInterval: Duration? = nil,
-                listen: PostgresConnection.Configuration?, crashJournalDirectory: String? = nil, logger: Logger) {
+                listen: PostgresConnection.Configuration?, crashJournalDirectory: String? = nil, limits: WorkerLimits = WorkerLimits(), logger: Logger) {
         self.id = id
+        self.limits = limits
         self.crashJournalDirectory = crashJournalDirectory
         self.queue = queue
         self.queues = queues
@@ -52,8 +57,16 @@ public final class Worker: Sendable {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
     }
 
-    /// Runs until cancelled.
-    public func run() async {
+    /// Runs until cancelled, or until one of its `limits` says stop; returns that reason then.
+    /// Stopping for the maximum run time is a shutdown: running tasks are stopped at their next
+    /// safe point and handed back.
+    @discardableResult
+    public func run() async -> WorkerLimits.Reason? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        lastBusy.withLock { $0 = started }
+        var claimedTotal = 0
+        var stopReason: WorkerLimits.Reason?
         await withDiscardingTaskGroup { group in
             if let listenConfiguration { group.addTask { await self.listen(listenConfiguration) } }
             group.addTask { await self.rescueLoop() }
@@ -64,9 +77,16 @@ public final class Worker: Sendable {
             let refill = max(1, concurrency / 2)
             while !Task.isCancelled {
                 let busy = running.withLock { $0 }
-                let free = concurrency - busy
+                let now = clock.now
+                if busy > 0 { lastBusy.withLock { $0 = now } }
+                if let reason = limits.reasonToStop(busy: busy, claimed: claimedTotal, elapsed: now - started, idle: now - lastBusy.withLock { $0 }) {
+                    stopReason = reason
+                    logger.info("worker stopping", metadata: ["reason": .string(reason.description), "tasks": .stringConvertible(claimedTotal)])
+                    break
+                }
+                let free = limits.claimable(free: concurrency - busy, claimed: claimedTotal)
                 var claimed: [ClaimedTask] = []
-                if free >= refill || (free > 0 && busy == 0) {
+                if free > 0 && (free >= refill || busy == 0) {
                     do {
                         claimed = try await bounded { [queue, id, queues, logger] in try await queue.claim(worker: id, queues: queues, limit: free, logger: logger) }
                     } catch {
@@ -74,10 +94,12 @@ public final class Worker: Sendable {
                         logger.warning("claim failed", metadata: ["error": .string(String(reflecting: error))])
                     }
                 }
+                claimedTotal += claimed.count
                 for task in claimed {
                     running.withLock { $0 += 1 }
                     group.addTask {
                         await self.execute(task)
+                        self.lastBusy.withLock { $0 = ContinuousClock.now }
                         self.running.withLock { $0 -= 1 }
                         self.wake.notify()
                     }
@@ -88,6 +110,7 @@ public final class Worker: Sendable {
             }
             group.cancelAll()
         }
+        return stopReason
     }
 
     /// Why a handler was cancelled.
