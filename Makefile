@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 # System packages the build and tests need; installed only when missing.
-APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev libdeflate-dev pkg-config postgresql
+APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev libdeflate-dev pkg-config postgresql slurm-wlm munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Python checkers that open our files in the reference implementations (git-ignored venv).
@@ -39,10 +39,15 @@ $(CHECK_READY):
 build: deps
 	swift build
 
-## test: every test, against real OpenBLAS, real files and the Python reference readers
+## test: every test, against real OpenBLAS, real files, the Python reference readers, and a
+## single-node Slurm cluster of the project's own (started for the tests, stopped after them)
 test: deps check-venv
 	swift build --build-tests
-	swift test
+	@if $(SUDO) scripts/slurm-cluster.sh up; then export SLURM_CONF=$(CURDIR)/.qf/slurm/slurm.conf; \
+	else echo "make test: no Slurm cluster; the Slurm tests will say they were skipped"; fi; \
+	swift test; status=$$?; \
+	$(SUDO) scripts/slurm-cluster.sh down; \
+	exit $$status
 
 ## run: build, start the project's PostgreSQL, migrate, seed the demo user and the sample dataset, and
 ## serve the API with an embedded worker on 127.0.0.1:8080 (Ctrl-C stops it); `qf demo` walks the flow
