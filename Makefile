@@ -16,7 +16,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune clean
+.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune bench-slurm clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -87,7 +87,7 @@ tour: deps
 	  .build/release/qf train --config configs/portfolio_management/ppo_dj30.json --out .qf/run/ppo_dj30; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
-bench: bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune
+bench: bench-compute bench-backtest bench-agents bench-malloc bench-service bench-queue bench-evaluation bench-tune bench-slurm
 
 bench-compute: deps
 	Benchmarks/compute.sh
@@ -109,6 +109,9 @@ bench-evaluation: deps
 
 bench-tune: deps
 	Benchmarks/tune.sh
+
+bench-slurm: deps
+	Benchmarks/slurm.sh
 
 bench-malloc: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --target ComputeBenchmarks

@@ -55,8 +55,14 @@ struct ServeCommand: AsyncParsableCommand {
             print(Self.banner(host: host, port: port, seeded: seeded, worker: worker))
             fflush(nil)   // Before the server's log lines, also when stdout is a file.
         }
-        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, events: settings.primaryConnection, host: host, port: port,
-                                         limits: limits, cors: cors, logger: logger)
+        let slurm = try SlurmDefaults.resolve(environment: ProcessInfo.processInfo.environment)
+        let autoscaler = slurm.autoscales ? SlurmAutoscaler(
+            defaults: slurm, queues: slurm.queues, interval: .milliseconds(Int64(slurm.intervalSeconds * 1000)), exitWhenIdleSeconds: slurm.idleSeconds,
+            executable: URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path,
+            outputDirectory: "\(data.directory)/slurm", database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
+        if slurm.autoscales { logger.info("Slurm autoscaler on", metadata: ["partition": .string(slurm.partition ?? ""), "max_workers": .stringConvertible(slurm.maxWorkers)]) }
+        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, autoscaler: autoscaler,
+                                         events: settings.primaryConnection, host: host, port: port, limits: limits, cors: cors, logger: logger)
         try await app.runService()
     }
 

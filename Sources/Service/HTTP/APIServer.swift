@@ -32,10 +32,11 @@ public enum APIServer {
     }
 
     /// The application listening on `host:port`, running beside it the database pools, the
-    /// log writer (when given), the daily maintenance and an embedded worker (when given).
+    /// log writer (when given), the daily maintenance, an embedded worker and the Slurm autoscaler
+    /// (when given).
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
-                                   events: PostgresConnection.Configuration, host: String, port: Int, limits: HTTPLimits = HTTPLimits(),
-                                   cors: CORSPolicy = .sameOriginOnly, logger: Logger) -> some ApplicationProtocol {
+                                   autoscaler: SlurmAutoscaler? = nil, events: PostgresConnection.Configuration, host: String, port: Int,
+                                   limits: HTTPLimits = HTTPLimits(), cors: CORSPolicy = .sameOriginOnly, logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
@@ -46,6 +47,7 @@ public enum APIServer {
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         if let worker { app.addServices(WorkerService(worker: worker, database: database)) }
+        if let autoscaler { app.addServices(autoscaler) }
         return app
     }
 }

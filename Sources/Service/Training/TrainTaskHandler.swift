@@ -77,7 +77,8 @@ public struct TrainTaskHandler: TaskHandler {
             try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         }
-        try await context.bounded { try await jobs.markRunning(id, totalEpochs: totalEpochs, claim: task.key, logger: logger) }
+        let placement = Self.placement(task.key, environment: ProcessInfo.processInfo.environment)
+        try await context.bounded { try await jobs.markRunning(id, totalEpochs: totalEpochs, logLine: placement, claim: task.key, logger: logger) }
         if let parent = job.parentJobID { try await context.bounded { try await searches.markParentRunning(parent, logger: logger) } }
 
         let (epochs, continuation) = AsyncStream.makeStream(of: EpochMetrics.self)
@@ -218,6 +219,17 @@ public struct TrainTaskHandler: TaskHandler {
     }
 
     static func format(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "n/a" }
+
+    /// Where an attempt runs, for the job's logs: the worker, and the Slurm job and node when a
+    /// Slurm array started it (`QF_SLURM_JOB` is set by `qf slurm`'s batch script).
+    static func placement(_ key: ClaimedTask.Key, environment: [String: String]) -> String {
+        var line = "attempt \(key.attempt) on worker \(key.worker)"
+        if let job = environment["QF_SLURM_JOB"] ?? environment["SLURM_JOB_ID"] {
+            line += ", Slurm job \(job)"
+            if let node = environment["SLURMD_NODENAME"] { line += " on node \(node)" }
+        }
+        return line
+    }
 
     static func logLine(_ m: EpochMetrics) -> String {
         var parts = ["epoch \(m.epoch)", "reward \(format(m.meanReward))", "\(Int(m.stepsPerSecond)) steps/s"]

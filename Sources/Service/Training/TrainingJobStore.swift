@@ -123,10 +123,10 @@ public struct TrainingJobStore: Sendable {
     // the writing worker's name and attempt, so a worker that was frozen past its lease and
     // thawed after another finished the job cannot roll its progress back.
 
-    public func markRunning(_ id: Int, totalEpochs: Int, claim: ClaimedTask.Key, logger: Logger) async throws {
+    public func markRunning(_ id: Int, totalEpochs: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
-                error_message = NULL WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                error_message = NULL, logs = coalesce(logs, '') || \(logLine + "\n") WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
             """, logger: logger)
         try await announce(id, status: "running", logger: logger)
     }

@@ -7,6 +7,8 @@ import Service
 /// `qf sweep --distributed`: the grid as an evaluation in the database, split into shard tasks
 /// that any `qf worker` takes; waits with a progress bar over the finished shards, then prints
 /// the merged ranking and copies the whole ranked table to `--out` when this machine can read it.
+/// With `--slurm` it also submits the workers for the shards as a Slurm job array, and ends the
+/// array when the sweep is done.
 struct DistributedSweep {
     let command: SweepCommand
     let grid: ParameterGrid
@@ -32,6 +34,7 @@ struct DistributedSweep {
                                         symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
                                         annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
                                         top: command.top, shardSize: command.shardSize, overfittingPartitions: try command.partitions())
+        let slurmArray = try command.slurmOptions.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-sweep")
         var logger = Logger(label: "qf.sweep")
         logger.logLevel = .error
         let settings = try await DatabaseSettings.resolve(logger: logger)
@@ -53,6 +56,12 @@ struct DistributedSweep {
             let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(title) \(plan.datasets[0].name)", plan: plan, config: config),
                                                  logger: logger)
             print("evaluation \(id): \(grid.count) combinations in \(plan.shards.count) shards queued; qf worker processes take them")
+            var slurmJob: String?
+            if var array = slurmArray {
+                array.jobName = "qf-sweep-\(id)"
+                slurmJob = try SlurmOptions.submit(array)
+            }
+            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
             var bar = ProgressBar(total: plan.shards.count, label: "shards")
             var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
             while evaluation.status == "pending" || evaluation.status == "running" {

@@ -27,6 +27,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Print the top rows as JSON.") var json = false
     @Flag(help: "Queue the sweep as shard tasks for qf worker processes and wait for the merged ranking.") var distributed = false
     @Option(help: "With --distributed: combinations per shard task.") var shardSize = 2_000
+    @OptionGroup(title: "Slurm") var slurmOptions: SlurmOptions
     @Option(help: "Time blocks for the overfitting statistics (CSCV's S, even, 2-20); 0: none.") var overfittingPartitions = 16
 
     func run() async throws {
@@ -34,7 +35,7 @@ struct SweepCommand: AsyncParsableCommand {
         let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
         if let signalRules = try rules.rules() {
             guard strategy == nil else { throw ValidationError("--entry (with --exit, --short-entry, --short-exit) is the strategy: leave out --strategy") }
-            if distributed {
+            if distributed || slurmOptions.slurm {
                 var sweep = DistributedSweep(command: self, grid: grid, strategy: "expressions")
                 sweep.rules = signalRules
                 return try await sweep.run()
@@ -42,7 +43,7 @@ struct SweepCommand: AsyncParsableCommand {
             return try sweepRules(signalRules, grid: grid)
         }
         let strategy = self.strategy ?? "sma_cross"
-        if distributed {
+        if distributed || slurmOptions.slurm {
             try await DistributedSweep(command: self, grid: grid, strategy: strategy).run()
             return
         }

@@ -30,6 +30,8 @@ enum DistributedTune {
     static func submitAndWait(command: TuneCommand, base: TrainingJobConfiguration, options: TuneOptions) async throws {
         var logger = Logger(label: "qf.tune")
         logger.logLevel = .error
+        // Checked before anything is queued; sized once the number of trials is known.
+        _ = try command.slurmOptions.array(units: 1, queues: [TaskQueues.training], jobName: "qf-tune")
         let settings = try await DatabaseSettings.resolve(logger: logger)
         try await WorkerCommand.requireCurrentSchema(settings, background: logger)
         let database = Database(settings: settings, logger: logger)
@@ -41,6 +43,12 @@ enum DistributedTune {
             if !command.json {
                 print("training job \(id): a search of \(trials) trials × \(options.seeds) seeds queued as child jobs; qf worker processes take them")
             }
+            var slurmJob: String?
+            if var array = try command.slurmOptions.array(units: trials * options.seeds, queues: [TaskQueues.training], jobName: "qf-tune") {
+                array.jobName = "qf-tune-\(id)"
+                slurmJob = try SlurmOptions.submit(array)
+            }
+            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
             var bar = ProgressBar(total: trials, label: "trials")
             var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
             while progress.status == "pending" || progress.status == "running" {

@@ -37,6 +37,7 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(help: "Output directory (default: .qf/tune/<config name>).") var out: String?
     @Option(help: "Where to write the best configuration (default: <out>/best.json).") var bestConfig: String?
     @Flag(help: "Queue the trials as training jobs in the database for any qf worker (DATABASE_URL), and wait for them.") var distributed = false
+    @OptionGroup(title: "Slurm") var slurmOptions: SlurmOptions
     @Flag(help: "List the config's hyperparameters with their ranges and values, and exit.") var list = false
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -74,7 +75,7 @@ struct TuneCommand: AsyncParsableCommand {
         case "none": options.halving = nil
         default: throw ValidationError("--scheduler: asha or none, got '\(scheduler)'")
         }
-        if distributed { return try await DistributedTune.submitAndWait(command: self, base: base, options: options) }
+        if distributed || slurmOptions.slurm { return try await DistributedTune.submitAndWait(command: self, base: base, options: options) }
         let tuner = try Tuner(base: base, space: space, options: options)
         let count = tuner.configurations.count
         let rungs = options.halving?.rungs ?? [options.maxEpochs]
