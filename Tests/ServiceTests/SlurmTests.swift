@@ -18,7 +18,7 @@ struct SlurmTests {
         array.partition = "qf"
         array.extra = ["--comment=quantforge-test"]
         let script = array.script()
-        #expect(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --signal=B:USR1@60") && script.contains("--max-runtime 540s"))
+        #expect(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --signal=B:USR1@60") && script.contains("--max-runtime 540s"), "\(script)")
         let verdict = try SlurmClient().check(script)
         #expect(verdict.contains("to start at") && verdict.contains("partition qf"), "sbatch --test-only: \(verdict)")
         var bad = array
@@ -220,6 +220,57 @@ extension SlurmTests {
             if handedBack == "PENDING|0" {
                 let task = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries || '|' || (result->>'resumed') FROM celery_tasks WHERE related_type = 'training_job'")
                 #expect(task == "SUCCESS|0|true", "resumed from the checkpoint, no retry counted: \(task)")
+            }
+        }
+    }
+}
+
+extension SlurmTests {
+    /// A worker whose allocation reaches its time limit (one minute: it stops claiming and hands
+    /// its job back 30 s before) leaves the job to the next array, which resumes it from its
+    /// checkpoint: every epoch is logged once and has one metrics row. The job is long enough that
+    /// no machine finishes it in the first allocation, and is cancelled once the second has shown
+    /// it resumes.
+    @Test func aWorkerAtItsTimeLimitHandsItsJobToTheNextArray() async throws {
+        try await TestAPI.with("slurm_time_limit") { api in
+            let (token, _, _) = try await api.signUp("timed")
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let id = try await TrainingJobTests.submitDQN(api, token, name: "long", strategyID: strategyID, datasetID: datasetID, epochs: 100_000, seed: 4)
+            let environment = ChaosTests.workerEnvironment(api, url: try await Self.databaseURL(api))
+            func epochs() async throws -> Int { Int(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")) ?? 0 }
+            let first = "qf-test-\(UUID().uuidString.prefix(8).lowercased())"
+            let submitted = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--time", "1", "--job-name", first], environment: environment))()
+            #expect(submitted.status == 0, "\(submitted.output)")
+            // The worker leaves by itself at its maximum run time (the training makes progress meanwhile).
+            var gone = false
+            _ = try await ChaosTests.waitFor(api, .seconds(120)) {
+                gone = try SlurmClient().jobs(namePrefix: first).isEmpty
+                return gone
+            }
+            #expect(gone, "the worker left before its allocation's time limit")
+            let before = try await epochs()
+            let task = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries FROM celery_tasks WHERE related_type = 'training_job'")
+            #expect(task == "PENDING|0", "handed back, not failed: \(task)")
+            let output = try FileManager.default.contentsOfDirectory(atPath: "\(api.data.directory)/slurm").filter { $0.hasPrefix(first) }
+            let text = try output.map { try String(contentsOfFile: "\(api.data.directory)/slurm/\($0)", encoding: .utf8) }.joined()
+            #expect(text.contains("reached its maximum run time of 30"), "\(output): \(text.suffix(600))")
+
+            let second = "qf-test-\(UUID().uuidString.prefix(8).lowercased())"
+            let again = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--exit-when-idle", "2", "--job-name", second], environment: environment))()
+            #expect(again.status == 0, "\(again.output)")
+            #expect(try await ChaosTests.waitFor(api, .seconds(120)) { try await epochs() >= before + 2 })
+            let cancelled = try await api.call(.post, "\(TrainingJobTests.base)/\(id)/cancel", token: token)
+            #expect(cancelled.status == .ok || cancelled.status == .accepted, "\(cancelled.body)")
+            try await Self.expectGone(second)
+            let rows = try await AuthTests.text(api.sql, "SELECT count(*)::text || '|' || max(epoch)::text FROM training_metrics WHERE training_job_id = \(id)")
+            let parts = rows.split(separator: "|").map { Int($0) ?? -1 }
+            #expect(parts.count == 2 && parts[0] == parts[1] && parts[0] >= before + 2, "epochs 1…n, one row each: \(rows)")
+            let logs = try await AuthTests.text(api.sql, "SELECT logs FROM training_jobs WHERE id = \(id)")
+            #expect(logs.contains("attempt 1 on worker ") && logs.contains("attempt 2 on worker "), "\(logs.prefix(400)) … \(logs.suffix(400))")
+            for epoch in 1...max(1, parts.last ?? 1) {
+                let times = logs.components(separatedBy: "epoch \(epoch), ").count - 1
+                if times != 1 { Issue.record("epoch \(epoch) logged \(times) times: resumed, not restarted"); break }
             }
         }
     }

@@ -41,7 +41,7 @@ public struct SlurmWorkerArray: Sendable, Equatable {
         if workers < 1 { return "--workers must be at least 1, got \(workers)" }
         if cpusPerWorker < 1 { return "--cpus-per-worker must be at least 1, got \(cpusPerWorker)" }
         if let time, SlurmTime.parse(time) == nil { return "--time '\(time)': expected Slurm's format, such as 30, 1:00:00 or 2-00:00:00" }
-        if let time, let limit = SlurmTime.parse(time), limit < .seconds(120) { return "--time '\(time)': at least 2 minutes, so a worker can hand its work back before the limit" }
+        if let time, let limit = SlurmTime.parse(time), limit < .seconds(60) { return "--time '\(time)': at least a minute, so a worker can hand its work back before the limit" }
         if let memory, memory.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil { return "--mem '\(memory)': expected a size such as 4G or 8000M" }
         if !(exitWhenIdleSeconds > 0) { return "--exit-when-idle must be positive, got \(exitWhenIdleSeconds)" }
         for option in extra where !option.hasPrefix("--") || option.contains("\n") { return "--extra '\(option)': each must be one sbatch option starting with --" }
@@ -51,11 +51,11 @@ public struct SlurmWorkerArray: Sendable, Equatable {
     }
 
     /// How long before the time limit the worker stops claiming and hands running work back: a
-    /// tenth of the limit, between 1 and 5 minutes (a training epoch's checkpoint must fit).
+    /// tenth of the limit, between 30 s and 5 minutes (a training epoch's checkpoint must fit).
     public var margin: Duration? {
         guard let limit = time.flatMap(SlurmTime.parse) else { return nil }
         let tenth = limit / 10
-        return min(max(tenth, .seconds(60)), .seconds(300))
+        return min(max(tenth, .seconds(30)), .seconds(300))
     }
 
     /// The batch script `sbatch` runs for each element of the array.
@@ -71,7 +71,11 @@ public struct SlurmWorkerArray: Sendable, Equatable {
         if let time { lines.append("#SBATCH --time=\(time)") }
         if let account { lines.append("#SBATCH --account=\(account)") }
         if let qos { lines.append("#SBATCH --qos=\(qos)") }
-        if let margin { lines.append("#SBATCH --signal=B:USR1@\(margin.components.seconds)") }
+        // Slurm may send the warning up to a minute before the time asked for, so only a limit
+        // of several minutes gets one; every worker stops at its --max-runtime anyway.
+        if let margin, let limit = time.flatMap(SlurmTime.parse), limit >= .seconds(300) {
+            lines.append("#SBATCH --signal=B:USR1@\(margin.components.seconds)")
+        }
         lines += extra.map { "#SBATCH \($0)" }
         var worker = ["exec", Self.quote(executable), "worker", "--concurrency", "\(cpusPerWorker)", "--queues"] + queues.map(Self.quote)
         worker += ["--exit-when-idle", Self.number(exitWhenIdleSeconds)]
