@@ -1,5 +1,6 @@
 import Agents
 import Foundation
+import Ingest
 import PostgresNIO
 @testable import Service
 import Testing
@@ -272,6 +273,47 @@ extension SlurmTests {
                 let times = logs.components(separatedBy: "epoch \(epoch), ").count - 1
                 if times != 1 { Issue.record("epoch \(epoch) logged \(times) times: resumed, not restarted"); break }
             }
+        }
+    }
+}
+
+extension SlurmTests {
+    /// `qf walkforward --slurm` queues one shard per window, submits the workers, and prints the
+    /// table and lines the local run prints, to the digit; its JSON agrees to 1e-12.
+    @Test func aWalkForwardWithSlurmPrintsWhatTheLocalRunPrints() async throws {
+        try await TestAPI.with("slurm_walkforward") { api in
+            let path = "\(api.data.directory)/btc.h5"
+            try FileManager.default.createDirectory(atPath: api.data.directory, withIntermediateDirectories: true)
+            _ = try CSVIngestor.ingest(csv: SharedData.directory + "/data/trademaster/algorithmic_trading/BTC/BTC.csv", to: path, options: IngestOptions())
+            let environment = ChaosTests.workerEnvironment(api, url: try await Self.databaseURL(api))
+            let arguments = ["walkforward", "--data", path, "--grid", "fast=2:20:6", "--grid", "slow=20:60:20", "--train", "1y", "--test", "6m",
+                             "--fill", "close", "--convention", "vectorbt", "--commission", "0.001"]
+            let remote = await (try ProcessRunner.start(arguments + ["--slurm", "--slurm-workers", "2"], environment: environment))()
+            let local = await (try ProcessRunner.start(arguments, environment: environment))()
+            #expect(remote.status == 0 && local.status == 0, "\(remote.output)\n\(local.output)")
+            func table(_ output: String) -> [Substring] { Array(output.split(separator: "\n").drop { !$0.contains(" windows, ") }) }
+            #expect(table(local.output).count > 8 && table(remote.output) == table(local.output), "\(remote.output)\n---\n\(local.output)")
+            #expect(remote.output.contains("walk-forward windows queued") && remote.output.contains("2 worker(s)"), "\(remote.output)")
+
+            let remoteJSON = await (try ProcessRunner.start(arguments + ["--slurm", "--slurm-workers", "1", "--json"], environment: environment))()
+            let localJSON = await (try ProcessRunner.start(arguments + ["--json"], environment: environment))()
+            let a = try SweepOutput.document(remoteJSON.output), b = try SweepOutput.document(localJSON.output)
+            let wa = a["windows"] as? [[String: Any]] ?? [], wb = b["windows"] as? [[String: Any]] ?? []
+            #expect(wa.count == wb.count && wa.count > 5, "\(remoteJSON.output.suffix(500))")
+            for (x, y) in zip(wa, wb) {
+                #expect(NSDictionary(dictionary: x["parameters"] as? [String: Any] ?? [:]).isEqual(to: y["parameters"] as? [String: Any] ?? [:]))
+                for part in ["in_sample", "out_of_sample"] {
+                    let px = x[part] as? [String: Double] ?? [:], py = y[part] as? [String: Double] ?? [:]
+                    #expect(px.keys.sorted() == py.keys.sorted())
+                    for (key, value) in py where !(value.isNaN && (px[key]?.isNaN ?? false)) {
+                        #expect(abs((px[key] ?? .nan) - value) <= 1e-12 * max(1, abs(value)), "\(part).\(key): \(px[key] ?? .nan) vs \(value)")
+                    }
+                }
+                let dx = ((x["overfitting"] as? [String: Any])?["deflated_sharpe"] as? [String: Any])?["probability"] as? Double
+                let dy = ((y["overfitting"] as? [String: Any])?["deflated_sharpe"] as? [String: Any])?["probability"] as? Double
+                #expect(dx != nil && dx == dy, "the windows' deflated Sharpe: \(String(describing: dx)) vs \(String(describing: dy))")
+            }
+            try await Self.expectGone("qf-walkforward-")
         }
     }
 }

@@ -62,6 +62,14 @@ public struct WalkForwardResult: Sendable {
         /// Windows whose choice differs from the window before.
         public var changes: Int
         public var distinct: Int
+
+        public init(name: String, mean: Double, deviation: Double, changes: Int, distinct: Int) {
+            self.name = name
+            self.mean = mean
+            self.deviation = deviation
+            self.changes = changes
+            self.distinct = distinct
+        }
     }
 
     public var windows: [WindowResult]

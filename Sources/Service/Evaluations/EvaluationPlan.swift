@@ -76,6 +76,14 @@ public struct EvaluationPlan: Codable, Sendable, Equatable {
         public var step: String?
         public var anchored: Bool
         public var windows: [WalkForwardWindows.Window]
+
+        public init(train: String, test: String, step: String?, anchored: Bool, windows: [WalkForwardWindows.Window]) {
+            self.train = train
+            self.test = test
+            self.step = step
+            self.anchored = anchored
+            self.windows = windows
+        }
     }
 
     public var kind: Kind
@@ -159,6 +167,17 @@ extension EvaluationPlan {
                               grid: axes.map { Axis(name: $0.name, values: $0.values) }, benchmark: nil, start: nil, end: nil, settings: settings,
                               convention: convention, annualization: annualization, sort: sort, ascending: ascending, top: top,
                               shards: shards(subjects: 1, datasets: 1, gridCount: count, shardSize: max(1, shardSize)), overfittingPartitions: overfittingPartitions)
+    }
+}
+
+extension EvaluationPlan {
+    /// A walk-forward over a grid (`qf walkforward --distributed`): one shard per window, each
+    /// sweeping that window's in-sample bars; the merge stitches the out-of-sample runs.
+    public static func walkForward(sweep: EvaluationPlan, spec: WalkForwardSpec) -> EvaluationPlan {
+        var plan = sweep
+        plan.walkForward = spec
+        plan.shards = spec.windows.indices.map { Shard(subject: 0, dataset: 0, from: nil, to: nil, window: $0) }
+        return plan
     }
 }
 

@@ -7,7 +7,7 @@ import Ingest
 /// `qf walkforward`: walk-forward optimisation of a strategy's grid over one symbol — per window
 /// the parameters chosen in sample and their out-of-sample figures, the stitched out-of-sample
 /// metrics, walk-forward efficiency and the parameters' stability.
-struct WalkForwardCommand: ParsableCommand {
+struct WalkForwardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "walkforward", abstract: "Walk-forward optimisation of a strategy's parameter grid over a bar file.",
         discussion: """
@@ -31,8 +31,11 @@ struct WalkForwardCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Write an HTML report of the stitched out-of-sample run to this file.") var report: String?
     @Option(help: "Time blocks for each window's overfitting statistics (even, 2-20); 0: none.") var overfittingPartitions = 16
+    @Flag(help: "Queue the windows as shard tasks for qf worker processes and wait for the stitched result (the bar file at the same path for every worker).")
+    var distributed = false
+    @OptionGroup(title: "Slurm") var slurmOptions: SlurmOptions
 
-    func run() throws {
+    func run() async throws {
         guard !axes.isEmpty else { throw ValidationError("give at least one --grid axis, e.g. --grid fast=2:50") }
         guard SweepMetrics.names.contains(select) else { throw ValidationError("--select must be one of \(SweepMetrics.names.joined(separator: ", "))") }
         let grid = ParameterGrid(axes: try axes.map { try ParameterGrid.Axis(parsing: $0) }, fixed: try parseParameters(parameters))
@@ -52,6 +55,9 @@ struct WalkForwardCommand: ParsableCommand {
                                                  test: WalkForwardWindows.bars(test, option: "--test", timestamps: bars.timestamps),
                                                  step: try step.map { try WalkForwardWindows.bars($0, option: "--step", timestamps: bars.timestamps) },
                                                  anchored: anchored)
+            if distributed || slurmOptions.slurm {
+                return try await DistributedWalkForward(command: self, grid: grid, subject: subject, windows: windows, symbol: bars.symbol).run()
+            }
             var config = WalkForwardConfiguration(grid: grid, settings: try market.settings(), convention: market.convention,
                                                   annualization: try market.annualizationValue(), select: select, ascending: ascending, threads: threads)
             config.overfittingPartitions = try SweepCommand.partitions(overfittingPartitions)
@@ -67,54 +73,11 @@ struct WalkForwardCommand: ParsableCommand {
 
     func output(_ result: WalkForwardResult, grid: ParameterGrid, symbol: String) throws {
         let names = grid.axes.map(\.name)
-        func date(_ t: Int64) -> String { String(TimestampParser.format(t).prefix(10)) }
-        if json {
-            struct Window: Encodable {
-                var trainFrom: String, trainTo: String, testFrom: String, testTo: String
-                var parameters: [String: Double]
-                var inSample: [String: Double]
-                var outOfSample: [String: Double]
-                var overfitting: OverfittingReport?
-            }
-            struct Output: Encodable {
-                var windows: [Window]
-                var metrics: [String: Double]
-                var walkForwardEfficiency: Double
-                var stability: [WalkForwardResult.Stability]
-            }
-            func figures(_ m: PerformanceMetrics) -> [String: Double] {
-                ["total_return": m.totalReturn, "annual_return": m.annualReturn, "sharpe": m.sharpe, "sortino": m.sortino, "max_drawdown": m.maxDrawdown,
-                 "trades": Double(m.tradeCount), "win_rate": m.winRate, "equity_final": m.equityFinal]
-            }
-            try printJSON(Output(windows: result.windows.map { w in
-                Window(trainFrom: date(w.trainFrom), trainTo: date(w.trainTo), testFrom: date(w.testFrom), testTo: date(w.testTo),
-                       parameters: Dictionary(uniqueKeysWithValues: zip(names, w.parameters)),
-                       inSample: Dictionary(uniqueKeysWithValues: zip(SweepMetrics.names, w.inSample.values)), outOfSample: figures(w.outOfSample),
-                       overfitting: w.overfitting)
-            }, metrics: figures(result.metrics), walkForwardEfficiency: result.efficiency, stability: result.stability))
-            return
-        }
+        try WalkForwardSummary(result, names: names).print(symbol: symbol, names: names, cells: grid.count, select: select, json: json)
+        if json { return }
         func pct(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.2f%%", v * 100) }
         func num(_ v: Double) -> String { v.isNaN ? "NaN" : String(format: "%.3f", v) }
-        let header = ["window", "in sample", "out of sample"] + names + ["IS \(select)", "IS DSR", "IS PBO", "OOS return", "OOS Sharpe", "OOS trades"]
-        var lines = [header]
-        for (k, w) in result.windows.enumerated() {
-            lines.append(["\(k + 1)", "\(date(w.trainFrom))…\(date(w.trainTo))", "\(date(w.testFrom))…\(date(w.testTo))"]
-                         + w.parameters.map { SweepCSVWriter.format($0) }
-                         + [num(w.inSample.value(select) ?? .nan), num(w.overfitting?.deflatedSharpe.probability ?? .nan),
-                            num(w.overfitting?.overfittingProbability?.probability ?? .nan),
-                            pct(w.outOfSample.totalReturn), num(w.outOfSample.sharpe), "\(w.outOfSample.tradeCount)"])
-        }
-        let widths = header.indices.map { c in lines.map { $0[c].count }.max()! }
-        print("\(symbol): \(result.windows.count) windows, \(grid.count) cells each")
-        for line in lines { print(line.indices.map { c in String(repeating: " ", count: widths[c] - line[c].count) + line[c] }.joined(separator: "  ")) }
-        let m = result.metrics
-        print("stitched out of sample: total return \(pct(m.totalReturn)), annual \(pct(m.annualReturn)), Sharpe \(num(m.sharpe)), "
-              + "max drawdown \(pct(m.maxDrawdown)), \(m.tradeCount) trades")
-        print("walk-forward efficiency (OOS annual return / mean IS annual return): \(num(result.efficiency))")
-        for s in result.stability {
-            print("\(s.name): mean \(num(s.mean)), sd \(num(s.deviation)), \(s.distinct) distinct values, changed in \(s.changes) of \(max(0, result.windows.count - 1)) steps")
-        }
+        func date(_ t: Int64) -> String { WalkForwardSummary.date(t) }
         if let report {
             var statistics: [(String, String)] = [("Walk-forward efficiency", num(result.efficiency))]
             for (k, w) in result.windows.enumerated() {
