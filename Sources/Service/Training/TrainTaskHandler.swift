@@ -105,7 +105,7 @@ public struct TrainTaskHandler: TaskHandler {
         do {
             defer { continuation.finish() }
             outcome = try await withTaskCancellationHandler {
-                try await TaskThread.run {
+                try await TaskThread.run { try usage.measure {
                     let run = try TrainingRun(job: configuration, directory: runDirectory)
                     let resumed = try run.resumeIfPossible()
                     let status = try run.run(throughEpoch: throughEpoch, shouldStop: { stop.isSet }, onEpoch: { continuation.yield($0) })
@@ -116,7 +116,7 @@ public struct TrainTaskHandler: TaskHandler {
                     let report = try run.test()
                     return .finished(report, bestEpoch: run.progress.bestEpoch, resumed: resumed, epochsDone: run.progress.epochsDone,
                                      history: run.progress.history)
-                }
+                } }
             } onCancel: {
                 stop.set()
             }
@@ -253,37 +253,48 @@ extension TrainingJobStore {
     }
 }
 
-/// CPU and memory use of this process over a job: CPU time over wall time (in percent of one
-/// core, so two busy cores read 200) and the peak resident memory as a share of the machine's.
-struct ResourceUsage {
-    var cpuStart: Double
-    var wallStart: Double
+/// CPU and memory that one training attempt used by itself, not the whole process (which may be
+/// `qf serve --worker`, or a worker running several tasks): the CPU time of the task's own thread
+/// (training runs on one thread, with one BLAS thread) over the attempt's wall time, in percent of
+/// one core; and how much the process's resident memory grew while the run was alive, as a share
+/// of the machine's memory — the run's own memory for a worker of concurrency 1 (each element of
+/// a `qf slurm` array with one CPU), an upper bound when other tasks grew at the same time.
+final class ResourceUsage: Sendable {
+    let wallStart = Date().timeIntervalSince1970
+    private let measured = Mutex<(cpuSeconds: Double, residentGrowth: Double)?>(nil)
 
-    static func selfUsage() -> rusage {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        return usage
+    static func start() -> ResourceUsage { ResourceUsage() }
+
+    /// Runs `work` on the calling thread (the task's own), measuring it.
+    func measure<T>(_ work: () throws -> T) rethrows -> T {
+        let cpu = Self.threadCPUSeconds(), resident = Self.residentBytes()
+        defer {
+            let growth = max(0, Self.residentBytes() - resident)
+            measured.withLock { $0 = (Self.threadCPUSeconds() - cpu, growth) }
+        }
+        return try work()
     }
 
-    static func cpuSeconds() -> Double {
-        let usage = selfUsage()
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    static func start() -> ResourceUsage {
-        ResourceUsage(cpuStart: cpuSeconds(), wallStart: Date().timeIntervalSince1970)
+    /// The process's resident memory now (`/proc/self/statm`), in bytes; 0 where unreadable.
+    static func residentBytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     func finish() -> (cpuPercent: Double?, memoryPercent: Double?) {
+        guard let (cpuSeconds, growth) = measured.withLock({ $0 }) else { return (nil, nil) }
         let wall = Date().timeIntervalSince1970 - wallStart
-        let cpu = wall > 0 ? min(999.99, (Self.cpuSeconds() - cpuStart) / wall * 100) : nil
-        let usage = Self.selfUsage()
+        let cpu = wall > 0 ? min(999.99, cpuSeconds / wall * 100) : nil
         let total = Double(ProcessInfo.processInfo.physicalMemory)
-        let memory = total > 0 ? min(100, Double(usage.ru_maxrss) * 1024 / total * 100) : nil
+        let memory = total > 0 ? min(100, growth / total * 100) : nil
         return (cpu, memory)
     }
 }
