@@ -16,11 +16,15 @@ struct QueueBench: AsyncParsableCommand {
     @Option(help: "Tasks each worker runs at once.") var concurrency = 16
     @Option(help: "Steady enqueue rate (tasks/s) for the latency measurement.") var rate = 500
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(parsing: .upToNextOption, help: "Worker process counts to time claim + complete with (100 simulates a 100-node cluster's workers).")
+    var workerCounts: [Int] = [1, 2]
 
     struct Results: Encodable {
         var enqueueSinglePerSecond: Double
         var enqueueBatchPerSecond: Double
         var throughput: [String: Double]
+        /// The most connections the database had open during each claim + complete run.
+        var peakConnections: [String: Int] = [:]
         var enqueueLatencyP50Ms: Double
         var enqueueLatencyP99Ms: Double
         var tasks: Int
@@ -79,7 +83,7 @@ struct QueueBench: AsyncParsableCommand {
             print(String(format: "enqueue, batches of 1,000: %.0f tasks/s", results.enqueueBatchPerSecond))
 
             // Claim and complete with 1 and 2 worker processes (the tasks are queued first).
-            for workers in [1, 2] {
+            for workers in workerCounts {
                 try await client.query("TRUNCATE celery_tasks", logger: logger)
                 for batch in stride(from: 0, to: tasks, by: 1_000) {
                     _ = try await queue.enqueueBatch(name: "noop", kwargs: (batch..<min(tasks, batch + 1_000)).map { .object(["n": .int(Int64($0))]) }, logger: logger)
@@ -94,6 +98,7 @@ struct QueueBench: AsyncParsableCommand {
                 // Timed from the first completion, so process start-up is not counted.
                 var first: ContinuousClock.Instant?
                 var done = 0
+                var peak = 0
                 while done < tasks {
                     // Rarely: counting 20,000 rows takes milliseconds of the CPU the workers and
                     // PostgreSQL share, and the rate comes from the rows' completion times anyway.
@@ -102,13 +107,18 @@ struct QueueBench: AsyncParsableCommand {
                         done = Int(n)
                     }
                     if first == nil && done > 0 { first = ContinuousClock.now }
+                    for try await n in try await client.query("SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database()", logger: logger).decode(Int64.self) {
+                        peak = max(peak, Int(n))
+                    }
                 }
                 let seconds = (ContinuousClock.now - (first ?? ContinuousClock.now)).seconds
                 for child in children { child.terminate() }
                 let counted = try await Self.firstCompletionSpan(client, logger: logger)
                 let rate = Double(tasks) / max(counted ?? seconds, 1e-9)
                 results.throughput["\(workers)_worker\(workers > 1 ? "s" : "")"] = rate
-                print(String(format: "claim + complete, %d worker process%@ × %d at once: %.0f tasks/s (%d tasks)", workers, workers > 1 ? "es" : "", concurrency, rate, tasks))
+                results.peakConnections["\(workers)_worker\(workers > 1 ? "s" : "")"] = peak
+                print(String(format: "claim + complete, %d worker process%@ × %d at once: %.0f tasks/s (%d tasks; at most %d database connections)",
+                             workers, workers > 1 ? "es" : "", concurrency, rate, tasks, peak))
             }
 
             // Latency of one enqueue at a steady rate.
