@@ -95,18 +95,27 @@ struct SlurmStatusCommand: AsyncParsableCommand {
                 print([pad(job.id, 14), pad(job.name, 15), pad(job.state, 11), pad(job.elapsed, 10), pad(job.timeLimit, 11), place].joined(separator: " "))
             }
         }
+        if let finished = SlurmClient().finishedJobs(namePrefix: prefix) {
+            print(finished.isEmpty ? "finished in the last day: none" : "finished in the last day (sacct):")
+            for job in finished {
+                print([pad(job.id, 14), pad(job.name, 15), pad(job.state, 11), pad(job.elapsed, 10), pad(job.timeLimit, 11), job.nodes].joined(separator: " "))
+            }
+        } else {
+            print("(no Slurm accounting here: finished jobs are not listed)")
+        }
         var logger = Logger(label: "qf.slurm")
         logger.logLevel = .error
         do {
             let depths = try await Self.depth(logger: logger)
             print(depths.isEmpty ? "queue: empty" : "queue: " + depths.map { "\($0.queue) \($0.runnable) waiting, \($0.running) running" + ($0.delayed > 0 ? ", \($0.delayed) retrying later" : "") }.joined(separator: "; "))
         } catch {
-            print("queue: not reachable (\(error))")
+            print("queue: not readable (\(error is ValidationError ? "\(error)" : String(reflecting: error)))")
         }
     }
 
     static func depth(logger: Logger) async throws -> [QueueDepth] {
         let settings = try await DatabaseSettings.resolve(logger: logger)
+        try await WorkerCommand.requireCurrentSchema(settings, background: logger)
         let database = Database(settings: settings, logger: logger)
         return try await withThrowingTaskGroup(of: [QueueDepth]?.self) { group in
             group.addTask { await database.run(); return nil }

@@ -41,6 +41,8 @@ struct SlurmTests {
                                                         "--exit-when-idle", "2", "--job-name", jobName],
                                                        environment: ChaosTests.workerEnvironment(api, url: url))()
             #expect(submit.status == 0 && submit.output.contains("submitted job array"), "\(submit.output)")
+            let status = await (try ProcessRunner.start(["slurm", "status", "--prefix", jobName], environment: ChaosTests.workerEnvironment(api, url: url)))()
+            #expect(status.status == 0 && status.output.contains(jobName) && status.output.contains("queue: "), "\(status.output)")
             let slurm = SlurmClient()
             let finished = try await ChaosTests.waitFor(api, .seconds(180)) {
                 let noops = try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE task_name = 'noop' AND status = 'SUCCESS'")

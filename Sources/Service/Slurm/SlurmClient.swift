@@ -54,6 +54,18 @@ public struct SlurmClient: Sendable {
         }
     }
 
+    /// Jobs that have ended in the last `hours`, from Slurm's accounting (`sacct`); nil when the
+    /// cluster keeps no accounting (no slurmdbd), as on a single-node test cluster.
+    public func finishedJobs(namePrefix prefix: String = "qf-", hours: Int = 24) -> [Job]? {
+        guard let output = try? run("sacct", ["-n", "-X", "-P", "-S", "now-\(hours)hours", "-o", "JobID,JobName,State,Elapsed,Timelimit,NodeList,Reason"], input: nil),
+              !output.contains("accounting storage is disabled") else { return nil }
+        return output.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 7, f[1].hasPrefix(prefix), !["PENDING", "RUNNING"].contains(f[2]) else { return nil }
+            return Job(id: f[0], name: f[1], state: f[2], elapsed: f[3], timeLimit: f[4], nodes: f[5], reason: f[6])
+        }
+    }
+
     /// Cancels jobs by id, or every job named `name`.
     public func cancel(ids: [String] = [], name: String? = nil) throws {
         var arguments = ids
