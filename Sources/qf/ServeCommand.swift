@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let slurm = try SlurmDefaults.resolve(environment: ProcessInfo.processInfo.environment)
         let autoscaler = slurm.autoscales ? SlurmAutoscaler(
             defaults: slurm, queues: slurm.queues, interval: .milliseconds(Int64(slurm.intervalSeconds * 1000)), exitWhenIdleSeconds: slurm.idleSeconds,
-            executable: URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path,
+            executable: ChildProcess.selfPath,
             outputDirectory: "\(data.directory)/slurm", database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
         if slurm.autoscales { logger.info("Slurm autoscaler on", metadata: ["partition": .string(slurm.partition ?? ""), "max_workers": .stringConvertible(slurm.maxWorkers)]) }
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, autoscaler: autoscaler,

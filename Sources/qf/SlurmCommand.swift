@@ -49,7 +49,7 @@ struct SlurmSubmitCommand: ParsableCommand {
     func array() throws -> SlurmWorkerArray {
         let environment = ProcessInfo.processInfo.environment
         let data = try DataSettings.resolve(environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        let executable = ChildProcess.selfPath
         var array = SlurmWorkerArray(workers: workers, queues: queues, executable: executable, outputDirectory: outputDir ?? "\(data.directory)/slurm")
         array.partition = partition
         array.cpusPerWorker = cpusPerWorker

@@ -22,7 +22,7 @@ struct SlurmOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let defaults = try SlurmDefaults.resolve(environment: environment)
         let data = try DataSettings.resolve(environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        let executable = ChildProcess.selfPath
         let cpus = slurmCpusPerWorker ?? defaults.cpusPerWorker
         let workers = slurmWorkers ?? max(1, min(defaults.maxWorkers, (units + cpus - 1) / cpus))
         // Idle workers leave soon: the command ends them when the work is done anyway.

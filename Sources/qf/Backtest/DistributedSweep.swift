@@ -1,7 +1,6 @@
 import ArgumentParser
 import Backtest
 import Foundation
-import Logging
 import Service
 
 /// `qf sweep --distributed`: the grid as an evaluation in the database, split into shard tasks
@@ -34,45 +33,19 @@ struct DistributedSweep {
                                         symbol: command.market.symbol, settings: try command.market.settings(), convention: command.market.convention,
                                         annualization: try command.market.annualizationValue(), sort: command.sort, ascending: command.ascending,
                                         top: command.top, shardSize: command.shardSize, overfittingPartitions: try command.partitions())
-        let slurmArray = try command.slurmOptions.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-sweep")
-        var logger = Logger(label: "qf.sweep")
-        logger.logLevel = .error
-        let settings = try await DatabaseSettings.resolve(logger: logger)
-        try await WorkerCommand.requireCurrentSchema(settings, background: logger)
-        let database = Database(settings: settings, logger: logger)
-        let store = EvaluationStore(database: database)
         var fields: [String: JSONValue] = ["data": .string(path), "grid": .array(command.axes.map { .string($0) })]
         if let rules {
             for (field, text) in rules.named { fields[field] = .string(text) }
         } else {
             fields["strategy"] = .string(strategy)
         }
-        let config: JSONValue = .object(fields)
         let title = rules == nil ? strategy : "expressions"
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            await database.waitUntilRunning()
-            let (id, _) = try await store.create(.init(operatorEvaluation: "qf sweep \(title) \(plan.datasets[0].name)", plan: plan, config: config),
-                                                 logger: logger)
-            print("evaluation \(id): \(grid.count) combinations in \(plan.shards.count) shards queued; qf worker processes take them")
-            var slurmJob: String?
-            if var array = slurmArray {
-                array.jobName = "qf-sweep-\(id)"
-                slurmJob = try SlurmOptions.submit(array)
-            }
-            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
-            var bar = ProgressBar(total: plan.shards.count, label: "shards")
-            var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-            while evaluation.status == "pending" || evaluation.status == "running" {
-                bar.update(evaluation.shardsDone, status: evaluation.status)
-                try await Task.sleep(for: .milliseconds(250))
-                evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-            }
-            bar.update(evaluation.shardsDone, status: evaluation.status)
-            guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
-            try report(evaluation)
-        }
+        let count = grid.count, shards = plan.shards.count
+        let evaluation = try await OperatorEvaluation(name: "qf sweep \(title) \(plan.datasets[0].name)", plan: plan, config: .object(fields), kind: "sweep",
+                                                      slurm: command.slurmOptions) { id in
+            "evaluation \(id): \(count) combinations in \(shards) shards queued; qf worker processes take them"
+        }.submitAndWait()
+        try report(evaluation)
     }
 
     func report(_ evaluation: EvaluationRecord) throws {

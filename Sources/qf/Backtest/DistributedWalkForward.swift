@@ -1,7 +1,6 @@
 import ArgumentParser
 import Backtest
 import Foundation
-import Logging
 import Service
 
 /// `qf walkforward --distributed` (or `--slurm`): the walk-forward as an evaluation in the
@@ -34,13 +33,6 @@ struct DistributedWalkForward {
                                          top: 1, shardSize: max(1, grid.count), overfittingPartitions: try SweepCommand.partitions(command.overfittingPartitions))
         let plan = EvaluationPlan.walkForward(sweep: sweep, spec: .init(train: command.train, test: command.test, step: command.step, anchored: command.anchored,
                                                                         windows: windows.windows))
-        _ = try command.slurmOptions.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-walkforward")
-        var logger = Logger(label: "qf.walkforward")
-        logger.logLevel = .error
-        let settings = try await DatabaseSettings.resolve(logger: logger)
-        try await WorkerCommand.requireCurrentSchema(settings, background: logger)
-        let database = Database(settings: settings, logger: logger)
-        let store = EvaluationStore(database: database)
         var fields: [String: JSONValue] = ["data": .string(path), "grid": .array(command.axes.map { .string($0) }),
                                            "walk_forward": .object(["train": .string(command.train), "test": .string(command.test), "anchored": .bool(command.anchored)])]
         if let rules {
@@ -48,37 +40,19 @@ struct DistributedWalkForward {
         } else {
             fields["strategy"] = .string(rule)
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            await database.waitUntilRunning()
-            let (id, _) = try await store.create(.init(operatorEvaluation: "qf walkforward \(rule) \(plan.datasets[0].name)", plan: plan, config: .object(fields)),
-                                                 logger: logger)
-            if !command.json { print("evaluation \(id): \(plan.shards.count) walk-forward windows queued; qf worker processes take them") }
-            var slurmJob: String?
-            if var array = try command.slurmOptions.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-walkforward") {
-                array.jobName = "qf-walkforward-\(id)"
-                slurmJob = try SlurmOptions.submit(array)
-            }
-            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
-            var bar = ProgressBar(total: plan.shards.count, label: "walk-forward")
-            var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-            while evaluation.status == "pending" || evaluation.status == "running" {
-                bar.update(evaluation.shardsDone, status: evaluation.status)
-                try await Task.sleep(for: .milliseconds(250))
-                evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-            }
-            bar.update(evaluation.shardsDone, status: evaluation.status)
-            guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
-            let names = grid.axes.map(\.name)
-            try WalkForwardSummary(evaluation: evaluation.results, names: names).print(symbol: symbol, names: names, cells: grid.count, select: command.select, json: command.json)
-            if let report = command.report, let path = evaluation.reportPath {
-                if let contents = FileManager.default.contents(atPath: path) {
-                    try StagedFile.write(String(decoding: contents, as: UTF8.self), to: report)
-                    print("report: \(report)")
-                } else {
-                    print("the report is at \(path) on the worker that merged it (GET /api/v1/evaluations/\(id)/report)")
-                }
+        let json = command.json, windowCount = plan.shards.count
+        let evaluation = try await OperatorEvaluation(name: "qf walkforward \(rule) \(plan.datasets[0].name)", plan: plan, config: .object(fields), kind: "walkforward",
+                                                      slurm: command.slurmOptions) { id in
+            json ? nil : "evaluation \(id): \(windowCount) walk-forward windows queued; qf worker processes take them"
+        }.submitAndWait()
+        let names = grid.axes.map(\.name)
+        try WalkForwardSummary(evaluation: evaluation.results, names: names).print(symbol: symbol, names: names, cells: grid.count, select: command.select, json: command.json)
+        if let report = command.report, let path = evaluation.reportPath {
+            if let contents = FileManager.default.contents(atPath: path) {
+                try StagedFile.write(String(decoding: contents, as: UTF8.self), to: report)
+                print("report: \(report)")
+            } else {
+                print("the report is at \(path) on the worker that merged it (GET /api/v1/evaluations/\(evaluation.id)/report)")
             }
         }
     }
