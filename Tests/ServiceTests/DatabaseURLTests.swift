@@ -1,4 +1,5 @@
 import Service
+import PostgresNIO
 import Testing
 
 @Suite struct DatabaseURLTests {
@@ -29,5 +30,21 @@ import Testing
             }
         }
         #expect(DatabaseURL.redacted("postgres://u:secret@h/d") == "postgres://u:***@h/d")
+    }
+
+    @Test func poolSizeComesFromTheEnvironment() async throws {
+        let url = ["DATABASE_URL": "postgres://qf@db.example:5432/qf", "DATABASE_READ_URL": "postgres://qf@replica.example/qf"]
+        let sized = try await DatabaseSettings.resolve(environment: url.merging(["QF_DB_POOL_SIZE": "5"]) { $1 }, logger: TestDatabase.logger)
+        #expect(sized.primary.options.maximumConnections == 5 && sized.replica?.options.maximumConnections == 5)
+        let standard = try await DatabaseSettings.resolve(environment: url, logger: TestDatabase.logger)
+        #expect(standard.primary.options.maximumConnections == PostgresClient.Configuration.Options().maximumConnections)
+        for bad in ["0", "1001", "many"] {
+            do {
+                _ = try await DatabaseSettings.resolve(environment: url.merging(["QF_DB_POOL_SIZE": bad]) { $1 }, logger: TestDatabase.logger)
+                Issue.record("QF_DB_POOL_SIZE=\(bad) was accepted")
+            } catch let error as DatabaseSettings.Invalid {
+                #expect(error.description.contains("QF_DB_POOL_SIZE") && error.description.contains(bad))
+            }
+        }
     }
 }

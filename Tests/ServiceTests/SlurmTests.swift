@@ -320,6 +320,49 @@ extension SlurmTests {
     }
 }
 
+extension SlurmTests {
+    /// Slurm's own time limit, reached in the middle of a training job (the limit is lowered under
+    /// the running worker with `scontrol`, as an operator might, so the test waits on the job's
+    /// progress, not on a clock): Slurm sends SIGTERM, the worker hands the job back at its next
+    /// safe point, and a worker of the next array finishes it from the checkpoint.
+    @Test func aJobReachingItsTimeLimitIsFinishedByTheNextArray() async throws {
+        try await TestAPI.with("slurm_limit_reached") { api in
+            let (token, _, _) = try await api.signUp("limited")
+            let strategyID = try await TrainingJobTests.strategy(api, token)
+            let datasetID = try await TrainingJobTests.readyDataset(api, token)
+            let id = try await TrainingJobTests.submitDQN(api, token, name: "limited", strategyID: strategyID, datasetID: datasetID, epochs: 5, seed: 8)
+            let environment = ChaosTests.workerEnvironment(api, url: try await Self.databaseURL(api))
+            func epochs() async throws -> Int { Int(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM training_metrics WHERE training_job_id = \(id)")) ?? 0 }
+            let first = "qf-test-\(UUID().uuidString.prefix(8).lowercased())"
+            let submitted = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--job-name", first], environment: environment))()
+            #expect(submitted.status == 0, "\(submitted.output)")
+            #expect(try await ChaosTests.waitFor(api, .seconds(120)) { try await epochs() >= 1 })
+            let element = try #require(try SlurmClient().jobs(namePrefix: first).first, "the worker runs")
+            try SlurmClient().setTimeLimit(element.id, to: "0:01")
+            try await Self.expectGone(first)
+            let handedBack = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries FROM celery_tasks WHERE related_type = 'training_job'")
+            #expect(handedBack == "PENDING|0" || handedBack == "SUCCESS|0", "released, not failed: \(handedBack)")
+
+            let second = "qf-test-\(UUID().uuidString.prefix(8).lowercased())"
+            let again = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--exit-when-idle", "2", "--job-name", second],
+                                                       environment: environment))()
+            #expect(again.status == 0, "\(again.output)")
+            #expect(try await ChaosTests.waitFor(api, .seconds(180)) { try await ChaosTests.completed(api, job: id) })
+            try await Self.expectGone(second)
+            #expect(try await AuthTests.text(api.sql, "SELECT string_agg(epoch::text, ',' ORDER BY epoch) FROM training_metrics WHERE training_job_id = \(id)") == "1,2,3,4,5",
+                    "one metrics row per epoch")
+            if handedBack == "PENDING|0" {
+                let task = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries || '|' || (result->>'resumed') FROM celery_tasks WHERE related_type = 'training_job'")
+                #expect(task == "SUCCESS|0|true", "finished by the next array's worker, resumed from the checkpoint: \(task)")
+                let logs = try await AuthTests.text(api.sql, "SELECT logs FROM training_jobs WHERE id = \(id)")
+                for epoch in 1...5 where logs.components(separatedBy: "epoch \(epoch), ").count - 1 != 1 {
+                    Issue.record("epoch \(epoch) logged more than once: restarted, not resumed: \(logs)")
+                }
+            }
+        }
+    }
+}
+
 /// Whether the project's Slurm cluster answers (make test starts it and exports SLURM_CONF).
 enum SlurmCluster {
     static var isUp: Bool {

@@ -69,19 +69,44 @@ public struct DatabaseSettings: Sendable {
 
     public static let localDatabaseName = "quantforge"
 
+    /// `QF_DB_POOL_SIZE` caps each pool (primary, replica) of this process: a worker holds its
+    /// LISTEN connection plus up to this many (default 20, PostgresNIO's own), so many workers
+    /// on one database are sized by it (see docs/cluster.md).
     public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment,
                                projectDirectory: String = FileManager.default.currentDirectoryPath, logger: Logger) async throws -> DatabaseSettings {
+        let poolSize = try Self.poolSize(environment)
+        var settings: DatabaseSettings
         if let text = environment["DATABASE_URL"], !text.isEmpty {
             let url = try DatabaseURL(text)
             let replica = try environment["DATABASE_READ_URL"].flatMap { $0.isEmpty ? nil : try DatabaseURL($0).clientConfiguration() }
-            return DatabaseSettings(primary: try url.clientConfiguration(), replica: replica, primaryConnection: try url.connectionConfiguration(),
-                                    description: DatabaseURL.redacted(text))
+            settings = DatabaseSettings(primary: try url.clientConfiguration(), replica: replica, primaryConnection: try url.connectionConfiguration(),
+                                        description: DatabaseURL.redacted(text))
+        } else {
+            let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
+            try await cluster.createDatabaseIfMissing(localDatabaseName, logger: logger)
+            settings = DatabaseSettings(primary: cluster.configuration(database: localDatabaseName), replica: nil,
+                                        primaryConnection: cluster.connectionConfiguration(database: localDatabaseName),
+                                        description: cluster.url(database: localDatabaseName))
         }
-        let cluster = try LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
-        try await cluster.createDatabaseIfMissing(localDatabaseName, logger: logger)
-        return DatabaseSettings(primary: cluster.configuration(database: localDatabaseName), replica: nil,
-                                primaryConnection: cluster.connectionConfiguration(database: localDatabaseName),
-                                description: cluster.url(database: localDatabaseName))
+        if let poolSize {
+            settings.primary.options.maximumConnections = poolSize
+            settings.replica?.options.maximumConnections = poolSize
+        }
+        return settings
+    }
+
+    /// `QF_DB_POOL_SIZE`: 1 to 1,000 connections per pool; nil when unset.
+    static func poolSize(_ environment: [String: String]) throws -> Int? {
+        guard let text = environment["QF_DB_POOL_SIZE"], !text.isEmpty else { return nil }
+        guard let size = Int(text), (1...1_000).contains(size) else {
+            throw Invalid(description: "QF_DB_POOL_SIZE: connections per pool, 1 to 1000, got '\(text)'")
+        }
+        return size
+    }
+
+    /// A database setting in the environment that cannot be used; the message names it.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
     }
 }
 

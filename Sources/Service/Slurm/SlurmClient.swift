@@ -66,6 +66,12 @@ public struct SlurmClient: Sendable {
         }
     }
 
+    /// Changes a job's (or array element's) time limit, as an operator does with `scontrol`;
+    /// a limit already passed ends the job as a time limit does (SIGTERM, then SIGKILL).
+    public func setTimeLimit(_ id: String, to limit: String) throws {
+        _ = try run("scontrol", ["update", "JobId=\(id)", "TimeLimit=\(limit)"], input: nil)
+    }
+
     /// Cancels jobs by id, or every job named `name`.
     public func cancel(ids: [String] = [], name: String? = nil) throws {
         var arguments = ids
