@@ -12,7 +12,7 @@ struct SlurmCommand: ParsableCommand {
 }
 
 /// `qf slurm submit`: a job array of N workers.
-struct SlurmSubmitCommand: ParsableCommand {
+struct SlurmSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Submit a job array of qf workers with sbatch.",
         discussion: """
@@ -63,17 +63,17 @@ struct SlurmSubmitCommand: ParsableCommand {
         return array
     }
 
-    func run() throws {
+    func run() async throws {
         let array = try array()
         let script = array.script()
         if dryRun { return print(script, terminator: "") }
         let slurm = SlurmClient()
-        if check { return print(try slurm.check(script).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if check { return print(try await slurm.check(script).trimmingCharacters(in: .whitespacesAndNewlines)) }
         if ProcessInfo.processInfo.environment["DATABASE_URL"] == nil {
             print("note: DATABASE_URL is not set; the workers use this project's own PostgreSQL, which only this machine reaches")
         }
         try FileManager.default.createDirectory(atPath: array.outputDirectory, withIntermediateDirectories: true)
-        let id = try slurm.submit(script)
+        let id = try await slurm.submit(script)
         print("submitted job array \(id): \(array.workers) worker(s) on queues \(array.queues.joined(separator: ", ")); output in \(array.outputDirectory)")
     }
 }
@@ -85,7 +85,7 @@ struct SlurmStatusCommand: AsyncParsableCommand {
     @Option(help: "Show jobs whose names start with this.") var prefix = "qf-"
 
     func run() async throws {
-        let jobs = try SlurmClient().jobs(namePrefix: prefix)
+        let jobs = try await SlurmClient().jobs(namePrefix: prefix)
         if jobs.isEmpty {
             print("no Slurm jobs named \(prefix)…")
         } else {
@@ -95,7 +95,7 @@ struct SlurmStatusCommand: AsyncParsableCommand {
                 print([pad(job.id, 14), pad(job.name, 15), pad(job.state, 11), pad(job.elapsed, 10), pad(job.timeLimit, 11), place].joined(separator: " "))
             }
         }
-        if let finished = SlurmClient().finishedJobs(namePrefix: prefix) {
+        if let finished = await SlurmClient().finishedJobs(namePrefix: prefix) {
             print(finished.isEmpty ? "finished in the last day: none" : "finished in the last day (sacct):")
             for job in finished {
                 print([pad(job.id, 14), pad(job.name, 15), pad(job.state, 11), pad(job.elapsed, 10), pad(job.timeLimit, 11), job.nodes].joined(separator: " "))
@@ -130,20 +130,20 @@ struct SlurmStatusCommand: AsyncParsableCommand {
 
 /// `qf slurm cancel`: ends QuantForge's worker arrays (their running work is handed back: Slurm
 /// sends SIGTERM first).
-struct SlurmCancelCommand: ParsableCommand {
+struct SlurmCancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel QuantForge's Slurm worker arrays.")
 
     @Argument(help: "Job ids to cancel (default: every job named --job-name).") var ids: [String] = []
     @Option(help: "The job name to cancel when no ids are given.") var jobName = "qf-worker"
 
-    func run() throws {
+    func run() async throws {
         let slurm = SlurmClient()
         if ids.isEmpty {
-            let jobs = try slurm.jobs(namePrefix: jobName).filter { $0.name == jobName }
-            try slurm.cancel(name: jobName)
+            let jobs = try await slurm.jobs(namePrefix: jobName).filter { $0.name == jobName }
+            try await slurm.cancel(name: jobName)
             print("cancelled \(jobs.count) \(jobName) job(s)")
         } else {
-            try slurm.cancel(ids: ids)
+            try await slurm.cancel(ids: ids)
             print("cancelled \(ids.joined(separator: ", "))")
         }
     }

@@ -40,15 +40,15 @@ struct SlurmOptions: ParsableArguments {
     }
 
     /// Submits `array`, printing what Slurm gave it; returns the job id.
-    static func submit(_ array: SlurmWorkerArray) throws -> String {
+    static func submit(_ array: SlurmWorkerArray) async throws -> String {
         try FileManager.default.createDirectory(atPath: array.outputDirectory, withIntermediateDirectories: true)
-        let id = try SlurmClient().submit(array.script())
+        let id = try await SlurmClient().submit(array.script())
         print("Slurm job array \(id): \(array.workers) worker(s) × \(array.cpusPerWorker) CPU(s) (output in \(array.outputDirectory))")
         return id
     }
 
     /// Ends the array once its work is done (idle workers would leave by themselves, later).
-    static func finish(_ id: String) {
-        do { try SlurmClient().cancel(ids: [id]) } catch { print("could not cancel Slurm job \(id): \(error)") }
+    static func finish(_ id: String) async {
+        do { try await SlurmClient().cancel(ids: [id]) } catch { print("could not cancel Slurm job \(id): \(error)") }
     }
 }

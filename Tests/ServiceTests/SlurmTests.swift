@@ -10,9 +10,11 @@ import Testing
 /// worker array submitted with `qf slurm submit` drains the queue — every task exactly once, a
 /// training job to its end — and leaves Slurm empty once idle; `qf sweep --slurm` and `qf tune
 /// --slurm` submit their own workers and print what the local runs print.
-@Suite(.enabled(if: SlurmCluster.isUp, "no Slurm cluster: make test starts one (scripts/slurm-cluster.sh up, SLURM_CONF exported)"))
+// One at a time: each test's workers are debug-built training processes on a node of two CPUs;
+// all at once, beside the rest of `make test`, they starved other suites of CPU.
+@Suite(.serialized, .enabled(if: SlurmCluster.isUp, "no Slurm cluster: make test starts one (scripts/slurm-cluster.sh up, SLURM_CONF exported)"))
 struct SlurmTests {
-    @Test func theBatchScriptIsOneSlurmAccepts() throws {
+    @Test func theBatchScriptIsOneSlurmAccepts() async throws {
         var array = SlurmWorkerArray(workers: 3, queues: ["training", "default"], executable: ProcessRunner.qf, outputDirectory: FileManager.default.temporaryDirectory.path)
         array.time = "0:10:00"
         array.memory = "512M"
@@ -20,11 +22,11 @@ struct SlurmTests {
         array.extra = ["--comment=quantforge-test"]
         let script = array.script()
         #expect(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --signal=B:USR1@60") && script.contains("--max-runtime 540s"), "\(script)")
-        let verdict = try SlurmClient().check(script)
+        let verdict = try await SlurmClient().check(script)
         #expect(verdict.contains("to start at") && verdict.contains("partition qf"), "sbatch --test-only: \(verdict)")
         var bad = array
         bad.partition = "no-such-partition"
-        #expect(throws: SlurmClient.Failure.self) { try SlurmClient().check(bad.script()) }
+        await #expect(throws: SlurmClient.Failure.self) { try await SlurmClient().check(bad.script()) }
     }
 
     @Test func submittedWorkersDrainTheQueueAndLeave() async throws {
@@ -52,10 +54,10 @@ struct SlurmTests {
             // Idle, the workers leave, and their array with them.
             var gone = false
             for _ in 0..<600 where !gone {
-                gone = try slurm.jobs(namePrefix: jobName).isEmpty
+                gone = try await slurm.jobs(namePrefix: jobName).isEmpty
                 if !gone { try await Task.sleep(for: .milliseconds(200)) }
             }
-            let left = (try? slurm.jobs(namePrefix: jobName)) ?? []
+            let left = (try? await slurm.jobs(namePrefix: jobName)) ?? []
             #expect(gone, "the workers exit when idle: \(left)")
             #expect(try await AuthTests.text(api.sql, "SELECT count(*)::text FROM celery_tasks WHERE attempt <> 1") == "0", "each task ran once")
             #expect(try await AuthTests.text(api.sql, "SELECT string_agg(epoch::text, ',' ORDER BY epoch) FROM training_metrics WHERE training_job_id = \(id)") == "1,2,3")
@@ -85,7 +87,7 @@ extension SlurmTests {
     static func expectGone(_ prefix: String) async throws {
         var left: [SlurmClient.Job] = []
         for _ in 0..<600 {
-            left = try SlurmClient().jobs(namePrefix: prefix)
+            left = try await SlurmClient().jobs(namePrefix: prefix)
             if left.isEmpty { return }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -165,20 +167,20 @@ extension SlurmTests {
                 scaler.jobName = jobName
                 return scaler
             }
-            #expect(try SlurmClient().jobs(namePrefix: jobName).isEmpty, "no workers before the backlog is seen")
+            #expect(try await SlurmClient().jobs(namePrefix: jobName).isEmpty, "no workers before the backlog is seen")
             var most = 0
             let done = try await withThrowingTaskGroup(of: Void.self) { group -> Bool in
                 for scaler in scalers { group.addTask { try await scaler.run() } }
                 defer { group.cancelAll() }
                 let finished = try await ChaosTests.waitFor(api, .seconds(180)) {
-                    most = max(most, try SlurmClient().jobs(namePrefix: jobName).count)
+                    most = max(most, try await SlurmClient().jobs(namePrefix: jobName).count)
                     for id in ids where !(try await ChaosTests.completed(api, job: id)) { return false }
                     return true
                 }
                 guard finished else { return false }
                 // Idle, the workers leave: back to none, with the autoscalers still running.
                 for _ in 0..<600 {
-                    if try SlurmClient().jobs(namePrefix: jobName).isEmpty { return true }
+                    if try await SlurmClient().jobs(namePrefix: jobName).isEmpty { return true }
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 return false
@@ -207,7 +209,7 @@ extension SlurmTests {
             let submitFirst = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--job-name", first], environment: environment))()
             #expect(submitFirst.status == 0, "\(submitFirst.output)")
             #expect(try await ChaosTests.waitFor(api, .seconds(120)) { try await epochs() >= 1 })
-            try SlurmClient().cancel(name: first)
+            try await SlurmClient().cancel(name: first)
             try await Self.expectGone(first)
             let handedBack = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries FROM celery_tasks WHERE related_type = 'training_job'")
             #expect(handedBack == "PENDING|0" || handedBack == "SUCCESS|0", "released, not failed: \(handedBack)")
@@ -248,7 +250,7 @@ extension SlurmTests {
             // The worker leaves by itself at its maximum run time (the training makes progress meanwhile).
             var gone = false
             _ = try await ChaosTests.waitFor(api, .seconds(120)) {
-                gone = try SlurmClient().jobs(namePrefix: first).isEmpty
+                gone = try await SlurmClient().jobs(namePrefix: first).isEmpty
                 return gone
             }
             #expect(gone, "the worker left before its allocation's time limit")
@@ -337,8 +339,8 @@ extension SlurmTests {
             let submitted = await (try ProcessRunner.start(["slurm", "submit", "--workers", "1", "--queues", "training", "--job-name", first], environment: environment))()
             #expect(submitted.status == 0, "\(submitted.output)")
             #expect(try await ChaosTests.waitFor(api, .seconds(120)) { try await epochs() >= 1 })
-            let element = try #require(try SlurmClient().jobs(namePrefix: first).first, "the worker runs")
-            try SlurmClient().setTimeLimit(element.id, to: "0:01")
+            let element = try #require(try await SlurmClient().jobs(namePrefix: first).first, "the worker runs")
+            try await SlurmClient().setTimeLimit(element.id, to: "0:01")
             try await Self.expectGone(first)
             let handedBack = try await AuthTests.text(api.sql, "SELECT status::text || '|' || retries FROM celery_tasks WHERE related_type = 'training_job'")
             #expect(handedBack == "PENDING|0" || handedBack == "SUCCESS|0", "released, not failed: \(handedBack)")
@@ -367,6 +369,6 @@ extension SlurmTests {
 enum SlurmCluster {
     static var isUp: Bool {
         guard ProcessInfo.processInfo.environment["SLURM_CONF"] != nil else { return false }
-        return (try? SlurmClient().run("sinfo", ["-h", "-o", "%a"], input: nil).contains("up")) ?? false
+        return (try? SlurmClient().runBlocking("sinfo", ["-h", "-o", "%a"], input: nil).contains("up")) ?? false
     }
 }

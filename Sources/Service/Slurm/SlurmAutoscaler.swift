@@ -101,7 +101,7 @@ public struct SlurmAutoscaler: ServiceLifecycle.Service {
     public func round() async throws -> Int {
         let depth = try await queue.depth(logger: logger).filter { queues.contains($0.queue) }
         let runnable = depth.reduce(0) { $0 + $1.runnable }
-        let jobs = try slurm.jobs(namePrefix: jobName)
+        let jobs = try await slurm.jobs(namePrefix: jobName)
         let pending = jobs.filter { $0.state == "PENDING" || $0.state == "CONFIGURING" }.count
         let alive = jobs.filter { ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING"].contains($0.state) }.count
         let add = Self.workersToAdd(runnable: runnable, pendingWorkers: pending, allWorkers: alive, cpusPerWorker: defaults.cpusPerWorker, maxWorkers: defaults.maxWorkers)
@@ -109,7 +109,7 @@ public struct SlurmAutoscaler: ServiceLifecycle.Service {
         let array = defaults.array(workers: add, queues: queues, executable: executable, outputDirectory: outputDirectory, jobName: jobName,
                                    exitWhenIdleSeconds: exitWhenIdleSeconds)
         if let problem = array.problem() { throw SlurmClient.Failure(description: "QF_SLURM_* settings: \(problem)") }
-        let id = try slurm.submit(array.script())
+        let id = try await slurm.submit(array.script())
         logger.info("autoscaler: submitted workers", metadata: ["slurm_job": .string(id), "workers": .stringConvertible(add),
                                                                "runnable": .stringConvertible(runnable), "workers_before": .stringConvertible(alive)])
         return add

@@ -30,8 +30,8 @@ public struct SlurmClient: Sendable {
     }
 
     /// Submits `script`; returns the job id Slurm gave it.
-    public func submit(_ script: String) throws -> String {
-        let output = try run("sbatch", ["--parsable"], input: script)
+    public func submit(_ script: String) async throws -> String {
+        let output = try await run("sbatch", ["--parsable"], input: script)
         guard let id = output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !id.isEmpty, id.allSatisfy(\.isNumber) else {
             throw Failure(description: "sbatch printed no job id: \(output)")
         }
@@ -39,14 +39,14 @@ public struct SlurmClient: Sendable {
     }
 
     /// Checks `script` with `sbatch --test-only` (nothing is submitted); returns Slurm's verdict.
-    public func check(_ script: String) throws -> String {
-        try run("sbatch", ["--test-only"], input: script)
+    public func check(_ script: String) async throws -> String {
+        try await run("sbatch", ["--test-only"], input: script)
     }
 
     /// The jobs whose names start with `prefix` (QuantForge's all start with `qf-`), elements of
     /// arrays listed one by one.
-    public func jobs(namePrefix prefix: String = "qf-") throws -> [Job] {
-        let output = try run("squeue", ["-h", "-r", "-o", "%i|%j|%T|%M|%l|%N|%r"], input: nil)
+    public func jobs(namePrefix prefix: String = "qf-") async throws -> [Job] {
+        let output = try await run("squeue", ["-h", "-r", "-o", "%i|%j|%T|%M|%l|%N|%r"], input: nil)
         return output.split(separator: "\n").compactMap { line in
             let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 7, f[1].hasPrefix(prefix) else { return nil }
@@ -56,8 +56,8 @@ public struct SlurmClient: Sendable {
 
     /// Jobs that have ended in the last `hours`, from Slurm's accounting (`sacct`); nil when the
     /// cluster keeps no accounting (no slurmdbd), as on a single-node test cluster.
-    public func finishedJobs(namePrefix prefix: String = "qf-", hours: Int = 24) -> [Job]? {
-        guard let output = try? run("sacct", ["-n", "-X", "-P", "-S", "now-\(hours)hours", "-o", "JobID,JobName,State,Elapsed,Timelimit,NodeList,Reason"], input: nil),
+    public func finishedJobs(namePrefix prefix: String = "qf-", hours: Int = 24) async -> [Job]? {
+        guard let output = try? await run("sacct", ["-n", "-X", "-P", "-S", "now-\(hours)hours", "-o", "JobID,JobName,State,Elapsed,Timelimit,NodeList,Reason"], input: nil),
               !output.contains("accounting storage is disabled") else { return nil }
         return output.split(separator: "\n").compactMap { line in
             let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -68,16 +68,16 @@ public struct SlurmClient: Sendable {
 
     /// Changes a job's (or array element's) time limit, as an operator does with `scontrol`;
     /// a limit already passed ends the job as a time limit does (SIGTERM, then SIGKILL).
-    public func setTimeLimit(_ id: String, to limit: String) throws {
-        _ = try run("scontrol", ["update", "JobId=\(id)", "TimeLimit=\(limit)"], input: nil)
+    public func setTimeLimit(_ id: String, to limit: String) async throws {
+        _ = try await run("scontrol", ["update", "JobId=\(id)", "TimeLimit=\(limit)"], input: nil)
     }
 
     /// Cancels jobs by id, or every job named `name`.
-    public func cancel(ids: [String] = [], name: String? = nil) throws {
+    public func cancel(ids: [String] = [], name: String? = nil) async throws {
         var arguments = ids
         if let name { arguments.append("--name=\(name)") }
         guard !arguments.isEmpty else { return }
-        _ = try run("scancel", arguments, input: nil)
+        _ = try await run("scancel", arguments, input: nil)
     }
 
     /// Bytes read on another thread.
@@ -87,7 +87,18 @@ public struct SlurmClient: Sendable {
         func get() -> Data { data.withLock { $0 } }
     }
 
-    func run(_ tool: String, _ arguments: [String], input: String?) throws -> String {
+    /// Runs `tool` on a Dispatch thread: waiting for a process must not hold one of Swift's
+    /// few cooperative threads (on 2 cores, two such waits stall every task of the process —
+    /// in a test run, other tests' heartbeats).
+    func run(_ tool: String, _ arguments: [String], input: String?) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.runBlocking(tool, arguments, input: input) })
+            }
+        }
+    }
+
+    func runBlocking(_ tool: String, _ arguments: [String], input: String?) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments

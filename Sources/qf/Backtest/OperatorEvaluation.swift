@@ -17,6 +17,20 @@ struct OperatorEvaluation {
     /// The line printed once the evaluation is queued (nil: none, for JSON output).
     let queued: (Int) -> String?
 
+    /// Waits for evaluation `id` with a progress bar over its shards.
+    func wait(_ id: Int, store: EvaluationStore, database: Database, logger: Logger) async throws -> EvaluationRecord {
+        var bar = ProgressBar(total: plan.shards.count, label: kind == "sweep" ? "shards" : kind)
+        var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+        while evaluation.status == "pending" || evaluation.status == "running" {
+            bar.update(evaluation.shardsDone, status: evaluation.status)
+            try await Task.sleep(for: .milliseconds(250))
+            evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+        }
+        bar.update(evaluation.shardsDone, status: evaluation.status)
+        guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
+        return evaluation
+    }
+
     /// Returns the completed evaluation; throws naming the evaluation when it failed.
     func submitAndWait() async throws -> EvaluationRecord {
         _ = try slurm.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-\(kind)")   // checked before anything is queued
@@ -35,19 +49,16 @@ struct OperatorEvaluation {
             var slurmJob: String?
             if var array = try slurm.array(units: plan.shards.count, queues: [TaskQueues.evaluation], jobName: "qf-\(kind)") {
                 array.jobName = "qf-\(kind)-\(id)"
-                slurmJob = try SlurmOptions.submit(array)
+                slurmJob = try await SlurmOptions.submit(array)
             }
-            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
-            var bar = ProgressBar(total: plan.shards.count, label: kind == "sweep" ? "shards" : kind)
-            var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-            while evaluation.status == "pending" || evaluation.status == "running" {
-                bar.update(evaluation.shardsDone, status: evaluation.status)
-                try await Task.sleep(for: .milliseconds(250))
-                evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+            do {
+                let evaluation = try await wait(id, store: store, database: database, logger: logger)
+                if let slurmJob { await SlurmOptions.finish(slurmJob) }
+                return evaluation
+            } catch {
+                if let slurmJob { await SlurmOptions.finish(slurmJob) }
+                throw error
             }
-            bar.update(evaluation.shardsDone, status: evaluation.status)
-            guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
-            return evaluation
         }
     }
 }

@@ -27,6 +27,19 @@ enum DistributedTune {
         return .object(fields)
     }
 
+    /// Waits for search `id` with a progress bar over its trials.
+    static func waitFor(_ id: Int, trials: Int, database: Database, logger: Logger) async throws -> TrainingSearches.Progress {
+        var bar = ProgressBar(total: trials, label: "trials")
+        var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
+        while progress.status == "pending" || progress.status == "running" {
+            bar.update(progress.trialsDone, status: progress.status)
+            try await Task.sleep(for: .milliseconds(250))
+            progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
+        }
+        bar.update(progress.trialsDone, status: progress.status)
+        return progress
+    }
+
     static func submitAndWait(command: TuneCommand, base: TrainingJobConfiguration, options: TuneOptions) async throws {
         var logger = Logger(label: "qf.tune")
         logger.logLevel = .error
@@ -46,17 +59,16 @@ enum DistributedTune {
             var slurmJob: String?
             if var array = try command.slurmOptions.array(units: trials * options.seeds, queues: [TaskQueues.training], jobName: "qf-tune") {
                 array.jobName = "qf-tune-\(id)"
-                slurmJob = try SlurmOptions.submit(array)
+                slurmJob = try await SlurmOptions.submit(array)
             }
-            defer { if let slurmJob { SlurmOptions.finish(slurmJob) } }
-            var bar = ProgressBar(total: trials, label: "trials")
-            var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
-            while progress.status == "pending" || progress.status == "running" {
-                bar.update(progress.trialsDone, status: progress.status)
-                try await Task.sleep(for: .milliseconds(250))
-                progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
+            let progress: TrainingSearches.Progress
+            do {
+                progress = try await waitFor(id, trials: trials, database: database, logger: logger)
+                if let slurmJob { await SlurmOptions.finish(slurmJob) }
+            } catch {
+                if let slurmJob { await SlurmOptions.finish(slurmJob) }
+                throw error
             }
-            bar.update(progress.trialsDone, status: progress.status)
             guard progress.status == "completed", let result = progress.result, let best = progress.best else {
                 throw ValidationError("training job \(id) \(progress.status): \(progress.errorMessage ?? "no reason given")")
             }
