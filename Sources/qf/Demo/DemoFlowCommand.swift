@@ -101,8 +101,13 @@ struct DemoFlowCommand: AsyncParsableCommand {
         while finalStatus.isEmpty && ContinuousClock.now < deadline {
             guard let message = try await inbox.next(within: 2, where: { ($0["data"] as? [String: Any])?["job_id"] as? Int == jobID }) else {
                 // A notification can only be missed before the subscription: the job itself says.
+                // (On a busy machine the notification can also trail the job by seconds: the status is
+                // printed either way.)
                 let status = try await api.call("GET", "/api/v1/training/jobs/\(jobID)")["status"] as? String ?? ""
-                if ["completed", "failed", "cancelled"].contains(status) { finalStatus = status }
+                if ["completed", "failed", "cancelled"].contains(status) {
+                    finalStatus = status
+                    print("   status: \(status)")
+                }
                 continue
             }
             let data = message["data"] as? [String: Any] ?? [:]
