@@ -14,6 +14,7 @@ shared=${QF_SHARED_DIR:-../shared}
 swift build -c release --product qf
 qf=$PWD/.build/release/qf
 scripts/slurm-cluster.sh up
+trap 'scripts/slurm-cluster.sh down' EXIT   # no Slurm daemons left behind
 export SLURM_CONF=$PWD/.qf/slurm/slurm.conf
 $qf ingest "$shared/data/trademaster/algorithmic_trading/BTC/BTC.csv" --symbol BTC --out "$out/btc.h5" > /dev/null
 $qf migrate up > /dev/null
