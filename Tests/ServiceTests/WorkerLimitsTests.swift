@@ -25,6 +25,10 @@ import Testing
         #expect(SlurmTime.parseDuration("1:30:00") == .seconds(5400))
         #expect(SlurmTime.parseDuration("0") == nil && SlurmTime.parseDuration("soon") == nil && SlurmTime.parseDuration("-3m") == nil)
         #expect(SlurmTime.format(.seconds(86_405)) == "1-00:00:05" && SlurmTime.format(.seconds(3723)) == "01:02:03")
+        #expect(SlurmTime.parse("99999999999999999") == nil && SlurmTime.parse("9999999999-0") == nil, "no overflow on absurd input")
+        var array = SlurmWorkerArray(workers: 1, queues: ["default"], executable: "/q/qf", outputDirectory: "/q/out")
+        array.partition = "cpu\nrm -rf /"
+        #expect(array.problem()?.contains("--partition") == true, "no line of our own in the batch script")
     }
 
     @Test func aWorkerRunsItsMaximumTasksThenLeaves() async throws {

@@ -14,7 +14,8 @@ public enum SlurmTime {
             rest = trimmed[trimmed.index(after: dash)...]
         }
         let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
-        guard !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+        // Bounded so no product below can overflow (Slurm's own limits are far smaller).
+        guard !parts.isEmpty, parts.count <= 3, days <= 100_000, parts.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= 10_000_000 }) else { return nil }
         let p = parts.map { $0! }
         let seconds: Int
         if trimmed.contains("-") {

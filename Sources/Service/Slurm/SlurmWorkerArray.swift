@@ -45,6 +45,11 @@ public struct SlurmWorkerArray: Sendable, Equatable {
         if let memory, memory.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil { return "--mem '\(memory)': expected a size such as 4G or 8000M" }
         if !(exitWhenIdleSeconds > 0) { return "--exit-when-idle must be positive, got \(exitWhenIdleSeconds)" }
         for option in extra where !option.hasPrefix("--") || option.contains("\n") { return "--extra '\(option)': each must be one sbatch option starting with --" }
+        // Each goes into a line of the batch script: no whitespace may end it and start a command.
+        for (option, value) in [("--partition", partition), ("--account", account), ("--qos", qos)] {
+            if let value, value.isEmpty || value.contains(where: { $0.isWhitespace }) { return "\(option) '\(value)' must be one word" }
+        }
+        if outputDirectory.contains(where: \.isNewline) || executable.contains(where: \.isNewline) { return "paths with a line break cannot go into a batch script" }
         if queues.isEmpty { return "--queues: at least one queue" }
         if jobName.isEmpty || jobName.contains(where: { $0.isWhitespace }) { return "the job name '\(jobName)' must be one word" }
         return nil
