@@ -25,8 +25,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
-        if let exitWhenIdle, !(exitWhenIdle > 0) { throw ValidationError("--exit-when-idle must be a positive number of seconds, got \(exitWhenIdle)") }
+        guard pollInterval > 0 && pollInterval <= 3600 else { throw ValidationError("--poll-interval must be seconds between 0 and 3600, got \(pollInterval)") }
+        // Bounded: the seconds become whole milliseconds, which a huge value would overflow.
+        if let exitWhenIdle, !(exitWhenIdle > 0 && exitWhenIdle <= 31_536_000) { throw ValidationError("--exit-when-idle must be seconds between 0 and a year, got \(exitWhenIdle)") }
         if let maxTasks, maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1, got \(maxTasks)") }
         _ = try limits()
         for queue in queues where !TaskQueues.all.contains(queue) {
