@@ -38,12 +38,12 @@ public struct SlurmWorkerArray: Sendable, Equatable {
 
     /// What is wrong with the request, naming the option; nil when it can be submitted.
     public func problem() -> String? {
-        if workers < 1 { return "--workers must be at least 1, got \(workers)" }
+        if workers < 1 || workers > 100_000 { return "--workers must be from 1 to 100000, got \(workers)" }
         if cpusPerWorker < 1 { return "--cpus-per-worker must be at least 1, got \(cpusPerWorker)" }
         if let time, SlurmTime.parse(time) == nil { return "--time '\(time)': expected Slurm's format, such as 30, 1:00:00 or 2-00:00:00" }
         if let time, let limit = SlurmTime.parse(time), limit < .seconds(60) { return "--time '\(time)': at least a minute, so a worker can hand its work back before the limit" }
         if let memory, memory.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil { return "--mem '\(memory)': expected a size such as 4G or 8000M" }
-        if !(exitWhenIdleSeconds > 0) { return "--exit-when-idle must be positive, got \(exitWhenIdleSeconds)" }
+        if !(exitWhenIdleSeconds > 0 && exitWhenIdleSeconds <= 31_536_000) { return "--exit-when-idle must be seconds between 0 and a year, got \(exitWhenIdleSeconds)" }
         for option in extra where !option.hasPrefix("--") || option.contains("\n") { return "--extra '\(option)': each must be one sbatch option starting with --" }
         // Each goes into a line of the batch script: no whitespace may end it and start a command.
         for (option, value) in [("--partition", partition), ("--account", account), ("--qos", qos)] {
