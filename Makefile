@@ -43,11 +43,15 @@ build: deps
 ## single-node Slurm cluster of the project's own (started for the tests, stopped after them)
 test: deps check-venv
 	swift build --build-tests
-	@# The Slurm suite runs after the rest: its workers are training processes that would take
-	@# the machine's cores from the other suites' timing-sensitive services (leases, WebSockets).
+	@# Two suites run after the rest, each in a process of its own. The database-outage suite
+	@# trains on workers with 2-second task leases: in the same process as the CPU-bound suites,
+	@# which hold Swift's cooperative threads (two on two cores) for seconds, its lease heartbeats
+	@# could not run in time. The Slurm suite's workers are training processes that would take the
+	@# machine's cores from the other suites' timing-sensitive services (leases, WebSockets).
 	@if $(SUDO) scripts/slurm-cluster.sh up; then export SLURM_CONF=$(CURDIR)/.qf/slurm/slurm.conf; \
 	else echo "make test: no Slurm cluster; the Slurm tests will say they were skipped"; fi; \
-	swift test --skip SlurmTests; status=$$?; \
+	swift test --skip SlurmTests --skip DatabaseOutageTests; status=$$?; \
+	swift test --filter DatabaseOutageTests || status=1; \
 	swift test --filter SlurmTests || status=1; \
 	$(SUDO) scripts/slurm-cluster.sh down; \
 	exit $$status
