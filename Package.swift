@@ -63,13 +63,17 @@ let package = Package(
         // The one C target with code of its own: a fatal-signal handler must be async-signal-safe,
         // which Swift code cannot promise (see Service's CrashJournal).
         .target(name: "CCrashJournal", path: "Sources/CCrashJournal"),
+        // QuantForge's own small float32 products, AVX2 and AVX-512 families chosen at run time
+        // (Compute's `GemmKernels`). Always optimised: at -O0 the intrinsics spill every register,
+        // and debug builds run the tests' training.
+        .target(name: "CGemm", path: "Sources/CGemm", cSettings: [.unsafeFlags(["-O2"])]),
 
         // Libraries, lowest first.
         // Compute's and Agents' training loops go through class properties (layers, buffers,
         // rollouts) on every step; the run-time exclusivity checks on those accesses cost PPO
         // ~5% and DQN ~2% of their steps per second, so release builds leave them out. Debug
         // builds, which run the tests, keep them, so a conflicting access still traps there.
-        .target(name: "Compute", dependencies: ["CBLAS", "CKernels"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
+        .target(name: "Compute", dependencies: ["CBLAS", "CKernels", "CGemm"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         // Ingest's per-row loops mutate buffers held by classes; Swift checks exclusive access to
         // class properties at run time on every such access (18% of an ingest in callgrind), so
         // the checks are compiled out here, as for the numeric kernels.

@@ -9,7 +9,8 @@ public enum Transpose: Sendable {
     @inlinable var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
 }
 
-/// C = alpha · op(A) · op(B) + beta · C through `cblas_sgemm`, all row-major.
+/// C = alpha · op(A) · op(B) + beta · C, all row-major: through QuantForge's own kernels for the
+/// products `GemmKernels.handles`, through `cblas_sgemm` for the rest.
 ///
 /// Shapes are checked before the call (a mismatch is a programming error and stops the process
 /// with the shapes in the message): op(A) is m×k, op(B) is k×n, C is m×n.
@@ -28,6 +29,11 @@ public func gemm(
     if m == 0 || n == 0 { return }
     if transA == .none && transB == .transposed && n <= thinOutputLimit && k >= 16 {
         thinGemmNT(a, b, into: c, alpha: alpha, beta: beta)
+        return
+    }
+    let backend = GemmKernels.active
+    if GemmKernels.handles(backend, transA: transA, transB: transB, m: m, n: n, k: k) {
+        GemmKernels.product(backend, a, b, into: c, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta)
         return
     }
     if k * n <= smallOperandLimit || m * n <= smallOperandLimit {
@@ -58,6 +64,17 @@ public func gemm(
                 Int32(m), Int32(n), Int32(k),
                 alpha, a.base, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)),
                 beta, c.base, Int32(max(c.cols, 1)))
+}
+
+/// C = alpha · op(A) · op(B) + beta · C through one `cblas_sgemm` call whatever the backend, for
+/// benchmarks and tests that compare QuantForge's kernels with OpenBLAS.
+public func openBLASGemm(_ a: Matrix, _ b: Matrix, into c: Matrix, transposeA transA: Transpose = .none, transposeB transB: Transpose = .none,
+                         alpha: Float = 1, beta: Float = 0) {
+    let m = transA == .none ? a.rows : a.cols, k = transA == .none ? a.cols : a.rows
+    let n = transB == .none ? b.cols : b.rows
+    precondition(k == (transB == .none ? b.rows : b.cols) && c.rows == m && c.cols == n, "openBLASGemm: shapes")
+    cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+                alpha, a.base, Int32(max(a.cols, 1)), b.base, Int32(max(b.cols, 1)), beta, c.base, Int32(max(c.cols, 1)))
 }
 
 /// C = alpha·A·op(B) + beta·C as one `cblas_sgemm` call per `rows` rows of A and C.

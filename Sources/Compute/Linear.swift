@@ -3,10 +3,10 @@ import CKernels
 /// A fully connected layer, y = x·Wᵀ + b, with W stored as [out, in] like PyTorch's `nn.Linear`
 /// (so a checkpoint loads into PyTorch unchanged).
 ///
-/// All three products go to `cblas_sgemm` with the transposes as flags:
-/// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W. A small layer's
-/// forward pass on a batch of `transposedForwardMinimumRows` or more first copies Wᵀ out and
-/// computes x·(Wᵀ), which OpenBLAS runs faster than x·Wᵀ (see `transposedForwardMinimumRows`).
+/// All three products go to `gemm` with the transposes as flags:
+/// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W. The forward pass on a
+/// batch of `transposedForwardMinimumRows` or more first copies Wᵀ out and computes x·(Wᵀ) when
+/// `copiesTransposedWeight` says so.
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
@@ -35,13 +35,23 @@ public final class Linear: Layer {
     public func bind(parameters: [Matrix], gradients: [Matrix]) {
         weight = parameters[0]
         weightGradient = gradients[0]
-        if inputSize * outputSize <= smallOperandLimit && outputSize > thinOutputLimit {
+        if Self.copiesTransposedWeight(inputSize: inputSize, outputSize: outputSize, backend: GemmKernels.active) {
             transposedWeight = AlignedBuffer(count: inputSize * outputSize)
         }
         if hasBias {
             bias = parameters[1]
             biasGradient = gradients[1]
         }
+    }
+
+    /// Whether the forward pass on `transposedForwardMinimumRows` rows or more copies Wᵀ out and
+    /// computes x·(Wᵀ): for OpenBLAS on small layers only (wider ones ran x·Wᵀ as fast or faster),
+    /// for QuantForge's kernels on every layer they take (they read B's rows in place, and
+    /// 256×256's copy costs ~1% of a batch-1024 product).
+    static func copiesTransposedWeight(inputSize: Int, outputSize: Int, backend: GemmBackend) -> Bool {
+        guard outputSize > thinOutputLimit else { return false }
+        if backend != .openblas { return inputSize * outputSize <= GemmKernels.largestOperand }
+        return inputSize * outputSize <= smallOperandLimit
     }
 
     /// PyTorch's default: weight ~ U(−1/√in, 1/√in) (Kaiming uniform with a = √5), bias likewise.

@@ -12,6 +12,9 @@ struct InfoCommand: ParsableCommand {
         print("OpenBLAS:      \(BLAS.configuration)")
         print("BLAS kernel:   \(BLAS.coreName)")
         print("BLAS threads:  \(BLAS.threadCount) (QF_BLAS_THREADS)")
+        let own = GemmKernels.active == .openblas ? "every product on OpenBLAS"
+            : "QuantForge's \(GemmKernels.active.rawValue) kernels for products up to \(GemmKernels.largestOperand / 1024) K floats of weight, OpenBLAS beyond"
+        print("Products:      \(own) (\(GemmKernels.reason); QF_GEMM)")
         print("HDF5:          \(HDF5Library.versionString)")
     }
 }

@@ -17,6 +17,7 @@ struct QF: AsyncParsableCommand {
     static func main() async {
         BLAS.stopIdleThreads()
         do {
+            try GemmKernels.validateEnvironment()
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -29,7 +29,7 @@ struct ComputeBench: ParsableCommand {
 
     func run() throws {
         ComputeConfiguration(blasThreads: threads).apply()
-        print("OpenBLAS kernel \(BLAS.coreName), \(BLAS.threadCount) thread(s)")
+        print("OpenBLAS kernel \(BLAS.coreName), \(BLAS.threadCount) thread(s); products on \(GemmKernels.active.rawValue) (\(GemmKernels.reason))")
         let report = ComputeBenchmarks.run(minTime: minTime, repeats: repeats) { print($0) }
         if let json { try writeBenchJSON(report, to: json) }
     }

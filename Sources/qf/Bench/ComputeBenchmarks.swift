@@ -14,10 +14,17 @@ enum ComputeBenchmarks {
         var timing: Timing
     }
     struct ForwardResult: Codable { var dIn: Int; var us: Double; var timing: Timing }
+    /// One product of a training step, on the active backend and on OpenBLAS alone.
+    struct ProductResult: Codable {
+        var name: String, m: Int, n: Int, k: Int
+        var gflops: Double, openblasGflops: Double
+    }
     struct Report: Codable {
         var blasCore: String
         var blasThreads: Int
+        var gemmBackend: String
         var sgemm: [SGEMMResult]
+        var products: [ProductResult]
         var trainStep: [TrainResult]
         var forwardBatch1: [ForwardResult]
     }
@@ -33,6 +40,33 @@ enum ComputeBenchmarks {
             let gflops = 2 * Double(n * n * n) / t.medianSeconds / 1e9
             sgemm.append(SGEMMResult(n: n, gflops: gflops, timing: t))
             log(String(format: "sgemm n=%4d: %7.1f GFLOP/s", n, gflops))
+        }
+
+        // The three products of each layer of the benchmark networks (forward x·(Wᵀ) after the copy,
+        // weight gradient dYᵀ·X, input gradient dY·W) and the batch-1 forward x·Wᵀ.
+        var products: [ProductResult] = []
+        for (batch, inputs, outputs) in [(64, 128, 128), (1024, 256, 256), (1, 128, 128)] {
+            let forms: [(String, Transpose, Transpose, Int, Int, Int)] = batch == 1
+                ? [("forward x·Wᵀ", .none, .transposed, batch, outputs, inputs)]
+                : [("forward x·(Wᵀ)", .none, .none, batch, outputs, inputs), ("weight gradient dYᵀ·X", .transposed, .none, outputs, inputs, batch),
+                   ("input gradient dY·W", .none, .none, batch, inputs, outputs)]
+            for (name, transA, transB, m, n, k) in forms {
+                let a = transA == .none ? MatrixBuffer(rows: m, cols: k) : MatrixBuffer(rows: k, cols: m)
+                let b = transB == .none ? MatrixBuffer(rows: k, cols: n) : MatrixBuffer(rows: n, cols: k)
+                let c = MatrixBuffer(rows: m, cols: n)
+                rng.fillNormal(a.matrix.base, count: m * k)
+                rng.fillNormal(b.matrix.base, count: k * n)
+                let flops = 2 * Double(m * n * k)
+                let own = Timing.measure(repeats: repeats, minTime: minTime, warmup: 3) {
+                    gemm(a.matrix, b.matrix, into: c.matrix, transposeA: transA, transposeB: transB)
+                }
+                let blas = Timing.measure(repeats: repeats, minTime: minTime, warmup: 3) {
+                    openBLASGemm(a.matrix, b.matrix, into: c.matrix, transposeA: transA, transposeB: transB)
+                }
+                let result = ProductResult(name: name, m: m, n: n, k: k, gflops: flops / own.medianSeconds / 1e9, openblasGflops: flops / blas.medianSeconds / 1e9)
+                products.append(result)
+                log(String(format: "%@ %d×%d×%d: %7.1f GFLOP/s (OpenBLAS alone %7.1f)", name, m, n, k, result.gflops, result.openblasGflops))
+            }
         }
 
         var train: [TrainResult] = []
@@ -70,6 +104,7 @@ enum ComputeBenchmarks {
             forward.append(ForwardResult(dIn: dIn, us: t.medianSeconds * 1e6, timing: t))
             log(String(format: "forward b=1 %d->128->128->3 + argmax: %6.2f us", dIn, t.medianSeconds * 1e6))
         }
-        return Report(blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, sgemm: sgemm, trainStep: train, forwardBatch1: forward)
+        return Report(blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, gemmBackend: GemmKernels.active.rawValue, sgemm: sgemm, products: products,
+                      trainStep: train, forwardBatch1: forward)
     }
 }

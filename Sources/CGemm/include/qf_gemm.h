@@ -1,0 +1,31 @@
+// QuantForge's own single-threaded float32 products for the small and mid shapes of trading
+// agents' networks, in an AVX2+FMA and an AVX-512 family chosen at run time (see Compute's
+// `GemmKernels`). Row-major throughout.
+#ifndef QUANTFORGE_GEMM_H
+#define QUANTFORGE_GEMM_H
+
+/// Kernel families; values are stable (Swift maps them).
+enum {
+    QF_GEMM_NONE = 0,
+    QF_GEMM_AVX2 = 2,
+    QF_GEMM_AVX512 = 3,
+};
+
+/// The best family this CPU and operating system can run (CPUID and XGETBV: the OS must save the
+/// wider registers), QF_GEMM_NONE when neither.
+int qf_gemm_best_family(void);
+
+/// C[m×n] = alpha · op(A) · B + beta · C with B stored k×n (leading dimension ldb). op(A) is A
+/// (m×k, lda) or, with transpose_a, Aᵀ where A is stored k×m. Each element of C is one chain of
+/// fused multiply-adds over p = 0..k-1 in order, so both families give bit-identical results.
+/// beta == 0 does not read C.
+void qf_sgemm_nn(int family, int transpose_a, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// C[m×n] = alpha · A · Bᵀ + beta · C with A m×k and B n×k (row dot products; for few rows, where
+/// copying Bᵀ out would cost as much as the product). Both families sum each dot product in the
+/// same 16-lane order, so they give bit-identical results.
+void qf_sgemm_nt(int family, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+#endif
