@@ -18,6 +18,12 @@
 #define QF_AVX2 __attribute__((target("avx2,fma")))
 #define QF_INLINE static inline __attribute__((always_inline))
 
+// How a depth chunk of an A·B meets C (see qf_sgemm_nn): it starts from the partial sums C holds,
+// and/or leaves raw partial sums for the next chunk instead of the scaled result.
+#define QF_CONTINUES 1
+#define QF_UNFINISHED 2
+#define QF_DEPTH_CHUNK 256
+
 int qf_gemm_best_family(void) {
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return QF_GEMM_NONE;
@@ -43,11 +49,14 @@ QF_INLINE QF_AVX512 void store_avx512(float *c, __m512 sum, __mmask16 mask, floa
     _mm512_mask_storeu_ps(c, mask, t);
 }
 
-QF_INLINE QF_AVX512 void tile_avx512(const int rows, const int ta, long k, const float *a, long lda,
+QF_INLINE QF_AVX512 void tile_avx512(const int rows, const int ta, int chunk, long k, const float *a, long lda,
                                      const float *b, long ldb, float *c, long ldc,
                                      __mmask16 m0, __mmask16 m1, float alpha, float beta) {
     __m512 x0[8], x1[8];
-    for (int r = 0; r < rows; r++) { x0[r] = _mm512_setzero_ps(); x1[r] = _mm512_setzero_ps(); }
+    for (int r = 0; r < rows; r++) {
+        x0[r] = chunk & QF_CONTINUES ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        x1[r] = chunk & QF_CONTINUES ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
     for (long p = 0; p < k; p++) {
         const float *bp = b + p * ldb;
         const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
@@ -59,12 +68,17 @@ QF_INLINE QF_AVX512 void tile_avx512(const int rows, const int ta, long k, const
         }
     }
     for (int r = 0; r < rows; r++) {
-        store_avx512(c + r * ldc, x0[r], m0, alpha, beta);
-        store_avx512(c + r * ldc + 16, x1[r], m1, alpha, beta);
+        if (chunk & QF_UNFINISHED) {
+            _mm512_mask_storeu_ps(c + r * ldc, m0, x0[r]);
+            _mm512_mask_storeu_ps(c + r * ldc + 16, m1, x1[r]);
+        } else {
+            store_avx512(c + r * ldc, x0[r], m0, alpha, beta);
+            store_avx512(c + r * ldc + 16, x1[r], m1, alpha, beta);
+        }
     }
 }
 
-static QF_AVX512 void sgemm_nn_avx512(int ta, long m, long n, long k, float alpha, const float *a, long lda,
+static QF_AVX512 void sgemm_nn_avx512(int ta, int chunk, long m, long n, long k, float alpha, const float *a, long lda,
                                       const float *b, long ldb, float beta, float *c, long ldc) {
     for (long i = 0; i < m; i += 8) {
         const int rows = m - i < 8 ? (int)(m - i) : 8;
@@ -77,8 +91,8 @@ static QF_AVX512 void sgemm_nn_avx512(int ta, long m, long n, long k, float alph
             const float *bj = b + j;
 #define QF_TILE512(R) \
     case R: \
-        if (ta) tile_avx512(R, 1, k, ai, lda, bj, ldb, cij, ldc, m0, m1, alpha, beta); \
-        else tile_avx512(R, 0, k, ai, lda, bj, ldb, cij, ldc, m0, m1, alpha, beta); \
+        if (ta) tile_avx512(R, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, m0, m1, alpha, beta); \
+        else tile_avx512(R, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, m0, m1, alpha, beta); \
         break;
             switch (rows) {
                 QF_TILE512(1) QF_TILE512(2) QF_TILE512(3) QF_TILE512(4)
@@ -106,11 +120,18 @@ QF_INLINE QF_AVX2 void store_avx2(float *c, __m256 sum, const int partial, __m25
     else _mm256_storeu_ps(c, t);
 }
 
-QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial, long k, const float *a, long lda,
+QF_INLINE QF_AVX2 __m256 load_avx2(const float *c, const int partial, __m256i mask) {
+    return partial ? _mm256_maskload_ps(c, mask) : _mm256_loadu_ps(c);
+}
+
+QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial, int chunk, long k, const float *a, long lda,
                                  const float *b, long ldb, float *c, long ldc, long cols, float alpha, float beta) {
     const __m256i m0 = lane_mask_avx2(cols), m1 = lane_mask_avx2(cols - 8);
     __m256 x0[6], x1[6];
-    for (int r = 0; r < rows; r++) { x0[r] = _mm256_setzero_ps(); x1[r] = _mm256_setzero_ps(); }
+    for (int r = 0; r < rows; r++) {
+        x0[r] = chunk & QF_CONTINUES ? load_avx2(c + r * ldc, partial, m0) : _mm256_setzero_ps();
+        x1[r] = chunk & QF_CONTINUES ? load_avx2(c + r * ldc + 8, partial, m1) : _mm256_setzero_ps();
+    }
     for (long p = 0; p < k; p++) {
         const float *bp = b + p * ldb;
         const __m256 b0 = partial ? _mm256_maskload_ps(bp, m0) : _mm256_loadu_ps(bp);
@@ -122,12 +143,17 @@ QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial
         }
     }
     for (int r = 0; r < rows; r++) {
-        store_avx2(c + r * ldc, x0[r], partial, m0, alpha, beta);
-        store_avx2(c + r * ldc + 8, x1[r], partial, m1, alpha, beta);
+        if (chunk & QF_UNFINISHED) {
+            store_avx2(c + r * ldc, x0[r], partial, m0, 1, 0);
+            store_avx2(c + r * ldc + 8, x1[r], partial, m1, 1, 0);
+        } else {
+            store_avx2(c + r * ldc, x0[r], partial, m0, alpha, beta);
+            store_avx2(c + r * ldc + 8, x1[r], partial, m1, alpha, beta);
+        }
     }
 }
 
-static QF_AVX2 void sgemm_nn_avx2(int ta, long m, long n, long k, float alpha, const float *a, long lda,
+static QF_AVX2 void sgemm_nn_avx2(int ta, int chunk, long m, long n, long k, float alpha, const float *a, long lda,
                                   const float *b, long ldb, float beta, float *c, long ldc) {
     for (long i = 0; i < m; i += 6) {
         const int rows = m - i < 6 ? (int)(m - i) : 6;
@@ -139,11 +165,11 @@ static QF_AVX2 void sgemm_nn_avx2(int ta, long m, long n, long k, float alpha, c
 #define QF_TILE256(R) \
     case R: \
         if (cols == 16) { \
-            if (ta) tile_avx2(R, 1, 0, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
-            else tile_avx2(R, 0, 0, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            if (ta) tile_avx2(R, 1, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            else tile_avx2(R, 0, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
         } else { \
-            if (ta) tile_avx2(R, 1, 1, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
-            else tile_avx2(R, 0, 1, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            if (ta) tile_avx2(R, 1, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            else tile_avx2(R, 0, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
         } \
         break;
             switch (rows) {
@@ -156,8 +182,19 @@ static QF_AVX2 void sgemm_nn_avx2(int ta, long m, long n, long k, float alpha, c
 
 void qf_sgemm_nn(int family, int transpose_a, long m, long n, long k, float alpha,
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-    if (family == QF_GEMM_AVX512) sgemm_nn_avx512(transpose_a != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    else sgemm_nn_avx2(transpose_a != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const int ta = transpose_a != 0;
+    // Deep products (a weight gradient over a large batch) run in chunks of QF_DEPTH_CHUNK along
+    // k, so a tile's A and B rows stay in L1; C holds the raw partial sums between chunks and the
+    // next chunk continues the same FMA chain from them, so the result is bit for bit the
+    // unchunked one. With beta != 0, C's old values are needed at the end: one chunk then.
+    const long depth = beta == 0 && k > QF_DEPTH_CHUNK ? QF_DEPTH_CHUNK : k;
+    for (long p = 0; p < k; p += depth) {
+        const long kc = k - p < depth ? k - p : depth;
+        const int chunk = (p > 0 ? QF_CONTINUES : 0) | (p + kc < k ? QF_UNFINISHED : 0);
+        const float *ap = ta ? a + p * lda : a + p;
+        if (family == QF_GEMM_AVX512) sgemm_nn_avx512(ta, chunk, m, n, kc, alpha, ap, lda, b + p * ldb, ldb, beta, c, ldc);
+        else sgemm_nn_avx2(ta, chunk, m, n, kc, alpha, ap, lda, b + p * ldb, ldb, beta, c, ldc);
+    }
 }
 
 // MARK: - A·Bᵀ as row dot products. Lane l of 16 sums p ≡ l (mod 16) in order; the 16 lanes are

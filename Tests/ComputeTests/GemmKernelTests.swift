@@ -21,6 +21,8 @@ import Testing
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (1, 128, 128), (2, 3, 5), (5, 7, 9), (7, 17, 15), (9, 33, 16), (13, 40, 17), (6, 16, 31),
         (8, 32, 64), (17, 47, 100), (31, 129, 33), (64, 128, 128), (64, 3, 128), (128, 128, 64), (100, 256, 256),
+        // Deeper than one depth chunk (256): with beta = 0 the chunks carry partial sums in C.
+        (13, 37, 600), (40, 24, 513),
     ]
 
     struct Operands {
@@ -94,18 +96,20 @@ import Testing
     func productsAreOneFusedChainInOrder(transA: Transpose) {
         for backend in Self.families {
             for (index, (m, n, k)) in Self.shapes.enumerated() {
-                let o = Self.operands(transA, .none, m: m, n: n, k: k, seed: UInt64(index + 100))
-                GemmKernels.product(backend, o.a.matrix, o.b.matrix, into: o.c.matrix, transA: transA, transB: .none, m: m, n: n, k: k, alpha: 0.75, beta: 1.25)
-                var mismatches = 0
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var sum: Float = 0
-                        for p in 0..<k { sum = sum.addingProduct(Self.element(o.a, transA, i, p), o.b.matrix[p, j]) }
-                        let expected = (0.75 * sum).addingProduct(1.25, o.before[i * n + j])
-                        if o.c.matrix[i, j].bitPattern != expected.bitPattern { mismatches += 1 }
+                for beta: Float in [0, 1.25] {
+                    let o = Self.operands(transA, .none, m: m, n: n, k: k, seed: UInt64(index + 100))
+                    GemmKernels.product(backend, o.a.matrix, o.b.matrix, into: o.c.matrix, transA: transA, transB: .none, m: m, n: n, k: k, alpha: 0.75, beta: beta)
+                    var mismatches = 0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum: Float = 0
+                            for p in 0..<k { sum = sum.addingProduct(Self.element(o.a, transA, i, p), o.b.matrix[p, j]) }
+                            let expected = beta == 0 ? 0.75 * sum : (0.75 * sum).addingProduct(beta, o.before[i * n + j])
+                            if o.c.matrix[i, j].bitPattern != expected.bitPattern { mismatches += 1 }
+                        }
                     }
+                    #expect(mismatches == 0, "\(backend) \(transA) \(m)×\(n)×\(k) beta \(beta): \(mismatches) elements differ from the ordered chain")
                 }
-                #expect(mismatches == 0, "\(backend) \(transA) \(m)×\(n)×\(k): \(mismatches) elements differ from the ordered chain")
             }
         }
     }
