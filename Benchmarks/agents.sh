@@ -4,12 +4,13 @@
 # copies of it, SB3 with a DummyVecEnv), alternating
 # QuantForge and SB3 passes so slow phases of a shared machine hit both; plus DQN with
 # TradeMaster's BTC setup (TradeMaster itself is not installable here: see BENCHMARKS.md).
-#   PASSES=3 STEPS=50000 Benchmarks/agents.sh        (results in .qf/bench/agents/)
+#   PASSES=3 STEPS=50000 [FAMILY=avx2|avx512] Benchmarks/agents.sh   (results in .qf/bench/agents-FAMILY/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/family.sh
 passes=${PASSES:-3}
 steps=${STEPS:-50000}
-out=.qf/bench/agents
+out=.qf/bench/agents-$family_tag
 mkdir -p "$out"
 rm -f "$out"/qf-*.json "$out"/sb3-*.json
 Benchmarks/setup-peers.sh rl

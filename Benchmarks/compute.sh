@@ -2,12 +2,13 @@
 # Compute benchmarks side by side with PyTorch, in one run, on the same number of threads.
 # QuantForge (`qf bench compute`, release build) and the PyTorch peer run in alternating passes,
 # so slow phases of a shared machine hit both; the comparison uses each side's median over passes.
-#   THREADS=1 PASSES=3 Benchmarks/compute.sh        (results in .qf/bench/)
+#   THREADS=1 PASSES=3 [FAMILY=avx2|avx512] Benchmarks/compute.sh   (results in .qf/bench/compute-FAMILY/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/family.sh
 threads=${THREADS:-1}
 passes=${PASSES:-3}
-out=.qf/bench
+out=.qf/bench/compute-$family_tag
 mkdir -p "$out"
 rm -f "$out"/compute-qf-*.json "$out"/compute-torch-*.json
 Benchmarks/setup-peers.sh
