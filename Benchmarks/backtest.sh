@@ -2,11 +2,12 @@
 # Backtest benchmarks side by side with vectorbt and Backtesting.py, in one run, on the peers' own
 # synthetic bars (Benchmarks/peers/backtest_data.py = ../shared/peers/backtest/common.py), and
 # the single 10 M-bar run with the numpy / numba anchors for context.
-#   PASSES=2 Benchmarks/backtest.sh
+#   PASSES=2 [FAMILY=avx2|avx512] Benchmarks/backtest.sh   (results in .qf/bench/backtest-FAMILY/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/family.sh
 passes=${PASSES:-2}
-out=.qf/bench/backtest
+out=.qf/bench/backtest-$family_tag
 mkdir -p "$out"
 abs=$(pwd)/$out
 Benchmarks/setup-peers.sh backtest

@@ -3,9 +3,9 @@
 # best its CPU runs.
 #   QuantForge: QF_GEMM (its own kernels) and OPENBLAS_CORETYPE (OpenBLAS's, for the products
 #   QuantForge leaves to it). PyTorch: ATEN_CPU_CAPABILITY (ATen's kernels), MKL_ENABLE_INSTRUCTIONS
-#   and DNNL_MAX_CPU_ISA (its BLAS and oneDNN).
+#   and DNNL_MAX_CPU_ISA (its BLAS and oneDNN). vectorbt and Backtesting.py (numba): NUMBA_CPU_NAME.
 case "${FAMILY:-}" in
-  avx2) export QF_GEMM=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 ;;
+  avx2) export QF_GEMM=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 NUMBA_CPU_NAME=haswell ;;
   avx512) export QF_GEMM=avx512 ATEN_CPU_CAPABILITY=avx512 ;;
   "") ;;
   *) echo "FAMILY must be avx2 or avx512, got '$FAMILY'" >&2; exit 2 ;;
