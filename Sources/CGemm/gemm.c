@@ -9,6 +9,8 @@
 
 #include "qf_gemm.h"
 
+#if defined(__x86_64__)
+
 #include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
@@ -306,3 +308,19 @@ void qf_sgemm_nt(int family, long m, long n, long k, float alpha,
     if (family == QF_GEMM_AVX512) sgemm_nt_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else sgemm_nt_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+#else
+
+// Not x86-64: neither family exists, `qf_gemm_best_family` says so and every product goes to the
+// BLAS library; the entry points are never called.
+int qf_gemm_best_family(void) { return QF_GEMM_NONE; }
+void qf_sgemm_nn(int family, int transpose_a, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)family; (void)transpose_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+}
+void qf_sgemm_nt(int family, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)family; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+}
+
+#endif
