@@ -155,6 +155,11 @@ import Testing
         #expect(GemmKernels.resolve(requested: .avx512, supported: .avx2) == .avx2)
         #expect(GemmKernels.resolve(requested: .avx2, supported: .openblas) == .openblas)
         #expect(GemmKernels.active == GemmKernels.resolve(requested: GemmKernels.requested, supported: GemmKernels.supported))
+        #expect(throws: Never.self) { try GemmKernels.validateEnvironment(["QF_GEMM": "AVX2"]) }
+        #expect(throws: Never.self) { try GemmKernels.validateEnvironment([:]) }
+        #expect(throws: ComputeError.invalidConfiguration("QF_GEMM must be auto, openblas, avx2 or avx512, got 'avx-512'")) {
+            try GemmKernels.validateEnvironment(["QF_GEMM": "avx-512"])
+        }
         #expect(!GemmKernels.handles(.openblas, transA: .none, transB: .none, m: 4, n: 4, k: 4))
         #expect(!GemmKernels.handles(.avx2, transA: .none, transB: .none, m: 4, n: 1024, k: 1024), "a 4 MB operand goes to OpenBLAS")
     }
