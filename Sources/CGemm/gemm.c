@@ -209,17 +209,10 @@ QF_INLINE QF_AVX2 float sum8_avx2(__m256 v) {
     return _mm_cvtss_f32(s1);
 }
 
-QF_INLINE QF_AVX512 float sum8_avx512(__m256 v) {
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    const __m128 s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
-    return _mm_cvtss_f32(s1);
-}
-
 QF_INLINE QF_AVX512 float sum16_avx512(__m512 v) {
     const __m256 lo = _mm512_castps512_ps256(v);
     const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    return sum8_avx512(_mm256_add_ps(lo, hi));
+    return sum8_avx2(_mm256_add_ps(lo, hi)); // the AVX2 tree: both families add alike
 }
 
 QF_INLINE float scaled(float dot, float alpha, float beta, const float *c) {
