@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 # System packages the build and tests need; installed only when missing.
-APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev libdeflate-dev pkg-config postgresql slurm-wlm munge
+APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev libdeflate-dev pkg-config postgresql slurm-wlm munge redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Python checkers that open our files in the reference implementations (git-ignored venv).

@@ -82,8 +82,14 @@ let package = Package(
         .target(name: "Expressions", swiftSettings: numericFlags),
         .target(name: "Backtest", dependencies: ["Ingest", "Expressions", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Expressions", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
+        // A small RESP2 client on SwiftNIO (no Swift Redis package is available here; README says
+        // why this rather than hiredis). Knows nothing of the service.
+        .target(name: "RedisClient", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "Service", dependencies: [
-            "Compute", "Agents", "Backtest", "Expressions", "Ingest", "CCrashJournal",
+            "Compute", "Agents", "Backtest", "Expressions", "Ingest", "CCrashJournal", "RedisClient",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,8 +133,11 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest", "PythonCheck"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter", "PythonCheck"]),
+        // Test support: a real redis-server of a test's own, which a fault test can stop and start.
+        .target(name: "RedisServer", path: "Tests/Support/RedisServer"),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "RedisServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Agents", "Ingest", "Backtest", "Expressions",
+            "Service", "Agents", "Ingest", "Backtest", "Expressions", "RedisClient", "RedisServer",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
