@@ -3,10 +3,11 @@ import NIOPosix
 import Synchronization
 
 /// A few pipelined connections to one Redis server, used round robin, each made again on first
-/// use after it closed. When a connection cannot be made, commands fail at once with
-/// `RedisError.unavailable` for a back-off (0.25 s, doubling to `maximumBackoff`) instead of each
-/// waiting for its own attempt: callers that fall back to another store then lose no time while
-/// Redis is away, and the first command after the back-off tries again.
+/// use after it closed. When a connection cannot be made, or a command times out or loses its
+/// connection, commands fail at once with `RedisError.unavailable` for a back-off (0.25 s,
+/// doubling to `maximumBackoff`) instead of each waiting for its own attempt: callers that fall
+/// back to another store then lose no time while Redis is away or frozen, and the first command
+/// after the back-off tries again.
 public final class RedisClient: Sendable {
     public let endpoint: RedisEndpoint
     let connectTimeout: TimeAmount
@@ -42,11 +43,17 @@ public final class RedisClient: Sendable {
     public func send(_ arguments: [String]) async throws -> RESPValue {
         let (index, connection) = try await connection()
         do {
-            return try await connection.send(arguments)
+            let reply = try await connection.send(arguments)
+            state.withLock { state in
+                state.failures = 0
+                state.retryAt = nil
+            }
+            return reply
         } catch RedisError.server(let message) {
             throw RedisError.server(message)
         } catch {
             forget(index, connection)
+            backOff()
             throw error
         }
     }
@@ -108,15 +115,22 @@ public final class RedisClient: Sendable {
                 }
                 return (index, connection)
             } catch {
-                let maximum = maximumBackoff
                 state.withLock { state in
                     if case .connecting = state.slots[index] { state.slots[index] = .empty }
-                    let delay = min(TimeAmount.milliseconds(250 << min(state.failures, 10)), maximum)
-                    state.failures += 1
-                    state.retryAt = .now() + delay
                 }
+                backOff()
                 throw error
             }
+        }
+    }
+
+    /// Refuses commands for the next back-off period, doubling it each time in a row.
+    private func backOff() {
+        let maximum = maximumBackoff
+        state.withLock { state in
+            let delay = min(TimeAmount.milliseconds(250 << min(state.failures, 10)), maximum)
+            state.failures += 1
+            state.retryAt = .now() + delay
         }
     }
 

@@ -18,7 +18,7 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `url`; `name` (the environment variable it came from) is in every error.
     public init(url: String, name: String) throws {
-        func invalid(_ why: String) -> RedisError { .invalidURL("\(name): \(why) (expected redis://[:password@]host[:port][/db], got '\(url)')") }
+        func invalid(_ why: String) -> RedisError { .invalidConfiguration("\(name): \(why) (expected redis://[:password@]host[:port][/db], got '\(url)')") }
         guard url.hasPrefix("redis://") else { throw invalid(url.hasPrefix("rediss://") ? "TLS (rediss://) is not supported" : "the scheme must be redis://") }
         var rest = Substring(url.dropFirst("redis://".count))
         var username: String?, password: String?

@@ -12,8 +12,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(milliseconds: Int64)
     /// A recent attempt to connect failed; commands fail at once until the back-off ends.
     case unavailable(String)
-    /// A `redis://` URL that cannot be used.
-    case invalidURL(String)
+    /// A `redis://` URL or a Redis setting that cannot be used.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -22,7 +22,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connectionClosed(let detail): "Redis connection closed: \(detail)"
         case .timedOut(let milliseconds): "Redis did not answer within \(milliseconds) ms"
         case .unavailable(let detail): "Redis unavailable: \(detail)"
-        case .invalidURL(let detail): detail
+        case .invalidConfiguration(let detail): detail
         }
     }
 }

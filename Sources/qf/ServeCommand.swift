@@ -36,7 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("database", metadata: ["url": .string(settings.description)])
         let authSettings = try AuthSettings.resolve(environment: ProcessInfo.processInfo.environment,
                                                     projectDirectory: FileManager.default.currentDirectoryPath)
-        let auth = await AuthService(settings: authSettings, database: database)
+        let redis = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment).map { RedisLink(settings: $0, logger: logger) }
+        defer { redis?.close() }
+        if let redis { logger.info("redis", metadata: ["primary": .string(redis.settings.primary.description), "replica": .string(redis.settings.replica?.description ?? "none")]) }
+        let auth = await AuthService(settings: authSettings, database: database, redis: redis)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let limits = try HTTPLimits.resolve(environment: ProcessInfo.processInfo.environment)
@@ -62,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             outputDirectory: "\(data.directory)/slurm", database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
         if slurm.autoscales { logger.info("Slurm autoscaler on", metadata: ["partition": .string(slurm.partition ?? ""), "max_workers": .stringConvertible(slurm.maxWorkers)]) }
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, autoscaler: autoscaler,
-                                         events: settings.primaryConnection, host: host, port: port, limits: limits, cors: cors, logger: logger)
+                                         events: settings.primaryConnection, host: host, port: port, limits: limits, cors: cors, redis: redis, logger: logger)
         try await app.runService()
     }
 

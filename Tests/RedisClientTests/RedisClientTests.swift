@@ -6,10 +6,12 @@ import Testing
 /// The client against a real `redis-server` of the test's own.
 @Suite struct RedisClientTests {
     static func endpoint(_ server: RedisServer) -> RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: server.port) }
+    /// Long enough that a busy machine never turns an answer into a timeout (only the timeout test uses a short one).
+    static let patient = TimeAmount.seconds(30)
 
     @Test func commandsRoundTripBinarySafeValues() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server))
+        let client = RedisClient(endpoint: Self.endpoint(server), commandTimeout: Self.patient)
         defer { client.close() }
         let value = "line one\r\nline two\t é ✓ " + String(repeating: "x", count: 100_000)
         #expect(try await client.send(["SET", "k", value]) == .simpleString("OK"))
@@ -22,7 +24,7 @@ import Testing
 
     @Test func aRefusedCommandIsAServerErrorAndTheConnectionGoesOn() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1)
+        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, commandTimeout: Self.patient)
         defer { client.close() }
         try await client.send(["SET", "s", "text"])
         await #expect {
@@ -37,7 +39,7 @@ import Testing
     /// Many commands at once over one connection: each gets its own answer, in order.
     @Test func concurrentCommandsArePipelinedAndEachGetsItsOwnAnswer() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1)
+        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, commandTimeout: Self.patient)
         defer { client.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<2000 {
@@ -76,7 +78,7 @@ import Testing
     /// client reconnects by itself.
     @Test func anOutageFailsCommandsAndTheClientComesBackWithTheServer() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), maximumBackoff: .milliseconds(200))
+        let client = RedisClient(endpoint: Self.endpoint(server), commandTimeout: Self.patient, maximumBackoff: .milliseconds(200))
         defer { client.close() }
         try await client.send(["SET", "before", "1"])
         server.stop()
@@ -95,14 +97,14 @@ import Testing
 
     @Test func aPasswordAndADatabaseFromTheURLAreUsed() async throws {
         let server = try RedisServer(options: ["--requirepass", "p@ss word"])
-        let wrong = RedisClient(endpoint: try RedisEndpoint(url: "redis://:nope@127.0.0.1:\(server.port)", name: "REDIS_URL"))
+        let wrong = RedisClient(endpoint: try RedisEndpoint(url: "redis://:nope@127.0.0.1:\(server.port)", name: "REDIS_URL"), commandTimeout: Self.patient)
         defer { wrong.close() }
         await #expect {
             try await wrong.send(["PING"])
         } throws: { error in
             String(describing: error).contains("WRONGPASS") || String(describing: error).contains("invalid")
         }
-        let right = RedisClient(endpoint: try RedisEndpoint(url: "redis://:p%40ss%20word@127.0.0.1:\(server.port)/3", name: "REDIS_URL"))
+        let right = RedisClient(endpoint: try RedisEndpoint(url: "redis://:p%40ss%20word@127.0.0.1:\(server.port)/3", name: "REDIS_URL"), commandTimeout: Self.patient)
         defer { right.close() }
         try await right.send(["SET", "in3", "yes"])
         #expect(try await right.send(["CLIENT", "INFO"]).string?.contains("db=3") == true)
@@ -111,7 +113,8 @@ import Testing
     @Test func aReplicaServesWhatThePrimaryWrote() async throws {
         let primary = try RedisServer()
         let replica = try RedisServer(replicaOf: primary)
-        let writes = RedisClient(endpoint: Self.endpoint(primary)), reads = RedisClient(endpoint: Self.endpoint(replica))
+        let writes = RedisClient(endpoint: Self.endpoint(primary), commandTimeout: Self.patient)
+        let reads = RedisClient(endpoint: Self.endpoint(replica), commandTimeout: Self.patient)
         defer { writes.close(); reads.close() }
         // The replica syncs after it starts: wait until the primary counts it.
         var linked = false

@@ -3,6 +3,7 @@ import JWTKit
 import HTTPTypes
 import PostgresNIO
 @testable import Service
+import RedisServer
 import Testing
 
 /// Registration, login, refresh rotation, logout and the profile, over HTTP against PostgreSQL,
@@ -209,8 +210,11 @@ import Testing
         #expect(first.signingKey.secret.count == 128 && first.signingKey == second.signingKey && mode == 0o600)
     }
 
-    @Test func loginsAreRateLimitedPerUsernameAndPerIP() async throws {
-        try await TestAPI.with("auth_limits", auth: { $0.maxFailuresPerUsername = 3; $0.maxFailuresPerIP = 5 }) { api in
+    /// The same limits whether PostgreSQL's rows or Redis count the failures.
+    @Test(arguments: [false, true]) func loginsAreRateLimitedPerUsernameAndPerIP(countedInRedis: Bool) async throws {
+        let redis = countedInRedis ? try RedisServer() : nil
+        let settings = try redis.map { try RedisSessionTests.settings($0) }
+        try await TestAPI.with("auth_limits", auth: { $0.maxFailuresPerUsername = 3; $0.maxFailuresPerIP = 5 }, redis: settings) { api in
             _ = try await api.signUp("gina")
             var fromA = HTTPFields()
             fromA[HTTPField.Name("X-Forwarded-For")!] = "198.51.100.1"

@@ -21,6 +21,8 @@ enum TestAPI {
         /// A data folder of the suite's own (uploads and bar files), removed afterwards.
         let data: DataSettings
         let settings: DatabaseSettings
+        /// The suite's Redis, when it asked for one.
+        let redis: RedisLink?
 
         /// A worker with every handler on the suite's database and data folder, polling every `pollInterval`.
         /// A worker with the service's handlers on the suite's database (`lease` and `backoff` in
@@ -48,9 +50,9 @@ enum TestAPI {
     static func with(_ suite: String, migrated: Bool = true, separateReplica: Bool = false,
                      auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
                      extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in }, cors: CORSPolicy = .sameOriginOnly,
-                     _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+                     redis: RedisSettings? = nil, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         guard separateReplica else {
-            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, cors: cors, body)
+            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, cors: cors, redis: redis, body)
         }
         try await TestDatabase.with(suite + "_replica") { replicaSQL, cluster, name in
             try await Migrator(client: replicaSQL, logger: TestDatabase.logger).up()
@@ -61,7 +63,7 @@ enum TestAPI {
     /// `cluster`: a cluster of the test's own (an outage test stops it) instead of the shared one.
     static func with(_ suite: String, migrated: Bool, replica: (PostgresClient, String)?, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void,
                      extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void, cluster own: LocalPostgres? = nil, cors: CORSPolicy = .sameOriginOnly,
-                     _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+                     redis redisSettings: RedisSettings? = nil, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.with(suite, cluster: own) { sql, cluster, name in
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
             var environment = ["DATABASE_URL": cluster.url(database: name)]
@@ -72,18 +74,20 @@ enum TestAPI {
             configured.replica?.options.maximumConnections = 6
             let settings = configured
             let database = Database(settings: settings, logger: TestDatabase.logger)
-            let auth = await AuthService(settings: authSettings(tweak), database: database)
+            let redis = redisSettings.map { RedisLink(settings: $0, logger: TestDatabase.logger) }
+            defer { redis?.close() }
+            let auth = await AuthService(settings: authSettings(tweak), database: database, redis: redis)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-data-\(UUID().uuidString)").path,
                                     maxUploadBytes: 256 * 1024)
             defer { try? FileManager.default.removeItem(atPath: data.directory) }
-            let router = APIServer.router(database: database, auth: auth, data: data, cors: cors)
+            let router = APIServer.router(database: database, auth: auth, data: data, cors: cors, redis: redis)
             extraRoutes(router)
             let app = Application(router: router, logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
                 defer { group.cancelAll() }
                 try await app.test(.router) { client in
-                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings))
+                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings, redis: redis))
                 }
             }
         }

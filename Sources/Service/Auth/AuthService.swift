@@ -8,16 +8,27 @@ public struct AuthService: Sendable {
     public let settings: AuthSettings
     public let tokens: AccessTokens
     public let users: UserStore
-    public let sessions: SessionStore
-    public let limiter: LoginRateLimiter
+    public let sessions: any SessionStoring
+    public let limiter: any LoginLimiter
     public let hasher: PasswordHasher
 
-    public init(settings: AuthSettings, database: Database) async {
+    /// Sessions and login limits on PostgreSQL alone, or with Redis in front when `redis` is given.
+    public init(settings: AuthSettings, database: Database, redis: RedisLink? = nil) async {
+        let sessions = PostgresSessionStore(database: database), limiter = PostgresLoginLimiter(database: database, settings: settings)
+        if let redis {
+            await self.init(settings: settings, users: UserStore(database: database), sessions: CachedSessionStore(record: sessions, link: redis),
+                            limiter: RedisLoginLimiter(rows: limiter, link: redis, settings: settings))
+        } else {
+            await self.init(settings: settings, users: UserStore(database: database), sessions: sessions, limiter: limiter)
+        }
+    }
+
+    public init(settings: AuthSettings, users: UserStore, sessions: any SessionStoring, limiter: any LoginLimiter) async {
         self.settings = settings
         tokens = await AccessTokens(settings: settings)
-        users = UserStore(database: database)
-        sessions = SessionStore(database: database)
-        limiter = LoginRateLimiter(database: database, settings: settings)
+        self.users = users
+        self.sessions = sessions
+        self.limiter = limiter
         hasher = PasswordHasher(cost: settings.bcryptCost, slots: settings.bcryptSlots, queueLimit: settings.bcryptQueue)
     }
 

@@ -2,12 +2,12 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Login throttling kept in `login_attempts`, so it holds across every server on the database:
+/// Login throttling counted in `login_attempts`, so it holds across every server on the database:
 /// a username is refused after `maxFailuresPerUsername` failures since its last success within
 /// the window, an IP after `maxFailuresPerIP` failures within the window. Refusals are 429s with
 /// `Retry-After` (seconds until the oldest counted failure leaves the window), decided before
 /// the password is checked, so guessing cannot continue while refused.
-public struct LoginRateLimiter: Sendable {
+public struct PostgresLoginLimiter: LoginLimiter {
     let database: Database
     let settings: AuthSettings
 
@@ -16,7 +16,6 @@ public struct LoginRateLimiter: Sendable {
         self.settings = settings
     }
 
-    /// Throws a 429 when `login` or `ipAddress` has failed too often lately.
     public func check(login: String, ipAddress: String?, logger: Logger) async throws {
         let window = Double(settings.loginWindowSeconds)
         let query: PostgresQuery = """
@@ -54,7 +53,6 @@ public struct LoginRateLimiter: Sendable {
         return APIError(.tooManyRequests, type: "rate_limited", message: "\(message); try again in \(seconds) s", retryAfterSeconds: seconds)
     }
 
-    /// Records an attempt's outcome.
     public func record(login: String, ipAddress: String?, succeeded: Bool, logger: Logger) async throws {
         let query: PostgresQuery = """
             INSERT INTO login_attempts (username, ip_address, succeeded) VALUES (\(String(login.prefix(100))), \(ipAddress)::inet, \(succeeded))

@@ -6,7 +6,8 @@ import PostgresNIO
 /// `refresh_token` holds the SHA-256 of the current refresh token, replaced on every refresh
 /// while the replaced hash goes to `user_session_rotated_tokens`. Presenting a replaced token
 /// again means it was copied: the session is revoked, which also stops its access tokens.
-public struct SessionStore: Sendable {
+/// The record of every session, whether or not Redis caches them (`CachedSessionStore`).
+public struct PostgresSessionStore: SessionStoring {
     let database: Database
 
     public init(database: Database) {
@@ -24,19 +25,9 @@ public struct SessionStore: Sendable {
         try await database.primary.query(query, logger: logger)
     }
 
-    /// The outcome of presenting a refresh token.
-    public enum Rotation: Sendable, Equatable {
-        /// The token was current: it is replaced; the session and user are returned.
-        case rotated(userID: Int, sessionToken: String)
-        /// The token had already been replaced: the session is now revoked.
-        case reused
-        /// Unknown, expired, revoked, or its user deactivated.
-        case invalid
-    }
-
     /// Replaces the session's refresh token `oldHash` by `newHash` in one statement (two
     /// concurrent refreshes with one token: one rotates, the other is a reuse).
-    public func rotate(oldHash: String, newHash: String, logger: Logger) async throws -> Rotation {
+    public func rotate(oldHash: String, newHash: String, logger: Logger) async throws -> SessionRotation {
         let rotate: PostgresQuery = """
             WITH rotated AS (
                 UPDATE user_sessions s SET refresh_token = \(newHash), last_activity_at = CURRENT_TIMESTAMP
@@ -55,10 +46,10 @@ public struct SessionStore: Sendable {
         let revoke: PostgresQuery = """
             UPDATE user_sessions SET is_active = false
             WHERE id = (SELECT session_id FROM user_session_rotated_tokens WHERE token_hash = \(oldHash))
-            RETURNING id
+            RETURNING session_token
             """
-        for try await _ in try await database.primary.query(revoke, logger: logger).decode(Int.self) {
-            return .reused
+        for try await sessionToken in try await database.primary.query(revoke, logger: logger).decode(String.self) {
+            return .reused(sessionToken: sessionToken)
         }
         return .invalid
     }
@@ -67,9 +58,14 @@ public struct SessionStore: Sendable {
     /// a minute, so a burst of requests does not write a row each); nil when the session is
     /// revoked or expired, belongs to someone else, or the user is deactivated.
     public func live(sessionToken: String, userID: Int, logger: Logger) async throws -> AuthenticatedUser? {
+        try await liveWithRemainingTime(sessionToken: sessionToken, userID: userID, logger: logger)?.user
+    }
+
+    /// `live`, with the seconds the session has left (a cache must not keep it longer).
+    public func liveWithRemainingTime(sessionToken: String, userID: Int, logger: Logger) async throws -> (user: AuthenticatedUser, seconds: Double)? {
         let statement = LiveSessionStatement(sessionToken: sessionToken, userID: userID)
-        for try await (username, superuser) in try await database.primary.execute(statement, logger: logger) {
-            return AuthenticatedUser(id: userID, username: username, isSuperuser: superuser, sessionToken: sessionToken)
+        for try await (username, superuser, seconds) in try await database.primary.execute(statement, logger: logger) {
+            return (AuthenticatedUser(id: userID, username: username, isSuperuser: superuser, sessionToken: sessionToken), seconds)
         }
         return nil
     }

@@ -54,10 +54,20 @@ public final class APIMetrics: Sendable {
         }
     }
 
-    /// Registers `/metrics`; `pools` are read at each scrape.
-    public func register(on router: Router<APIContext>, pools: [(PoolObserver, PostgresClient)] = [], availability: DatabaseAvailability? = nil) {
+    /// `redis_available` (whether the last Redis operation succeeded), `redis_fallbacks` (operations
+    /// served by PostgreSQL because Redis failed) and `redis_outages`, since start.
+    func recordRedis(_ redis: RedisLink) {
+        Gauge(label: "redis_available", factory: factory).record(redis.isUp ? 1 : 0)
+        Gauge(label: "redis_fallbacks", factory: factory).record(redis.fallbacks)
+        Gauge(label: "redis_outages", factory: factory).record(redis.outages)
+    }
+
+    /// Registers `/metrics`; `pools` and `redis` are read at each scrape.
+    public func register(on router: Router<APIContext>, pools: [(PoolObserver, PostgresClient)] = [], availability: DatabaseAvailability? = nil,
+                         redis: RedisLink? = nil) {
         router.get("/metrics") { _, context in
             await self.recordPools(pools, databaseDown: availability?.isDown ?? false, logger: context.logger)
+            if let redis { self.recordRedis(redis) }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
     public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics(),
-                              cors: CORSPolicy = .sameOriginOnly) -> Router<APIContext> {
+                              cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
@@ -19,7 +19,7 @@ public enum APIServer {
         router.add(middleware: QueryTextMiddleware())
         router.add(middleware: DatabaseGateMiddleware(availability: database.availability))
         HealthRoutes(database: database).register(on: router)
-        metrics.register(on: router, pools: database.observedPools, availability: database.availability)
+        metrics.register(on: router, pools: database.observedPools, availability: database.availability, redis: redis)
         OpenAPIDocument.register(on: router)
         AuthRoutes(auth: auth).register(on: router)
         UserRoutes(auth: auth).register(on: router)
@@ -36,11 +36,12 @@ public enum APIServer {
     /// (when given).
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
                                    autoscaler: SlurmAutoscaler? = nil, events: PostgresConnection.Configuration, host: String, port: Int,
-                                   limits: HTTPLimits = HTTPLimits(), cors: CORSPolicy = .sameOriginOnly, logger: Logger) -> some ApplicationProtocol {
+                                   limits: HTTPLimits = HTTPLimits(), cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil,
+                                   logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
-        var app = Application(router: router(database: database, auth: auth, data: data, cors: cors),
+        var app = Application(router: router(database: database, auth: auth, data: data, cors: cors, redis: redis),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, logger: logger))

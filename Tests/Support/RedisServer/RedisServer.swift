@@ -5,7 +5,7 @@ import Foundation
 /// `stop()` or when released. `stop()` then `start()` again
 /// on the same port is how fault tests take Redis away and bring it back.
 public final class RedisServer: @unchecked Sendable {
-    public let port: Int
+    public private(set) var port: Int
     public let replicaOf: Int?
     /// More `redis-server` options, e.g. `["--requirepass", "secret"]`.
     public let options: [String]
@@ -16,9 +16,17 @@ public final class RedisServer: @unchecked Sendable {
     public init(replicaOf primary: RedisServer? = nil, options: [String] = []) throws {
         replicaOf = primary?.port
         self.options = options
-        // A random port; a taken one makes redis-server exit, and `start` says so.
-        port = Int.random(in: 20_000...59_999)
-        try launch()
+        // A random port below Linux's ephemeral range (32768 up), where outgoing connections
+        // take theirs; a taken one makes redis-server exit, and another is tried.
+        port = Int.random(in: 20_000...32_000)
+        for attempt in 1...10 {
+            do {
+                try launch()
+                return
+            } catch let error as RedisServerError where error.portTaken && attempt < 10 {
+                port = Int.random(in: 20_000...32_000)
+            }
+        }
     }
 
     public var url: String { "redis://127.0.0.1:\(port)" }
@@ -39,7 +47,24 @@ public final class RedisServer: @unchecked Sendable {
         running.waitUntilExit()
     }
 
-    deinit { stop() }
+    /// Freezes it (SIGSTOP): connections stay open and the data stays, but nothing answers, as
+    /// with a wedged server or a network partition. `resume()` lets it go on.
+    public func pause() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let process { kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    public func resume() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let process { kill(process.processIdentifier, SIGCONT) }
+    }
+
+    deinit {
+        resume()
+        stop()
+    }
 
     private func launch() throws {
         let path = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -62,7 +87,7 @@ public final class RedisServer: @unchecked Sendable {
         for _ in 0..<6000 {
             if !process.isRunning {
                 let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                throw RedisServerError(message: "redis-server on port \(port) exited: \(said.suffix(400))")
+                throw RedisServerError(message: "redis-server on port \(port) exited: \(said.suffix(400))", portTaken: said.contains("in use"))
             }
             if Self.answers(port: port) {
                 lock.lock()
@@ -100,5 +125,6 @@ public final class RedisServer: @unchecked Sendable {
 /// Why a test's Redis could not start.
 public struct RedisServerError: Error, CustomStringConvertible {
     public var message: String
+    public var portTaken = false
     public var description: String { message }
 }
