@@ -86,6 +86,11 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Returns when the connection has closed (the server went away, or `close()`).
+    public func closed() async {
+        try? await channel.closeFuture.get()
+    }
+
     /// Closes the connection; commands still waiting fail.
     public func close() {
         channel.close(promise: nil)

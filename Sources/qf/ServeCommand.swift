@@ -25,7 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
         var background = Logger(label: "qf.postgres")
         background.logLevel = .error
         if !noMigrate { try await Self.prepare(settings, logger: startup, background: background) }
-        let database = Database(settings: settings, logger: background)
+        let redisSettings = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment)
+        let redis = redisSettings.map { RedisLink(settings: $0, logger: Logger(label: "qf.redis")) }
+        defer { redis?.close() }
+        let database = Database(settings: settings, logger: background, eventRelay: redis)
         // Every logger from here on also sends WARNING and above to system_logs, in batches.
         let writer = SystemLogWriter(client: database.primary)
         LoggingSystem.bootstrap { label in
@@ -36,8 +39,6 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("database", metadata: ["url": .string(settings.description)])
         let authSettings = try AuthSettings.resolve(environment: ProcessInfo.processInfo.environment,
                                                     projectDirectory: FileManager.default.currentDirectoryPath)
-        let redis = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment).map { RedisLink(settings: $0, logger: logger) }
-        defer { redis?.close() }
         if let redis { logger.info("redis", metadata: ["primary": .string(redis.settings.primary.description), "replica": .string(redis.settings.replica?.description ?? "none")]) }
         let auth = await AuthService(settings: authSettings, database: database, redis: redis)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)

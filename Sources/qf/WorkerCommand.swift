@@ -42,7 +42,10 @@ struct WorkerCommand: AsyncParsableCommand {
         var background = Logger(label: "qf.postgres")
         background.logLevel = .error
         try await Self.requireCurrentSchema(settings, background: background)
-        let database = Database(settings: settings, logger: background)
+        // With REDIS_URL, the WebSocket events of this worker's writes go over Redis pub/sub.
+        let redis = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment).map { RedisLink(settings: $0, logger: logger) }
+        defer { redis?.close() }
+        let database = Database(settings: settings, logger: background, eventRelay: redis)
         let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
         let worker = ServiceWorkers.make(database: database, settings: settings, data: data, queues: queues, concurrency: concurrency,

@@ -131,3 +131,30 @@ import Testing
         await #expect(throws: RedisError.self) { try await reads.send(["SET", "x", "1"]) }   // READONLY
     }
 }
+
+/// Pub/sub against a real server: what is published after the subscription is confirmed
+/// arrives, in order; a server that goes away ends the subscription with an error.
+@Suite struct RedisSubscriberTests {
+    @Test func publishedMessagesArriveInOrderAndAnOutageEndsTheSubscription() async throws {
+        let server = try RedisServer()
+        let publisher = RedisClient(endpoint: RedisClientTests.endpoint(server), commandTimeout: RedisClientTests.patient)
+        defer { publisher.close() }
+        let (subscribed, confirm) = AsyncStream.makeStream(of: Void.self)
+        let (messages, deliver) = AsyncStream.makeStream(of: String.self)
+        let subscription = Task {
+            try await RedisSubscriber.run(endpoint: RedisClientTests.endpoint(server), channel: "events",
+                                          onSubscribed: { confirm.yield() }, onMessage: { deliver.yield(String(decoding: $0, as: UTF8.self)) })
+        }
+        for await _ in subscribed { break }
+        for i in 0..<100 { #expect(try await publisher.send(["PUBLISH", "events", "message \(i)\r\n✓"]).integer == 1) }
+        #expect(try await publisher.send(["PUBLISH", "elsewhere", "not for us"]).integer == 0)
+        var received: [String] = []
+        for await message in messages {
+            received.append(message)
+            if received.count == 100 { break }
+        }
+        #expect(received == (0..<100).map { "message \($0)\r\n✓" })
+        server.stop()
+        await #expect(throws: RedisError.self) { try await subscription.value }
+    }
+}

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import HummingbirdWSTesting
 import Logging
 import PostgresNIO
+import RedisServer
 @testable import Service
 import Synchronization
 import Testing
@@ -22,16 +23,35 @@ import Testing
         }
     }
 
-    @Test func subscribersGetTheirObjectsUpdatesAndNothingElse() async throws {
+    /// How events travel in a run of the test.
+    enum Transport: String, CaseIterable, Sendable {
+        /// NOTIFY inside the writer's transaction, no Redis.
+        case notify
+        /// Redis pub/sub after commit.
+        case redis
+        /// Redis configured but killed once the server subscribed: NOTIFY carries the events.
+        case redisDown
+    }
+
+    @Test(arguments: Transport.allCases) func subscribersGetTheirObjectsUpdatesAndNothingElse(transport: Transport) async throws {
+        let redisServer = transport == .notify ? nil : try RedisServer()
         try await TestDatabase.with("websocket") { sql, cluster, name in
             try await Migrator(client: sql, logger: TestDatabase.logger).up()
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
-            let database = Database(settings: settings, logger: TestDatabase.logger)
-            let auth = await AuthService(settings: TestAPI.authSettings(), database: database)
+            let redis = try redisServer.map { RedisLink(settings: try RedisSessionTests.settings($0), logger: TestDatabase.logger) }
+            defer { redis?.close() }
+            let database = Database(settings: settings, logger: TestDatabase.logger, eventRelay: redis)
+            let auth = await AuthService(settings: TestAPI.authSettings(), database: database, redis: redis)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-ws-\(UUID().uuidString)").path)
             let app = APIServer.application(database: database, auth: auth, data: data, logWriter: nil, worker: nil, events: settings.primaryConnection,
-                                            host: "127.0.0.1", port: 0, logger: TestDatabase.logger)
+                                            host: "127.0.0.1", port: 0, redis: redis, logger: TestDatabase.logger)
             try await app.test(.live) { client in
+                if let redis {
+                    // Until the server's subscription is confirmed (the listener starts with the app).
+                    for _ in 0..<6000 where !redis.isSubscribed { try await Task.sleep(for: .milliseconds(10)) }
+                    #expect(redis.isSubscribed)
+                    if transport == .redisDown { redisServer?.stop() }
+                }
                 @Sendable func call(_ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil, token: String? = nil) async throws -> [String: Any] {
                     var headers = HTTPFields()
                     if let token { headers[.authorization] = "Bearer \(token)" }
@@ -88,6 +108,11 @@ import Testing
                   }
                 }
                 #expect(!inbox.all.contains { ($0["data"] as? [String: Any])?["strategy_id"] as? Int == theirs }, "Bob's strategy never reaches Alice")
+                switch transport {
+                case .notify: break
+                case .redis: #expect((redis?.published ?? 0) >= 3, "the status changes and the epoch went over Redis")
+                case .redisDown: #expect(redis?.published == 0 && (redis?.fallbacks ?? 0) >= 1, "NOTIFY carried them")
+                }
 
                 // No token, or a bad one: no upgrade.
                 for path in [WebSocketRoutes.path, "\(WebSocketRoutes.path)?token=forged"] {

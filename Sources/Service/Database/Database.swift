@@ -25,8 +25,12 @@ public final class Database: Sendable {
     /// Whether the primary answers (see `DatabaseAvailability`).
     public let availability = DatabaseAvailability()
     let probeConfiguration: PostgresConnection.Configuration
+    /// Where the WebSocket events of this process's writes go: Redis pub/sub when set, else
+    /// NOTIFY (see `Events`).
+    public let eventRelay: RedisLink?
 
-    public init(settings: DatabaseSettings, logger: Logger) {
+    public init(settings: DatabaseSettings, logger: Logger, eventRelay: RedisLink? = nil) {
+        self.eventRelay = eventRelay
         probeConfiguration = settings.primaryConnection
         var primary = settings.primary
         let primaryApplicationName = "\(Self.primaryName)/\(instanceID)", replicaApplicationName = "\(Self.replicaName)/\(instanceID)"
@@ -59,8 +63,20 @@ public final class Database: Sendable {
 
     /// Runs `body` in a transaction on the primary. An `APIError` the body throws (a 404, a 409)
     /// rolls back and reaches the client as itself, not wrapped in PostgresNIO's transaction error.
-    public func transaction<Result>(logger: Logger, isolation: isolated (any Actor)? = #isolation,
-                                    _ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
+    /// With an `eventRelay`, the events the body announces are published once it has committed.
+    public func transaction<Result: Sendable>(logger: Logger, isolation: isolated (any Actor)? = #isolation,
+                                              _ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
+        guard let eventRelay else { return try await plainTransaction(logger: logger, isolation: isolation, body) }
+        let outbox = Events.Outbox()
+        let result = try await Events.$outbox.withValue(outbox) {
+            try await plainTransaction(logger: logger, isolation: isolation, body)
+        }
+        await Events.publish(outbox.take(), through: eventRelay, fallback: primary, logger: logger)
+        return result
+    }
+
+    private func plainTransaction<Result>(logger: Logger, isolation: isolated (any Actor)?,
+                                          _ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
         do {
             return try await primary.withTransaction(logger: logger, isolation: isolation, body)
         } catch let error as PostgresTransactionError where error.closureError is APIError && error.rollbackError == nil {

@@ -44,7 +44,7 @@ public enum APIServer {
         var app = Application(router: router(database: database, auth: auth, data: data, cors: cors, redis: redis),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
-        app.addServices(EventListener(configuration: events, hub: hub, logger: logger))
+        app.addServices(EventListener(configuration: events, hub: hub, redis: redis, logger: logger))
         app.addServices(DatabaseService(database: database), DailyMaintenance(database: database, logger: logger))
         if let logWriter { app.addServices(LogWriterService(writer: logWriter)) }
         if let worker { app.addServices(WorkerService(worker: worker, database: database)) }

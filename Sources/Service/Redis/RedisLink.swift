@@ -25,6 +25,8 @@ public final class RedisLink: Sendable {
         var up = true
         var fallbacks = 0
         var outages = 0
+        var published = 0
+        var subscribed = false
         /// Tombstones to write before Redis is read again: key → milliseconds to live.
         var pending: [String: Int] = [:]
     }
@@ -45,6 +47,14 @@ public final class RedisLink: Sendable {
     public var fallbacks: Int { state.withLock { $0.fallbacks } }
     /// Times Redis went away since start.
     public var outages: Int { state.withLock { $0.outages } }
+
+    /// Events published on Redis and heard there by at least one server, since start.
+    public var published: Int { state.withLock { $0.published } }
+    func countPublished() { state.withLock { $0.published += 1 } }
+
+    /// Whether this process's event subscription is confirmed (for tests and `/metrics`).
+    public var isSubscribed: Bool { state.withLock { $0.subscribed } }
+    func markSubscribed(_ on: Bool) { state.withLock { $0.subscribed = on } }
 
     /// Runs `body`; nil (logged, counted) when Redis fails. `what` names the operation in the log.
     public func attempt<T: Sendable>(_ what: String, _ body: (RedisLink) async throws -> T) async -> T? {

@@ -127,7 +127,7 @@ public struct PaperTradeHandler: TaskHandler {
             let current = try step(i)
             last = current
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: strategy.ownerID, type: "paper_trade",
-                                                   data: current.json(strategyID: id, of: bars)), on: database.primary, logger: logger)
+                                                   data: current.json(strategyID: id, of: bars)), database: database, logger: logger)
             if i % 10 == 0 { try await record(current, strategyID: id, logger: logger) }
             context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars))]))
             if i < bars - 1 { try? await Task.sleep(for: pace.interval) }

@@ -178,7 +178,7 @@ public struct TrainingJobStore: Sendable {
     func announce(_ id: Int, status: String, logger: Logger) async throws {
         try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",
                                                data: .object(["job_id": .int(Int64(id)), "status": .string(status)])),
-                                on: database.primary, logger: logger)
+                                database: database, logger: logger)
     }
 
     /// What a finished job records.
