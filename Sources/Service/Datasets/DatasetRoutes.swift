@@ -18,10 +18,14 @@ public struct DatasetRoutes: Sendable {
     let auth: AuthService
     let settings: DataSettings
 
-    public init(database: Database, auth: AuthService, settings: DataSettings) {
+    /// Ready datasets, answered from Redis when set.
+    let cache: ResultCache?
+
+    public init(database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
         store = DatasetStore(database: database)
         self.auth = auth
         self.settings = settings
+        self.cache = cache
     }
 
     public func register(on router: Router<APIContext>) {
@@ -39,11 +43,16 @@ public struct DatasetRoutes: Sendable {
                                                                   logger: context.logger), context: context)
         }
         group.get("/datasets/:id") { _, context in
-            try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+            let id = try Self.id(context), user = try context.requireUser()
+            if let cached = await self.cache?.json(.dataset, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
+            let record = try await self.store.find(id, for: user, logger: context.logger)
+            if record.status == "ready" { await self.cache?.keep(.dataset, id: id, ownerID: record.ownerID, value: record) }
+            return try Envelope.success(record, context: context)
         }
         group.post("/datasets/:id/preprocess") { request, context in try await self.preprocess(request, context) }
         group.delete("/datasets/:id") { _, context in
             let record = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            await self.cache?.forget(.dataset, id: record.id)
             for path in [record.filePath, self.settings.uploadPath(id: record.id, type: record.fileType ?? "csv"), self.settings.barFilePath(id: record.id)] {
                 try? FileManager.default.removeItem(atPath: path)
             }

@@ -26,8 +26,11 @@ public struct EvaluationRoutes: Sendable {
     let auth: AuthService
     let database: Database
     let settings: DataSettings
+    /// Completed evaluations, answered from Redis when set.
+    let cache: ResultCache?
 
-    public init(database: Database, auth: AuthService, settings: DataSettings) {
+    public init(database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
+        self.cache = cache
         store = EvaluationStore(database: database)
         strategies = StrategyStore(database: database)
         datasets = DatasetStore(database: database)
@@ -60,10 +63,15 @@ public struct EvaluationRoutes: Sendable {
                                                                   strategyID: strategyID, query: query, logger: context.logger), context: context)
         }
         group.get("/:id") { _, context in
-            try Envelope.success(try await self.store.find(try Self.id(context), for: try context.requireUser(), logger: context.logger), context: context)
+            let id = try Self.id(context), user = try context.requireUser()
+            if let cached = await self.cache?.json(.evaluation, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
+            let record = try await self.store.find(id, for: user, logger: context.logger)
+            if record.status == "completed" { await self.cache?.keep(.evaluation, id: id, ownerID: record.userID, value: record) }
+            return try Envelope.success(record, context: context)
         }
         group.delete("/:id") { _, context in
             let deleted = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
+            await self.cache?.forget(.evaluation, id: deleted.id)
             if deleted.reportPath != nil {
                 for path in [EvaluationFinishHandler.reportPath(self.settings, id: deleted.id), EvaluationFinishHandler.tablePath(self.settings, id: deleted.id)] {
                     try? FileManager.default.removeItem(atPath: path)

@@ -25,9 +25,10 @@ public enum APIServer {
         UserRoutes(auth: auth).register(on: router)
         StrategyRoutes(database: database, auth: auth).register(on: router)
         LogRoutes(database: database, auth: auth).register(on: router)
-        DatasetRoutes(database: database, auth: auth, settings: data).register(on: router)
+        let results = redis.map(ResultCache.init)
+        DatasetRoutes(database: database, auth: auth, settings: data, cache: results).register(on: router)
         TrainingRoutes(database: database, auth: auth, data: data).register(on: router)
-        EvaluationRoutes(database: database, auth: auth, settings: data).register(on: router)
+        EvaluationRoutes(database: database, auth: auth, settings: data, cache: results).register(on: router)
         return router
     }
 
