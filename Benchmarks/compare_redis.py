@@ -1,0 +1,45 @@
+"""Reads Benchmarks/redis.sh's wrk outputs and prints the table for BENCHMARKS.md: requests per
+second (median over passes) and latency p50 / p99 (of the pass with the median throughput), the
+server with Redis against the same server without, with the ratio."""
+import pathlib
+import re
+import statistics
+import sys
+
+folder = pathlib.Path(sys.argv[1])
+connections = sys.argv[2] if len(sys.argv) > 2 else "?"
+
+
+def parse(path):
+    text = path.read_text()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    return {"rate": rate, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
+
+
+runs = {}
+for path in sorted(folder.glob("*-*-*.txt")):
+    name, server, _ = path.stem.split("-")
+    runs.setdefault((name, server), []).append(parse(path))
+
+labels = {"me": "GET /users/me (session check + one row)", "strategy": "GET /strategies/{id}",
+          "evaluation": "GET /evaluations/{id}, completed, 2,000-point chart"}
+print(f"| endpoint ({connections} connections) | PostgreSQL only req/s | p50 / p99 ms | with Redis req/s | p50 / p99 ms | ratio |")
+print("|---|---:|---:|---:|---:|---:|")
+for name in ["me", "strategy", "evaluation"]:
+    cells, rates = [], {}
+    for server in ["plain", "redis"]:
+        passes = runs.get((name, server), [])
+        if not passes:
+            cells += ["–", "–"]
+            continue
+        median = statistics.median(p["rate"] for p in passes)
+        closest = min(passes, key=lambda p: abs(p["rate"] - median))
+        rates[server] = median
+        bad = sum(p["errors"] for p in passes)
+        cells += [f"{median:,.0f}" + (f" ({bad} non-2xx!)" if bad else ""), f"{closest['p50']:.2f} / {closest['p99']:.2f}"]
+    ratio = f"{rates['redis'] / rates['plain']:.2f}×" if len(rates) == 2 else "–"
+    print(f"| {labels[name]} | " + " | ".join(cells) + f" | {ratio} |")
