@@ -97,7 +97,7 @@ public struct EvaluationStore: Sendable {
         try await database.primary.query("""
             UPDATE evaluations SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP)
             WHERE id = \(id) AND status IN ('pending', 'running')
-              AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+              AND \(claimHeld: claim)
             """, logger: logger)
     }
 
@@ -109,7 +109,7 @@ public struct EvaluationStore: Sendable {
         try await database.transaction(logger: logger) { connection in
             var holds = false
             for try await _ in try await connection.query("""
-                SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED'
+                SELECT 1 FROM celery_tasks c WHERE \(claimOf: claim, alias: "c")
                 FOR UPDATE
                 """, logger: logger).decode(Int.self) { holds = true }
             guard holds else { return false }
@@ -162,7 +162,7 @@ public struct EvaluationStore: Sendable {
             for try await _ in try await connection.query("""
                 UPDATE evaluations SET status = 'completed', progress = 100, results = \(results.jsonText)::jsonb, charts = \(charts.jsonText)::jsonb,
                     report_path = \(reportPath), completed_at = CURRENT_TIMESTAMP, error_message = NULL
-                WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                WHERE id = \(id) AND \(claimHeld: claim)
                 RETURNING 1
                 """, logger: logger).decode(Int.self) { completed = true }
             if completed { try await connection.query("DELETE FROM evaluation_shards WHERE evaluation_id = \(id)", logger: logger) }
@@ -175,7 +175,7 @@ public struct EvaluationStore: Sendable {
         try await database.primary.query("""
             UPDATE evaluations SET status = 'failed', error_message = \(message), completed_at = CURRENT_TIMESTAMP
             WHERE id = \(id) AND status IN ('pending', 'running')
-              AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+              AND \(claimHeld: claim)
             """, logger: logger)
     }
 }

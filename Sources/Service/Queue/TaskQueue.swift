@@ -127,7 +127,7 @@ public struct TaskQueue: Sendable {
         let query: PostgresQuery = """
             UPDATE celery_tasks SET heartbeat_at = CURRENT_TIMESTAMP, lease_expires_at = CURRENT_TIMESTAMP + make_interval(secs => \(leaseSeconds)),
                 progress = coalesce(\(progress?.jsonText)::jsonb, progress)
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            WHERE \(claimOf: key)
             RETURNING cancel_requested_at IS NOT NULL
             """
         for try await cancel in try await client.query(query, logger: logger).decode(Bool.self) { return .owned(cancelRequested: cancel) }
@@ -158,7 +158,7 @@ public struct TaskQueue: Sendable {
         let query: PostgresQuery = """
             UPDATE celery_tasks SET status = 'SUCCESS', result = \(result.jsonText)::jsonb, completed_at = CURRENT_TIMESTAMP,
                 lease_expires_at = NULL, last_error = NULL
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            WHERE \(claimOf: key)
             RETURNING 1
             """
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
@@ -187,7 +187,7 @@ public struct TaskQueue: Sendable {
                 retries = CASE WHEN \(retryable) AND coalesce(retries, 0) < coalesce(max_retries, 3) THEN coalesce(retries, 0) + 1 ELSE retries END,
                 completed_at = CASE WHEN \(retryable) AND coalesce(retries, 0) < coalesce(max_retries, 3) THEN NULL ELSE CURRENT_TIMESTAMP END,
                 last_error = \(String(error.prefix(10_000))), lease_expires_at = NULL
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            WHERE \(claimOf: key)
             RETURNING status::text
             """
         for try await status in try await client.query(query, logger: logger).decode(String.self) {
@@ -204,7 +204,7 @@ public struct TaskQueue: Sendable {
     public func release(_ key: ClaimedTask.Key, logger: Logger) async throws -> Bool {
         let query: PostgresQuery = """
             UPDATE celery_tasks SET status = 'PENDING', run_at = CURRENT_TIMESTAMP, lease_expires_at = NULL
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            WHERE \(claimOf: key)
             RETURNING 1
             """
         for try await _ in try await client.query(query, logger: logger).decode(Int.self) { return true }
@@ -216,7 +216,7 @@ public struct TaskQueue: Sendable {
     public func revoke(_ key: ClaimedTask.Key, logger: Logger) async throws -> Bool {
         let query: PostgresQuery = """
             UPDATE celery_tasks SET status = 'REVOKED', completed_at = CURRENT_TIMESTAMP, lease_expires_at = NULL
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
+            WHERE \(claimOf: key)
             RETURNING 1
             """
         for try await _ in try await client.query(query, logger: logger).decode(Int.self) { return true }

@@ -126,7 +126,7 @@ public struct TrainingJobStore: Sendable {
     public func markRunning(_ id: Int, totalEpochs: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
-                error_message = NULL, logs = coalesce(logs, '') || \(logLine + "\n") WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                error_message = NULL, logs = coalesce(logs, '') || \(logLine + "\n") WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)
         try await announce(id, status: "running", logger: logger)
     }
@@ -137,14 +137,14 @@ public struct TrainingJobStore: Sendable {
         try await database.transaction(logger: logger) { connection in
             try await connection.query("""
                 INSERT INTO training_metrics (training_job_id, epoch, step, metrics)
-                SELECT \(id), \(epoch), \(step), \(metrics.jsonText)::jsonb WHERE EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                SELECT \(id), \(epoch), \(step), \(metrics.jsonText)::jsonb WHERE \(claimHeld: claim)
                 ON CONFLICT (training_job_id, epoch) DO UPDATE SET step = EXCLUDED.step, metrics = EXCLUDED.metrics, recorded_at = CURRENT_TIMESTAMP
                 """, logger: logger)
             let progress = min(100, Double(epoch) / Double(max(1, totalEpochs)) * 100)
             try await connection.query("""
                 UPDATE training_jobs SET current_epoch = \(epoch), progress = \(progress), metrics = \(metrics.jsonText)::jsonb,
                     best_metrics = coalesce(\(best?.jsonText)::jsonb, best_metrics), logs = coalesce(logs, '') || \(logLine + "\n")
-                WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                WHERE id = \(id) AND \(claimHeld: claim)
                 """, logger: logger)
             let data: JSONValue = .object(["job_id": .int(Int64(id)), "progress": .double(progress), "current_epoch": .int(Int64(epoch)),
                                            "total_epochs": .int(Int64(totalEpochs)), "metrics": metrics])
@@ -163,7 +163,7 @@ public struct TrainingJobStore: Sendable {
             WITH written AS (
                 INSERT INTO training_metrics (training_job_id, epoch, step, metrics)
                 SELECT \(id), x.epoch, x.epoch, x.metrics::jsonb FROM unnest(\(numbers)::int8[], \(texts)::text[]) AS x(epoch, metrics)
-                WHERE EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+                WHERE \(claimHeld: claim)
                 ON CONFLICT (training_job_id, epoch) DO NOTHING
                 RETURNING 1
             )
@@ -199,7 +199,7 @@ public struct TrainingJobStore: Sendable {
         let recorded = try await database.transaction(logger: logger) { connection -> Bool in
             var holds = false
             let lock: PostgresQuery = """
-                SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED'
+                SELECT 1 FROM celery_tasks c WHERE \(claimOf: claim, alias: "c")
                 FOR UPDATE
                 """
             for try await _ in try await connection.query(lock, logger: logger).decode(Int.self) {
@@ -225,7 +225,7 @@ public struct TrainingJobStore: Sendable {
     func markPaused(_ id: Int, epoch: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = 'pending', current_epoch = \(epoch), logs = coalesce(logs, '') || \(logLine + "\n")
-            WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+            WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)
         try await announce(id, status: "pending", logger: logger)
     }
@@ -234,7 +234,7 @@ public struct TrainingJobStore: Sendable {
         try await database.primary.query("""
             UPDATE training_jobs SET status = \(status)::training_status, error_message = coalesce(\(error), error_message),
                 completed_at = CASE WHEN \(finished) THEN CURRENT_TIMESTAMP ELSE NULL END
-            WHERE id = \(id) AND EXISTS (SELECT 1 FROM celery_tasks c WHERE c.id = \(claim.id) AND c.worker_name = \(claim.worker) AND c.attempt = \(claim.attempt) AND c.status = 'STARTED')
+            WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)
         try await announce(id, status: status, logger: logger)
     }
