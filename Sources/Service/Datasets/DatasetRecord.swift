@@ -12,7 +12,7 @@ public struct DatasetRecord: JSONWritable {
     public var rowCount: Int?
     public var columnCount: Int?
     public var columns: JSONValue
-    public var status: String
+    public var status: DatasetStatus
     public var errorMessage: String?
     public var statistics: JSONValue
     public var sampleData: JSONValue
@@ -38,7 +38,7 @@ public struct DatasetRecord: JSONWritable {
         rowCount = try cells.next(Int?.self)
         columnCount = try cells.next(Int?.self)
         columns = try JSONValue.parse(try cells.next(String.self))
-        status = try cells.next(String.self)
+        status = try .decoding(try cells.next(String.self), column: "datasets.status")
         errorMessage = try cells.next(String?.self)
         statistics = try JSONValue.parse(try cells.next(String.self))
         sampleData = try JSONValue.parse(try cells.next(String.self))
@@ -77,7 +77,7 @@ public struct DatasetRecord: JSONWritable {
                 w.key("sample_data"); sampleData.writeJSON(to: &w)
                 w.key("statistics"); statistics.writeJSON(to: &w)
             }
-            w.key("status"); w.string(status)
+            w.key("status"); w.string(status.rawValue)
             w.key("updated_at"); w.date(updatedAt)
         }
     }

@@ -46,7 +46,7 @@ public struct DatasetRoutes: Sendable {
             let id = try Self.id(context), user = try context.requireUser()
             if let cached = await self.cache?.json(.dataset, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
             let record = try await self.store.find(id, for: user, logger: context.logger)
-            if record.status == "ready" { await self.cache?.keep(.dataset, id: id, ownerID: record.ownerID, value: record) }
+            if record.status == .ready { await self.cache?.keep(.dataset, id: id, ownerID: record.ownerID, value: record) }
             return try Envelope.success(record, context: context)
         }
         group.post("/datasets/:id/preprocess") { request, context in try await self.preprocess(request, context) }
@@ -192,7 +192,7 @@ public struct DatasetRoutes: Sendable {
         }
         try body.validate()
         let source = try await store.find(sourceID, for: user, on: store.database.primary, logger: context.logger)
-        guard source.status == "ready" else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
+        guard source.status == .ready else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
         // Columns an operation names must be in the file (of every symbol): said now, with the
         // columns it has, rather than by the worker. Earlier steps may add columns (features).
         if let file = try? BarFile(path: source.filePath), let first = file.symbols.first {

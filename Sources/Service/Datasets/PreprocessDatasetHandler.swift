@@ -22,7 +22,7 @@ public struct PreprocessDatasetHandler: TaskHandler {
         guard case .int(let sourceID)? = kwargs["source_id"], case .int(let targetID)? = kwargs["dataset_id"], let operations = kwargs["operations"] else {
             throw PermanentTaskFailure("preprocess_dataset: kwargs source_id, dataset_id and operations are required")
         }
-        guard let source = try await store.find(Int(sourceID), logger: context.logger), source.status == "ready" else {
+        guard let source = try await store.find(Int(sourceID), logger: context.logger), source.status == .ready else {
             try await store.markError(id: Int(targetID), message: "the source dataset \(sourceID) is gone or not ready", logger: context.logger)
             throw PermanentTaskFailure("source dataset \(sourceID) is gone or not ready")
         }

@@ -7,7 +7,7 @@ public struct EvaluationRecord: JSONWritable {
     public var id: Int
     public var name: String
     public var evaluationType: String
-    public var status: String
+    public var status: EvaluationStatus
     public var config: JSONValue
     public var rangeStart: Date?
     public var rangeEnd: Date?
@@ -37,7 +37,7 @@ public struct EvaluationRecord: JSONWritable {
 
     init(row: PostgresRow) throws {
         var cells = RowCells(row)
-        id = try cells.next(Int.self); name = try cells.next(String.self); evaluationType = try cells.next(String.self); status = try cells.next(String.self)
+        id = try cells.next(Int.self); name = try cells.next(String.self); evaluationType = try cells.next(String.self); status = try .decoding(try cells.next(String.self), column: "evaluations.status")
         config = try JSONValue.parse(try cells.next(String.self)); rangeStart = try cells.next(Date?.self); rangeEnd = try cells.next(Date?.self)
         results = try JSONValue.parse(try cells.next(String.self)); reportPath = try cells.next(String?.self)
         charts = try cells.next(String?.self).map { try JSONValue.parse($0) }
@@ -79,7 +79,7 @@ public struct EvaluationRecord: JSONWritable {
             w.key("shards_done"); w.int(shardsDone)
             w.key("shards_total"); w.int(shardsTotal)
             w.key("started_at"); w.date(startedAt)
-            w.key("status"); w.string(status)
+            w.key("status"); w.string(status.rawValue)
             w.key("strategy_id"); w.int(strategyID)
             w.key("time_range"); w.object { w in
                 w.key("end"); w.date(rangeEnd)

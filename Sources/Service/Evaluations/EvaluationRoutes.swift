@@ -66,7 +66,7 @@ public struct EvaluationRoutes: Sendable {
             let id = try Self.id(context), user = try context.requireUser()
             if let cached = await self.cache?.json(.evaluation, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
             let record = try await self.store.find(id, for: user, logger: context.logger)
-            if record.status == "completed" { await self.cache?.keep(.evaluation, id: id, ownerID: record.userID, value: record) }
+            if record.status == .completed { await self.cache?.keep(.evaluation, id: id, ownerID: record.userID, value: record) }
             return try Envelope.success(record, context: context)
         }
         group.delete("/:id") { _, context in
@@ -346,7 +346,7 @@ public struct EvaluationRoutes: Sendable {
         do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
             throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
         }
-        guard dataset.status == "ready" else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
+        guard dataset.status == .ready else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
         // The symbol and benchmark must be in the file: said now rather than by a failed task.
         if let file = try? BarFile(path: dataset.filePath) {
             for (name, wanted) in [("config.symbol", symbol)] {
@@ -368,7 +368,7 @@ public struct EvaluationRoutes: Sendable {
         guard job.strategyID == strategy.id else {
             throw APIError.validation([.init(field: "config.training_job_id", message: "job \(jobID) trained strategy \(job.strategyID.map(String.init) ?? "none"), not \(strategy.id)")])
         }
-        guard job.status == "completed" else { throw APIError.conflict("Training job \(jobID) is \(job.status), not completed", field: "config.training_job_id") }
+        guard job.status == .completed else { throw APIError.conflict("Training job \(jobID) is \(job.status), not completed", field: "config.training_job_id") }
         let directory = settings.jobDirectory(id: jobID)
         let test = "\(directory)/data_test.h5"
         guard FileManager.default.fileExists(atPath: test) else {

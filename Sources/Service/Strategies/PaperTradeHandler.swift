@@ -75,7 +75,7 @@ public struct PaperTradeHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["strategy_id"] else { throw PermanentTaskFailure("paper_trade: kwargs.strategy_id is required") }
         let id = Int(rawID), logger = context.logger
-        guard let strategy = try await Self.strategy(id, client: database.primary, logger: logger), strategy.status == "active" else {
+        guard let strategy = try await Self.strategy(id, client: database.primary, logger: logger), strategy.status == .active else {
             return .object(["skipped": .string("not active")])
         }
         guard let replay = Replay(strategy) else {
@@ -90,7 +90,7 @@ public struct PaperTradeHandler: TaskHandler {
         settings.peer = .backtestingPy
         do {
             guard let dataset = try await DatasetStore(database: database).find(replay.datasetID, logger: logger),
-                  dataset.status == "ready", dataset.ownerID == strategy.ownerID else {
+                  dataset.status == .ready, dataset.ownerID == strategy.ownerID else {
                 throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
             }
             let (all, allColumns) = try BarSeries.frame(path: dataset.filePath, symbol: nil)
@@ -123,7 +123,7 @@ public struct PaperTradeHandler: TaskHandler {
         var last = PaperStep.empty
         for i in 1..<bars {
             if Task.isCancelled { break }
-            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == "active" else { break }
+            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == .active else { break }
             let current = try step(i)
             last = current
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: strategy.ownerID, type: "paper_trade",

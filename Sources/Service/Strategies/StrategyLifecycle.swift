@@ -4,24 +4,24 @@
 /// naming the current status. Edits never change the status; only these two actions do.
 public enum StrategyLifecycle {
     public static let types = ["algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"]
-    public static let statuses = ["draft", "active", "paused", "stopped", "error"]
+    public static let statuses = StrategyStatus.allCases.map(\.rawValue)
 
     /// An action on a strategy's status.
     public enum Action: String, Sendable {
         case start, stop
 
         /// The statuses the action may leave from.
-        public var allowedFrom: [String] {
+        public var allowedFrom: [StrategyStatus] {
             switch self {
-            case .start: ["draft", "paused", "stopped", "error"]
-            case .stop: ["active", "paused"]
+            case .start: [.draft, .paused, .stopped, .error]
+            case .stop: [.active, .paused]
             }
         }
 
-        public var target: String {
+        public var target: StrategyStatus {
             switch self {
-            case .start: "active"
-            case .stop: "stopped"
+            case .start: .active
+            case .stop: .stopped
             }
         }
     }

@@ -25,7 +25,7 @@ public struct StrategyRecord: JSONWritable {
     public var name: String
     public var description: String?
     public var strategyType: String
-    public var status: String
+    public var status: StrategyStatus
     public var version: String
     /// `config` and `parameters` as PostgreSQL printed their jsonb (always valid JSON): responses
     /// copy the text, parsing it into values only to print them again cost every list request.
@@ -57,7 +57,7 @@ public struct StrategyRecord: JSONWritable {
             w.key("parameters"); w.raw(parametersJSON)
             w.key("parent_strategy_id"); w.int(parentStrategyID)
             w.key("performance"); performance.writeJSON(to: &w)
-            w.key("status"); w.string(status)
+            w.key("status"); w.string(status.rawValue)
             w.key("strategy_type"); w.string(strategyType)
             w.key("tags"); w.array { a in for tag in tags { a.string(tag) } }
             w.key("updated_at"); w.date(updatedAt)
@@ -92,7 +92,7 @@ public struct StrategyRecord: JSONWritable {
         name = try cells.next(String.self)
         description = try cells.next(String?.self)
         strategyType = try cells.next(String.self)
-        status = try cells.next(String.self)
+        status = try .decoding(try cells.next(String.self), column: "strategies.status")
         version = try cells.next(String.self)
         configJSON = try cells.next(String.self)
         parametersJSON = try cells.next(String.self)

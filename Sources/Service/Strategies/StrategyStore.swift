@@ -170,7 +170,7 @@ public struct StrategyStore: Sendable {
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws {
         try await database.transaction(logger: logger) { connection in
             let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
-            guard current.status != "active" else { throw APIError.conflict("Strategy \(id) is active; stop it before deleting", field: "status") }
+            guard current.status != .active else { throw APIError.conflict("Strategy \(id) is active; stop it before deleting", field: "status") }
             try await connection.query("DELETE FROM strategies WHERE id = \(id)", logger: logger)
         }
     }
@@ -180,11 +180,11 @@ public struct StrategyStore: Sendable {
         try await database.transaction(logger: logger) { connection in
             let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
             guard action.allowedFrom.contains(current.status) else {
-                throw APIError.conflict("Cannot \(action.rawValue) a strategy that is \(current.status); \(action.rawValue) works from \(action.allowedFrom.joined(separator: ", "))",
+                throw APIError.conflict("Cannot \(action.rawValue) a strategy that is \(current.status); \(action.rawValue) works from \(action.allowedFrom.map(\.rawValue).joined(separator: ", "))",
                                         field: "status")
             }
             let query: PostgresQuery = """
-                UPDATE strategies AS s SET status = \(action.target)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
+                UPDATE strategies AS s SET status = \(action.target.rawValue)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
             guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
             // A rule strategy with a dataset, or one with a trained model, starts a paper-trading
@@ -202,7 +202,7 @@ public struct StrategyStore: Sendable {
                 _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "strategy", relatedID: id, on: connection, logger: logger)
             }
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: record.ownerID, type: "status",
-                                                   data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status)])),
+                                                   data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status.rawValue)])),
                                     on: connection, logger: logger)
             return record
         }

@@ -52,13 +52,13 @@ public struct TrainTaskHandler: TaskHandler {
         guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, on: database.primary, logger: logger) } }) else {
             return .object(["skipped": .string("deleted")])
         }
-        guard job.status == "pending" || job.status == "running" else { return .object(["skipped": .string(job.status)]) }
+        guard job.status == .pending || job.status == .running else { return .object(["skipped": .string(job.status.rawValue)]) }
         let directory = settings.jobDirectory(id: id)
         let configuration: TrainingJobConfiguration, totalEpochs: Int
         do {
             var data: TrainingJobConfiguration.DataPaths?
             if let datasetID = job.datasetID {
-                guard let dataset = try await context.bounded({ try await datasets.find(datasetID, logger: logger) }), dataset.status == "ready" else {
+                guard let dataset = try await context.bounded({ try await datasets.find(datasetID, logger: logger) }), dataset.status == .ready else {
                     throw AgentsError.invalidData("dataset \(datasetID) is not ready")
                 }
                 let task = job.config.objectValue?["task_name"]?.stringValue ?? ""
@@ -68,12 +68,12 @@ public struct TrainTaskHandler: TaskHandler {
             totalEpochs = try AgentRegistry.resolve(configuration).trainer.epochs
         } catch let error as AgentsError {
             let message = TextRules.withoutPaths(error.description)
-            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await context.bounded { try await jobs.markStatus(id, status: .failed, error: message, finished: true, claim: task.key, logger: logger) }
             try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         } catch let error as IngestError {
             let message = TextRules.withoutPaths(error.description)
-            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await context.bounded { try await jobs.markStatus(id, status: .failed, error: message, finished: true, claim: task.key, logger: logger) }
             try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         }
@@ -123,7 +123,7 @@ public struct TrainTaskHandler: TaskHandler {
         } catch let error as AgentsError {
             await recorder.value
             let message = TextRules.withoutPaths(error.description)
-            try await context.bounded { try await jobs.markStatus(id, status: "failed", error: message, finished: true, claim: task.key, logger: logger) }
+            try await context.bounded { try await jobs.markStatus(id, status: .failed, error: message, finished: true, claim: task.key, logger: logger) }
             try await reportToSearch(job, epoch: Int.max, context: context)
             throw PermanentTaskFailure(message)
         }
@@ -137,8 +137,8 @@ public struct TrainTaskHandler: TaskHandler {
             try await Task {
                 try await context.bounded {
                     switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
-                    case true?: try await jobs.markStatus(id, status: "cancelled", finished: true, claim: task.key, logger: logger)
-                    case false?: try await jobs.markStatus(id, status: "pending", finished: false, claim: task.key, logger: logger)
+                    case true?: try await jobs.markStatus(id, status: .cancelled, finished: true, claim: task.key, logger: logger)
+                    case false?: try await jobs.markStatus(id, status: .pending, finished: false, claim: task.key, logger: logger)
                     case nil: break
                     }
                 }

@@ -7,7 +7,7 @@ public struct TrainingJobRecord: JSONWritable {
     public var id: Int
     public var name: String
     public var description: String?
-    public var status: String
+    public var status: TrainingStatus
     public var progress: Double
     public var currentEpoch: Int
     public var totalEpochs: Int?
@@ -46,7 +46,7 @@ public struct TrainingJobRecord: JSONWritable {
 
     init(row: PostgresRow) throws {
         var cells = RowCells(row)
-        id = try cells.next(Int.self); name = try cells.next(String.self); description = try cells.next(String?.self); status = try cells.next(String.self)
+        id = try cells.next(Int.self); name = try cells.next(String.self); description = try cells.next(String?.self); status = try .decoding(try cells.next(String.self), column: "training_jobs.status")
         progress = try cells.next(Double.self); currentEpoch = try cells.next(Int.self); totalEpochs = try cells.next(Int?.self)
         config = try JSONValue.parse(try cells.next(String.self)); hyperparameters = try JSONValue.parse(try cells.next(String.self))
         metrics = try JSONValue.parse(try cells.next(String.self)); bestMetrics = try JSONValue.parse(try cells.next(String.self))
@@ -71,7 +71,7 @@ public struct TrainingJobRecord: JSONWritable {
     }
 
     var estimatedCompletion: Date? {
-        guard status == "running", let startedAt, let elapsed, let totalEpochs, currentEpoch > 0 else { return nil }
+        guard status == .running, let startedAt, let elapsed, let totalEpochs, currentEpoch > 0 else { return nil }
         return startedAt.addingTimeInterval(elapsed / Double(currentEpoch) * Double(totalEpochs))
     }
 
@@ -101,7 +101,7 @@ public struct TrainingJobRecord: JSONWritable {
             w.key("parent_job_id"); w.int(parentJobID)
             w.key("progress"); w.double(progress)
             w.key("started_at"); w.date(startedAt)
-            w.key("status"); w.string(status)
+            w.key("status"); w.string(status.rawValue)
             w.key("strategy_id"); w.int(strategyID)
             w.key("total_epochs"); w.int(totalEpochs)
             w.key("updated_at"); w.date(updatedAt)

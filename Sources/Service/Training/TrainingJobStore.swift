@@ -73,7 +73,7 @@ public struct TrainingJobStore: Sendable {
     /// Cancels: a pending job at once (its task revoked), a running one at its next safe point.
     public func cancel(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
         let job = try await find(id, for: user, on: database.primary, logger: logger)
-        guard job.status == "pending" || job.status == "running" else {
+        guard job.status == .pending || job.status == .running else {
             throw APIError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
         try await database.transaction(logger: logger) { connection in
@@ -128,7 +128,7 @@ public struct TrainingJobStore: Sendable {
             UPDATE training_jobs SET status = 'running', started_at = coalesce(started_at, CURRENT_TIMESTAMP), total_epochs = \(totalEpochs),
                 error_message = NULL, logs = coalesce(logs, '') || \(logLine + "\n") WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)
-        try await announce(id, status: "running", logger: logger)
+        try await announce(id, status: .running, logger: logger)
     }
 
     /// One epoch: its metrics row (an upsert) and the job's progress, metrics and log.
@@ -175,9 +175,9 @@ public struct TrainingJobStore: Sendable {
     }
 
     /// Announces a job's new status to WebSocket subscribers.
-    func announce(_ id: Int, status: String, logger: Logger) async throws {
+    func announce(_ id: Int, status: TrainingStatus, logger: Logger) async throws {
         try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",
-                                               data: .object(["job_id": .int(Int64(id)), "status": .string(status)])),
+                                               data: .object(["job_id": .int(Int64(id)), "status": .string(status.rawValue)])),
                                 database: database, logger: logger)
     }
 
@@ -218,7 +218,7 @@ public struct TrainingJobStore: Sendable {
             }
             return true
         }
-        if recorded { try await announce(id, status: "completed", logger: logger) }
+        if recorded { try await announce(id, status: .completed, logger: logger) }
     }
 
     /// A search's trial paused at its rung: pending with no task until the rung is decided.
@@ -227,12 +227,12 @@ public struct TrainingJobStore: Sendable {
             UPDATE training_jobs SET status = 'pending', current_epoch = \(epoch), logs = coalesce(logs, '') || \(logLine + "\n")
             WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)
-        try await announce(id, status: "pending", logger: logger)
+        try await announce(id, status: .pending, logger: logger)
     }
 
-    public func markStatus(_ id: Int, status: String, error: String? = nil, finished: Bool, claim: ClaimedTask.Key, logger: Logger) async throws {
+    public func markStatus(_ id: Int, status: TrainingStatus, error: String? = nil, finished: Bool, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
-            UPDATE training_jobs SET status = \(status)::training_status, error_message = coalesce(\(error), error_message),
+            UPDATE training_jobs SET status = \(status.rawValue)::training_status, error_message = coalesce(\(error), error_message),
                 completed_at = CASE WHEN \(finished) THEN CURRENT_TIMESTAMP ELSE NULL END
             WHERE id = \(id) AND \(claimHeld: claim)
             """, logger: logger)

@@ -133,7 +133,7 @@ public struct TrainingRoutes: Sendable {
             for child in try await TrainingSearchStore(database: self.database).liveChildren(of: id, logger: context.logger) {
                 _ = try? await self.jobs.cancel(child, for: user, logger: context.logger)
             }
-            return try Envelope.success(record, message: record.status == "cancelled" ? "Training job cancelled" : "Cancelling at the next safe point",
+            return try Envelope.success(record, message: record.status == .cancelled ? "Training job cancelled" : "Cancelling at the next safe point",
                                         context: context)
         }
         group.get("/:id/metrics") { request, context in
@@ -202,7 +202,7 @@ public struct TrainingRoutes: Sendable {
             do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
                 throw APIError(.notFound, type: "not_found", message: "Dataset \(datasetID) not found", details: [.init(field: "dataset_id", message: "no such dataset of yours")])
             }
-            guard dataset.status == "ready" else {
+            guard dataset.status == .ready else {
                 throw APIError.conflict("Dataset \(datasetID) is \(dataset.status), not ready", field: "dataset_id")
             }
             if let file = try? BarFile(path: dataset.filePath) {

@@ -30,7 +30,7 @@ public enum TrainingSearches {
     /// A search's state read from its parent job: status, trials done of all, and once done the
     /// leaderboard as `qf tune` shows it with the config to train with.
     public struct Progress: Sendable {
-        public var status: String
+        public var status: TrainingStatus
         public var errorMessage: String?
         public var trialsDone: Int
         public var trialsTotal: Int
@@ -42,7 +42,7 @@ public enum TrainingSearches {
         let record = try await TrainingJobStore(database: database).find(id, for: nil, on: database.primary, logger: logger)
         let state = try SearchState.decode(record.metrics)
         var result: TuneResult?
-        if record.status == "completed" {
+        if record.status == .completed {
             result = TuneResult(metric: state.metric, rungs: state.rungs, trials: state.trials.map { t in
                 TrialResult(trial: t.trial, values: t.values, epochs: t.epochs, scores: t.scores, statistics: t.statistics, status: t.status)
             }, epochsTrained: state.epochsTrained, epochsIfFull: state.epochsIfFull)

@@ -21,13 +21,13 @@ struct OperatorEvaluation {
     func wait(_ id: Int, store: EvaluationStore, database: Database, logger: Logger) async throws -> EvaluationRecord {
         var bar = ProgressBar(total: plan.shards.count, label: kind == "sweep" ? "shards" : kind)
         var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-        while evaluation.status == "pending" || evaluation.status == "running" {
-            bar.update(evaluation.shardsDone, status: evaluation.status)
+        while evaluation.status == .pending || evaluation.status == .running {
+            bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
             evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
         }
-        bar.update(evaluation.shardsDone, status: evaluation.status)
-        guard evaluation.status == "completed" else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
+        bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
+        guard evaluation.status == .completed else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
         return evaluation
     }
 

@@ -31,12 +31,12 @@ enum DistributedTune {
     static func waitFor(_ id: Int, trials: Int, database: Database, logger: Logger) async throws -> TrainingSearches.Progress {
         var bar = ProgressBar(total: trials, label: "trials")
         var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
-        while progress.status == "pending" || progress.status == "running" {
-            bar.update(progress.trialsDone, status: progress.status)
+        while progress.status == .pending || progress.status == .running {
+            bar.update(progress.trialsDone, status: progress.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
             progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
         }
-        bar.update(progress.trialsDone, status: progress.status)
+        bar.update(progress.trialsDone, status: progress.status.rawValue)
         return progress
     }
 
@@ -69,7 +69,7 @@ enum DistributedTune {
                 if let slurmJob { await SlurmOptions.finish(slurmJob) }
                 throw error
             }
-            guard progress.status == "completed", let result = progress.result, let best = progress.best else {
+            guard progress.status == .completed, let result = progress.result, let best = progress.best else {
                 throw ValidationError("training job \(id) \(progress.status): \(progress.errorMessage ?? "no reason given")")
             }
             let bestPath = command.bestConfig ?? "\(options.directory)/best.json"
