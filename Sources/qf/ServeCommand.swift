@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         let autoscaler = slurm.autoscales ? SlurmAutoscaler(
             defaults: slurm, queues: slurm.queues, interval: .milliseconds(Int64(slurm.intervalSeconds * 1000)), exitWhenIdleSeconds: slurm.idleSeconds,
             executable: ChildProcess.selfPath,
-            outputDirectory: "\(data.directory)/slurm", database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
+            outputDirectory: data.slurmOutput, database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
         if slurm.autoscales { logger.info("Slurm autoscaler on", metadata: ["partition": .string(slurm.partition ?? ""), "max_workers": .stringConvertible(slurm.maxWorkers)]) }
         let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, autoscaler: autoscaler,
                                          events: settings.primaryConnection, host: host, port: port, limits: limits, cors: cors, redis: redis, logger: logger)

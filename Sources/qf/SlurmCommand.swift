@@ -50,7 +50,7 @@ struct SlurmSubmitCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let data = try DataSettings.resolve(environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let executable = ChildProcess.selfPath
-        var array = SlurmWorkerArray(workers: workers, queues: queues, executable: executable, outputDirectory: outputDir ?? "\(data.directory)/slurm")
+        var array = SlurmWorkerArray(workers: workers, queues: queues, executable: executable, outputDirectory: outputDir ?? data.slurmOutput)
         array.partition = partition
         array.cpusPerWorker = cpusPerWorker
         array.memory = mem

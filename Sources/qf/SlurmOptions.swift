@@ -26,7 +26,7 @@ struct SlurmOptions: ParsableArguments {
         let cpus = slurmCpusPerWorker ?? defaults.cpusPerWorker
         let workers = slurmWorkers ?? max(1, min(defaults.maxWorkers, (units + cpus - 1) / cpus))
         // Idle workers leave soon: the command ends them when the work is done anyway.
-        var array = defaults.array(workers: workers, queues: queues, executable: executable, outputDirectory: "\(data.directory)/slurm",
+        var array = defaults.array(workers: workers, queues: queues, executable: executable, outputDirectory: data.slurmOutput,
                                    jobName: jobName, exitWhenIdleSeconds: 30)
         array.cpusPerWorker = cpus
         if let slurmPartition { array.partition = slurmPartition }

@@ -63,8 +63,6 @@ public struct EvaluationFinishHandler: TaskHandler {
         self.settings = settings
     }
 
-    static func reportPath(_ settings: DataSettings, id: Int) -> String { "\(settings.directory)/reports/evaluation_\(id).html" }
-    static func tablePath(_ settings: DataSettings, id: Int) -> String { "\(settings.directory)/reports/evaluation_\(id).csv" }
 
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["evaluation_id"] else { throw PermanentTaskFailure("finish_evaluation: kwargs.evaluation_id is required") }
@@ -76,7 +74,7 @@ public struct EvaluationFinishHandler: TaskHandler {
         let plan = try evaluation.plan()
         let shards = try await store.shardResults(id, logger: logger)
         guard shards.count == plan.shards.count else { throw PermanentTaskFailure("evaluation \(id): \(shards.count) of \(plan.shards.count) shards finished") }
-        let report = Self.reportPath(settings, id: id), table = Self.tablePath(settings, id: id), title = evaluation.name
+        let report = settings.reportPath(evaluationID: id), table = settings.tablePath(evaluationID: id), title = evaluation.name
         let output: EvaluationMerge.Output
         do {
             output = try await TaskThread.run {

@@ -73,7 +73,7 @@ public struct EvaluationRoutes: Sendable {
             let deleted = try await self.store.delete(try Self.id(context), for: try context.requireUser(), logger: context.logger)
             await self.cache?.forget(.evaluation, id: deleted.id)
             if deleted.reportPath != nil {
-                for path in [EvaluationFinishHandler.reportPath(self.settings, id: deleted.id), EvaluationFinishHandler.tablePath(self.settings, id: deleted.id)] {
+                for path in [self.settings.reportPath(evaluationID: deleted.id), self.settings.tablePath(evaluationID: deleted.id)] {
                     try? FileManager.default.removeItem(atPath: path)
                 }
             }
@@ -90,7 +90,7 @@ public struct EvaluationRoutes: Sendable {
         let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), on: database.primary, logger: context.logger)
         let csv = request.uri.queryParameters["format"] == "csv"
         guard let html = evaluation.reportPath else { throw APIError.notFound("Evaluation \(evaluation.id) has no report yet (status \(evaluation.status))") }
-        let path = csv ? EvaluationFinishHandler.tablePath(settings, id: evaluation.id) : html
+        let path = csv ? settings.tablePath(evaluationID: evaluation.id) : html
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw APIError.notFound(csv ? "Evaluation \(evaluation.id) has no grid table" : "The report file of evaluation \(evaluation.id) is missing")
         }
@@ -369,14 +369,13 @@ public struct EvaluationRoutes: Sendable {
             throw APIError.validation([.init(field: "config.training_job_id", message: "job \(jobID) trained strategy \(job.strategyID.map(String.init) ?? "none"), not \(strategy.id)")])
         }
         guard job.status == .completed else { throw APIError.conflict("Training job \(jobID) is \(job.status), not completed", field: "config.training_job_id") }
-        let directory = settings.jobDirectory(id: jobID)
-        let test = "\(directory)/data_test.h5"
+        let test = settings.splits(jobID: jobID).test
         guard FileManager.default.fileExists(atPath: test) else {
             throw APIError.conflict("Training job \(jobID) has no test split (it trained on data given by path, not an uploaded dataset)", field: "config.training_job_id")
         }
         let agent = job.config.objectValue?["agent_name"]?.stringValue ?? "agent"
         return (.init(label: "\(strategy.name) (\(agent), job \(jobID))", strategyID: strategy.id, version: nil, rule: nil, parameters: [:],
-                      trainingJobID: jobID, modelDirectory: directory + "/run"),
+                      trainingJobID: jobID, modelDirectory: settings.runDirectory(jobID: jobID)),
                 .init(datasetID: job.datasetID, name: "test split of job \(jobID)", path: test, symbol: nil))
     }
 

@@ -24,7 +24,7 @@ public enum ServiceWorkers {
         let id = Worker.defaultID()
         // The journal lives beside the bar files: on a cluster that is the shared filesystem, so a
         // worker on any node reads the journal of one that crashed on another.
-        let journals = "\(data.directory)/crashes"
+        let journals = data.crashJournals
         var journaled: String? = journals
         do { try CrashJournal.install(directory: journals, workerID: id) } catch {
             logger.error("no crash journal: a task that crashes this worker will be retried like a lost lease", metadata: ["error": .string("\(error)")])

@@ -158,7 +158,7 @@ public struct PaperTradeHandler: TaskHandler {
         let logger = context.logger
         let pace = Pace(strategy)
         let runDirectory = (model as NSString).deletingLastPathComponent
-        let testSplit = ((runDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("data_test.h5")
+        let testSplit = DataSettings.testSplit(ofRunDirectory: runDirectory)
         let run: EvaluationRunner.Run
         let settings = ExecutionSettings(fill: .close, commission: 0.001, initialCash: 100_000, allowShort: true)
         do {

@@ -100,7 +100,7 @@ public struct TrainTaskHandler: TaskHandler {
                 }
             }
         }
-        let runDirectory = directory + "/run"
+        let runDirectory = settings.runDirectory(jobID: id)
         let outcome: Outcome
         do {
             defer { continuation.finish() }
@@ -200,8 +200,8 @@ public struct TrainTaskHandler: TaskHandler {
     /// The bar file with TradeMaster's features (when a bar task lacks them) split 70/15/15 in
     /// time into `directory`; reused when a previous attempt made them.
     static func prepareSplits(_ barFile: String, task: String, directory: String) throws -> TrainingJobConfiguration.DataPaths {
-        let stem = "\(directory)/data"
-        let paths = ["train", "valid", "test"].map { "\(stem)_\($0).h5" }
+        let splits = DataSettings.splits(inJobDirectory: directory)
+        let paths = [splits.train, splits.valid, splits.test]
         if paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
             return .init(train: paths[0], valid: paths[1], test: paths[2])
         }
@@ -213,8 +213,8 @@ public struct TrainTaskHandler: TaskHandler {
             operations.append(PreprocessOperation(type: .tradeMasterFeatures))
         }
         operations.append(PreprocessOperation(type: .split, fractions: [0.7, 0.15, 0.15]))
-        let outputs = try Preprocessor.run(input: barFile, operations: operations, output: stem + ".h5")
-        guard outputs.count == 3 else { throw IngestError.invalidInput("split produced \(outputs.count) files, expected 3") }
+        let outputs = try Preprocessor.run(input: barFile, operations: operations, output: DataSettings.splitOutput(inJobDirectory: directory))
+        guard outputs == paths else { throw IngestError.invalidInput("split produced \(outputs), expected \(paths)") }
         return .init(train: outputs[0], valid: outputs[1], test: outputs[2])
     }
 
