@@ -21,8 +21,8 @@ public enum AccountCreation {
         do {
             if superuser { return try await users.createSuperuser(username: username, email: email, passwordHash: hash, logger: logger) }
             return try await users.create(username: username, email: email, passwordHash: hash, fullName: fullName, logger: logger)
-        } catch let error as APIError where error.status == .conflict {
-            throw Rejected(field: error.details.first?.field ?? "username", problem: error.message)
+        } catch StoreError.conflict(let message, let field) {
+            throw Rejected(field: field ?? "username", problem: message)
         }
     }
 }

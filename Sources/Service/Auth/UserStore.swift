@@ -20,12 +20,12 @@ public struct UserStore: Sendable {
             RETURNING \(unescaped: UserRecord.columns)
             """
         do {
-            guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw APIError.internalError }
+            guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw StoreError.missingRow("the new user's row") }
             return user
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             let constraint = error.serverInfo?[.constraintName] ?? ""
             let field = constraint.contains("email") ? "email" : "username"
-            throw APIError.conflict("\(field == "email" ? "Email" : "Username") already registered", field: field)
+            throw StoreError.conflict("\(field == "email" ? "Email" : "Username") already registered", field: field)
         }
     }
 
@@ -47,7 +47,7 @@ public struct UserStore: Sendable {
             UPDATE users SET last_login_at = CURRENT_TIMESTAMP, login_count = coalesce(login_count, 0) + 1
             WHERE id = \(userID) RETURNING \(unescaped: UserRecord.columns)
             """
-        guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw APIError.unauthorized() }
+        guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw StoreError.credentialsRejected("Not authenticated") }
         return user
     }
 
@@ -67,7 +67,7 @@ public struct UserStore: Sendable {
                 settings = coalesce(\(settings?.jsonText)::jsonb, settings)
             WHERE id = \(id) RETURNING \(unescaped: UserRecord.columns)
             """
-        guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw APIError.notFound("User not found") }
+        guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw StoreError.notFound("User not found") }
         return user
     }
 
@@ -81,10 +81,10 @@ public struct UserStore: Sendable {
             RETURNING \(unescaped: UserRecord.columns)
             """
         do {
-            guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw APIError.internalError }
+            guard let user = try await UserRecord.all(database.primary.query(query, logger: logger)).first else { throw StoreError.missingRow("the new user's row") }
             return user
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw APIError.conflict("Email or username (in another case) already registered to another user", field: "email")
+            throw StoreError.conflict("Email or username (in another case) already registered to another user", field: "email")
         }
     }
 }

@@ -61,8 +61,8 @@ public final class Database: Sendable {
     /// The pool reads go to: the replica when there is one.
     public var reader: PostgresClient { replica ?? primary }
 
-    /// Runs `body` in a transaction on the primary. An `APIError` the body throws (a 404, a 409)
-    /// rolls back and reaches the client as itself, not wrapped in PostgresNIO's transaction error.
+    /// Runs `body` in a transaction on the primary. An `APIError` or `StoreError` the body throws
+    /// (a 404, a 409) rolls back and reaches the caller as itself, not wrapped in PostgresNIO's transaction error.
     /// With an `eventRelay`, the events the body announces are published once it has committed.
     public func transaction<Result: Sendable>(logger: Logger, isolation: isolated (any Actor)? = #isolation,
                                               _ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
@@ -79,7 +79,7 @@ public final class Database: Sendable {
                                           _ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
         do {
             return try await primary.withTransaction(logger: logger, isolation: isolation, body)
-        } catch let error as PostgresTransactionError where error.closureError is APIError && error.rollbackError == nil {
+        } catch let error as PostgresTransactionError where (error.closureError is APIError || error.closureError is StoreError) && error.rollbackError == nil {
             throw error.closureError!
         }
     }

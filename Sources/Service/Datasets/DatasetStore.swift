@@ -23,7 +23,7 @@ public struct DatasetStore: Sendable {
             INSERT INTO datasets (name, file_path, file_type, status, owner_id) VALUES (\(name), '', \(fileType), 'uploading', \(ownerID)) RETURNING id
             """
         for try await id in try await database.primary.query(query, logger: logger).decode(Int.self) { return id }
-        throw APIError.internalError
+        throw StoreError.missingRow("the new dataset's row")
     }
 
     /// The upload is on disk: name it, record its size and path, set `processing` and queue the
@@ -81,7 +81,7 @@ public struct DatasetStore: Sendable {
         Self.scope(user, into: &conditions)
         let query = PostgresQuery(unsafeSQL: "SELECT \(DatasetRecord.columnsSQL) FROM datasets d \(conditions.whereClause)", binds: conditions.binds)
         guard let record = try await DatasetRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
-            throw APIError.notFound("Dataset \(id) not found")
+            throw StoreError.notFound("Dataset \(id) not found")
         }
         return record
     }
@@ -97,7 +97,7 @@ public struct DatasetStore: Sendable {
         do {
             try await database.primary.query("DELETE FROM datasets WHERE id = \(id)", logger: logger)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
-            throw APIError.conflict("Dataset \(id) is used by training jobs or evaluations; delete those first")
+            throw StoreError.conflict("Dataset \(id) is used by training jobs or evaluations; delete those first", field: nil)
         }
         return record
     }

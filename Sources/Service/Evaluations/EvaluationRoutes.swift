@@ -272,7 +272,7 @@ public struct EvaluationRoutes: Sendable {
     }
 
     func ownedStrategy(_ id: Int, field: String, user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
-        do { return try await strategies.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+        do { return try await strategies.find(id, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(id) not found", details: [.init(field: field, message: "no such strategy of yours")])
         }
     }
@@ -343,7 +343,7 @@ public struct EvaluationRoutes: Sendable {
     func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, start: Int64?, end: Int64?,
                       reader: DatasetFitness.Reader, logger: Logger) async throws -> EvaluationPlan.DataSource {
         let dataset: DatasetRecord
-        do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+        do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
         }
         guard dataset.status == .ready else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
@@ -362,7 +362,7 @@ public struct EvaluationRoutes: Sendable {
     /// A completed training job of the strategy, evaluated on its held-out test split.
     func trainedModel(_ jobID: Int, strategy: StrategyRecord, user: AuthenticatedUser, logger: Logger) async throws -> (EvaluationPlan.Subject, EvaluationPlan.DataSource) {
         let job: TrainingJobRecord
-        do { job = try await jobs.find(jobID, for: user, on: database.primary, logger: logger) } catch let error as APIError where error.status == .notFound {
+        do { job = try await jobs.find(jobID, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Training job \(jobID) not found", details: [.init(field: "config.training_job_id", message: "no such job of yours")])
         }
         guard job.strategyID == strategy.id else {

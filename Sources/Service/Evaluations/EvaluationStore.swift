@@ -75,7 +75,7 @@ public struct EvaluationStore: Sendable {
         if let user { Self.scope(user, into: &conditions) }
         let query = PostgresQuery(unsafeSQL: "SELECT \(EvaluationRecord.columns(charts: true)) FROM evaluations e \(conditions.whereClause)", binds: conditions.binds)
         guard let record = try await EvaluationRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
-            throw APIError.notFound("Evaluation \(id) not found")
+            throw StoreError.notFound("Evaluation \(id) not found")
         }
         return record
     }

@@ -19,7 +19,12 @@ public struct EnvelopeMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = .string(id)
         var response: Response
         do {
-            response = try await next(request, context)
+            do {
+                response = try await next(request, context)
+            } catch let error as StoreError {
+                if case .missingRow = error { context.logger.error("internal error", metadata: ["error": .string(error.description)]) }
+                throw APIError(error)
+            }
         } catch let error as APIError {
             response = Envelope.failure(error, requestID: id)
             if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }

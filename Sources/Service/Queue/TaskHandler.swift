@@ -65,5 +65,5 @@ final class ProgressBox: Sendable {
 /// The row a task works on, or nil when its owner deleted it meanwhile: the task then ends
 /// quietly (a deleted job or evaluation is not a failure to retry).
 func rowIfPresent<Row>(_ find: () async throws -> Row) async throws -> Row? {
-    do { return try await find() } catch let error as APIError where error.status == .notFound { return nil }
+    do { return try await find() } catch let error as StoreError where error.isNotFound { return nil }
 }

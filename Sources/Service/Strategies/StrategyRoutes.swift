@@ -96,7 +96,7 @@ public struct StrategyRoutes: Sendable {
         do {
             let dataset = try await DatasetStore(database: store.database).find(Int(raw), for: user, on: store.database.primary, logger: logger)
             return dataset.status == .ready ? StrategyExpressions.columns(ofFile: dataset.filePath) : nil
-        } catch let error as APIError where error.status == .notFound {
+        } catch let error as StoreError where error.isNotFound {
             throw APIError.validation([.init(field: "config.dataset_id", message: "no dataset \(raw) of yours")])
         }
     }

@@ -91,7 +91,7 @@ public struct StrategyStore: Sendable {
     public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> StrategyRecord {
         let statement = StrategyByIDStatement(id: id, userID: user.id, superuser: user.isSuperuser)
         for try await record in try await (client ?? database.reader).execute(statement, logger: logger) { return record }
-        throw APIError.notFound("Strategy \(id) not found")
+        throw StoreError.notFound("Strategy \(id) not found")
     }
 
     /// What a create or clone writes.
@@ -117,7 +117,7 @@ public struct StrategyStore: Sendable {
                         \(new.parameters.jsonText)::jsonb, \(user.id), \(new.parentID), \(new.tags)::text[], \(new.category))
                 RETURNING \(unescaped: StrategyRecord.columns)
                 """
-            guard let record = try await StrategyRecord.all(connection.query(insert, logger: logger)).first else { throw APIError.internalError }
+            guard let record = try await StrategyRecord.all(connection.query(insert, logger: logger)).first else { throw StoreError.missingRow("the strategy's row") }
             try await Self.addVersion(strategyID: record.id, version: .initial, config: new.config, parameters: new.parameters,
                                       changelog: new.changelog, userID: user.id, on: connection, logger: logger)
             return record
@@ -160,7 +160,7 @@ public struct StrategyStore: Sendable {
                     tags = \(change.tags ?? current.tags)::text[], category = \(category)
                 WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
-            guard let record = try await StrategyRecord.all(connection.query(updateQuery, logger: logger)).first else { throw APIError.internalError }
+            guard let record = try await StrategyRecord.all(connection.query(updateQuery, logger: logger)).first else { throw StoreError.missingRow("the strategy's row") }
             return record
         }
     }
@@ -170,7 +170,7 @@ public struct StrategyStore: Sendable {
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws {
         try await database.transaction(logger: logger) { connection in
             let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
-            guard current.status != .active else { throw APIError.conflict("Strategy \(id) is active; stop it before deleting", field: "status") }
+            guard current.status != .active else { throw StoreError.conflict("Strategy \(id) is active; stop it before deleting", field: "status") }
             try await connection.query("DELETE FROM strategies WHERE id = \(id)", logger: logger)
         }
     }
@@ -180,13 +180,13 @@ public struct StrategyStore: Sendable {
         try await database.transaction(logger: logger) { connection in
             let current = try await Self.lockedStrategy(id, for: user, on: connection, logger: logger)
             guard action.allowedFrom.contains(current.status) else {
-                throw APIError.conflict("Cannot \(action.rawValue) a strategy that is \(current.status); \(action.rawValue) works from \(action.allowedFrom.map(\.rawValue).joined(separator: ", "))",
+                throw StoreError.conflict("Cannot \(action.rawValue) a strategy that is \(current.status); \(action.rawValue) works from \(action.allowedFrom.map(\.rawValue).joined(separator: ", "))",
                                         field: "status")
             }
             let query: PostgresQuery = """
                 UPDATE strategies AS s SET status = \(action.target.rawValue)::strategy_status WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
-            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw StoreError.missingRow("the strategy's row") }
             // A rule strategy with a dataset, or one with a trained model, starts a paper-trading
             // replay; stop asks it to end.
             switch action {
@@ -234,12 +234,12 @@ public struct StrategyStore: Sendable {
             for try await (name, config, parameters) in try await connection.query(chosen, logger: logger).decode((String, String, String).self) where name == version {
                 found = (config, parameters)
             }
-            guard let found else { throw APIError.notFound("Strategy \(id) has no version \(version)") }
+            guard let found else { throw StoreError.notFound("Strategy \(id) has no version \(version)") }
             let query: PostgresQuery = """
                 UPDATE strategies AS s SET config = \(found.0)::jsonb, parameters = \(found.1)::jsonb, version = \(version)
                 WHERE s.id = \(id) RETURNING \(unescaped: StrategyRecord.columns)
                 """
-            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw APIError.internalError }
+            guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else { throw StoreError.missingRow("the strategy's row") }
             return record
         }
     }
@@ -257,7 +257,7 @@ public struct StrategyStore: Sendable {
         scope(user, into: &conditions)
         let query = PostgresQuery(unsafeSQL: "SELECT \(StrategyRecord.columns) FROM strategies s \(conditions.whereClause) FOR UPDATE", binds: conditions.binds)
         guard let record = try await StrategyRecord.all(connection.query(query, logger: logger)).first else {
-            throw APIError.notFound("Strategy \(id) not found")
+            throw StoreError.notFound("Strategy \(id) not found")
         }
         return record
     }

@@ -65,7 +65,7 @@ public struct TrainingJobStore: Sendable {
         if let user { Self.scope(user, into: &conditions) }
         let query = PostgresQuery(unsafeSQL: "SELECT \(TrainingJobRecord.columns) FROM training_jobs j \(conditions.whereClause)", binds: conditions.binds)
         guard let record = try await TrainingJobRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
-            throw APIError.notFound("Training job \(id) not found")
+            throw StoreError.notFound("Training job \(id) not found")
         }
         return record
     }
@@ -74,7 +74,7 @@ public struct TrainingJobStore: Sendable {
     public func cancel(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
         let job = try await find(id, for: user, on: database.primary, logger: logger)
         guard job.status == .pending || job.status == .running else {
-            throw APIError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
+            throw StoreError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
         try await database.transaction(logger: logger) { connection in
             let outcomes = try await TaskQueue(client: database.primary).requestCancel(relatedType: "training_job", relatedID: id, on: connection, logger: logger)

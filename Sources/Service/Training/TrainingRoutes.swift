@@ -191,7 +191,7 @@ public struct TrainingRoutes: Sendable {
         guard let name, let config, let strategyID else { throw APIError.internalError }
 
         // Owned strategy and dataset (someone else's is a 404 naming the field).
-        do { _ = try await strategies.find(strategyID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
+        do { _ = try await strategies.find(strategyID, for: user, on: database.primary, logger: context.logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(strategyID) not found", details: [.init(field: "strategy_id", message: "no such strategy of yours")])
         }
         var data: TrainingJobConfiguration.DataPaths?
@@ -199,7 +199,7 @@ public struct TrainingRoutes: Sendable {
         var datasetColumns: [String]?
         if let datasetID {
             let dataset: DatasetRecord
-            do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as APIError where error.status == .notFound {
+            do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as StoreError where error.isNotFound {
                 throw APIError(.notFound, type: "not_found", message: "Dataset \(datasetID) not found", details: [.init(field: "dataset_id", message: "no such dataset of yours")])
             }
             guard dataset.status == .ready else {

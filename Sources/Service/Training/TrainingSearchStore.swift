@@ -202,7 +202,7 @@ struct TrainingSearchStore: Sendable {
             names["search"] = nil
             return try TrainingRequest.configuration(name: name, config: .object(names), hyperparameters: try JSONValue.parse(hyperparameters), data: nil)
         }
-        throw APIError.notFound("Training job \(parentID) not found")
+        throw StoreError.notFound("Training job \(parentID) not found")
     }
 
     /// The children of a parent that have not ended (for cancelling them with it).
