@@ -129,4 +129,23 @@ public struct DatasetStore: Sendable {
             UPDATE datasets SET status = 'error', error_message = \(String(message.prefix(10_000))), processed_at = CURRENT_TIMESTAMP WHERE id = \(id)
             """, logger: logger)
     }
+
+    /// The owner's newest ready dataset whose statistics list `symbol` (a benchmark looked up by symbol).
+    public func latestReady(withSymbol symbol: String, ownerID: Int, logger: Logger) async throws -> (id: Int, path: String)? {
+        for try await (id, path) in try await database.primary.query("""
+            SELECT id, file_path FROM datasets
+            WHERE owner_id = \(ownerID) AND status = 'ready' AND statistics->'symbols' ? \(symbol)
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """, logger: logger).decode((Int, String).self) { return (id, path) }
+        return nil
+    }
+
+    /// The names of the owner's newest ready datasets (for messages that say what there is).
+    public func readyNames(ownerID: Int, limit: Int, logger: Logger) async throws -> [String] {
+        var names: [String] = []
+        for try await name in try await database.primary.query("""
+            SELECT name FROM datasets WHERE owner_id = \(ownerID) AND status = 'ready' ORDER BY created_at DESC LIMIT \(limit)
+            """, logger: logger).decode(String.self) { names.append(name) }
+        return names
+    }
 }

@@ -142,7 +142,7 @@ public struct EvaluationRoutes: Sendable {
         // that has trained is evaluated through its latest completed model, as start does.
         var modelJobID = options.trainingJobID
         if modelJobID == nil, Self.ruleName(strategy.config) == nil, options.grid == nil {
-            modelJobID = try await latestCompletedJob(of: strategy.id, logger: logger)
+            modelJobID = try await jobs.latestCompleted(ofStrategy: strategy.id, logger: logger)
         }
         if let jobID = modelJobID {
             guard options.grid == nil, options.strategyIDs.isEmpty, options.versions.isEmpty, options.datasetIDs.isEmpty else {
@@ -255,18 +255,11 @@ public struct EvaluationRoutes: Sendable {
             looked.append("\(source.name) (\(symbols.prefix(8).joined(separator: ", "))\(symbols.count > 8 ? ", …" : ""))")
         }
         if inEvaluated { return nil }
-        var others: [String] = []
-        for try await (id, path) in try await database.primary.query("""
-            SELECT id, file_path FROM datasets
-            WHERE owner_id = \(user.id) AND status = 'ready' AND statistics->'symbols' ? \(symbol)
-            ORDER BY created_at DESC, id DESC LIMIT 1
-            """, logger: logger).decode((Int, String).self) {
+        if let (id, path) = try await datasets.latestReady(withSymbol: symbol, ownerID: user.id, logger: logger) {
             logger.info("benchmark found in another dataset", metadata: ["dataset": .stringConvertible(id), "symbol": .string(symbol)])
             return path
         }
-        for try await name in try await database.primary.query("""
-            SELECT name FROM datasets WHERE owner_id = \(user.id) AND status = 'ready' ORDER BY created_at DESC LIMIT 20
-            """, logger: logger).decode(String.self) { others.append(name) }
+        let others = try await datasets.readyNames(ownerID: user.id, limit: 20, logger: logger)
         throw APIError.validation([.init(field: "config.benchmark", message: "no symbol \(symbol) in \(looked.joined(separator: "; ")) nor in your other ready datasets"
                                          + (others.isEmpty ? "" : " (\(others.joined(separator: ", ")))") + "; upload a file with it, or use buy_and_hold")])
     }
@@ -283,13 +276,6 @@ public struct EvaluationRoutes: Sendable {
         return (fields["rule"] ?? fields["strategy"])?.stringValue
     }
 
-    /// The strategy's most recently completed training job.
-    func latestCompletedJob(of strategyID: Int, logger: Logger) async throws -> Int? {
-        for try await id in try await database.primary.query("""
-            SELECT id FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
-            """, logger: logger).decode(Int.self) { return id }
-        return nil
-    }
 
     /// A built-in rule, or expressions, from a strategy's (or version's) config and parameters,
     /// checked now.
@@ -380,11 +366,9 @@ public struct EvaluationRoutes: Sendable {
     }
 
     func strategyVersion(_ id: Int, version: String, logger: Logger) async throws -> (JSONValue, JSONValue) {
-        for try await (config, parameters) in try await database.primary.query("""
-            SELECT config::text, coalesce(parameters, '{}')::text FROM strategy_versions WHERE strategy_id = \(id) AND version = \(version)
-            """, logger: logger).decode((String, String).self) {
-            return (try JSONValue.parse(config), try JSONValue.parse(parameters))
+        guard let found = try await strategies.version(version, of: id, logger: logger) else {
+            throw APIError(.notFound, type: "not_found", message: "Strategy \(id) has no version \(version)", details: [.init(field: "config.versions", message: "no such version")])
         }
-        throw APIError(.notFound, type: "not_found", message: "Strategy \(id) has no version \(version)", details: [.init(field: "config.versions", message: "no such version")])
+        return found
     }
 }

@@ -234,6 +234,13 @@ public struct TaskQueue: Sendable {
         case notFound
     }
 
+    /// Whether the claim's task was asked to stop (nil: the claim is no longer this worker's).
+    public func cancelRequested(_ key: ClaimedTask.Key, logger: Logger) async throws -> Bool? {
+        for try await flag in try await client.query("SELECT cancel_requested_at IS NOT NULL FROM celery_tasks WHERE \(claimOf: key)", logger: logger)
+            .decode(Bool.self) { return flag }
+        return nil
+    }
+
     public func requestCancel(id: String, on connection: PostgresConnection? = nil, logger: Logger) async throws -> CancelOutcome {
         let query: PostgresQuery = """
             WITH target AS (SELECT id, status FROM celery_tasks WHERE id = \(id) FOR UPDATE),

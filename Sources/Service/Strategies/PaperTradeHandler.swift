@@ -75,11 +75,11 @@ public struct PaperTradeHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["strategy_id"] else { throw PermanentTaskFailure("paper_trade: kwargs.strategy_id is required") }
         let id = Int(rawID), logger = context.logger
-        guard let strategy = try await Self.strategy(id, client: database.primary, logger: logger), strategy.status == .active else {
+        guard let strategy = try await StrategyStore(database: database).find(id, logger: logger), strategy.status == .active else {
             return .object(["skipped": .string("not active")])
         }
         guard let replay = Replay(strategy) else {
-            guard let model = try await Self.latestModel(of: id, client: database.primary, logger: logger) else {
+            guard let model = try await TrainingJobStore(database: database).latestModelPath(ofStrategy: id, logger: logger) else {
                 return .object(["skipped": .string("no rule, dataset or trained model")])
             }
             return try await replayModel(strategy, model: model, context: context)
@@ -100,11 +100,11 @@ public struct PaperTradeHandler: TaskHandler {
             // Whatever would fail at every bar fails now, once, saying why.
             _ = try PaperStep(replay.strategy, parameters: replay.parameters, bars: bars, frame: frame, through: bars.count - 1, settings: settings)
         } catch let error as BacktestError {
-            try await finish(strategy, status: "error", reason: error.description, logger: logger)
+            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: error.description, logger: logger)
             throw PermanentTaskFailure(error.description)
         } catch let error as RuleError {
             let reason = "config.\(error.field): \(error.error.oneLine)"
-            try await finish(strategy, status: "error", reason: reason, logger: logger)
+            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: reason, logger: logger)
             throw PermanentTaskFailure(reason)
         }
         let (bar, finished) = try await reveal(strategy, bars: bars.count, pace: pace, context: context) { i in
@@ -123,12 +123,12 @@ public struct PaperTradeHandler: TaskHandler {
         var last = PaperStep.empty
         for i in 1..<bars {
             if Task.isCancelled { break }
-            guard try await Self.strategy(id, client: database.primary, logger: logger)?.status == .active else { break }
+            guard try await StrategyStore(database: database).find(id, logger: logger)?.status == .active else { break }
             let current = try step(i)
             last = current
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: strategy.ownerID, type: "paper_trade",
                                                    data: current.json(strategyID: id, of: bars)), database: database, logger: logger)
-            if i % 10 == 0 { try await record(current, strategyID: id, logger: logger) }
+            if i % 10 == 0 { try await StrategyStore(database: database).recordPerformance(current.metrics, strategyID: id, logger: logger) }
             context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars))]))
             if i < bars - 1 { try? await Task.sleep(for: pace.interval) }
         }
@@ -136,20 +136,11 @@ public struct PaperTradeHandler: TaskHandler {
         let finished = last.bar == bars - 1
         let database = self.database
         try await Task {
-            if last.bar > 0 { try await PaperTradeHandler(database: database).record(last, strategyID: id, logger: logger) }
-            if finished { try await PaperTradeHandler(database: database).finish(strategy, status: "stopped", reason: "replay finished", logger: logger) }
+            if last.bar > 0 { try await StrategyStore(database: database).recordPerformance(last.metrics, strategyID: id, logger: logger) }
+            if finished { try await StrategyStore(database: database).endPaperTrade(strategy, status: .stopped, reason: "replay finished", logger: logger) }
         }.value
         if Task.isCancelled { throw CancellationError() }
         return (last.bar, finished)
-    }
-
-    /// The model folder of the strategy's latest completed training job (its `model_path`'s).
-    static func latestModel(of strategyID: Int, client: PostgresClient, logger: Logger) async throws -> String? {
-        for try await path in try await client.query("""
-            SELECT model_path FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' AND model_path IS NOT NULL
-            ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
-            """, logger: logger).decode(String.self) { return path }
-        return nil
     }
 
     /// The trained model's replay: its whole test-split run computed once (the policy is causal),
@@ -169,7 +160,7 @@ public struct PaperTradeHandler: TaskHandler {
                                       shards: [])
             run = try await TaskThread.run { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
         } catch let error as EvaluationFailure {
-            try await finish(strategy, status: "error", reason: error.message, logger: logger)
+            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: error.message, logger: logger)
             throw PermanentTaskFailure(error.message)
         }
         let from = max(0, run.equity.count - pace.bars)
@@ -178,29 +169,5 @@ public struct PaperTradeHandler: TaskHandler {
             PaperStep(revealing: run, from: from, through: from + i, startingEquity: base)
         }
         return .object(["strategy_id": .int(Int64(strategy.id)), "bars": .int(Int64(bar + 1)), "finished": .bool(finished), "model": .string(runDirectory)])
-    }
-
-    static func strategy(_ id: Int, client: PostgresClient, logger: Logger) async throws -> StrategyRecord? {
-        try await StrategyRecord.all(client.query("SELECT \(unescaped: StrategyRecord.columns) FROM strategies s WHERE s.id = \(id)", logger: logger)).first
-    }
-
-    /// The strategy's performance fields and `last_run_at` from the bars replayed so far.
-    func record(_ step: PaperStep, strategyID: Int, logger: Logger) async throws {
-        try await database.primary.query(StrategyRecord.Performance(step.metrics).update(strategyID: strategyID), logger: logger)
-    }
-
-    /// Ends the replay: the status (if still active) and its event.
-    func finish(_ strategy: StrategyRecord, status: String, reason: String, logger: Logger) async throws {
-        try await database.transaction(logger: logger) { connection in
-            var changed = false
-            for try await _ in try await connection.query("""
-                UPDATE strategies SET status = \(status)::strategy_status WHERE id = \(strategy.id) AND status = 'active' RETURNING 1
-                """, logger: logger).decode(Int.self) { changed = true }
-            if changed {
-                try await Events.notify(Events.payload(channel: "strategy_status", id: strategy.id, userID: strategy.ownerID, type: "status",
-                                                       data: .object(["strategy_id": .int(Int64(strategy.id)), "status": .string(status), "reason": .string(reason)])),
-                                        on: connection, logger: logger)
-            }
-        }
     }
 }

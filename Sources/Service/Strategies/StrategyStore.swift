@@ -1,3 +1,4 @@
+import Backtest
 import Foundation
 import Logging
 import PostgresNIO
@@ -192,7 +193,7 @@ public struct StrategyStore: Sendable {
             switch action {
             case .start:
                 var replays = PaperTradeHandler.Replay(record) != nil
-                if !replays { replays = try await PaperTradeHandler.latestModel(of: id, client: database.primary, logger: logger) != nil }
+                if !replays { replays = try await TrainingJobStore(database: database).latestModelPath(ofStrategy: id, logger: logger) != nil }
                 if replays {
                     _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
                                                             queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
@@ -247,6 +248,41 @@ public struct StrategyStore: Sendable {
     /// A whitelisted sort column as SQL; versions sort numerically (1.10.0 after 1.9.0).
     static func sortExpression(_ column: String, alias: String) -> String {
         column == "version" ? "string_to_array(\(alias)version, '.')::int[]" : alias + column
+    }
+
+    /// A strategy by id regardless of owner (the worker's view).
+    public func find(_ id: Int, logger: Logger) async throws -> StrategyRecord? {
+        try await StrategyRecord.all(database.primary.query("SELECT \(unescaped: StrategyRecord.columns) FROM strategies s WHERE s.id = \(id)", logger: logger)).first
+    }
+
+    /// The performance fields and `last_run_at` from a paper trade's bars so far.
+    public func recordPerformance(_ metrics: PerformanceMetrics, strategyID: Int, logger: Logger) async throws {
+        try await database.primary.query(StrategyRecord.Performance(metrics).update(strategyID: strategyID), logger: logger)
+    }
+
+    /// Ends a paper trade: the status (if still active) and its event.
+    public func endPaperTrade(_ strategy: StrategyRecord, status: StrategyStatus, reason: String, logger: Logger) async throws {
+        try await database.transaction(logger: logger) { connection in
+            var changed = false
+            for try await _ in try await connection.query("""
+                UPDATE strategies SET status = \(status.rawValue)::strategy_status WHERE id = \(strategy.id) AND status = 'active' RETURNING 1
+                """, logger: logger).decode(Int.self) { changed = true }
+            if changed {
+                try await Events.notify(Events.payload(channel: "strategy_status", id: strategy.id, userID: strategy.ownerID, type: "status",
+                                                       data: .object(["strategy_id": .int(Int64(strategy.id)), "status": .string(status.rawValue), "reason": .string(reason)])),
+                                        on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// A version's config and parameters; nil when the strategy has no such version.
+    public func version(_ version: String, of id: Int, logger: Logger) async throws -> (config: JSONValue, parameters: JSONValue)? {
+        for try await (config, parameters) in try await database.primary.query("""
+            SELECT config::text, coalesce(parameters, '{}')::text FROM strategy_versions WHERE strategy_id = \(id) AND version = \(version)
+            """, logger: logger).decode((String, String).self) {
+            return (try JSONValue.parse(config), try JSONValue.parse(parameters))
+        }
+        return nil
     }
 
     // MARK: - Inside transactions

@@ -136,7 +136,7 @@ public struct TrainTaskHandler: TaskHandler {
             let jobs = self.jobs, client = database.primary
             try await Task {
                 try await context.bounded {
-                    switch try await Self.cancelRequested(task.key, client: client, logger: logger) {
+                    switch try await TaskQueue(client: client).cancelRequested(task.key, logger: logger) {
                     case true?: try await jobs.markStatus(id, status: .cancelled, finished: true, claim: task.key, logger: logger)
                     case false?: try await jobs.markStatus(id, status: .pending, finished: false, claim: task.key, logger: logger)
                     case nil: break
@@ -187,16 +187,6 @@ public struct TrainTaskHandler: TaskHandler {
         try await context.bounded { try await searches.report(parentID: parent, epoch: epoch, logger: logger) }
     }
 
-    /// Whether the claim's task was asked to stop (nil: the claim is no longer this worker's).
-    static func cancelRequested(_ key: ClaimedTask.Key, client: PostgresClient, logger: Logger) async throws -> Bool? {
-        let query: PostgresQuery = """
-            SELECT cancel_requested_at IS NOT NULL FROM celery_tasks
-            WHERE id = \(key.id) AND worker_name = \(key.worker) AND attempt = \(key.attempt) AND status = 'STARTED'
-            """
-        for try await flag in try await client.query(query, logger: logger).decode(Bool.self) { return flag }
-        return nil
-    }
-
     /// The bar file with TradeMaster's features (when a bar task lacks them) split 70/15/15 in
     /// time into `directory`; reused when a previous attempt made them.
     static func prepareSplits(_ barFile: String, task: String, directory: String) throws -> TrainingJobConfiguration.DataPaths {
@@ -237,19 +227,6 @@ public struct TrainTaskHandler: TaskHandler {
         if let r = m.validTotalReturn { parts.append("valid return \(format(r))") }
         if let s = m.validSharpe { parts.append("valid Sharpe \(format(s))") }
         return parts.joined(separator: ", ")
-    }
-}
-
-extension TrainingJobStore {
-    /// The stored metrics of one epoch of a job (the best epoch's, for `best_metrics`).
-    func storedMetrics(of id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
-        guard let epoch else { return nil }
-        for try await text in try await database.primary.query("""
-            SELECT metrics::text FROM training_metrics WHERE training_job_id = \(id) AND epoch = \(epoch)
-            """, logger: logger).decode(String.self) {
-            return try JSONValue.parse(text)
-        }
-        return nil
     }
 }
 

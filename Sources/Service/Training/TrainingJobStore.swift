@@ -174,6 +174,45 @@ public struct TrainingJobStore: Sendable {
         }
     }
 
+    /// The model folder of the strategy's latest completed training job (its `model_path`).
+    public func latestModelPath(ofStrategy strategyID: Int, logger: Logger) async throws -> String? {
+        for try await path in try await database.primary.query("""
+            SELECT model_path FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' AND model_path IS NOT NULL
+            ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
+            """, logger: logger).decode(String.self) { return path }
+        return nil
+    }
+
+    /// The stored metrics of one epoch of a job (the best epoch's, for `best_metrics`).
+    func storedMetrics(of id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
+        guard let epoch else { return nil }
+        for try await text in try await database.primary.query("""
+            SELECT metrics::text FROM training_metrics WHERE training_job_id = \(id) AND epoch = \(epoch)
+            """, logger: logger).decode(String.self) {
+            return try JSONValue.parse(text)
+        }
+        return nil
+    }
+
+    /// The strategy's most recently completed training job.
+    public func latestCompleted(ofStrategy strategyID: Int, logger: Logger) async throws -> Int? {
+        for try await id in try await database.primary.query("""
+            SELECT id FROM training_jobs WHERE strategy_id = \(strategyID) AND status = 'completed' ORDER BY completed_at DESC NULLS LAST, id DESC LIMIT 1
+            """, logger: logger).decode(Int.self) { return id }
+        return nil
+    }
+
+    /// Seconds per epoch that completed jobs of this task and agent took on average (nil without history).
+    public func averageSecondsPerEpoch(task: String, agent: String, logger: Logger) async throws -> Double? {
+        let query: PostgresQuery = """
+            SELECT avg(actual_duration::float8 / total_epochs) FROM training_jobs
+            WHERE status = 'completed' AND total_epochs > 0 AND actual_duration IS NOT NULL
+              AND config->>'task_name' = \(task) AND config->>'agent_name' = \(agent)
+            """
+        for try await perEpoch in try await database.reader.query(query, logger: logger).decode(Double?.self) { return perEpoch }
+        return nil
+    }
+
     /// Announces a job's new status to WebSocket subscribers.
     func announce(_ id: Int, status: TrainingStatus, logger: Logger) async throws {
         try await Events.notify(Events.payload(channel: "training_job", id: id, userID: nil, type: "status",

@@ -306,14 +306,7 @@ public struct TrainingRoutes: Sendable {
     /// (nil without history: no number is better than an invented one).
     func estimatedDuration(config: JSONValue, epochs: Int, logger: Logger) async throws -> Int? {
         let task = config.objectValue?["task_name"]?.stringValue ?? "", agent = config.objectValue?["agent_name"]?.stringValue ?? ""
-        let query: PostgresQuery = """
-            SELECT avg(actual_duration::float8 / total_epochs) FROM training_jobs
-            WHERE status = 'completed' AND total_epochs > 0 AND actual_duration IS NOT NULL
-              AND config->>'task_name' = \(task) AND config->>'agent_name' = \(agent)
-            """
-        for try await perEpoch in try await database.reader.query(query, logger: logger).decode(Double?.self) {
-            return perEpoch.flatMap { Int(exactly: min(($0 * Double(epochs)).rounded(.up), Double(Int32.max))) }
-        }
-        return nil
+        let perEpoch = try await jobs.averageSecondsPerEpoch(task: task, agent: agent, logger: logger)
+        return perEpoch.flatMap { Int(exactly: min(($0 * Double(epochs)).rounded(.up), Double(Int32.max))) }
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `system_logs` as the API reads it: a page of rows under the conditions `LogRoutes` built from
+/// the query, newest first (on the read replica when there is one).
+public struct LogStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// One `system_logs` row.
+    public struct LogRecord: JSONWritable {
+        var id: Int64
+        var level: String
+        var message: String
+        var module: String?
+        var functionName: String?
+        var userID: Int?
+        var sessionID: String?
+        var requestID: String?
+        var metadata: JSONValue
+        var stackTrace: String?
+        var ipAddress: String?
+        var userAgent: String?
+        var createdAt: Date?
+
+        public func writeJSON(to w: inout JSONWriter) {
+            w.object { w in
+                w.key("created_at"); w.date(createdAt)
+                w.key("function_name"); w.string(functionName)
+                w.key("id"); w.int(id)
+                w.key("ip_address"); w.string(ipAddress)
+                w.key("level"); w.string(level)
+                w.key("message"); w.string(message)
+                w.key("metadata"); metadata.writeJSON(to: &w)
+                w.key("module"); w.string(module)
+                w.key("request_id"); w.string(requestID)
+                w.key("session_id"); w.string(sessionID)
+                w.key("stack_trace"); w.string(stackTrace)
+                w.key("user_agent"); w.string(userAgent)
+                w.key("user_id"); w.int(userID)
+            }
+        }
+    }
+
+    /// The page `query` asks for of the rows matching `conditions`, with the total count.
+    public func page(_ conditions: SQLConditions, query: ListQuery, logger: Logger) async throws -> Page<LogRecord> {
+        var total = 0
+        let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM system_logs \(conditions.whereClause)", binds: conditions.binds)
+        for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
+        let order = query.sort.map { "\($0.column) \($0.descending ? "DESC" : "ASC")" } + ["id DESC"]
+        let rows = PostgresQuery(unsafeSQL: """
+            SELECT id, level::text, message, module, function_name, user_id, session_id, request_id, coalesce(metadata, '{}')::text,
+                   stack_trace, host(ip_address), user_agent, created_at
+            FROM system_logs \(conditions.whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.size) OFFSET \(query.offset)
+            """, binds: conditions.binds)
+        var items: [LogRecord] = []
+        for try await r in try await database.reader.query(rows, logger: logger)
+            .decode((Int64, String, String, String?, String?, Int?, String?, String?, String, String?, String?, String?, Date?).self) {
+            items.append(LogRecord(id: r.0, level: r.1, message: r.2, module: r.3, functionName: r.4, userID: r.5, sessionID: r.6, requestID: r.7,
+                                   metadata: try JSONValue.parse(r.8), stackTrace: r.9, ipAddress: r.10, userAgent: r.11, createdAt: r.12))
+        }
+        return Page(items: items, total: total, page: query.page, size: query.size)
+    }
+}
