@@ -128,16 +128,16 @@ let package = Package(
         .target(name: "MallocCounter", path: "Tests/Support/MallocCounter"),
         // Test support: runs the Python reference readers (safetensors, h5py) on our files.
         .target(name: "PythonCheck", path: "Tests/Support/PythonCheck"),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "MallocCounter", "PythonCheck"]),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "CGemm", "MallocCounter", "PythonCheck"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PythonCheck"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "Ingest", "PythonCheck"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Expressions", "Ingest", "PythonCheck"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "MallocCounter", "PythonCheck"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Compute", "Ingest", "Backtest", "Expressions", "MallocCounter", "PythonCheck"]),
         // Test support: a real redis-server of a test's own, which a fault test can stop and start.
         .target(name: "RedisServer", path: "Tests/Support/RedisServer"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "RedisServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Agents", "Ingest", "Backtest", "Expressions", "RedisClient", "RedisServer",
+            "Service", "Agents", "Compute", "Ingest", "Backtest", "Expressions", "RedisClient", "RedisServer",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
