@@ -1,6 +1,7 @@
-"""Reads Benchmarks/redis.sh's wrk outputs and prints the table for BENCHMARKS.md: requests per
-second (median over passes) and latency p50 / p99 (of the pass with the median throughput), the
-server with Redis against the same server without, with the ratio."""
+"""Reads Benchmarks/redis.sh's wrk outputs and prints the tables for BENCHMARKS.md: requests per
+second (median over passes) and latency p50 / p99 (of the pass with the median throughput), each
+server with Redis against the same server without, with the ratio; then QuantForge against the
+FastAPI peer on the endpoint both serve, each with and without Redis."""
 import pathlib
 import re
 import statistics
@@ -29,17 +30,28 @@ labels = {"me": "GET /users/me (session check + one row)", "strategy": "GET /str
           "evaluation": "GET /evaluations/{id}, completed, 2,000-point chart"}
 print(f"| endpoint ({connections} connections) | PostgreSQL only req/s | p50 / p99 ms | with Redis req/s | p50 / p99 ms | ratio |")
 print("|---|---:|---:|---:|---:|---:|")
+def summary(name, server):
+    passes = runs.get((name, server), [])
+    if not passes:
+        return None
+    median = statistics.median(p["rate"] for p in passes)
+    closest = min(passes, key=lambda p: abs(p["rate"] - median))
+    bad = sum(p["errors"] for p in passes)
+    return median, f"{median:,.0f}" + (f" ({bad} non-2xx!)" if bad else ""), f"{closest['p50']:.2f} / {closest['p99']:.2f}"
+
+
+def row(label, name, a, b):
+    first, second = summary(name, a), summary(name, b)
+    cells = [*(first[1:] if first else ("–", "–")), *(second[1:] if second else ("–", "–"))]
+    ratio = f"{second[0] / first[0]:.2f}×" if first and second else "–"
+    print(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
+
+
 for name in ["me", "strategy", "evaluation"]:
-    cells, rates = [], {}
-    for server in ["plain", "redis"]:
-        passes = runs.get((name, server), [])
-        if not passes:
-            cells += ["–", "–"]
-            continue
-        median = statistics.median(p["rate"] for p in passes)
-        closest = min(passes, key=lambda p: abs(p["rate"] - median))
-        rates[server] = median
-        bad = sum(p["errors"] for p in passes)
-        cells += [f"{median:,.0f}" + (f" ({bad} non-2xx!)" if bad else ""), f"{closest['p50']:.2f} / {closest['p99']:.2f}"]
-    ratio = f"{rates['redis'] / rates['plain']:.2f}×" if len(rates) == 2 else "–"
-    print(f"| {labels[name]} | " + " | ".join(cells) + f" | {ratio} |")
+    row(labels[name], name, "plain", "redis")
+
+print()
+print(f"| GET /strategies/{{id}} ({connections} connections) | FastAPI peer req/s | p50 / p99 ms | QuantForge req/s | p50 / p99 ms | ratio |")
+print("|---|---:|---:|---:|---:|---:|")
+row("PostgreSQL only", "strategy", "peerplain", "plain")
+row("session check in Redis", "strategy", "peerredis", "redis")

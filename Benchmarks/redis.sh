@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Authenticated requests with and without Redis, in one run on one database (issue 18): two
 # `qf serve` (release) on the same bench database, one with REDIS_URL (a redis-server of the
-# script's own, no persistence) and one without; wrk loads each in turn, passes alternating so a
-# slow phase of the shared machine hits both. Endpoints: the profile (`GET /users/me`: the
-# session check and one row), a strategy by id, and a completed evaluation with its charts (the
-# result cache's case). Before timing, both servers' answers are checked equal.
+# script's own, no persistence) and one without, and the FastAPI peer (Benchmarks/peers) likewise
+# twice; wrk loads each in turn, passes alternating so a slow phase of the shared machine hits all.
+# Endpoints: the profile (`GET /users/me`: the session check and one row), a strategy by id (also
+# on the peer, which caches its session check in Redis the same way), and a completed evaluation
+# with its charts (the result cache's case). Before timing, the servers' answers are checked equal.
 #   PASSES=3 DURATION=10 CONNECTIONS=32 Benchmarks/redis.sh     (results in .qf/bench/redis/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ connections=${CONNECTIONS:-32}
 out=.qf/bench/redis
 plain_port=18091
 redis_port=18092
+peer_plain_port=18093
+peer_redis_port=18094
 redis_server_port=16379
 secret=bench-secret-bench-secret-bench-secret-42
 mkdir -p "$out"
@@ -24,6 +27,7 @@ for tool in wrk redis-server; do
     if [ "$(id -u)" = 0 ]; then apt-get install -y -qq $package; else sudo apt-get install -y -qq $package; fi
   fi
 done
+Benchmarks/setup-peers.sh service
 swift build -c release --product qf
 qf=.build/release/qf
 
@@ -34,6 +38,7 @@ url = u.urlparse(sys.argv[1]); q = u.parse_qs(url.query)
 print(q.get("host", ["localhost"])[0], url.port or 5432)' "$base")
 psql -q -h "$host" -p "$port" -U postgres -d postgres -c "DROP DATABASE IF EXISTS qf_bench_redis WITH (FORCE)" -c "CREATE DATABASE qf_bench_redis"
 url="postgres://postgres@:$port/qf_bench_redis?host=$host"
+dsn="postgresql://postgres@/qf_bench_redis?host=$host&port=$port"
 DATABASE_URL=$url "$qf" migrate up >/dev/null
 DATABASE_URL=$url QF_USER_PASSWORD=bench-pass-2026 QF_JWT_SECRET=$secret "$qf" user create bench --email bench@example.com >/dev/null
 # A strategy, and a completed evaluation whose charts are an equity curve of 2,000 points (the
@@ -56,7 +61,14 @@ DATABASE_URL=$url QF_JWT_SECRET=$secret "$qf" serve --port $plain_port --no-migr
 pids+=($!)
 REDIS_URL=redis://127.0.0.1:$redis_server_port DATABASE_URL=$url QF_JWT_SECRET=$secret "$qf" serve --port $redis_port --no-migrate >"$out/redis-serve.log" 2>&1 &
 pids+=($!)
-for port_ in $plain_port $redis_port; do
+for peer in plain redis; do
+  peer_port=$peer_plain_port; extra=()
+  [ $peer = plain ] || { peer_port=$peer_redis_port; extra=(REDIS_URL=redis://127.0.0.1:$redis_server_port); }
+  env "${extra[@]}" DATABASE_DSN=$dsn QF_JWT_SECRET=$secret .venv-peers/bin/uvicorn --app-dir Benchmarks/peers fastapi_service:app --port $peer_port \
+    --workers "$(nproc)" --loop uvloop --http httptools --no-access-log --log-level warning >"$out/peer-$peer.log" 2>&1 &
+  pids+=($!)
+done
+for port_ in $plain_port $redis_port $peer_plain_port $peer_redis_port; do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port_/healthz" >/dev/null && break; sleep 0.2; done
 done
 token=$(curl -sf -X POST "http://127.0.0.1:$plain_port/api/v1/auth/login" -H 'content-type: application/json' \
@@ -80,16 +92,33 @@ if plain != cached:
     sys.exit(f"answers differ for {sys.argv[1]}:\n{json.dumps(plain)[:600]}\n{json.dumps(cached)[:600]}")
 PY
 done
-echo "both servers answer the same"
-redis-cli -p $redis_server_port --scan --pattern 'qf:*' | sed 's/^/  redis holds /'
+path=/api/v1/strategies/$strategy
+python3 - "http://127.0.0.1:$plain_port$path" "http://127.0.0.1:$peer_plain_port$path" "http://127.0.0.1:$peer_redis_port$path" "$token" <<'PY'
+import json, sys, urllib.request
+def get(url):
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + sys.argv[4]})
+    body = json.load(urllib.request.urlopen(request))
+    body.pop("request_id"); body.pop("timestamp")
+    return body
+ours = get(sys.argv[1])
+for url in sys.argv[2:4]:
+    get(url)
+    if get(url) != ours:
+        sys.exit(f"the peer at {url} answers differently")
+PY
+echo "the servers answer the same"
+redis-cli -p $redis_server_port --scan --pattern '*' | sed 's/^/  redis holds /'
 
 for pass in $(seq 1 "$passes"); do
   for entry in "${endpoints[@]}"; do
     name=${entry%%|*}
     path=${entry#*|}
-    for server in plain redis; do
-      port_=$plain_port
-      [ $server = plain ] || port_=$redis_port
+    servers=(plain redis)
+    [ "$name" = strategy ] && servers+=(peerplain peerredis)
+    for server in "${servers[@]}"; do
+      case $server in
+        plain) port_=$plain_port ;; redis) port_=$redis_port ;; peerplain) port_=$peer_plain_port ;; peerredis) port_=$peer_redis_port ;;
+      esac
       echo "== pass $pass/$passes: $server $name"
       wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port_$path" \
         >"$out/$name-$server-$pass.txt"

@@ -16,7 +16,7 @@ for g in "${groups[@]}"; do
     ingest) packages+=(pandas h5py) ;;
     rl) packages+=(torch stable-baselines3 gymnasium) ;;
     backtest) packages+=(vectorbt pandas backtesting) ;;
-    service) packages+=(fastapi uvicorn uvloop httptools asyncpg PyJWT:jwt orjson bcrypt) ;;
+    service) packages+=(fastapi uvicorn uvloop httptools asyncpg PyJWT:jwt orjson bcrypt redis hiredis) ;;
     *) echo "unknown peer group $g (compute, ingest, rl, backtest, service)" >&2; exit 2 ;;
   esac
 done

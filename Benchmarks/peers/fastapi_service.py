@@ -10,7 +10,9 @@ PyJWT, orjson — against the same database, with the same SQL and the same resp
   Starlette's thread pool, no bound on waiting logins) and an access token issued; no rate limit
   or session row (qf does both, so it does more work per login)
 
-Run: DATABASE_DSN=postgresql://... QF_JWT_SECRET=... uvicorn fastapi_service:app --workers N
+With REDIS_URL set, the session check is cached in Redis first (Benchmarks/redis.sh).
+
+Run: DATABASE_DSN=postgresql://... QF_JWT_SECRET=... [REDIS_URL=redis://...] uvicorn fastapi_service:app --workers N
 """
 import os
 import secrets
@@ -49,6 +51,12 @@ SELECT username, superuser FROM live"""
 async def startup():
     app.state.pool = await asyncpg.create_pool(os.environ["DATABASE_DSN"], min_size=4, max_size=20,
                                                server_settings={"TimeZone": "UTC", "application_name": "fastapi-peer"})
+    # With REDIS_URL, the session check is cached in Redis as the seed's design has it (redis-py's
+    # asyncio client with the hiredis parser): a 60-second entry, written only if absent.
+    app.state.redis = None
+    if os.environ.get("REDIS_URL"):
+        import redis.asyncio
+        app.state.redis = redis.asyncio.from_url(os.environ["REDIS_URL"])
 
 
 def envelope(data, status=200, message="Success", request_id=None):
@@ -89,7 +97,16 @@ async def authenticate(request, connection):
         return None
     if claims.get("typ") != "access":
         return None
+    cache = app.state.redis
+    key = "peer:session:" + claims["sid"]
+    if cache is not None:
+        cached = await cache.get(key)
+        if cached is not None:
+            user_id, superuser, _ = cached.split(b"\t", 2)
+            return (int(user_id), superuser == b"1") if int(user_id) == int(claims["sub"]) else None
     row = await connection.fetchrow(LIVE, claims["sid"], int(claims["sub"]))
+    if row is not None and cache is not None:
+        await cache.set(key, f"{claims['sub']}\t{1 if row[1] else 0}\t{row[0]}", px=60_000, nx=True)
     return None if row is None else (int(claims["sub"]), row[1])
 
 
