@@ -21,52 +21,45 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var startup = Logger(label: "qf.serve")
         startup.logLevel = .info
-        let settings = try await DatabaseSettings.resolve(logger: startup)
+        // Every setting first, so a bad one stops the start before anything runs.
+        let configuration = try await ServiceConfiguration.resolve(logger: startup)
         var background = Logger(label: "qf.postgres")
         background.logLevel = .error
-        if !noMigrate { try await Self.prepare(settings, logger: startup, background: background) }
-        let redisSettings = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment)
-        let redis = redisSettings.map { RedisLink(settings: $0, logger: Logger(label: "qf.redis")) }
-        defer { redis?.close() }
-        let database = Database(settings: settings, logger: background, eventRelay: redis)
+        if !noMigrate { try await Self.prepare(configuration.database, logger: startup, background: background) }
+        let dependencies = await ServiceDependencies.build(configuration, logger: background)
+        defer { dependencies.close() }
         // Every logger from here on also sends WARNING and above to system_logs, in batches.
-        let writer = SystemLogWriter(client: database.primary)
+        let writer = SystemLogWriter(client: dependencies.database.primary)
         LoggingSystem.bootstrap { label in
             MultiplexLogHandler([StreamLogHandler.standardError(label: label), writer.handler(label: label)])
         }
         var logger = Logger(label: "qf.serve")
         logger.logLevel = .info
-        logger.info("database", metadata: ["url": .string(settings.description)])
-        let authSettings = try AuthSettings.resolve(environment: ProcessInfo.processInfo.environment,
-                                                    projectDirectory: FileManager.default.currentDirectoryPath)
-        if let redis { logger.info("redis", metadata: ["primary": .string(redis.settings.primary.description), "replica": .string(redis.settings.replica?.description ?? "none")]) }
-        let auth = await AuthService(settings: authSettings, database: database, redis: redis)
-        let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
-        let limits = try HTTPLimits.resolve(environment: ProcessInfo.processInfo.environment)
-        let cors = try CORSPolicy.resolve(environment: ProcessInfo.processInfo.environment)
-        let embedded = worker ? ServiceWorkers.make(database: database, settings: settings, data: data, concurrency: workerConcurrency, timing: timing,
-                                                    logger: logger) : nil
+        logger.info("database", metadata: ["url": .string(configuration.database.description)])
+        if let redis = configuration.redis {
+            logger.info("redis", metadata: ["primary": .string(redis.primary.description), "replica": .string(redis.replica?.description ?? "none")])
+        }
+        let embedded = worker ? ServiceWorkers.make(dependencies, concurrency: workerConcurrency, logger: logger) : nil
         if demo {
             // Pools run once: the seed gets its own, the application keeps its pools for itself.
-            let seeding = Database(settings: settings, logger: background)
+            let seeding = Database(settings: configuration.database, logger: background)
             let seeded = try await withThrowingTaskGroup(of: DemoSeed.Seeded?.self) { group in
                 group.addTask { await seeding.run(); return nil }
                 defer { group.cancelAll() }
                 await seeding.waitUntilRunning()
-                return try await DemoSeed.ensure(database: seeding, data: data, sampleCSV: demoData, bcryptCost: authSettings.bcryptCost, logger: background)
+                return try await DemoSeed.ensure(database: seeding, data: configuration.data, sampleCSV: demoData, bcryptCost: configuration.auth.bcryptCost,
+                                                 logger: background)
             }
             print(Self.banner(host: host, port: port, seeded: seeded, worker: worker))
             fflush(nil)   // Before the server's log lines, also when stdout is a file.
         }
-        let slurm = try SlurmDefaults.resolve(environment: ProcessInfo.processInfo.environment)
+        let slurm = configuration.slurm
         let autoscaler = slurm.autoscales ? SlurmAutoscaler(
             defaults: slurm, queues: slurm.queues, interval: .milliseconds(Int64(slurm.intervalSeconds * 1000)), exitWhenIdleSeconds: slurm.idleSeconds,
-            executable: ChildProcess.selfPath,
-            outputDirectory: data.slurmOutput, database: database, lockConnection: settings.primaryConnection, logger: logger) : nil
+            executable: ChildProcess.selfPath, outputDirectory: configuration.data.slurmOutput, database: dependencies.database,
+            lockConnection: configuration.database.primaryConnection, logger: logger) : nil
         if slurm.autoscales { logger.info("Slurm autoscaler on", metadata: ["partition": .string(slurm.partition ?? ""), "max_workers": .stringConvertible(slurm.maxWorkers)]) }
-        let app = APIServer.application(database: database, auth: auth, data: data, logWriter: writer, worker: embedded, autoscaler: autoscaler,
-                                         events: settings.primaryConnection, host: host, port: port, limits: limits, cors: cors, redis: redis, logger: logger)
+        let app = APIServer.application(dependencies, logWriter: writer, worker: embedded, autoscaler: autoscaler, host: host, port: port, logger: logger)
         try await app.runService()
     }
 

@@ -38,26 +38,24 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "qf.worker")
         logger.logLevel = .info
-        let settings = try await DatabaseSettings.resolve(logger: logger)
+        let configuration = try await ServiceConfiguration.resolve(role: .worker, logger: logger)
         var background = Logger(label: "qf.postgres")
         background.logLevel = .error
-        try await Self.requireCurrentSchema(settings, background: background)
+        try await Self.requireCurrentSchema(configuration.database, background: background)
         // With REDIS_URL, the WebSocket events of this worker's writes go over Redis pub/sub.
-        let redis = try RedisSettings.resolve(environment: ProcessInfo.processInfo.environment).map { RedisLink(settings: $0, logger: logger) }
-        defer { redis?.close() }
-        let database = Database(settings: settings, logger: background, eventRelay: redis)
-        let data = try DataSettings.resolve(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        let timing = try QueueTiming.resolve(environment: ProcessInfo.processInfo.environment)
-        let worker = ServiceWorkers.make(database: database, settings: settings, data: data, queues: queues, concurrency: concurrency,
-                                         pollInterval: .milliseconds(Int64(pollInterval * 1000)), timing: timing, limits: try limits(), logger: logger)
+        let dependencies = await ServiceDependencies.build(configuration, logger: background)
+        defer { dependencies.close() }
+        let database = dependencies.database, settings = configuration.database
+        let worker = ServiceWorkers.make(dependencies, queues: queues, concurrency: concurrency, pollInterval: .milliseconds(Int64(pollInterval * 1000)),
+                                         limits: try limits(), logger: logger)
         logger.info("worker started", metadata: ["id": .string(worker.id), "queues": .string(queues.joined(separator: ",")),
                                                  "concurrency": .stringConvertible(concurrency), "database": .string(settings.description)])
         // The worker ends by itself when its limits say so: a clean shutdown of the group then.
-        let configuration = ServiceGroupConfiguration(
+        let lifecycle = ServiceGroupConfiguration(
             services: [.init(service: DatabaseService(database: database)),
                        .init(service: WorkerService(worker: worker, database: database), successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint, .sigusr1], logger: background)
-        let group = ServiceGroup(configuration: configuration)
+        let group = ServiceGroup(configuration: lifecycle)
         try await group.run()
         CrashJournal.removeOwnJournal()
     }

@@ -73,14 +73,15 @@ enum TestAPI {
             configured.primary.options.maximumConnections = 6
             configured.replica?.options.maximumConnections = 6
             let settings = configured
-            let database = Database(settings: settings, logger: TestDatabase.logger)
-            let redis = redisSettings.map { RedisLink(settings: $0, logger: TestDatabase.logger) }
-            defer { redis?.close() }
-            let auth = await AuthService(settings: authSettings(tweak), database: database, redis: redis)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-data-\(UUID().uuidString)").path,
                                     maxUploadBytes: 256 * 1024)
             defer { try? FileManager.default.removeItem(atPath: data.directory) }
-            let router = APIServer.router(database: database, auth: auth, data: data, cors: cors, redis: redis)
+            // The service as qf serve builds it: the composition root over this suite's settings.
+            let dependencies = await ServiceDependencies.build(
+                ServiceConfiguration(database: settings, auth: authSettings(tweak), data: data, redis: redisSettings, cors: cors), logger: TestDatabase.logger)
+            defer { dependencies.close() }
+            let database = dependencies.database, auth = dependencies.auth, redis = dependencies.redis
+            let router = APIServer.router(dependencies)
             extraRoutes(router)
             let app = Application(router: router, logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in

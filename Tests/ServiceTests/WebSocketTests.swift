@@ -38,13 +38,13 @@ import Testing
         try await TestDatabase.with("websocket") { sql, cluster, name in
             try await Migrator(client: sql, logger: TestDatabase.logger).up()
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
-            let redis = try redisServer.map { RedisLink(settings: try RedisSessionTests.settings($0), logger: TestDatabase.logger) }
-            defer { redis?.close() }
-            let database = Database(settings: settings, logger: TestDatabase.logger, eventRelay: redis)
-            let auth = await AuthService(settings: TestAPI.authSettings(), database: database, redis: redis)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-ws-\(UUID().uuidString)").path)
-            let app = APIServer.application(database: database, auth: auth, data: data, logWriter: nil, worker: nil, events: settings.primaryConnection,
-                                            host: "127.0.0.1", port: 0, redis: redis, logger: TestDatabase.logger)
+            let dependencies = await ServiceDependencies.build(
+                ServiceConfiguration(database: settings, auth: TestAPI.authSettings(), data: data, redis: try redisServer.map { try RedisSessionTests.settings($0) }),
+                logger: TestDatabase.logger)
+            defer { dependencies.close() }
+            let database = dependencies.database, redis = dependencies.redis
+            let app = APIServer.application(dependencies, logWriter: nil, worker: nil, host: "127.0.0.1", port: 0, logger: TestDatabase.logger)
             try await app.test(.live) { client in
                 if let redis {
                     // Until the server's subscription is confirmed (the listener starts with the app).

@@ -96,6 +96,13 @@ public struct AuthSettings: Sendable {
         return number
     }
 
+    /// Settings with a random key that is never written anywhere, for processes that sign and
+    /// check no tokens (workers).
+    public static func unusedKey() -> AuthSettings {
+        var generator = SystemRandomNumberGenerator()
+        return AuthSettings(signingKey: SigningKey(kid: "unused", secret: (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()))
+    }
+
     /// The secret kept in `.qf/jwt-secret`, created (random, 0600, written then renamed) if absent.
     static func generatedSecret(in projectDirectory: String) throws -> String {
         let directory = URL(fileURLWithPath: projectDirectory).appendingPathComponent(".qf")

@@ -8,6 +8,22 @@ import ServiceLifecycle
 /// The service's router: the envelope middleware first, then every route group. `qf serve` runs
 /// it; tests drive it through HummingbirdTesting without a network.
 public enum APIServer {
+    /// The router over the composition root's parts (what `qf serve` and the tests use).
+    public static func router(_ dependencies: ServiceDependencies) -> Router<APIContext> {
+        router(database: dependencies.database, auth: dependencies.auth, data: dependencies.data, metrics: dependencies.metrics,
+               cors: dependencies.configuration.cors, redis: dependencies.redis)
+    }
+
+    /// The application over the composition root's parts, listening on `host:port`, with the
+    /// log writer, an embedded worker and the Slurm autoscaler when given.
+    public static func application(_ dependencies: ServiceDependencies, logWriter: SystemLogWriter?, worker: Worker?, autoscaler: SlurmAutoscaler? = nil,
+                                   host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        application(database: dependencies.database, auth: dependencies.auth, data: dependencies.data, logWriter: logWriter, worker: worker,
+                    autoscaler: autoscaler, events: dependencies.configuration.database.primaryConnection, host: host, port: port,
+                    limits: dependencies.configuration.httpLimits, cors: dependencies.configuration.cors, redis: dependencies.redis,
+                    metrics: dependencies.metrics, logger: logger)
+    }
+
     public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics(),
                               cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
@@ -38,11 +54,11 @@ public enum APIServer {
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
                                    autoscaler: SlurmAutoscaler? = nil, events: PostgresConnection.Configuration, host: String, port: Int,
                                    limits: HTTPLimits = HTTPLimits(), cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil,
-                                   logger: Logger) -> some ApplicationProtocol {
+                                   metrics: APIMetrics = APIMetrics(), logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
-        var app = Application(router: router(database: database, auth: auth, data: data, cors: cors, redis: redis),
+        var app = Application(router: router(database: database, auth: auth, data: data, metrics: metrics, cors: cors, redis: redis),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, redis: redis, logger: logger))

@@ -15,6 +15,13 @@ public enum ServiceWorkers {
          "noop": ClosureTaskHandler { _, _ in .null }]
     }
 
+    /// A worker over the composition root's parts.
+    public static func make(_ dependencies: ServiceDependencies, queues: [String] = TaskQueues.all, concurrency: Int = 1, pollInterval: Duration = .seconds(1),
+                            limits: WorkerLimits = WorkerLimits(), logger: Logger) -> Worker {
+        make(database: dependencies.database, settings: dependencies.configuration.database, data: dependencies.data, queues: queues,
+             concurrency: concurrency, pollInterval: pollInterval, timing: dependencies.configuration.queueTiming, limits: limits, logger: logger)
+    }
+
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,
                             concurrency: Int = 1, pollInterval: Duration = .seconds(1), timing: QueueTiming = QueueTiming(), limits: WorkerLimits = WorkerLimits(),
                             logger: Logger) -> Worker {
