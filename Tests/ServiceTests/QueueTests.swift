@@ -35,7 +35,7 @@ import Testing
             #expect(try await Self.scalar(sql, "SELECT count(*)::text FROM celery_tasks") == "0")
             let id = try await sql.withTransaction(logger: Self.logger) { connection in
                 try await TaskQueue.enqueue(NewTask(name: "train", kwargs: .object(["job": .int(7)]), queue: "training", priority: 5,
-                                                    relatedType: "training_job", relatedID: 7), on: connection, logger: Self.logger)
+                                                    relatedType: .trainingJob, relatedID: 7), on: connection, logger: Self.logger)
             }
             let row = try await Self.scalar(sql, "SELECT status || '|' || queue || '|' || priority || '|' || related_type || related_id || '|' || (kwargs->>'job') FROM celery_tasks WHERE id = '\(id)'")
             #expect(row == "PENDING|training|5|training_job7|7")

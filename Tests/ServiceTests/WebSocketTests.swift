@@ -68,7 +68,7 @@ import Testing
                 // A training job of Alice's, its task claimed as a worker would.
                 let jobID = try await Self.insertJob(sql, strategyID: mine)
                 let queue = TaskQueue(client: database.primary)
-                try await queue.enqueue(NewTask(name: "train", queue: "training", relatedType: "training_job", relatedID: jobID), logger: TestDatabase.logger)
+                try await queue.enqueue(NewTask(name: "train", queue: "training", relatedType: .trainingJob, relatedID: jobID), logger: TestDatabase.logger)
                 let claim = try #require(try await queue.claim(worker: "ws-test", queues: ["training"], limit: 1, logger: TestDatabase.logger).first)
 
                 let inbox = Inbox()

@@ -36,7 +36,7 @@ public struct DatasetStore: Sendable {
                 WHERE id = \(id)
                 """, logger: logger)
             return try await TaskQueue.enqueue(NewTask(name: IngestDatasetHandler.taskName, kwargs: .object(["dataset_id": .int(Int64(id))]),
-                                                       queue: TaskQueues.ingest, userID: ownerID, relatedType: "dataset", relatedID: id),
+                                                       queue: TaskQueues.ingest, userID: ownerID, relatedType: .dataset, relatedID: id),
                                                on: connection, logger: logger)
         }
     }
@@ -54,7 +54,7 @@ public struct DatasetStore: Sendable {
             try await connection.query("UPDATE datasets SET file_path = \(barFile(id)) WHERE id = \(id)", logger: logger)
             let taskID = try await TaskQueue.enqueue(NewTask(name: PreprocessDatasetHandler.taskName,
                                                              kwargs: .object(["source_id": .int(Int64(source.id)), "dataset_id": .int(Int64(id)), "operations": operations]),
-                                                             queue: TaskQueues.ingest, userID: ownerID, relatedType: "dataset", relatedID: id),
+                                                             queue: TaskQueues.ingest, userID: ownerID, relatedType: .dataset, relatedID: id),
                                                      on: connection, logger: logger)
             return (id, taskID)
         }

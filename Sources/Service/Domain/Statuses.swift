@@ -45,3 +45,11 @@ extension RawRepresentable where RawValue == String {
         return value
     }
 }
+
+/// What a queued task works on (`celery_tasks.related_type`): the queue cancels and settles a
+/// task through the row it names.
+public enum RelatedObject: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case dataset, evaluation, strategy
+    case trainingJob = "training_job"
+    public var description: String { rawValue }
+}

@@ -49,7 +49,7 @@ public struct EvaluationStore: Sendable {
                 let taskID = try await TaskQueue.enqueue(NewTask(name: EvaluationShardHandler.taskName,
                                                                  kwargs: .object(["evaluation_id": .int(Int64(id)), "shard": .int(Int64(shard))]),
                                                                  queue: TaskQueues.evaluation, maxRetries: 3, userID: e.userID,
-                                                                 relatedType: "evaluation", relatedID: id),
+                                                                 relatedType: .evaluation, relatedID: id),
                                                          on: connection, logger: logger)
                 if shard == 0 { first = taskID }
             }
@@ -85,7 +85,7 @@ public struct EvaluationStore: Sendable {
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> EvaluationRecord {
         let record = try await find(id, for: user, on: database.primary, logger: logger)
         try await database.transaction(logger: logger) { connection in
-            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "evaluation", relatedID: id, on: connection, logger: logger)
+            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: .evaluation, relatedID: id, on: connection, logger: logger)
             try await connection.query("DELETE FROM evaluations WHERE id = \(id)", logger: logger)
         }
         return record
@@ -135,7 +135,7 @@ public struct EvaluationStore: Sendable {
                     """, logger: logger).decode(Int.self) { queued = true }
                 if !queued {
                     _ = try await TaskQueue.enqueue(NewTask(name: EvaluationFinishHandler.taskName, kwargs: .object(["evaluation_id": .int(Int64(id))]),
-                                                            queue: TaskQueues.evaluation, priority: 1, maxRetries: 3, relatedType: "evaluation", relatedID: id),
+                                                            queue: TaskQueues.evaluation, priority: 1, maxRetries: 3, relatedType: .evaluation, relatedID: id),
                                                     on: connection, logger: logger)
                 }
             }

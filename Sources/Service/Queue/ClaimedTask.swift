@@ -37,11 +37,11 @@ public struct NewTask: Sendable {
     public var delay: Double
     public var maxRetries: Int
     public var userID: Int?
-    public var relatedType: String?
+    public var relatedType: RelatedObject?
     public var relatedID: Int?
 
     public init(name: String, args: JSONValue = .array([]), kwargs: JSONValue = .object([:]), queue: String = "default", priority: Int = 0,
-                delay: Double = 0, maxRetries: Int = 3, userID: Int? = nil, relatedType: String? = nil, relatedID: Int? = nil) {
+                delay: Double = 0, maxRetries: Int = 3, userID: Int? = nil, relatedType: RelatedObject? = nil, relatedID: Int? = nil) {
         self.name = name
         self.args = args
         self.kwargs = kwargs

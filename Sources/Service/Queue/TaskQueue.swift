@@ -44,7 +44,7 @@ public struct TaskQueue: Sendable {
         WITH inserted AS (
             INSERT INTO celery_tasks (id, task_name, status, args, kwargs, max_retries, user_id, related_id, related_type, queue, priority, run_at)
             VALUES (\(id), \(task.name), 'PENDING', \(task.args.jsonText)::jsonb, \(task.kwargs.jsonText)::jsonb, \(task.maxRetries), \(task.userID),
-                    \(task.relatedID), \(task.relatedType), \(task.queue), \(Int16(clamping: task.priority)),
+                    \(task.relatedID), \(task.relatedType?.rawValue), \(task.queue), \(Int16(clamping: task.priority)),
                     CURRENT_TIMESTAMP + make_interval(secs => \(task.delay)))
             RETURNING id, queue
         )
@@ -273,10 +273,10 @@ public struct TaskQueue: Sendable {
 
     /// `requestCancel` for every live task (pending, retrying or started) of one related row —
     /// a training job's, a strategy's replay — in the caller's transaction; returns the outcomes.
-    public func requestCancel(relatedType: String, relatedID: Int, on connection: PostgresConnection, logger: Logger) async throws -> [CancelOutcome] {
+    public func requestCancel(relatedType: RelatedObject, relatedID: Int, on connection: PostgresConnection, logger: Logger) async throws -> [CancelOutcome] {
         var live: [String] = []
         for try await taskID in try await connection.query("""
-            SELECT id FROM celery_tasks WHERE related_type = \(relatedType) AND related_id = \(relatedID) AND status IN ('PENDING', 'RETRY', 'STARTED')
+            SELECT id FROM celery_tasks WHERE related_type = \(relatedType.rawValue) AND related_id = \(relatedID) AND status IN ('PENDING', 'RETRY', 'STARTED')
             """, logger: logger).decode(String.self) { live.append(taskID) }
         var outcomes: [CancelOutcome] = []
         for taskID in live { outcomes.append(try await requestCancel(id: taskID, on: connection, logger: logger)) }

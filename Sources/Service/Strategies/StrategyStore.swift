@@ -196,11 +196,11 @@ public struct StrategyStore: Sendable {
                 if !replays { replays = try await TrainingJobStore(database: database).latestModelPath(ofStrategy: id, logger: logger) != nil }
                 if replays {
                     _ = try await TaskQueue.enqueue(NewTask(name: PaperTradeHandler.taskName, kwargs: .object(["strategy_id": .int(Int64(id))]),
-                                                            queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: "strategy", relatedID: id),
+                                                            queue: TaskQueues.default, maxRetries: 3, userID: user.id, relatedType: .strategy, relatedID: id),
                                                     on: connection, logger: logger)
                 }
             case .stop:
-                _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "strategy", relatedID: id, on: connection, logger: logger)
+                _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: .strategy, relatedID: id, on: connection, logger: logger)
             }
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: record.ownerID, type: "status",
                                                    data: .object(["strategy_id": .int(Int64(id)), "status": .string(record.status.rawValue)])),

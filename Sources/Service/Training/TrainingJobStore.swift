@@ -43,7 +43,7 @@ public struct TrainingJobStore: Sendable {
             for try await value in try await connection.query(insert, logger: logger).decode(Int.self) { id = value }
             let taskID = try await TaskQueue.enqueue(NewTask(name: TrainTaskHandler.taskName, kwargs: .object(["job_id": .int(Int64(id))]),
                                                              queue: TaskQueues.training, maxRetries: 3, userID: user.id,
-                                                             relatedType: "training_job", relatedID: id),
+                                                             relatedType: .trainingJob, relatedID: id),
                                                      on: connection, logger: logger)
             return (id, taskID)
         }
@@ -77,7 +77,7 @@ public struct TrainingJobStore: Sendable {
             throw StoreError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
         try await database.transaction(logger: logger) { connection in
-            let outcomes = try await TaskQueue(client: database.primary).requestCancel(relatedType: "training_job", relatedID: id, on: connection, logger: logger)
+            let outcomes = try await TaskQueue(client: database.primary).requestCancel(relatedType: .trainingJob, relatedID: id, on: connection, logger: logger)
             if !outcomes.contains(.requested) {
                 try await connection.query("""
                     UPDATE training_jobs SET status = 'cancelled', completed_at = CURRENT_TIMESTAMP WHERE id = \(id) AND status IN ('pending', 'running')
@@ -96,7 +96,7 @@ public struct TrainingJobStore: Sendable {
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
         let job = try await find(id, for: user, on: database.primary, logger: logger)
         try await database.transaction(logger: logger) { connection in
-            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: "training_job", relatedID: id, on: connection, logger: logger)
+            _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: .trainingJob, relatedID: id, on: connection, logger: logger)
             // Trials of a search outlive their parent as jobs of their own.
             try await connection.query("UPDATE training_jobs SET parent_job_id = NULL WHERE parent_job_id = \(id)", logger: logger)
             try await connection.query("DELETE FROM training_jobs WHERE id = \(id)", logger: logger)

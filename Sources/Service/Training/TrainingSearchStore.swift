@@ -62,7 +62,7 @@ struct TrainingSearchStore: Sendable {
         var kwargs: [String: JSONValue] = ["job_id": .int(Int64(child))]
         if throughEpoch < rungs.last! { kwargs["through_epoch"] = .int(Int64(throughEpoch)) }
         return try await TaskQueue.enqueue(NewTask(name: TrainTaskHandler.taskName, kwargs: .object(kwargs), queue: TaskQueues.training, maxRetries: 3,
-                                                   userID: userID, relatedType: "training_job", relatedID: child),
+                                                   userID: userID, relatedType: .trainingJob, relatedID: child),
                                            on: connection, logger: logger)
     }
 
