@@ -10,7 +10,7 @@ import Logging
 /// (it reads hundreds of MB per second); a cancel or shutdown takes effect when it ends. Ingest
 /// writes to a temporary file and renames it, so a crash leaves no partial bar file.
 public struct IngestDatasetHandler: TaskHandler {
-    public static let taskName = "ingest_dataset"
+    public static let taskName = TaskName.ingestDataset.rawValue
     let store: DatasetStore
     let settings: DataSettings
 

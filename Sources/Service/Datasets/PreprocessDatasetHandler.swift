@@ -8,7 +8,7 @@ import Logging
 /// preprocessing always does, then describes it into the row — `ready` — or records the failure —
 /// `error`.
 public struct PreprocessDatasetHandler: TaskHandler {
-    public static let taskName = "preprocess_dataset"
+    public static let taskName = TaskName.preprocessDataset.rawValue
     let store: DatasetStore
     let settings: DataSettings
 

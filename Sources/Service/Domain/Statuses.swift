@@ -53,3 +53,20 @@ public enum RelatedObject: String, Sendable, CaseIterable, Codable, CustomString
     case trainingJob = "training_job"
     public var description: String { rawValue }
 }
+
+/// The tasks the service queues (`celery_tasks.task_name`), each run by one handler.
+public enum TaskName: String, Sendable, CaseIterable {
+    case ingestDataset = "ingest_dataset"
+    case preprocessDataset = "preprocess_dataset"
+    case train
+    case paperTrade = "paper_trade"
+    case evaluateShard = "evaluate_shard"
+    case finishEvaluation = "finish_evaluation"
+    /// Does nothing: a probe of the queue itself (health checks, `qf bench queue`).
+    case noop
+}
+
+/// `celery_tasks.status` (the schema's `task_status`, Celery's words).
+public enum TaskStatus: String, Sendable, CaseIterable {
+    case pending = "PENDING", started = "STARTED", success = "SUCCESS", failure = "FAILURE", retry = "RETRY", revoked = "REVOKED"
+}

@@ -8,7 +8,7 @@ import Ingest
 /// shard (its worker died) is re-run by the queue's rescuer; its row is overwritten, not doubled.
 /// Bad data or parameters fail the whole evaluation with the message saying what and where.
 public struct EvaluationShardHandler: TaskHandler {
-    public static let taskName = "evaluate_shard"
+    public static let taskName = TaskName.evaluateShard.rawValue
     let store: EvaluationStore
 
     public init(database: Database) {
@@ -54,7 +54,7 @@ public struct EvaluationShardHandler: TaskHandler {
 /// Merges a finished evaluation's shards (see `EvaluationMerge`), writes its HTML report (and a
 /// grid's full table as CSV) under `QF_DATA_DIR/reports/`, and completes it.
 public struct EvaluationFinishHandler: TaskHandler {
-    public static let taskName = "finish_evaluation"
+    public static let taskName = TaskName.finishEvaluation.rawValue
     let store: EvaluationStore
     let settings: DataSettings
 

@@ -11,8 +11,7 @@ public enum ServiceWorkers {
          PaperTradeHandler.taskName: PaperTradeHandler(database: database),
          EvaluationShardHandler.taskName: EvaluationShardHandler(database: database),
          EvaluationFinishHandler.taskName: EvaluationFinishHandler(database: database, settings: data),
-         // Does nothing: a probe of the queue itself (health checks, `qf bench queue`).
-         "noop": ClosureTaskHandler { _, _ in .null }]
+         TaskName.noop.rawValue: ClosureTaskHandler { _, _ in .null }]
     }
 
     /// A worker over the composition root's parts.

@@ -191,7 +191,7 @@ public struct TaskQueue: Sendable {
             RETURNING status::text
             """
         for try await status in try await client.query(query, logger: logger).decode(String.self) {
-            if status == "RETRY" { return .retry }
+            if status == TaskStatus.retry.rawValue { return .retry }
             try await AbandonedTasks.settle([key.id], client: client, logger: logger)
             return .failed
         }
@@ -258,8 +258,8 @@ public struct TaskQueue: Sendable {
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
         for try await status in rows.decode(String.self) {
             switch status {
-            case "PENDING", "RETRY": return .revoked
-            case "STARTED":
+            case TaskStatus.pending.rawValue, TaskStatus.retry.rawValue: return .revoked
+            case TaskStatus.started.rawValue:
                 // Tell the worker now (at commit, with the caller's transaction) rather than at its
                 // next heartbeat, a third of a lease away: a short epoch could run many times over.
                 let notify: PostgresQuery = "SELECT pg_notify('\(unescaped: Self.channel)', \(Self.cancelPrefix + id))"
@@ -313,7 +313,7 @@ public struct TaskQueue: Sendable {
             """
         var rescued: [(id: String, status: String)] = []
         for try await (id, status) in try await client.query(query, logger: logger).decode((String, String).self) { rescued.append((id, status)) }
-        try await AbandonedTasks.settle(rescued.filter { $0.status != "RETRY" }.map(\.id), client: client, logger: logger)
+        try await AbandonedTasks.settle(rescued.filter { $0.status != TaskStatus.retry.rawValue }.map(\.id), client: client, logger: logger)
         return rescued
     }
 

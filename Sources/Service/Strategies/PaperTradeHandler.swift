@@ -19,7 +19,7 @@ import PostgresNIO
 /// `stop` (or the status leaving `active`) ends it; the last bar ends it with the strategy
 /// `stopped`; bad data sets it to `error`, saying why.
 public struct PaperTradeHandler: TaskHandler {
-    public static let taskName = "paper_trade"
+    public static let taskName = TaskName.paperTrade.rawValue
     let database: Database
 
     public init(database: Database) {

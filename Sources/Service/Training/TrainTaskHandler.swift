@@ -17,7 +17,7 @@ import Synchronization
 /// A cancel request stops training at the next step (`cancelled`); a worker shutdown stops it too,
 /// and the job goes back to `pending` for the next worker to resume.
 public struct TrainTaskHandler: TaskHandler {
-    public static let taskName = "train"
+    public static let taskName = TaskName.train.rawValue
     let jobs: TrainingJobStore
     let searches: TrainingSearchStore
     let datasets: DatasetStore
