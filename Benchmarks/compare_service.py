@@ -9,19 +9,10 @@ import re
 import statistics
 import sys
 
+from wrk_output import parse
+
 folder = pathlib.Path(sys.argv[1])
 connections = sys.argv[2] if len(sys.argv) > 2 else "?"
-
-
-def parse(path):
-    text = path.read_text()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    def pct(p):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-        return float(m.group(1)) * scale
-    return {"rate": rate, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
 
 
 runs = {}

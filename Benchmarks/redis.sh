@@ -31,16 +31,8 @@ Benchmarks/setup-peers.sh service
 swift build -c release --product qf
 qf=.build/release/qf
 
-base=$("$qf" migrate status | sed -n 's/^database: //p' | head -1)
-read -r host port < <(python3 -c '
-import sys, urllib.parse as u
-url = u.urlparse(sys.argv[1]); q = u.parse_qs(url.query)
-print(q.get("host", ["localhost"])[0], url.port or 5432)' "$base")
-psql -q -h "$host" -p "$port" -U postgres -d postgres -c "DROP DATABASE IF EXISTS qf_bench_redis WITH (FORCE)" -c "CREATE DATABASE qf_bench_redis"
-url="postgres://postgres@:$port/qf_bench_redis?host=$host"
-dsn="postgresql://postgres@/qf_bench_redis?host=$host&port=$port"
-DATABASE_URL=$url "$qf" migrate up >/dev/null
-DATABASE_URL=$url QF_USER_PASSWORD=bench-pass-2026 QF_JWT_SECRET=$secret "$qf" user create bench --email bench@example.com >/dev/null
+bench_db=qf_bench_redis
+source Benchmarks/bench-database.sh
 # A strategy, and a completed evaluation whose charts are an equity curve of 2,000 points (the
 # size a daily backtest over eight years answers).
 psql -q -h "$host" -p "$port" -U postgres -d qf_bench_redis -c "

@@ -25,16 +25,8 @@ swift build -c release --product qf
 qf=.build/release/qf
 
 # The project's cluster (started if need be), and a bench database of its own on it.
-base=$("$qf" migrate status | sed -n 's/^database: //p' | head -1)
-read -r host port < <(python3 -c '
-import sys, urllib.parse as u
-url = u.urlparse(sys.argv[1]); q = u.parse_qs(url.query)
-print(q.get("host", ["localhost"])[0], url.port or 5432)' "$base")
-psql -q -h "$host" -p "$port" -U postgres -d postgres -c "DROP DATABASE IF EXISTS qf_bench WITH (FORCE)" -c "CREATE DATABASE qf_bench"
-url="postgres://postgres@:$port/qf_bench?host=$host"
-dsn="postgresql://postgres@/qf_bench?host=$host&port=$port"
-DATABASE_URL=$url "$qf" migrate up >/dev/null
-DATABASE_URL=$url QF_USER_PASSWORD=bench-pass-2026 QF_JWT_SECRET=$secret "$qf" user create bench --email bench@example.com >/dev/null
+bench_db=qf_bench
+source Benchmarks/bench-database.sh
 psql -q -h "$host" -p "$port" -U postgres -d qf_bench -c "
   INSERT INTO strategies (name, description, strategy_type, config, parameters, owner_id, tags, category, total_return, sharpe_ratio, created_at)
   SELECT 'strategy ' || g, 'benchmark strategy number ' || g, 'algorithmic_trading', '{\"agent\": \"dqn\", \"epochs\": 10, \"net\": [128, 128]}',
