@@ -6,16 +6,11 @@ import pathlib
 import statistics
 import sys
 
-from wrk_output import parse
+from wrk_output import runs_by_endpoint_and_server
 
 folder = pathlib.Path(sys.argv[1])
 connections = sys.argv[2] if len(sys.argv) > 2 else "?"
-
-
-runs = {}
-for path in sorted(folder.glob("*-*-*.txt")):
-    name, server, _ = path.stem.split("-")
-    runs.setdefault((name, server), []).append(parse(path))
+runs = runs_by_endpoint_and_server(folder)
 
 labels = {"me": "GET /users/me (session check + one row)", "strategy": "GET /strategies/{id}",
           "evaluation": "GET /evaluations/{id}, completed, 2,000-point chart"}

@@ -9,16 +9,11 @@ import re
 import statistics
 import sys
 
-from wrk_output import parse
+from wrk_output import runs_by_endpoint_and_server
 
 folder = pathlib.Path(sys.argv[1])
 connections = sys.argv[2] if len(sys.argv) > 2 else "?"
-
-
-runs = {}
-for path in sorted(folder.glob("*-*-*.txt")):
-    name, server, _ = path.stem.split("-")
-    runs.setdefault((name, server), []).append(parse(path))
+runs = runs_by_endpoint_and_server(folder)
 
 print(f"| endpoint ({connections} connections) | QuantForge req/s | p50 / p99 ms | FastAPI peer req/s | p50 / p99 ms | ratio |")
 print("|---|---:|---:|---:|---:|---:|")

@@ -11,3 +11,12 @@ def parse(path):
         m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
         return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
     return {"rate": rate, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
+
+
+def runs_by_endpoint_and_server(folder):
+    """Every `<endpoint>-<server>-<pass>.txt` in `folder`, parsed, by (endpoint, server)."""
+    runs = {}
+    for path in sorted(folder.glob("*-*-*.txt")):
+        name, server, _ = path.stem.split("-")
+        runs.setdefault((name, server), []).append(parse(path))
+    return runs
