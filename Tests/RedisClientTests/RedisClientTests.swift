@@ -6,12 +6,13 @@ import Testing
 /// The client against a real `redis-server` of the test's own.
 @Suite struct RedisClientTests {
     static func endpoint(_ server: RedisServer) -> RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: server.port) }
-    /// Long enough that a busy machine never turns an answer into a timeout (only the timeout test uses a short one).
+    /// Long enough that a busy machine (the whole suite runs at once on two cores) never turns a
+    /// connection or an answer into a timeout; only the timeout test uses a short command timeout.
     static let patient = TimeAmount.seconds(30)
 
     @Test func commandsRoundTripBinarySafeValues() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), commandTimeout: Self.patient)
+        let client = RedisClient(endpoint: Self.endpoint(server), connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { client.close() }
         let value = "line one\r\nline two\t é ✓ " + String(repeating: "x", count: 100_000)
         #expect(try await client.send(["SET", "k", value]) == .simpleString("OK"))
@@ -24,7 +25,7 @@ import Testing
 
     @Test func aRefusedCommandIsAServerErrorAndTheConnectionGoesOn() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, commandTimeout: Self.patient)
+        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { client.close() }
         try await client.send(["SET", "s", "text"])
         await #expect {
@@ -39,7 +40,7 @@ import Testing
     /// Many commands at once over one connection: each gets its own answer, in order.
     @Test func concurrentCommandsArePipelinedAndEachGetsItsOwnAnswer() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, commandTimeout: Self.patient)
+        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { client.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<2000 {
@@ -60,7 +61,7 @@ import Testing
 
     @Test func aSlowAnswerTimesOutAndTheNextCommandReconnects() async throws {
         let server = try RedisServer(options: ["--enable-debug-command", "local"])
-        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, commandTimeout: .milliseconds(100))
+        let client = RedisClient(endpoint: Self.endpoint(server), connections: 1, connectTimeout: Self.patient, commandTimeout: .milliseconds(100))
         defer { client.close() }
         await #expect(throws: RedisError.timedOut(milliseconds: 100)) {
             try await client.send(["DEBUG", "SLEEP", "0.5"])
@@ -78,7 +79,7 @@ import Testing
     /// client reconnects by itself.
     @Test func anOutageFailsCommandsAndTheClientComesBackWithTheServer() async throws {
         let server = try RedisServer()
-        let client = RedisClient(endpoint: Self.endpoint(server), commandTimeout: Self.patient, maximumBackoff: .milliseconds(200))
+        let client = RedisClient(endpoint: Self.endpoint(server), connectTimeout: Self.patient, commandTimeout: Self.patient, maximumBackoff: .milliseconds(200))
         defer { client.close() }
         try await client.send(["SET", "before", "1"])
         server.stop()
@@ -97,14 +98,14 @@ import Testing
 
     @Test func aPasswordAndADatabaseFromTheURLAreUsed() async throws {
         let server = try RedisServer(options: ["--requirepass", "p@ss word"])
-        let wrong = RedisClient(endpoint: try RedisEndpoint(url: "redis://:nope@127.0.0.1:\(server.port)", name: "REDIS_URL"), commandTimeout: Self.patient)
+        let wrong = RedisClient(endpoint: try RedisEndpoint(url: "redis://:nope@127.0.0.1:\(server.port)", name: "REDIS_URL"), connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { wrong.close() }
         await #expect {
             try await wrong.send(["PING"])
         } throws: { error in
             String(describing: error).contains("WRONGPASS") || String(describing: error).contains("invalid")
         }
-        let right = RedisClient(endpoint: try RedisEndpoint(url: "redis://:p%40ss%20word@127.0.0.1:\(server.port)/3", name: "REDIS_URL"), commandTimeout: Self.patient)
+        let right = RedisClient(endpoint: try RedisEndpoint(url: "redis://:p%40ss%20word@127.0.0.1:\(server.port)/3", name: "REDIS_URL"), connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { right.close() }
         try await right.send(["SET", "in3", "yes"])
         #expect(try await right.send(["CLIENT", "INFO"]).string?.contains("db=3") == true)
@@ -113,8 +114,8 @@ import Testing
     @Test func aReplicaServesWhatThePrimaryWrote() async throws {
         let primary = try RedisServer()
         let replica = try RedisServer(replicaOf: primary)
-        let writes = RedisClient(endpoint: Self.endpoint(primary), commandTimeout: Self.patient)
-        let reads = RedisClient(endpoint: Self.endpoint(replica), commandTimeout: Self.patient)
+        let writes = RedisClient(endpoint: Self.endpoint(primary), connectTimeout: Self.patient, commandTimeout: Self.patient)
+        let reads = RedisClient(endpoint: Self.endpoint(replica), connectTimeout: Self.patient, commandTimeout: Self.patient)
         defer { writes.close(); reads.close() }
         // The replica syncs after it starts: wait until the primary counts it.
         var linked = false
@@ -137,12 +138,12 @@ import Testing
 @Suite struct RedisSubscriberTests {
     @Test func publishedMessagesArriveInOrderAndAnOutageEndsTheSubscription() async throws {
         let server = try RedisServer()
-        let publisher = RedisClient(endpoint: RedisClientTests.endpoint(server), commandTimeout: RedisClientTests.patient)
+        let publisher = RedisClient(endpoint: RedisClientTests.endpoint(server), connectTimeout: RedisClientTests.patient, commandTimeout: RedisClientTests.patient)
         defer { publisher.close() }
         let (subscribed, confirm) = AsyncStream.makeStream(of: Void.self)
         let (messages, deliver) = AsyncStream.makeStream(of: String.self)
         let subscription = Task {
-            try await RedisSubscriber.run(endpoint: RedisClientTests.endpoint(server), channel: "events",
+            try await RedisSubscriber.run(endpoint: RedisClientTests.endpoint(server), channel: "events", connectTimeout: RedisClientTests.patient,
                                           onSubscribed: { confirm.yield() }, onMessage: { deliver.yield(String(decoding: $0, as: UTF8.self)) })
         }
         for await _ in subscribed { break }

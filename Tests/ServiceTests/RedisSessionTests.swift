@@ -21,7 +21,7 @@ import Testing
 
     /// A client of the test's own, to look into Redis.
     static func direct(_ server: RedisServer) throws -> RedisClient {
-        RedisClient(endpoint: try RedisEndpoint(url: server.url, name: "test"), commandTimeout: .seconds(30))
+        RedisClient(endpoint: try RedisEndpoint(url: server.url, name: "test"), connectTimeout: .seconds(30), commandTimeout: .seconds(30))
     }
 
     static func sessionToken(_ api: TestAPI.Harness, userID: Int) async throws -> String {

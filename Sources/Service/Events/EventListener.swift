@@ -34,7 +34,8 @@ public struct EventListener: ServiceLifecycle.Service {
         var attempt = 0
         while !Task.isCancelled {
             do {
-                try await RedisSubscriber.run(endpoint: redis.settings.primary, channel: Events.channel, onSubscribed: { redis.markSubscribed(true) }) { payload in
+                try await RedisSubscriber.run(endpoint: redis.settings.primary, channel: Events.channel, connectTimeout: redis.connectTimeout,
+                                              onSubscribed: { redis.markSubscribed(true) }) { payload in
                     dispatch(String(decoding: payload, as: UTF8.self))
                 }
             } catch {

@@ -36,10 +36,14 @@ public final class RedisLink: Sendable {
     public init(settings: RedisSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        let timeout = TimeAmount.milliseconds(Int64(settings.commandTimeoutMilliseconds))
-        primary = RedisClient(endpoint: settings.primary, commandTimeout: timeout)
-        reads = settings.replica.map { RedisClient(endpoint: $0, commandTimeout: timeout) } ?? primary
+        let timeout = TimeAmount.milliseconds(Int64(settings.commandTimeoutMilliseconds)), connectTimeout = Self.connectTimeout(settings)
+        primary = RedisClient(endpoint: settings.primary, connectTimeout: connectTimeout, commandTimeout: timeout)
+        reads = settings.replica.map { RedisClient(endpoint: $0, connectTimeout: connectTimeout, commandTimeout: timeout) } ?? primary
     }
+
+    /// How long making a connection may take: a second, or the command timeout when longer.
+    public var connectTimeout: TimeAmount { Self.connectTimeout(settings) }
+    static func connectTimeout(_ settings: RedisSettings) -> TimeAmount { .milliseconds(Int64(max(1000, settings.commandTimeoutMilliseconds))) }
 
     /// Whether the last operation succeeded.
     public var isUp: Bool { state.withLock { $0.up } }

@@ -8,7 +8,8 @@ import RedisClient
 /// - `REDIS_READ_URL`: a replica that serves the cache's reads; writes and invalidations go to
 ///   the primary, which waits (`WAIT`) for the replica to have them.
 /// - `QF_REDIS_TIMEOUT_MS` (default 500): how long a command may take before the request goes on
-///   without Redis, and Redis is left alone for a back-off.
+///   without Redis, and Redis is left alone for a back-off. Making a connection may take this
+///   long too, or a second when that is longer.
 public struct RedisSettings: Sendable, Equatable {
     public var primary: RedisEndpoint
     public var replica: RedisEndpoint?
