@@ -114,15 +114,23 @@ import Testing
         let redis = try RedisServer()
         try await TestAPI.with("redis_frozen", redis: try Self.settings(redis, timeoutMilliseconds: 200)) { api in
             let (token, _, id) = try await api.signUp("remy")
-            #expect(try await api.call(.get, "/api/v1/users/me", token: token).status == .ok)
             let sid = try await Self.sessionToken(api, userID: id)
+            let direct = try Self.direct(redis)
+            defer { direct.close() }
+            // Until the session is cached (a busy machine can turn the first attempts into
+            // 200-ms timeouts, which fall back to PostgreSQL and cache nothing).
+            var cached = false
+            for _ in 0..<2000 where !cached {
+                #expect(try await api.call(.get, "/api/v1/users/me", token: token).status == .ok)
+                cached = try await direct.send(["GET", "qf:session:\(sid)"]).string == "\(id)\t0\tremy"
+                if !cached { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(cached)
             redis.pause()
             #expect(try await api.call(.get, "/api/v1/users/me", token: token).status == .ok)
             #expect(try await api.call(.post, "/api/v1/auth/logout", token: token).status == .ok)
             #expect(api.redis?.isUp == false)
             redis.resume()
-            let direct = try Self.direct(redis)
-            defer { direct.close() }
             // The stale entry is still in Redis until the service writes its tombstone.
             let held = try await direct.send(["GET", "qf:session:\(sid)"]).string
             #expect(held == "\(id)\t0\tremy" || held == CachedSessionStore.tombstone)
