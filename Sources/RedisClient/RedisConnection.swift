@@ -54,13 +54,6 @@ public final class RedisConnection: Sendable {
     /// Sends one command and waits for its reply; a `-ERR` reply throws `RedisError.server`.
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RESPValue {
-        let reply = try await sendReturningErrors(arguments)
-        if case .error(let message) = reply { throw RedisError.server(message) }
-        return reply
-    }
-
-    /// Sends one command; a `-ERR` reply is returned as `.error` (for `MULTI`/`EXEC` and scripts).
-    public func sendReturningErrors(_ arguments: [String]) async throws -> RESPValue {
         var bytes = channel.allocator.buffer(capacity: 64)
         RESPCommand.encode(arguments, into: &bytes)
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
@@ -75,15 +68,17 @@ public final class RedisConnection: Sendable {
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { promise.fail(RedisError.connectionClosed("the command could not be written: \($0)")) }
         channel.writeAndFlush(RedisRequest(bytes: bytes, promise: promise), promise: written)
+        let reply: RESPValue
         do {
-            let reply = try await promise.futureResult.get()
+            reply = try await promise.futureResult.get()
             timeout.cancel()
-            return reply
         } catch {
             timeout.cancel()
             if timedOut.fired.load(ordering: .relaxed) { throw RedisError.timedOut(milliseconds: commandTimeout.nanoseconds / 1_000_000) }
             throw error
         }
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
     }
 
     /// Returns when the connection has closed (the server went away, or `close()`).

@@ -14,14 +14,13 @@ public enum TrainingStatus: String, Sendable, CaseIterable, Codable, CustomStrin
     public var description: String { rawValue }
     /// Still to run or running: cancellable, and a worker may take it.
     public var isLive: Bool { self == .pending || self == .running }
-    /// Done for good.
-    public var isFinished: Bool { !isLive }
 }
 
 /// `evaluations.status`; `completed` ones never change again.
 public enum EvaluationStatus: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     case pending, running, completed, failed
     public var description: String { rawValue }
+    /// Still to run or running.
     public var isLive: Bool { self == .pending || self == .running }
 }
 

@@ -23,7 +23,7 @@ public struct EvaluationShardHandler: TaskHandler {
         guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
             return .object(["skipped": .string("deleted")])
         }
-        guard evaluation.status == .pending || evaluation.status == .running else { return .object(["skipped": .string(evaluation.status.rawValue)]) }
+        guard evaluation.status.isLive else { return .object(["skipped": .string(evaluation.status.rawValue)]) }
         let plan = try evaluation.plan()
         guard plan.shards.indices.contains(index) else { throw PermanentTaskFailure("evaluation \(id) has no shard \(index)") }
         try await store.markRunning(id, claim: task.key, logger: logger)
@@ -70,7 +70,7 @@ public struct EvaluationFinishHandler: TaskHandler {
         guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
             return .object(["skipped": .string("deleted")])
         }
-        guard evaluation.status == .pending || evaluation.status == .running else { return .object(["skipped": .string(evaluation.status.rawValue)]) }
+        guard evaluation.status.isLive else { return .object(["skipped": .string(evaluation.status.rawValue)]) }
         let plan = try evaluation.plan()
         let shards = try await store.shardResults(id, logger: logger)
         guard shards.count == plan.shards.count else { throw PermanentTaskFailure("evaluation \(id): \(shards.count) of \(plan.shards.count) shards finished") }

@@ -52,7 +52,7 @@ public struct TrainTaskHandler: TaskHandler {
         guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, on: database.primary, logger: logger) } }) else {
             return .object(["skipped": .string("deleted")])
         }
-        guard job.status == .pending || job.status == .running else { return .object(["skipped": .string(job.status.rawValue)]) }
+        guard job.status.isLive else { return .object(["skipped": .string(job.status.rawValue)]) }
         let directory = settings.jobDirectory(id: id)
         let configuration: TrainingJobConfiguration, totalEpochs: Int
         do {

@@ -73,7 +73,7 @@ public struct TrainingJobStore: Sendable {
     /// Cancels: a pending job at once (its task revoked), a running one at its next safe point.
     public func cancel(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
         let job = try await find(id, for: user, on: database.primary, logger: logger)
-        guard job.status == .pending || job.status == .running else {
+        guard job.status.isLive else {
             throw StoreError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
         try await database.transaction(logger: logger) { connection in

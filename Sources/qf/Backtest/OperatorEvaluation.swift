@@ -21,7 +21,7 @@ struct OperatorEvaluation {
     func wait(_ id: Int, store: EvaluationStore, database: Database, logger: Logger) async throws -> EvaluationRecord {
         var bar = ProgressBar(total: plan.shards.count, label: kind == "sweep" ? "shards" : kind)
         var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
-        while evaluation.status == .pending || evaluation.status == .running {
+        while evaluation.status.isLive {
             bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
             evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)

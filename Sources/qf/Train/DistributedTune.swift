@@ -31,7 +31,7 @@ enum DistributedTune {
     static func waitFor(_ id: Int, trials: Int, database: Database, logger: Logger) async throws -> TrainingSearches.Progress {
         var bar = ProgressBar(total: trials, label: "trials")
         var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
-        while progress.status == .pending || progress.status == .running {
+        while progress.status.isLive {
             bar.update(progress.trialsDone, status: progress.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
             progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
