@@ -68,7 +68,7 @@ import Testing
         }
         // Wait for the server to finish sleeping (it answers nothing meanwhile), then use a new connection.
         var answered = false
-        for _ in 0..<500 where !answered {
+        for _ in 0..<3000 where !answered {
             answered = (try? await client.send(["PING"])) == .simpleString("PONG")
             if !answered { try await Task.sleep(for: .milliseconds(20)) }
         }
@@ -88,7 +88,7 @@ import Testing
         }
         try server.start()
         var back = false
-        for _ in 0..<500 where !back {
+        for _ in 0..<3000 where !back {
             back = (try? await client.send(["PING"])) == .simpleString("PONG")
             if !back { try await Task.sleep(for: .milliseconds(20)) }
         }
@@ -119,14 +119,14 @@ import Testing
         defer { writes.close(); reads.close() }
         // The replica syncs after it starts: wait until the primary counts it.
         var linked = false
-        for _ in 0..<1000 where !linked {
+        for _ in 0..<6000 where !linked {
             linked = (try await writes.send(["INFO", "replication"]).string ?? "").contains("connected_slaves:1")
             if !linked { try await Task.sleep(for: .milliseconds(10)) }
         }
         #expect(linked)
         try await writes.send(["SET", "shared", "42"])
         var acknowledged: Int64 = 0
-        for _ in 0..<100 where acknowledged < 1 { acknowledged = try await writes.send(["WAIT", "1", "100"]).integer ?? 0 }
+        for _ in 0..<600 where acknowledged < 1 { acknowledged = try await writes.send(["WAIT", "1", "100"]).integer ?? 0 }
         #expect(acknowledged == 1)
         #expect(try await reads.send(["GET", "shared"]).string == "42")
         await #expect(throws: RedisError.self) { try await reads.send(["SET", "x", "1"]) }   // READONLY

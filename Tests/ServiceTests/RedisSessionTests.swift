@@ -80,7 +80,7 @@ import Testing
         let replicaDirect = try Self.direct(replica)
         defer { direct.close(); replicaDirect.close() }
         var linked = false
-        for _ in 0..<1000 where !linked {
+        for _ in 0..<6000 where !linked {
             linked = (try await direct.send(["INFO", "replication"]).string ?? "").contains("connected_slaves:1")
             if !linked { try await Task.sleep(for: .milliseconds(10)) }
         }
@@ -120,7 +120,7 @@ import Testing
             // Until the session is cached (a busy machine can turn the first attempts into
             // 200-ms timeouts, which fall back to PostgreSQL and cache nothing).
             var cached = false
-            for _ in 0..<2000 where !cached {
+            for _ in 0..<6000 where !cached {
                 #expect(try await api.call(.get, "/api/v1/users/me", token: token).status == .ok)
                 cached = try await direct.send(["GET", "qf:session:\(sid)"]).string == "\(id)\t0\tremy"
                 if !cached { try await Task.sleep(for: .milliseconds(10)) }
@@ -137,7 +137,7 @@ import Testing
             // However long Redis's back-off lasts, the answer is 401: from PostgreSQL while Redis
             // is skipped, after the tombstone once it is read again.
             var redisReadAgain = false
-            for _ in 0..<2000 where !redisReadAgain {
+            for _ in 0..<6000 where !redisReadAgain {
                 #expect(try await api.call(.get, "/api/v1/users/me", token: token).status == .unauthorized)
                 redisReadAgain = try await direct.send(["GET", "qf:session:\(sid)"]).string == CachedSessionStore.tombstone
                 if !redisReadAgain { try await Task.sleep(for: .milliseconds(10)) }
