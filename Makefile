@@ -16,7 +16,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run tour bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm clean
+.PHONY: deps check-venv build test run tour openapi bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -128,3 +128,8 @@ bench-malloc: deps
 
 clean:
 	rm -rf .build Benchmarks/.build
+
+## openapi: write the API document the code generates to openapi.json (a test checks they agree)
+openapi:
+	swift build --product qf
+	.build/debug/qf openapi > openapi.json.tmp && mv openapi.json.tmp openapi.json

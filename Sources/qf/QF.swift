@@ -7,7 +7,7 @@ struct QF: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qf",
         abstract: "QuantForge: train trading agents, backtest strategies and serve jobs, on CPUs.",
-        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, WalkForwardCommand.self, PortfolioCommand.self, TrainCommand.self, TuneCommand.self, EvaluateCommand.self, MigrateCommand.self, ServeCommand.self, WorkerCommand.self, SlurmCommand.self, UserCommand.self, BenchCommand.self]
+        subcommands: [InfoCommand.self, DemoCommand.self, IngestCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, WalkForwardCommand.self, PortfolioCommand.self, TrainCommand.self, TuneCommand.self, EvaluateCommand.self, MigrateCommand.self, ServeCommand.self, OpenAPICommand.self, WorkerCommand.self, SlurmCommand.self, UserCommand.self, BenchCommand.self]
     )
 
     /// Parses and runs the command, after stopping OpenBLAS's idle thread pool: one BLAS thread is

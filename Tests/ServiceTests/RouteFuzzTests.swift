@@ -82,7 +82,7 @@ import Testing
                 }
                 // Body fields: a valid body with one field hostile.
                 if let body = valid[key] {
-                    for field in operation.body {
+                    for field in operation.bodyFields {
                         for value in Self.hostileJSON {
                             var object = body
                             object[field] = nil

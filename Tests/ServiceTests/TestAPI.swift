@@ -88,7 +88,7 @@ enum TestAPI {
                 group.addTask { await database.run() }
                 defer { group.cancelAll() }
                 try await app.test(.router) { client in
-                    try await body(Harness(client: client, database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings, redis: redis))
+                    try await body(Harness(client: ValidatingClient(inner: client), database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings, redis: redis))
                 }
             }
         }

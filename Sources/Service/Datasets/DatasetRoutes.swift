@@ -28,16 +28,18 @@ public struct DatasetRoutes: Sendable {
         self.cache = cache
     }
 
+    /// The list's sort keys and filters.
+    static let listing = ListParameters(sortable: ["created_at", "updated_at", "name", "row_count", "file_size", "status"],
+                                        filters: [.init("status", .cases(of: DatasetStatus.self), "Only datasets in this status")])
+
     public func register(on router: Router<APIContext>) {
         let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
         group.post("/upload") { request, context in try await self.upload(request, context) }
         group.get("/datasets") { request, context in
             let user = try context.requireUser()
-            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                            sortable: ["created_at", "updated_at", "name", "row_count", "file_size", "status"], filterable: ["status"])
-            let statuses = ["uploading", "processing", "ready", "error"]
-            if let status = query.filters["status"], !statuses.contains(status) {
-                throw APIError.validation([.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")])
+            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            if let status = query.filters["status"], DatasetStatus(rawValue: status) == nil {
+                throw APIError.validation([.init(field: "status", message: "one of \(DatasetStatus.allCases.map(\.rawValue).joined(separator: ", "))")])
             }
             return try Envelope.success(try await self.store.list(for: user, status: query.filters["status"], search: query.search, query: query,
                                                                   logger: context.logger), context: context)

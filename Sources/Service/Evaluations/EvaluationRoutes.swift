@@ -40,17 +40,22 @@ public struct EvaluationRoutes: Sendable {
         self.settings = settings
     }
 
+    /// The list's sort keys and filters.
+    static let listing = ListParameters(sortable: ["created_at", "updated_at", "name", "status", "evaluation_type", "completed_at"],
+                                        filters: [.init("status", .cases(of: EvaluationStatus.self), "Only evaluations in this status"),
+                                                  .init("evaluation_type", .cases(of: EvaluationPlan.Kind.self), "Only evaluations of this type"),
+                                                  .init("strategy_id", .id, "Only evaluations of this strategy")])
+
     public func register(on router: Router<APIContext>) {
         let group = router.group("/api/v1/evaluations").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: database))
         group.post { request, context in try await self.create(request, context) }
         group.get { request, context in
             let user = try context.requireUser()
-            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                            sortable: ["created_at", "updated_at", "name", "status", "evaluation_type", "completed_at"],
-                                            filterable: ["status", "evaluation_type", "strategy_id"])
+            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             var problems: [APIError.Detail] = []
-            let statuses = ["pending", "running", "completed", "failed"]
-            if let status = query.filters["status"], !statuses.contains(status) { problems.append(.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")) }
+            if let status = query.filters["status"], EvaluationStatus(rawValue: status) == nil {
+                problems.append(.init(field: "status", message: "one of \(EvaluationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
             if let type = query.filters["evaluation_type"], EvaluationPlan.Kind(rawValue: type) == nil {
                 problems.append(.init(field: "evaluation_type", message: "one of \(EvaluationPlan.Kind.allCases.map(\.rawValue).joined(separator: ", "))"))
             }

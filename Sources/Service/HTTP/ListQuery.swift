@@ -83,3 +83,46 @@ public struct ListQuery: Sendable, Equatable {
         (sort.map { "\($0.column) \($0.descending ? "DESC" : "ASC")" } + ["id ASC"]).joined(separator: ", ")
     }
 }
+
+/// What one list endpoint takes beside `page`, `size` and `search`: the columns it sorts by and
+/// its filters with their types. The endpoint parses its query with it and the API document
+/// lists its parameters from it, so the two cannot disagree.
+public struct ListParameters: Sendable {
+    /// A filter parameter.
+    public struct Filter: Sendable {
+        public var name: String
+        public var schema: JSONSchema
+        public var description: String
+
+        public init(_ name: String, _ schema: JSONSchema, _ description: String) {
+            self.name = name
+            self.schema = schema
+            self.description = description
+        }
+    }
+
+    public var sortable: Set<String>
+    public var filters: [Filter]
+
+    public init(sortable: Set<String>, filters: [Filter] = []) {
+        self.sortable = sortable
+        self.filters = filters
+    }
+
+    /// Parses `request`'s query string.
+    public func parse(_ parameters: [(String, String)]) throws -> ListQuery {
+        try ListQuery.parse(parameters, sortable: sortable, filterable: Set(filters.map(\.name)))
+    }
+
+    /// `page`, `size`, `sort` and `search`, then the filters, as the document lists them.
+    public var documented: [APIOperation.Parameter] {
+        let keys = sortable.sorted().map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|")
+        return [
+            .init("page", .integer(minimum: 1, maximum: Int64(ListQuery.maximumPage)).defaulting(.int(1)), "Page number, from 1"),
+            .init("size", .integer(minimum: 1, maximum: Int64(ListQuery.maximumSize)).defaulting(.int(Int64(ListQuery.defaultSize))), "Items per page"),
+            .init("sort", .string(pattern: "^ *-?(\(keys)) *(, *-?(\(keys)) *)*$"),
+                  "Comma-separated sort keys, each optionally prefixed with - for descending: \(sortable.sorted().joined(separator: ", "))"),
+            .init("search", .string(maxLength: ListQuery.maximumSearchLength), "Text to look for"),
+        ] + filters.map { .init($0.name, $0.schema, $0.description) }
+    }
+}

@@ -14,9 +14,18 @@ public struct StrategyRoutes: Sendable {
         self.auth = auth
     }
 
-    static let sortable: Set<String> = ["created_at", "updated_at", "name", "status", "strategy_type", "version", "total_return",
-                                        "sharpe_ratio", "max_drawdown", "win_rate", "last_run_at"]
-    static let filterable: Set<String> = ["type", "status", "tags", "category", "owner_id"]
+    /// The list's sort keys and filters.
+    static let listing = ListParameters(
+        sortable: ["created_at", "updated_at", "name", "status", "strategy_type", "version", "total_return",
+                   "sharpe_ratio", "max_drawdown", "win_rate", "last_run_at"],
+        filters: [.init("type", .string(cases: StrategyLifecycle.types), "Only strategies of this type"),
+                  .init("status", .cases(of: StrategyStatus.self), "Only strategies in this status"),
+                  .init("tags", .string(), "Comma-separated tags; strategies carrying all of them"),
+                  .init("category", .string(), "Only strategies in this category"),
+                  .init("owner_id", .id, "Only this user's strategies (a superuser's filter)")])
+
+    /// The versions list's sort keys.
+    static let versionListing = ListParameters(sortable: ["created_at", "version"])
 
     public func register(on router: Router<APIContext>) {
         let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
@@ -35,8 +44,7 @@ public struct StrategyRoutes: Sendable {
         group.post("/:id/stop") { _, context in try await self.transition(.stop, context) }
         group.post("/:id/clone") { request, context in try await self.clone(request, context) }
         group.get("/:id/versions") { request, context in
-            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                            sortable: ["created_at", "version"])
+            let query = try Self.versionListing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             let page = try await self.store.versions(of: try Self.id(context), for: try context.requireUser(), query: query, logger: context.logger)
             return try Envelope.success(page, context: context)
         }
@@ -54,8 +62,7 @@ public struct StrategyRoutes: Sendable {
 
     func list(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                        sortable: Self.sortable, filterable: Self.filterable)
+        let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
         var filters = StrategyStore.Filters(search: query.search)
         var problems: [APIError.Detail] = []
         if let type = query.filters["type"] {
@@ -73,7 +80,7 @@ public struct StrategyRoutes: Sendable {
         }
         filters.category = query.filters["category"]
         if let owner = query.filters["owner_id"] {
-            if let id = Int(owner), id > 0 { filters.ownerID = id } else { problems.append(.init(field: "owner_id", message: "must be a user id")) }
+            if let id = Int(owner), id > 0, id <= Int(Int32.max) { filters.ownerID = id } else { problems.append(.init(field: "owner_id", message: "must be a user id")) }
         }
         if !problems.isEmpty { throw APIError.validation(problems) }
         return try Envelope.success(try await store.list(for: user, filters: filters, query: query, logger: context.logger), context: context)

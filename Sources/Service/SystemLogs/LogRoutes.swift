@@ -17,12 +17,26 @@ public struct LogRoutes: Sendable {
 
     static let levels = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
+    /// A level as a query may spell it: upper or lower case.
+    static let levelPattern = "(" + levels.flatMap { [$0, $0.lowercased()] }.joined(separator: "|") + ")"
+    /// ISO 8601 with a time, or a date alone.
+    static let timeSchema = JSONSchema.oneOf([.string(format: "date-time"), .string(format: "date")])
+
+    /// The list's sort keys and filters.
+    static let listing = ListParameters(sortable: ["created_at", "level", "module"], filters: [
+        .init("level", .string(pattern: "^\(levelPattern)( *, *\(levelPattern))*$"), "One level or a comma-separated list"),
+        .init("min_level", .string(pattern: "^\(levelPattern)$"), "This level and above"),
+        .init("module", .string(), "Only records from this module"),
+        .init("user_id", .id, "Only records of this user"),
+        .init("request_id", .string(), "Only records of this request"),
+        .init("start_time", timeSchema, "Records at or after this time (ISO 8601; a date alone means its midnight UTC)"),
+        .init("end_time", timeSchema, "Records before this time"),
+    ])
+
     public func register(on router: Router<APIContext>) {
         router.group("/api/v1/logs").add(middleware: AuthMiddleware(auth: auth)).get { request, context in
             guard try context.requireUser().isSuperuser else { throw APIError.forbidden("Logs are for superusers") }
-            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                            sortable: ["created_at", "level", "module"],
-                                            filterable: ["level", "min_level", "module", "user_id", "request_id", "start_time", "end_time"])
+            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             let conditions = try Self.conditions(query)
             return try Envelope.success(try await self.store.page(conditions, query: query, logger: context.logger), context: context)
         }
@@ -47,7 +61,7 @@ public struct LogRoutes: Sendable {
         if let module = query.filters["module"] { conditions.add(module) { "module = \($0)" } }
         if let request = query.filters["request_id"] { conditions.add(request) { "request_id = \($0)" } }
         if let text = query.filters["user_id"] {
-            if let id = Int(text) { conditions.add(id) { "user_id = \($0)" } } else { problems.append(.init(field: "user_id", message: "must be a user id")) }
+            if let id = Int(text), id > 0, id <= Int(Int32.max) { conditions.add(id) { "user_id = \($0)" } } else { problems.append(.init(field: "user_id", message: "must be a user id")) }
         }
         for (field, op) in [("start_time", ">="), ("end_time", "<")] {
             guard let text = query.filters[field] else { continue }

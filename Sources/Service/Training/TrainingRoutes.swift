@@ -89,20 +89,24 @@ public struct TrainingRoutes: Sendable {
         self.database = database
     }
 
+    /// The list's sort keys and filters.
+    static let listing = ListParameters(sortable: ["created_at", "updated_at", "name", "status", "progress", "started_at", "completed_at"],
+                                        filters: [.init("status", .cases(of: TrainingStatus.self), "Only jobs in this status"),
+                                                  .init("strategy_id", .id, "Only jobs of this strategy")])
+
     public func register(on router: Router<APIContext>) {
         let group = router.group("/api/v1/training/jobs").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: database))
         group.post { request, context in try await self.create(request, context) }
         group.get { request, context in
             let user = try context.requireUser()
-            let query = try ListQuery.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-                                            sortable: ["created_at", "updated_at", "name", "status", "progress", "started_at", "completed_at"],
-                                            filterable: ["status", "strategy_id"])
-            let statuses = ["pending", "running", "completed", "failed", "cancelled"]
+            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             var problems: [APIError.Detail] = []
-            if let status = query.filters["status"], !statuses.contains(status) { problems.append(.init(field: "status", message: "one of \(statuses.joined(separator: ", "))")) }
+            if let status = query.filters["status"], TrainingStatus(rawValue: status) == nil {
+                problems.append(.init(field: "status", message: "one of \(TrainingStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
             var strategyID: Int?
             if let text = query.filters["strategy_id"] {
-                if let id = Int(text), id > 0 { strategyID = id } else { problems.append(.init(field: "strategy_id", message: "must be a strategy id")) }
+                if let id = Int(text), id > 0, id <= Int(Int32.max) { strategyID = id } else { problems.append(.init(field: "strategy_id", message: "must be a strategy id")) }
             }
             if !problems.isEmpty { throw APIError.validation(problems) }
             return try Envelope.success(try await self.jobs.list(for: user, status: query.filters["status"], strategyID: strategyID, query: query,
