@@ -9,9 +9,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Python checkers that open our files in the reference implementations (git-ignored venv).
 CHECK_VENV := .qf/venv
-CHECK_PACKAGES := numpy safetensors h5py pandas tables
+CHECK_PACKAGES := numpy safetensors h5py pandas tables schemathesis
 # The marker names the package set, so a venv made for an older set is completed.
-CHECK_READY := $(CHECK_VENV)/.ready-numpy-safetensors-h5py-pandas-tables
+CHECK_READY := $(CHECK_VENV)/.ready-numpy-safetensors-h5py-pandas-tables-schemathesis
 export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
@@ -28,7 +28,7 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## check-venv: Python venv with numpy, safetensors, h5py, pandas and PyTables (from PyPI) for interchange tests
+## check-venv: Python venv with numpy, safetensors, h5py, pandas and PyTables (interchange tests) and schemathesis (the API contract), from PyPI
 check-venv: $(CHECK_READY)
 $(CHECK_READY):
 	@mkdir -p .qf

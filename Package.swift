@@ -146,7 +146,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ]),
+        ], exclude: ["Schemathesis"]),
     ],
     swiftLanguageModes: [.v6]
 )

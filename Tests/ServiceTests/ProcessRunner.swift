@@ -25,6 +25,11 @@ enum ProcessRunner {
     }
 
     static func spawn(_ arguments: [String], environment: [String: String]) throws -> Child {
+        try spawn(executable: qf, arguments, environment: environment)
+    }
+
+    /// Starts `executable` (not necessarily qf) the same way.
+    static func spawn(executable: String, _ arguments: [String], environment: [String: String]) throws -> Child {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("qf-child-\(UUID().uuidString).log").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,13 +38,13 @@ enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let argv = [qf] + arguments
+        let argv = [executable] + arguments
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cArguments + cEnvironment).forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, qf, &actions, nil, cArguments, cEnvironment)
-        guard spawned == 0 else { throw TestFailure("could not run \(qf): \(String(cString: strerror(spawned)))") }
+        let spawned = posix_spawn(&pid, executable, &actions, nil, cArguments, cEnvironment)
+        guard spawned == 0 else { throw TestFailure("could not run \(executable): \(String(cString: strerror(spawned)))") }
         let child = pid
         return Child(pid: child) {
             await withCheckedContinuation { continuation in

@@ -37,7 +37,7 @@ public struct DatasetRoutes: Sendable {
         group.post("/upload") { request, context in try await self.upload(request, context) }
         group.get("/datasets") { request, context in
             let user = try context.requireUser()
-            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let query = try Self.listing.parse(request.formQueryParameters)
             if let status = query.filters["status"], DatasetStatus(rawValue: status) == nil {
                 throw APIError.validation([.init(field: "status", message: "one of \(DatasetStatus.allCases.map(\.rawValue).joined(separator: ", "))")])
             }

@@ -51,7 +51,7 @@ public struct EvaluationRoutes: Sendable {
         group.post { request, context in try await self.create(request, context) }
         group.get { request, context in
             let user = try context.requireUser()
-            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let query = try Self.listing.parse(request.formQueryParameters)
             var problems: [APIError.Detail] = []
             if let status = query.filters["status"], EvaluationStatus(rawValue: status) == nil {
                 problems.append(.init(field: "status", message: "one of \(EvaluationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
@@ -93,7 +93,7 @@ public struct EvaluationRoutes: Sendable {
 
     func report(_ request: Request, _ context: APIContext) async throws -> Response {
         let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), on: database.primary, logger: context.logger)
-        let csv = request.uri.queryParameters["format"] == "csv"
+        let csv = request.formQueryParameter("format") == "csv"
         guard let html = evaluation.reportPath else { throw APIError.notFound("Evaluation \(evaluation.id) has no report yet (status \(evaluation.status))") }
         let path = csv ? settings.tablePath(evaluationID: evaluation.id) : html
         guard let contents = FileManager.default.contents(atPath: path) else {

@@ -61,9 +61,12 @@ public struct RequestBody: Sendable {
             if required { fail(field, "is required") }
             return nil
         case .some(.string(let raw)):
+            // The limit counts what was sent (before trimming), in characters as PostgreSQL's varchar
+            // and the API document count them: Unicode scalars, not grapheme clusters ("é" written
+            // as e + U+0301 is one Swift Character but two varchar characters).
+            if raw.unicodeScalars.count > maxLength { fail(field, "at most \(maxLength) characters"); return nil }
             let value = trim ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
             if required && value.isEmpty { fail(field, "must not be empty"); return nil }
-            if value.count > maxLength { fail(field, "at most \(maxLength) characters"); return nil }
             return value
         default:
             fail(field, "must be a string")
@@ -107,7 +110,7 @@ public struct RequestBody: Sendable {
             for (index, item) in items.enumerated() {
                 guard case .string(let raw) = item else { fail("\(field)[\(index)]", "must be a string"); continue }
                 let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-                if value.isEmpty || value.count > maxLength { fail("\(field)[\(index)]", "1 to \(maxLength) characters"); continue }
+                if value.isEmpty || value.unicodeScalars.count > maxLength { fail("\(field)[\(index)]", "1 to \(maxLength) characters"); continue }
                 if !values.contains(value) { values.append(value) }
             }
             if values.count > maxCount { fail(field, "at most \(maxCount) items") }

@@ -26,7 +26,7 @@ public struct SemanticVersion: Comparable, Sendable, CustomStringConvertible {
     public static let initial = SemanticVersion(1, 0, 0)
 
     /// The text form, as the API document states it.
-    public static let pattern = "^[0-9]+\\.[0-9]+\\.[0-9]+$"
+    public static let pattern = "^[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}$"
 
     public func bumped(_ part: Part) -> SemanticVersion {
         switch part {

@@ -44,7 +44,7 @@ public struct StrategyRoutes: Sendable {
         group.post("/:id/stop") { _, context in try await self.transition(.stop, context) }
         group.post("/:id/clone") { request, context in try await self.clone(request, context) }
         group.get("/:id/versions") { request, context in
-            let query = try Self.versionListing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let query = try Self.versionListing.parse(request.formQueryParameters)
             let page = try await self.store.versions(of: try Self.id(context), for: try context.requireUser(), query: query, logger: context.logger)
             return try Envelope.success(page, context: context)
         }
@@ -62,7 +62,7 @@ public struct StrategyRoutes: Sendable {
 
     func list(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        let query = try Self.listing.parse(request.formQueryParameters)
         var filters = StrategyStore.Filters(search: query.search)
         var problems: [APIError.Detail] = []
         if let type = query.filters["type"] {
@@ -149,7 +149,7 @@ public struct StrategyRoutes: Sendable {
                        hints: Self.managedFields.merging(["strategy_type": "fixed at creation; clone to change it"]) { $1 })
         var change = StrategyStore.Change()
         change.name = body.string("name", maxLength: 100)
-        if body.fields["name"] == .null || body.fields["name"] == .string("") { body.fail("name", "must not be empty") }
+        if body.fields["name"] == .null || change.name?.isEmpty == true { body.fail("name", "must not be empty") }
         if body.fields["description"] != nil { change.description = .some(body.string("description", maxLength: 10_000)) }
         change.config = body.object("config")
         change.parameters = body.object("parameters")

@@ -36,7 +36,7 @@ public struct LogRoutes: Sendable {
     public func register(on router: Router<APIContext>) {
         router.group("/api/v1/logs").add(middleware: AuthMiddleware(auth: auth)).get { request, context in
             guard try context.requireUser().isSuperuser else { throw APIError.forbidden("Logs are for superusers") }
-            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let query = try Self.listing.parse(request.formQueryParameters)
             let conditions = try Self.conditions(query)
             return try Envelope.success(try await self.store.page(conditions, query: query, logger: context.logger), context: context)
         }

@@ -99,7 +99,7 @@ public struct TrainingRoutes: Sendable {
         group.post { request, context in try await self.create(request, context) }
         group.get { request, context in
             let user = try context.requireUser()
-            let query = try Self.listing.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let query = try Self.listing.parse(request.formQueryParameters)
             var problems: [APIError.Detail] = []
             if let status = query.filters["status"], TrainingStatus(rawValue: status) == nil {
                 problems.append(.init(field: "status", message: "one of \(TrainingStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
@@ -143,8 +143,7 @@ public struct TrainingRoutes: Sendable {
         group.get("/:id/metrics") { request, context in
             var problems: [APIError.Detail] = []
             var bounds: [String: Int] = [:]
-            for (key, value) in request.uri.queryParameters {
-                let name = String(key)
+            for (name, value) in request.formQueryParameters {
                 guard name == "start_epoch" || name == "end_epoch" else { problems.append(.init(field: name, message: "unknown parameter; known: start_epoch, end_epoch")); continue }
                 if let n = Int(String(value)), n >= 0 { bounds[name] = n } else { problems.append(.init(field: name, message: "must be a whole number ≥ 0")) }
             }

@@ -1,10 +1,16 @@
+import Ingest
+
 /// The request bodies' schemas, with the limits the routes enforce (the HTTP tests and
 /// schemathesis send what these allow and expect it accepted, and what they forbid and expect a 400).
 public enum RequestSchemas {
+    /// Text with a character that is not white space as Foundation trims it (Unicode's Zs, tab,
+    /// and U+000A–U+000D, U+0085, U+2028, U+2029), spelled out: `\\S` means something else in
+    /// each regex dialect.
+    static let notBlank = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
     /// A required name: not blank once trimmed.
-    static func name(maxLength: Int) -> JSONSchema { .string(minLength: 1, maxLength: maxLength, pattern: "\\S") }
+    static func name(maxLength: Int) -> JSONSchema { .string(minLength: 1, maxLength: maxLength, pattern: notBlank) }
     static let description = JSONSchema.string(maxLength: 10_000).nullable
-    static let tags = JSONSchema.array(.string(minLength: 1, maxLength: 50, pattern: "\\S"), maxItems: 50)
+    static let tags = JSONSchema.array(.string(minLength: 1, maxLength: 50, pattern: notBlank), maxItems: 50)
 
     static let register = JSONSchema.object([
         "username": .string(minLength: 3, maxLength: 50, pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
@@ -15,14 +21,15 @@ public enum RequestSchemas {
     ], required: ["username", "email", "password"])
 
     static let login = JSONSchema.object([
-        "username": JSONSchema.string(minLength: 1, maxLength: 100, pattern: "\\S").described("The username or the email"),
+        "username": JSONSchema.string(minLength: 1, maxLength: 100, pattern: notBlank).described("The username or the email"),
         "password": .string(minLength: 1, maxLength: 200),
         "remember_me": JSONSchema.boolean.nullable.described("A 30-day refresh token instead of 7 days"),
     ], required: ["username", "password"])
 
     static let updateUser = JSONSchema.object([
         "full_name": JSONSchema.string(maxLength: 100).nullable.described("Empty or null clears it"),
-        "avatar_url": JSONSchema.string(maxLength: 500).nullable.described("Empty or null clears it"),
+        "avatar_url": JSONSchema.oneOf([.string(maxLength: 500, pattern: UserRoutes.webURLPattern), .string(maxLength: 0)]).nullable
+            .described("An http(s) URL; empty or null clears it"),
         "settings": JSONSchema.freeObject.described("Merged into the stored settings"),
     ], required: [])
 
@@ -47,11 +54,15 @@ public enum RequestSchemas {
         "description": .string(maxLength: 10_000),
     ], required: ["file"])
 
-    static let preprocessOperation = JSONSchema.object([
-        "type": .string(cases: ["fill_missing", "normalize", "drop_missing", "trademaster_features"]),
-        "method": JSONSchema.string().described("fill_missing: forward_fill, backward_fill, mean, zero, linear; normalize: min_max, z_score"),
-        "columns": .array(.string()), "fit_from": .string(),
-    ], required: ["type"])
+    /// One step: its type, and the method the type needs.
+    static let preprocessOperation = JSONSchema.oneOf([
+        .object(["type": .string(cases: [PreprocessOperation.Kind.fillMissing.rawValue]), "method": .cases(of: FillMethod.self),
+                 "columns": .array(.string())], required: ["type", "method"]),
+        .object(["type": .string(cases: [PreprocessOperation.Kind.normalize.rawValue]), "method": .cases(of: NormalizeMethod.self),
+                 "columns": .array(.string()), "fit_from": .string()], required: ["type", "method"]),
+        .object(["type": .string(cases: [PreprocessOperation.Kind.dropMissing.rawValue]), "columns": .array(.string())], required: ["type"]),
+        .object(["type": .string(cases: [PreprocessOperation.Kind.tradeMasterFeatures.rawValue])], required: ["type"]),
+    ])
 
     static let preprocess = JSONSchema.object([
         "operations": .array(.ref("PreprocessOperation"), maxItems: 100).merging(["minItems": .int(1)]),
