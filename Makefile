@@ -129,7 +129,7 @@ bench-malloc: deps
 clean:
 	rm -rf .build Benchmarks/.build
 
-## openapi: write the API document the code generates to openapi.json (a test checks they agree)
+## openapi: write the API document the code generates to Sources/QuantForgeClient/openapi.json, which the typed client is generated from (a test checks they agree)
 openapi:
 	swift build --product qf
-	.build/debug/qf openapi > openapi.json.tmp && mv openapi.json.tmp openapi.json
+	.build/debug/qf openapi > Sources/QuantForgeClient/openapi.json.tmp && mv Sources/QuantForgeClient/openapi.json.tmp Sources/QuantForgeClient/openapi.json

@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Backtest", targets: ["Backtest"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Service", targets: ["Service"]),
+        .library(name: "QuantForgeClient", targets: ["QuantForgeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,6 +48,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // The typed API client, generated at build time from the checked-in OpenAPI document.
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
         // Named because Service imports their modules directly (the HTTP head guard works below
         // Hummingbird, on NIO's pipeline); the versions are the ones the packages above resolve to.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -110,12 +115,29 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ]),
 
+        // The API's typed client, generated from Sources/QuantForgeClient/openapi.json (what the
+        // server serves; a test keeps them equal). Imports nothing of ours.
+        .target(
+            name: "QuantForgeClient",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            // The generated files import Foundation's types and OpenAPIRuntime `public`ly and warn where a
+            // file does not use them publicly; generator 1.14.3 silences that itself only from Swift
+            // 6.4 on (`@diagnose(UnusedImportAccess, as: ignored)`), so it is silenced here meanwhile.
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
         // The one command-line tool.
         .executableTarget(
             name: "qf",
             dependencies: [
-                "Compute", "Ingest", "Expressions", "Backtest", "Agents", "Service",
+                "Compute", "Ingest", "Expressions", "Backtest", "Agents", "Service", "QuantForgeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

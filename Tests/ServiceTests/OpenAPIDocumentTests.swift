@@ -7,13 +7,13 @@ import Testing
 @Suite struct OpenAPIDocumentTests {
     static var checkedIn: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("openapi.json")
+            .appendingPathComponent("Sources/QuantForgeClient/openapi.json")
     }
 
     @Test func theCheckedInDocumentIsTheServedOne() throws {
         let served = try OpenAPIDocument.json()
         let file = try Data(contentsOf: Self.checkedIn)
-        #expect(file == served, "openapi.json differs from the document the code generates: run `make openapi`")
+        #expect(file == served, "Sources/QuantForgeClient/openapi.json differs from the document the code generates: run `make openapi`")
     }
 
     @Test func theValidatorRejectsWhatTheDocumentForbids() throws {

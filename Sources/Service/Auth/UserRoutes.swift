@@ -40,8 +40,8 @@ public struct UserRoutes: Sendable {
     }
 
     /// An http(s) URL in RFC 3986's unreserved and reserved characters (the API document states it).
-    static let webURLPattern = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]*[A-Za-z0-9](:[0-9]{1,5})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=-]*)?$"
-    static let webURL = try! NSRegularExpression(pattern: webURLPattern)
+    static let webURLCore = "[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]*[A-Za-z0-9](:[0-9]{1,5})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=-]*)?"
+    static let webURL = try! NSRegularExpression(pattern: "^\(webURLCore)$")
 
     static func isWebURL(_ text: String) -> Bool {
         webURL.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil

@@ -70,12 +70,10 @@ public struct APIOperation: Sendable {
         }
     }
 
-    /// The operation's id: `getApiV1StrategiesById`.
+    /// The operation's id, a verb and a noun (`getStrategy`): the generated client's method name.
     public var operationID: String {
-        method + path.split(separator: "/").map { part -> String in
-            let word = part.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "")
-            return word.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        }.joined()
+        guard let id = OpenAPIDocument.operationIDs["\(method) \(path)"] else { preconditionFailure("\(method) \(path) has no operation id") }
+        return id
     }
 
     /// The operation object of the document.

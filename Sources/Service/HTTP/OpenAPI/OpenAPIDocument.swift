@@ -2,13 +2,34 @@ import Foundation
 import Hummingbird
 
 /// The OpenAPI 3.1 description of the whole API, served at `/api/v1/openapi.json` and checked in
-/// as `openapi.json` (the generated client is built from that copy; a test keeps the two equal).
+/// as `Sources/QuantForgeClient/openapi.json`, which the typed client is generated from (`make
+/// openapi` writes it; a test keeps the two equal).
 /// It is generated from the code: the operations below, the record schemas in `APISchemas`, the
 /// request schemas in `RequestSchemas`, the list endpoints' `ListParameters` and the status enums.
 /// Tests compare the operations with the routes the router registers and validate every response
 /// the HTTP tests receive against it.
 public enum OpenAPIDocument {
     public static let operations: [APIOperation] = health + auth + users + strategies + logs + datasets + training + evaluations
+
+    /// Each operation's id, the generated client's method name.
+    static let operationIDs: [String: String] = [
+        "get /healthz": "getHealth", "get /readyz": "getReadiness", "get /metrics": "getMetrics", "get /api/v1/openapi.json": "getOpenAPIDocument",
+        "post /api/v1/auth/register": "register", "post /api/v1/auth/login": "login", "post /api/v1/auth/refresh": "refreshSession",
+        "post /api/v1/auth/logout": "logout", "get /api/v1/users/me": "getCurrentUser", "put /api/v1/users/me": "updateCurrentUser",
+        "get /api/v1/strategies": "listStrategies", "post /api/v1/strategies": "createStrategy", "get /api/v1/strategies/{id}": "getStrategy",
+        "put /api/v1/strategies/{id}": "updateStrategy", "delete /api/v1/strategies/{id}": "deleteStrategy",
+        "post /api/v1/strategies/{id}/start": "startStrategy", "post /api/v1/strategies/{id}/stop": "stopStrategy",
+        "post /api/v1/strategies/{id}/clone": "cloneStrategy", "get /api/v1/strategies/{id}/versions": "listStrategyVersions",
+        "post /api/v1/strategies/{id}/versions/{version}/activate": "activateStrategyVersion",
+        "post /api/v1/data/upload": "uploadDataset", "get /api/v1/data/datasets": "listDatasets", "get /api/v1/data/datasets/{id}": "getDataset",
+        "post /api/v1/data/datasets/{id}/preprocess": "preprocessDataset", "delete /api/v1/data/datasets/{id}": "deleteDataset",
+        "post /api/v1/training/jobs": "createTrainingJob", "get /api/v1/training/jobs": "listTrainingJobs", "get /api/v1/training/jobs/{id}": "getTrainingJob",
+        "delete /api/v1/training/jobs/{id}": "deleteTrainingJob", "get /api/v1/training/jobs/{id}/model": "downloadModel",
+        "post /api/v1/training/jobs/{id}/cancel": "cancelTrainingJob", "get /api/v1/training/jobs/{id}/metrics": "getTrainingMetrics",
+        "post /api/v1/evaluations": "createEvaluation", "get /api/v1/evaluations": "listEvaluations", "get /api/v1/evaluations/{id}": "getEvaluation",
+        "delete /api/v1/evaluations/{id}": "deleteEvaluation", "get /api/v1/evaluations/{id}/report": "getEvaluationReport",
+        "get /api/v1/logs": "listLogs",
+    ]
 
     static let health: [APIOperation] = [
         .init("get", "/healthz", "The process answers", authenticated: false,
@@ -168,7 +189,7 @@ public enum OpenAPIDocument {
         ]
     }
 
-    /// The document as pretty-printed JSON with sorted keys (the checked-in `openapi.json`).
+    /// The document as pretty-printed JSON with sorted keys (as checked in).
     public static func json() throws -> Data {
         let compact = document.jsonText
         let object = try JSONSerialization.jsonObject(with: Data(compact.utf8))

@@ -28,7 +28,7 @@ public enum RequestSchemas {
 
     static let updateUser = JSONSchema.object([
         "full_name": JSONSchema.string(maxLength: 100).nullable.described("Empty or null clears it"),
-        "avatar_url": JSONSchema.oneOf([.string(maxLength: 500, pattern: UserRoutes.webURLPattern), .string(maxLength: 0)]).nullable
+        "avatar_url": JSONSchema.string(maxLength: 500, pattern: "^(\(UserRoutes.webURLCore))?$").nullable
             .described("An http(s) URL; empty or null clears it"),
         "settings": JSONSchema.freeObject.described("Merged into the stored settings"),
     ], required: [])
