@@ -159,7 +159,8 @@ let package = Package(
         .target(name: "RedisServer", path: "Tests/Support/RedisServer"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "RedisServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Agents", "Compute", "Ingest", "Backtest", "Expressions", "RedisClient", "RedisServer",
+            "Service", "Agents", "Compute", "Ingest", "Backtest", "Expressions", "RedisClient", "RedisServer", "QuantForgeClient",
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
