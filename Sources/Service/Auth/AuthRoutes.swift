@@ -41,33 +41,17 @@ public struct AuthRoutes: Sendable {
     }
 
     func registerUser(_ request: Request, _ context: APIContext) async throws -> Response {
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["username", "email", "password", "full_name"])
-        let username = body.string("username", required: true, maxLength: 50)
-        let email = body.string("email", required: true, maxLength: 100)
-        let password = body.string("password", required: true, maxLength: 200, trim: false)
-        let fullName = body.string("full_name", maxLength: 100)
-        if let username, let problem = CredentialRules.usernameProblem(username) { body.fail("username", problem) }
-        if let email, let problem = CredentialRules.emailProblem(email) { body.fail("email", problem) }
-        if let password, let problem = CredentialRules.passwordProblem(password, username: username) { body.fail("password", problem) }
-        try body.validate()
-        guard let username, let email, let password else { throw APIError.internalError }
-        let hash = try await auth.hasher.hash(password, clientIsThere: context.clientIsThere)
-        let user = try await auth.users.create(username: username, email: email, passwordHash: hash, fullName: fullName, logger: context.logger)
+        let input = try RegisterRequest(try await RequestBody.read(request, context: context))
+        let hash = try await auth.hasher.hash(input.password, clientIsThere: context.clientIsThere)
+        let user = try await auth.users.create(username: input.username, email: input.email, passwordHash: hash, fullName: input.fullName, logger: context.logger)
         return try Envelope.success(user, status: .created, message: "User registered", context: context)
     }
 
     func login(_ request: Request, _ context: APIContext) async throws -> Response {
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["username", "password", "remember_me"])
-        let username = body.string("username", required: true, maxLength: 100)
-        let password = body.string("password", required: true, maxLength: 200, trim: false)
-        let rememberMe = body.bool("remember_me") ?? false
-        try body.validate()
-        guard let username, let password else { throw APIError.internalError }
+        let input = try LoginRequest(try await RequestBody.read(request, context: context))
         let origin = AuthService.Origin(ipAddress: ClientAddress.ip(of: request, context: context, trustForwardedFor: auth.settings.trustForwardedFor),
                                         userAgent: ClientAddress.userAgent(of: request), clientIsThere: context.clientIsThere)
-        let (grant, user) = try await auth.login(username, password: password, rememberMe: rememberMe, origin: origin, logger: context.logger)
+        let (grant, user) = try await auth.login(input.username, password: input.password, rememberMe: input.rememberMe, origin: origin, logger: context.logger)
         return try Envelope.success(TokenResponse(accessToken: grant.accessToken, refreshToken: grant.refreshToken,
                                                   expiresIn: auth.tokens.lifetime, user: user), message: "Login successful", context: context)
     }

@@ -8,6 +8,11 @@ import Foundation
 /// - password: 8 to 72 bytes (bcrypt's limit), at least one letter and one digit, not the
 ///   username and not one of the most common passwords.
 public enum CredentialRules {
+    /// The username rule as a pattern (with 3…50 characters), for the API document.
+    public static let usernamePattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    /// The email rule as a pattern: one `@`, no white space, a domain of non-empty dotted labels.
+    public static let emailPattern = "^[^@\(BodyField.whiteSpace)]+@[^@.\(BodyField.whiteSpace)]+(\\.[^@.\(BodyField.whiteSpace)]+)+$"
+
     public static func usernameProblem(_ username: String) -> String? {
         let allowed = username.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }
         guard (3...50).contains(username.count), allowed,

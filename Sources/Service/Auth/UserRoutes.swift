@@ -22,19 +22,9 @@ public struct UserRoutes: Sendable {
         }
         group.put("/me") { request, context in
             let user = try context.requireUser()
-            var body = try await RequestBody.read(request, context: context)
-            let managed = "not changeable here"
-            body.allowOnly(["full_name", "avatar_url", "settings"],
-                           hints: ["username": managed, "email": managed, "password": managed, "is_superuser": managed, "is_active": managed])
-            let fullName = body.string("full_name", maxLength: 100)
-            let avatar = body.string("avatar_url", maxLength: 500)
-            let settings = body.object("settings")
-            if let avatar, !avatar.isEmpty, !Self.isWebURL(avatar) { body.fail("avatar_url", "must be an http or https URL") }
-            try body.validate()
-            var clear = Set<String>()
-            for field in ["full_name", "avatar_url"] where body.fields[field] == .null || body.fields[field] == .string("") { clear.insert(field) }
-            let record = try await self.auth.users.updateProfile(id: user.id, fullName: fullName, avatarURL: avatar, settings: settings,
-                                                                 clear: clear, logger: context.logger)
+            let input = try ProfileUpdate(try await RequestBody.read(request, context: context))
+            let record = try await self.auth.users.updateProfile(id: user.id, fullName: input.fullName, avatarURL: input.avatarURL, settings: input.settings,
+                                                                 clear: input.clear, logger: context.logger)
             return try Envelope.success(record, message: "Profile updated", context: context)
         }
     }

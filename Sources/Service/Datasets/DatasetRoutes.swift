@@ -170,29 +170,8 @@ public struct DatasetRoutes: Sendable {
     func preprocess(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let sourceID = try Self.id(context)
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["operations", "name", "description"])
-        let name = body.string("name", maxLength: 100)
-        let description = body.string("description", maxLength: 10_000)
-        var steps: [PreprocessOperation] = []
-        switch body.fields["operations"] {
-        case .array(let items)? where !items.isEmpty:
-            for (index, item) in items.enumerated() {
-                do {
-                    let step = try JSONDecoder().decode(PreprocessOperation.self, from: Data(item.jsonText.utf8))
-                    try step.validate(position: index)
-                    if step.type == .split { body.fail("operations[\(index)]", "split is not offered here: training jobs split their data (70/15/15 in time)") }
-                    steps.append(step)
-                } catch let error as IngestError {
-                    body.fail("operations[\(index)]", error.description)
-                } catch {
-                    body.fail("operations[\(index)]", "type is one of fill_missing, normalize, drop_missing, trademaster_features, with method, columns as documented")
-                }
-            }
-        default:
-            body.fail("operations", "a non-empty array of operations is required")
-        }
-        try body.validate()
+        let input = try PreprocessRequest(try await RequestBody.read(request, context: context))
+        let (steps, name, description) = (input.steps, input.name, input.description)
         let source = try await store.find(sourceID, for: user, on: store.database.primary, logger: context.logger)
         guard source.status == .ready else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
         // Columns an operation names must be in the file (of every symbol): said now, with the

@@ -126,18 +126,8 @@ public struct EvaluationRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["name", "evaluation_type", "strategy_id", "dataset_id", "config"])
-        let name = body.string("name", required: true, maxLength: 100)
-        let typeName = body.string("evaluation_type", required: true, maxLength: 20)
-        let kind = typeName.flatMap(EvaluationPlan.Kind.init(rawValue:))
-        if typeName != nil && kind == nil { body.fail("evaluation_type", "one of \(EvaluationPlan.Kind.allCases.map(\.rawValue).joined(separator: ", "))") }
-        let config = body.object("config") ?? .object([:])
-        let strategyID = body.id("strategy_id", required: true), datasetID = body.id("dataset_id", required: false)
-        let options = EvaluationOptions(config)
-        for problem in options.problems { body.fail(problem.field, problem.message) }
-        try body.validate()
-        guard let name, let kind, let strategyID else { throw APIError.internalError }
+        let input = try CreateEvaluationRequest(try await RequestBody.read(request, context: context))
+        let (name, kind, strategyID, datasetID, config, options) = (input.name, input.kind, input.strategyID, input.datasetID, input.config, input.options)
         let logger = context.logger
 
         let strategy = try await ownedStrategy(strategyID, field: "strategy_id", user: user, logger: logger)

@@ -113,7 +113,8 @@ public struct RequestBody: Sendable {
                 if value.isEmpty || value.unicodeScalars.count > maxLength { fail("\(field)[\(index)]", "1 to \(maxLength) characters"); continue }
                 if !values.contains(value) { values.append(value) }
             }
-            if values.count > maxCount { fail(field, "at most \(maxCount) items") }
+            // Counted as sent, before duplicates are dropped (as the document's maxItems counts).
+            if items.count > maxCount { fail(field, "at most \(maxCount) items") }
             return values
         default:
             fail(field, "must be an array of strings")

@@ -86,11 +86,6 @@ public struct StrategyRoutes: Sendable {
         return try Envelope.success(try await store.list(for: user, filters: filters, query: query, logger: context.logger), context: context)
     }
 
-    static let managedFields = ["status": "changes only through start and stop", "version": "set by edits and version activation",
-                                "performance": "written by training and evaluation runs", "owner_id": "always the caller",
-                                "total_return": "written by runs", "sharpe_ratio": "written by runs", "max_drawdown": "written by runs",
-                                "win_rate": "written by runs", "id": "assigned by the server"]
-
     /// A `config.dataset_id` must name a dataset the caller can see: someone else's (or none) is a
     /// 400 at `POST`, `PUT` and `start`, not a worker's refusal after a 200. Returns the columns of
     /// the dataset named, when its file can be read.
@@ -116,24 +111,12 @@ public struct StrategyRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["name", "description", "strategy_type", "config", "parameters", "tags", "category"], hints: Self.managedFields)
-        let name = body.string("name", required: true, maxLength: 100)
-        let description = body.string("description", maxLength: 10_000)
-        let type = body.string("strategy_type", required: true, maxLength: 50)
-        if let type, !StrategyLifecycle.types.contains(type) {
-            body.fail("strategy_type", "one of \(StrategyLifecycle.types.joined(separator: ", "))")
-        }
-        let config = body.object("config") ?? .object([:])
-        let parameters = body.object("parameters") ?? .object([:])
-        let tags = body.strings("tags", maxCount: 50, maxLength: 50) ?? []
-        let category = body.string("category", maxLength: 50)
-        try body.validate()
-        guard let name, let type else { throw APIError.internalError }
+        let input = try CreateStrategyRequest(try await RequestBody.read(request, context: context))
+        let (config, parameters) = (input.config, input.parameters)
         let columns = try await checkDatasetReference(in: config, for: user, logger: context.logger)
         try checkExpressions(config, parameters: parameters, columns: columns)
-        let record = try await store.create(.init(name: name, description: description, type: type, config: config, parameters: parameters,
-                                                  tags: tags, category: category, parentID: nil, changelog: "Initial version"),
+        let record = try await store.create(.init(name: input.name, description: input.description, type: input.strategyType, config: config,
+                                                  parameters: parameters, tags: input.tags, category: input.category, parentID: nil, changelog: "Initial version"),
                                             for: user, logger: context.logger)
         return try Envelope.success(record, status: .created, message: "Strategy created", context: context)
     }
@@ -144,22 +127,7 @@ public struct StrategyRoutes: Sendable {
     func update(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try Self.id(context)
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["name", "description", "config", "parameters", "tags", "category", "changelog", "version_bump"],
-                       hints: Self.managedFields.merging(["strategy_type": "fixed at creation; clone to change it"]) { $1 })
-        var change = StrategyStore.Change()
-        change.name = body.string("name", maxLength: 100)
-        if body.fields["name"] == .null || change.name?.isEmpty == true { body.fail("name", "must not be empty") }
-        if body.fields["description"] != nil { change.description = .some(body.string("description", maxLength: 10_000)) }
-        change.config = body.object("config")
-        change.parameters = body.object("parameters")
-        change.tags = body.strings("tags", maxCount: 50, maxLength: 50)
-        if body.fields["category"] != nil { change.category = .some(body.string("category", maxLength: 50)) }
-        change.changelog = body.string("changelog", maxLength: 10_000)
-        if let bump = body.string("version_bump", maxLength: 10) {
-            if let part = SemanticVersion.Part(rawValue: bump) { change.bump = part } else { body.fail("version_bump", "one of major, minor, patch") }
-        }
-        try body.validate()
+        let change = try UpdateStrategyRequest(try await RequestBody.read(request, context: context)).change
         if change.config != nil || change.parameters != nil {
             let current = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
             let config = change.config ?? current.config
@@ -186,12 +154,9 @@ public struct StrategyRoutes: Sendable {
     func clone(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try Self.id(context)
-        var body = try await RequestBody.read(request, context: context, allowEmpty: true)
-        body.allowOnly(["name"])
-        let name = body.string("name", maxLength: 100)
-        try body.validate()
+        let name = try CloneStrategyRequest(try await RequestBody.read(request, context: context, allowEmpty: true)).name
         let original = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
-        let copyName = name.flatMap { $0.isEmpty ? nil : $0 } ?? String((original.name + " (copy)").prefix(100))
+        let copyName = name ?? String((original.name + " (copy)").prefix(100))
         let record = try await store.create(.init(name: copyName, description: original.description, type: original.strategyType,
                                                   config: original.config, parameters: original.parameters, tags: original.tags,
                                                   category: original.category, parentID: original.id,

@@ -181,17 +181,9 @@ public struct TrainingRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        var body = try await RequestBody.read(request, context: context)
-        body.allowOnly(["name", "description", "strategy_id", "dataset_id", "config", "hyperparameters", "search"])
-        let search = body.fields["search"]
-        let name = body.string("name", required: true, maxLength: 100)
-        let description = body.string("description", maxLength: 10_000)
-        let config = body.object("config")
-        if config == nil { body.fail("config", "is required: {task_name, dataset_name, agent_name, optimizer_name, loss_name}") }
-        let hyperparameters = body.object("hyperparameters") ?? .object([:])
-        let strategyID = body.id("strategy_id", required: true), datasetID = body.id("dataset_id", required: false)
-        try body.validate()
-        guard let name, let config, let strategyID else { throw APIError.internalError }
+        let input = try CreateTrainingJobRequest(try await RequestBody.read(request, context: context))
+        let (name, description, config, hyperparameters, strategyID, datasetID, search) =
+            (input.name, input.description, input.config, input.hyperparameters, input.strategyID, input.datasetID, input.search)
 
         // Owned strategy and dataset (someone else's is a 404 naming the field).
         do { _ = try await strategies.find(strategyID, for: user, on: database.primary, logger: context.logger) } catch let error as StoreError where error.isNotFound {

@@ -53,8 +53,9 @@ public struct JSONSchema: Sendable {
     }
 
     /// An array of `items`.
-    public static func array(_ items: JSONSchema, maxItems: Int? = nil, uniqueItems: Bool = false) -> JSONSchema {
+    public static func array(_ items: JSONSchema, minItems: Int? = nil, maxItems: Int? = nil, uniqueItems: Bool = false) -> JSONSchema {
         var keywords: [String: JSONValue] = ["type": "array", "items": items.json]
+        if let minItems { keywords["minItems"] = .int(Int64(minItems)) }
         if let maxItems { keywords["maxItems"] = .int(Int64(maxItems)) }
         if uniqueItems { keywords["uniqueItems"] = true }
         return JSONSchema(keywords)
