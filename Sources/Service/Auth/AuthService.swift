@@ -7,7 +7,7 @@ import Logging
 public struct AuthService: Sendable {
     public let settings: AuthSettings
     public let tokens: AccessTokens
-    public let users: UserStore
+    public let users: any UserStoring
     public let sessions: any SessionStoring
     public let limiter: any LoginLimiter
     public let hasher: PasswordHasher
@@ -23,7 +23,7 @@ public struct AuthService: Sendable {
         }
     }
 
-    public init(settings: AuthSettings, users: UserStore, sessions: any SessionStoring, limiter: any LoginLimiter) async {
+    public init(settings: AuthSettings, users: any UserStoring, sessions: any SessionStoring, limiter: any LoginLimiter) async {
         self.settings = settings
         tokens = await AccessTokens(settings: settings)
         self.users = users

@@ -15,7 +15,7 @@ public struct UserRoutes: Sendable {
         group.get("/me") { _, context in
             let user = try context.requireUser()
             // The primary: a profile just changed must read back changed.
-            guard let record = try await self.auth.users.find(id: user.id, on: self.auth.users.database.primary, logger: context.logger) else {
+            guard let record = try await self.auth.users.find(id: user.id, reading: .latest, logger: context.logger) else {
                 throw APIError.notFound("User not found")
             }
             return try Envelope.success(record, context: context)

@@ -52,9 +52,9 @@ public struct UserStore: Sendable {
     }
 
     /// A user by id, read from `client` (the replica for plain reads).
-    public func find(id: Int, on client: PostgresClient? = nil, logger: Logger) async throws -> UserRecord? {
+    public func find(id: Int, reading freshness: ReadFreshness = .anyReplica, logger: Logger) async throws -> UserRecord? {
         let query: PostgresQuery = "SELECT \(unescaped: UserRecord.columns) FROM users WHERE id = \(id)"
-        return try await UserRecord.all((client ?? database.reader).query(query, logger: logger)).first
+        return try await UserRecord.all((freshness == .latest ? database.primary : database.reader).query(query, logger: logger)).first
     }
 
     /// Updates the profile fields given (nil leaves a field as it is; `clear` lists fields to null).

@@ -14,15 +14,18 @@ import Hummingbird
 /// refused upload removes its row and its partial file. Only CSV is accepted (`.csv` or
 /// `text/csv`); the worker's ingestion decides whether it is valid.
 public struct DatasetRoutes: Sendable {
-    let store: DatasetStore
+    let store: any DatasetStoring
+    /// For the idempotency middleware.
+    let database: Database
     let auth: AuthService
     let settings: DataSettings
 
     /// Ready datasets, answered from Redis when set.
     let cache: ResultCache?
 
-    public init(database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
-        store = DatasetStore(database: database)
+    public init(stores: ServiceStores, database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
+        store = stores.datasets
+        self.database = database
         self.auth = auth
         self.settings = settings
         self.cache = cache
@@ -33,7 +36,7 @@ public struct DatasetRoutes: Sendable {
                                         filters: [.init("status", .cases(of: DatasetStatus.self), "Only datasets in this status")])
 
     public func register(on router: Router<APIContext>) {
-        let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
+        let group = router.group("/api/v1/data").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: database))
         group.post("/upload") { request, context in try await self.upload(request, context) }
         group.get("/datasets") { request, context in
             let user = try context.requireUser()
@@ -172,7 +175,7 @@ public struct DatasetRoutes: Sendable {
         let sourceID = try Self.id(context)
         let input = try PreprocessRequest(try await RequestBody.read(request, context: context))
         let (steps, name, description) = (input.steps, input.name, input.description)
-        let source = try await store.find(sourceID, for: user, on: store.database.primary, logger: context.logger)
+        let source = try await store.find(sourceID, for: user, reading: .latest, logger: context.logger)
         guard source.status == .ready else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
         // Columns an operation names must be in the file (of every symbol): said now, with the
         // columns it has, rather than by the worker. Earlier steps may add columns (features).

@@ -75,12 +75,12 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> DatasetRecord {
+    public func find(_ id: Int, for user: AuthenticatedUser, reading freshness: ReadFreshness = .anyReplica, logger: Logger) async throws -> DatasetRecord {
         var conditions = SQLConditions()
         conditions.add(id) { "d.id = \($0)" }
         Self.scope(user, into: &conditions)
         let query = PostgresQuery(unsafeSQL: "SELECT \(DatasetRecord.columnsSQL) FROM datasets d \(conditions.whereClause)", binds: conditions.binds)
-        guard let record = try await DatasetRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+        guard let record = try await DatasetRecord.all((freshness == .latest ? database.primary : database.reader).query(query, logger: logger)).first else {
             throw StoreError.notFound("Dataset \(id) not found")
         }
         return record
@@ -93,7 +93,7 @@ public struct DatasetStore: Sendable {
 
     /// Deletes the row (refused while training jobs or evaluations use it); returns it.
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> DatasetRecord {
-        let record = try await find(id, for: user, on: database.primary, logger: logger)
+        let record = try await find(id, for: user, reading: .latest, logger: logger)
         do {
             try await database.primary.query("DELETE FROM datasets WHERE id = \(id)", logger: logger)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {

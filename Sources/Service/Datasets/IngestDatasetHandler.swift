@@ -11,11 +11,11 @@ import Logging
 /// writes to a temporary file and renames it, so a crash leaves no partial bar file.
 public struct IngestDatasetHandler: TaskHandler {
     public static let taskName = TaskName.ingestDataset.rawValue
-    let store: DatasetStore
+    let store: any DatasetStoring
     let settings: DataSettings
 
-    public init(database: Database, settings: DataSettings) {
-        store = DatasetStore(database: database)
+    public init(stores: ServiceStores, settings: DataSettings) {
+        store = stores.datasets
         self.settings = settings
     }
 

@@ -9,11 +9,11 @@ import Logging
 /// `error`.
 public struct PreprocessDatasetHandler: TaskHandler {
     public static let taskName = TaskName.preprocessDataset.rawValue
-    let store: DatasetStore
+    let store: any DatasetStoring
     let settings: DataSettings
 
-    public init(database: Database, settings: DataSettings) {
-        store = DatasetStore(database: database)
+    public init(stores: ServiceStores, settings: DataSettings) {
+        store = stores.datasets
         self.settings = settings
     }
 

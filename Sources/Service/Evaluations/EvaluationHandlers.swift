@@ -9,10 +9,10 @@ import Ingest
 /// Bad data or parameters fail the whole evaluation with the message saying what and where.
 public struct EvaluationShardHandler: TaskHandler {
     public static let taskName = TaskName.evaluateShard.rawValue
-    let store: EvaluationStore
+    let store: any EvaluationStoring
 
-    public init(database: Database) {
-        store = EvaluationStore(database: database)
+    public init(stores: ServiceStores) {
+        store = stores.evaluations
     }
 
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
@@ -20,7 +20,7 @@ public struct EvaluationShardHandler: TaskHandler {
             throw PermanentTaskFailure("evaluate_shard: kwargs.evaluation_id and kwargs.shard are required")
         }
         let id = Int(rawID), index = Int(rawShard), logger = context.logger
-        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
+        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, reading: .latest, logger: logger) }) else {
             return .object(["skipped": .string("deleted")])
         }
         guard evaluation.status.isLive else { return .object(["skipped": .string(evaluation.status.rawValue)]) }
@@ -55,11 +55,11 @@ public struct EvaluationShardHandler: TaskHandler {
 /// grid's full table as CSV) under `QF_DATA_DIR/reports/`, and completes it.
 public struct EvaluationFinishHandler: TaskHandler {
     public static let taskName = TaskName.finishEvaluation.rawValue
-    let store: EvaluationStore
+    let store: any EvaluationStoring
     let settings: DataSettings
 
-    public init(database: Database, settings: DataSettings) {
-        store = EvaluationStore(database: database)
+    public init(stores: ServiceStores, settings: DataSettings) {
+        store = stores.evaluations
         self.settings = settings
     }
 
@@ -67,7 +67,7 @@ public struct EvaluationFinishHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["evaluation_id"] else { throw PermanentTaskFailure("finish_evaluation: kwargs.evaluation_id is required") }
         let id = Int(rawID), logger = context.logger
-        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, on: store.database.primary, logger: logger) }) else {
+        guard let evaluation = try await rowIfPresent({ try await store.find(id, for: nil, reading: .latest, logger: logger) }) else {
             return .object(["skipped": .string("deleted")])
         }
         guard evaluation.status.isLive else { return .object(["skipped": .string(evaluation.status.rawValue)]) }

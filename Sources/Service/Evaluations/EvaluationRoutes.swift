@@ -19,22 +19,22 @@ import PostgresNIO
 /// (`dataset_id`, else the strategy's `config.dataset_id`; more in `config.dataset_ids`), the
 /// strategies or versions to compare, the grid, and the shards.
 public struct EvaluationRoutes: Sendable {
-    let store: EvaluationStore
-    let strategies: StrategyStore
-    let datasets: DatasetStore
-    let jobs: TrainingJobStore
+    let store: any EvaluationStoring
+    let strategies: any StrategyStoring
+    let datasets: any DatasetStoring
+    let jobs: any TrainingJobStoring
     let auth: AuthService
     let database: Database
     let settings: DataSettings
     /// Completed evaluations, answered from Redis when set.
     let cache: ResultCache?
 
-    public init(database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
+    public init(stores: ServiceStores, database: Database, auth: AuthService, settings: DataSettings, cache: ResultCache? = nil) {
         self.cache = cache
-        store = EvaluationStore(database: database)
-        strategies = StrategyStore(database: database)
-        datasets = DatasetStore(database: database)
-        jobs = TrainingJobStore(database: database)
+        store = stores.evaluations
+        strategies = stores.strategies
+        datasets = stores.datasets
+        jobs = stores.trainingJobs
         self.auth = auth
         self.database = database
         self.settings = settings
@@ -92,7 +92,7 @@ public struct EvaluationRoutes: Sendable {
     static func id(_ context: APIContext) throws -> Int { try context.pathID("Evaluation") }
 
     func report(_ request: Request, _ context: APIContext) async throws -> Response {
-        let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), on: database.primary, logger: context.logger)
+        let evaluation = try await store.find(try Self.id(context), for: try context.requireUser(), reading: .latest, logger: context.logger)
         let csv = request.formQueryParameter("format") == "csv"
         guard let html = evaluation.reportPath else { throw APIError.notFound("Evaluation \(evaluation.id) has no report yet (status \(evaluation.status))") }
         let path = csv ? settings.tablePath(evaluationID: evaluation.id) : html
@@ -260,7 +260,7 @@ public struct EvaluationRoutes: Sendable {
     }
 
     func ownedStrategy(_ id: Int, field: String, user: AuthenticatedUser, logger: Logger) async throws -> StrategyRecord {
-        do { return try await strategies.find(id, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
+        do { return try await strategies.find(id, for: user, reading: .latest, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(id) not found", details: [.init(field: field, message: "no such strategy of yours")])
         }
     }
@@ -324,7 +324,7 @@ public struct EvaluationRoutes: Sendable {
     func readyDataset(_ id: Int, field: String, user: AuthenticatedUser, symbol: String?, benchmark: String?, start: Int64?, end: Int64?,
                       reader: DatasetFitness.Reader, logger: Logger) async throws -> EvaluationPlan.DataSource {
         let dataset: DatasetRecord
-        do { dataset = try await datasets.find(id, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
+        do { dataset = try await datasets.find(id, for: user, reading: .latest, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Dataset \(id) not found", details: [.init(field: field, message: "no such dataset of yours")])
         }
         guard dataset.status == .ready else { throw APIError.conflict("Dataset \(id) is \(dataset.status), not ready", field: field) }
@@ -343,7 +343,7 @@ public struct EvaluationRoutes: Sendable {
     /// A completed training job of the strategy, evaluated on its held-out test split.
     func trainedModel(_ jobID: Int, strategy: StrategyRecord, user: AuthenticatedUser, logger: Logger) async throws -> (EvaluationPlan.Subject, EvaluationPlan.DataSource) {
         let job: TrainingJobRecord
-        do { job = try await jobs.find(jobID, for: user, on: database.primary, logger: logger) } catch let error as StoreError where error.isNotFound {
+        do { job = try await jobs.find(jobID, for: user, reading: .latest, logger: logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Training job \(jobID) not found", details: [.init(field: "config.training_job_id", message: "no such job of yours")])
         }
         guard job.strategyID == strategy.id else {

@@ -69,12 +69,12 @@ public struct EvaluationStore: Sendable {
     }
 
     /// One evaluation (the caller's, unless `user` is nil: the worker's view).
-    public func find(_ id: Int, for user: AuthenticatedUser?, on client: PostgresClient? = nil, logger: Logger) async throws -> EvaluationRecord {
+    public func find(_ id: Int, for user: AuthenticatedUser?, reading freshness: ReadFreshness = .anyReplica, logger: Logger) async throws -> EvaluationRecord {
         var conditions = SQLConditions()
         conditions.add(id) { "e.id = \($0)" }
         if let user { Self.scope(user, into: &conditions) }
         let query = PostgresQuery(unsafeSQL: "SELECT \(EvaluationRecord.columns(charts: true)) FROM evaluations e \(conditions.whereClause)", binds: conditions.binds)
-        guard let record = try await EvaluationRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+        guard let record = try await EvaluationRecord.all((freshness == .latest ? database.primary : database.reader).query(query, logger: logger)).first else {
             throw StoreError.notFound("Evaluation \(id) not found")
         }
         return record
@@ -83,7 +83,7 @@ public struct EvaluationStore: Sendable {
     /// Deletes one of `user`'s evaluations with its shards: its live tasks are revoked or asked
     /// to stop first (a shard finishing meanwhile finds the row gone and records nothing).
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> EvaluationRecord {
-        let record = try await find(id, for: user, on: database.primary, logger: logger)
+        let record = try await find(id, for: user, reading: .latest, logger: logger)
         try await database.transaction(logger: logger) { connection in
             _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: .evaluation, relatedID: id, on: connection, logger: logger)
             try await connection.query("DELETE FROM evaluations WHERE id = \(id)", logger: logger)

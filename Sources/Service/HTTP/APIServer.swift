@@ -11,7 +11,7 @@ public enum APIServer {
     /// The router over the composition root's parts (what `qf serve` and the tests use).
     public static func router(_ dependencies: ServiceDependencies) -> Router<APIContext> {
         router(database: dependencies.database, auth: dependencies.auth, data: dependencies.data, metrics: dependencies.metrics,
-               cors: dependencies.configuration.cors, redis: dependencies.redis)
+               cors: dependencies.configuration.cors, redis: dependencies.redis, stores: dependencies.stores)
     }
 
     /// The application over the composition root's parts, listening on `host:port`, with the
@@ -21,11 +21,13 @@ public enum APIServer {
         application(database: dependencies.database, auth: dependencies.auth, data: dependencies.data, logWriter: logWriter, worker: worker,
                     autoscaler: autoscaler, events: dependencies.configuration.database.primaryConnection, host: host, port: port,
                     limits: dependencies.configuration.httpLimits, cors: dependencies.configuration.cors, redis: dependencies.redis,
-                    metrics: dependencies.metrics, logger: logger)
+                    metrics: dependencies.metrics, stores: dependencies.stores, logger: logger)
     }
 
+    /// The router over these parts; `stores` default to PostgreSQL's over `database`.
     public static func router(database: Database, auth: AuthService, data: DataSettings, metrics: APIMetrics = APIMetrics(),
-                              cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil) -> Router<APIContext> {
+                              cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil, stores: ServiceStores? = nil) -> Router<APIContext> {
+        let stores = stores ?? ServiceStores(database: database)
         let router = Router(context: APIContext.self)
         // Metrics first: they see the final status, after the envelope middleware's translation.
         router.add(middleware: metrics.middleware)
@@ -39,12 +41,12 @@ public enum APIServer {
         OpenAPIDocument.register(on: router)
         AuthRoutes(auth: auth).register(on: router)
         UserRoutes(auth: auth).register(on: router)
-        StrategyRoutes(database: database, auth: auth).register(on: router)
-        LogRoutes(database: database, auth: auth).register(on: router)
+        StrategyRoutes(stores: stores, database: database, auth: auth).register(on: router)
+        LogRoutes(store: stores.logs, auth: auth).register(on: router)
         let results = redis.map(ResultCache.init)
-        DatasetRoutes(database: database, auth: auth, settings: data, cache: results).register(on: router)
-        TrainingRoutes(database: database, auth: auth, data: data).register(on: router)
-        EvaluationRoutes(database: database, auth: auth, settings: data, cache: results).register(on: router)
+        DatasetRoutes(stores: stores, database: database, auth: auth, settings: data, cache: results).register(on: router)
+        TrainingRoutes(stores: stores, database: database, auth: auth, data: data).register(on: router)
+        EvaluationRoutes(stores: stores, database: database, auth: auth, settings: data, cache: results).register(on: router)
         return router
     }
 
@@ -54,11 +56,11 @@ public enum APIServer {
     public static func application(database: Database, auth: AuthService, data: DataSettings, logWriter: SystemLogWriter?, worker: Worker?,
                                    autoscaler: SlurmAutoscaler? = nil, events: PostgresConnection.Configuration, host: String, port: Int,
                                    limits: HTTPLimits = HTTPLimits(), cors: CORSPolicy = .sameOriginOnly, redis: RedisLink? = nil,
-                                   metrics: APIMetrics = APIMetrics(), logger: Logger) -> some ApplicationProtocol {
+                                   metrics: APIMetrics = APIMetrics(), stores: ServiceStores? = nil, logger: Logger) -> some ApplicationProtocol {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
-        var app = Application(router: router(database: database, auth: auth, data: data, metrics: metrics, cors: cors, redis: redis),
+        var app = Application(router: router(database: database, auth: auth, data: data, metrics: metrics, cors: cors, redis: redis, stores: stores),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, redis: redis, logger: logger))

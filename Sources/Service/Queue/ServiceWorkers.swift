@@ -4,13 +4,16 @@ import Logging
 /// The service's task handlers, by task name, and a worker that runs them — what `qf worker` and
 /// `qf serve --worker` start.
 public enum ServiceWorkers {
-    public static func handlers(database: Database, data: DataSettings) -> [String: any TaskHandler] {
-        [IngestDatasetHandler.taskName: IngestDatasetHandler(database: database, settings: data),
-         TrainTaskHandler.taskName: TrainTaskHandler(database: database, settings: data),
-         PreprocessDatasetHandler.taskName: PreprocessDatasetHandler(database: database, settings: data),
-         PaperTradeHandler.taskName: PaperTradeHandler(database: database),
-         EvaluationShardHandler.taskName: EvaluationShardHandler(database: database),
-         EvaluationFinishHandler.taskName: EvaluationFinishHandler(database: database, settings: data),
+    /// The handler registry: each task name and what runs it, over `stores` (PostgreSQL's over
+    /// `database` unless given).
+    public static func handlers(database: Database, data: DataSettings, stores: ServiceStores? = nil) -> [String: any TaskHandler] {
+        let stores = stores ?? ServiceStores(database: database)
+        return [IngestDatasetHandler.taskName: IngestDatasetHandler(stores: stores, settings: data),
+         TrainTaskHandler.taskName: TrainTaskHandler(stores: stores, database: database, settings: data),
+         PreprocessDatasetHandler.taskName: PreprocessDatasetHandler(stores: stores, settings: data),
+         PaperTradeHandler.taskName: PaperTradeHandler(stores: stores, database: database),
+         EvaluationShardHandler.taskName: EvaluationShardHandler(stores: stores),
+         EvaluationFinishHandler.taskName: EvaluationFinishHandler(stores: stores, settings: data),
          TaskName.noop.rawValue: ClosureTaskHandler { _, _ in .null }]
     }
 
@@ -18,12 +21,13 @@ public enum ServiceWorkers {
     public static func make(_ dependencies: ServiceDependencies, queues: [String] = TaskQueues.all, concurrency: Int = 1, pollInterval: Duration = .seconds(1),
                             limits: WorkerLimits = WorkerLimits(), logger: Logger) -> Worker {
         make(database: dependencies.database, settings: dependencies.configuration.database, data: dependencies.data, queues: queues,
-             concurrency: concurrency, pollInterval: pollInterval, timing: dependencies.configuration.queueTiming, limits: limits, logger: logger)
+             concurrency: concurrency, pollInterval: pollInterval, timing: dependencies.configuration.queueTiming, limits: limits,
+             stores: dependencies.stores, logger: logger)
     }
 
     public static func make(database: Database, settings: DatabaseSettings, data: DataSettings, queues: [String] = TaskQueues.all,
                             concurrency: Int = 1, pollInterval: Duration = .seconds(1), timing: QueueTiming = QueueTiming(), limits: WorkerLimits = WorkerLimits(),
-                            logger: Logger) -> Worker {
+                            stores: ServiceStores? = nil, logger: Logger) -> Worker {
         var queue = TaskQueue(client: database.primary)
         queue.leaseSeconds = timing.leaseSeconds
         queue.backoffBaseSeconds = timing.backoffBaseSeconds
@@ -36,7 +40,7 @@ public enum ServiceWorkers {
             logger.error("no crash journal: a task that crashes this worker will be retried like a lost lease", metadata: ["error": .string("\(error)")])
             journaled = nil
         }
-        var all = handlers(database: database, data: data)
+        var all = handlers(database: database, data: data, stores: stores)
         all.merge(FaultInjection.handlers(environment: ProcessInfo.processInfo.environment)) { current, _ in current }
         return Worker(id: id, queue: queue, queues: queues, concurrency: concurrency, handlers: all,
                       pollInterval: pollInterval, listen: settings.primaryConnection, crashJournalDirectory: journaled, limits: limits, logger: logger)

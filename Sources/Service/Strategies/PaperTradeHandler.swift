@@ -20,9 +20,16 @@ import PostgresNIO
 /// `stopped`; bad data sets it to `error`, saying why.
 public struct PaperTradeHandler: TaskHandler {
     public static let taskName = TaskName.paperTrade.rawValue
+    let strategies: any StrategyStoring
+    let datasets: any DatasetStoring
+    let jobs: any TrainingJobStoring
+    /// For the events each bar announces.
     let database: Database
 
-    public init(database: Database) {
+    public init(stores: ServiceStores, database: Database) {
+        strategies = stores.strategies
+        datasets = stores.datasets
+        jobs = stores.trainingJobs
         self.database = database
     }
 
@@ -75,11 +82,11 @@ public struct PaperTradeHandler: TaskHandler {
     public func run(_ task: ClaimedTask, context: TaskContext) async throws -> JSONValue {
         guard case .int(let rawID)? = task.kwargs.objectValue?["strategy_id"] else { throw PermanentTaskFailure("paper_trade: kwargs.strategy_id is required") }
         let id = Int(rawID), logger = context.logger
-        guard let strategy = try await StrategyStore(database: database).find(id, logger: logger), strategy.status == .active else {
+        guard let strategy = try await strategies.find(id, logger: logger), strategy.status == .active else {
             return .object(["skipped": .string("not active")])
         }
         guard let replay = Replay(strategy) else {
-            guard let model = try await TrainingJobStore(database: database).latestModelPath(ofStrategy: id, logger: logger) else {
+            guard let model = try await jobs.latestModelPath(ofStrategy: id, logger: logger) else {
                 return .object(["skipped": .string("no rule, dataset or trained model")])
             }
             return try await replayModel(strategy, model: model, context: context)
@@ -89,7 +96,7 @@ public struct PaperTradeHandler: TaskHandler {
         var settings = ExecutionSettings(fill: .nextOpen, commission: 0.001, initialCash: 100_000)
         settings.peer = .backtestingPy
         do {
-            guard let dataset = try await DatasetStore(database: database).find(replay.datasetID, logger: logger),
+            guard let dataset = try await datasets.find(replay.datasetID, logger: logger),
                   dataset.status == .ready, dataset.ownerID == strategy.ownerID else {
                 throw BacktestError.io("dataset \(replay.datasetID) is not a ready dataset of the strategy's owner")
             }
@@ -100,11 +107,11 @@ public struct PaperTradeHandler: TaskHandler {
             // Whatever would fail at every bar fails now, once, saying why.
             _ = try PaperStep(replay.strategy, parameters: replay.parameters, bars: bars, frame: frame, through: bars.count - 1, settings: settings)
         } catch let error as BacktestError {
-            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: error.description, logger: logger)
+            try await strategies.endPaperTrade(strategy, status: .error, reason: error.description, logger: logger)
             throw PermanentTaskFailure(error.description)
         } catch let error as RuleError {
             let reason = "config.\(error.field): \(error.error.oneLine)"
-            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: reason, logger: logger)
+            try await strategies.endPaperTrade(strategy, status: .error, reason: reason, logger: logger)
             throw PermanentTaskFailure(reason)
         }
         let (bar, finished) = try await reveal(strategy, bars: bars.count, pace: pace, context: context) { i in
@@ -123,21 +130,21 @@ public struct PaperTradeHandler: TaskHandler {
         var last = PaperStep.empty
         for i in 1..<bars {
             if Task.isCancelled { break }
-            guard try await StrategyStore(database: database).find(id, logger: logger)?.status == .active else { break }
+            guard try await strategies.find(id, logger: logger)?.status == .active else { break }
             let current = try step(i)
             last = current
             try await Events.notify(Events.payload(channel: "strategy_status", id: id, userID: strategy.ownerID, type: "paper_trade",
                                                    data: current.json(strategyID: id, of: bars)), database: database, logger: logger)
-            if i % 10 == 0 { try await StrategyStore(database: database).recordPerformance(current.metrics, strategyID: id, logger: logger) }
+            if i % 10 == 0 { try await strategies.recordPerformance(current.metrics, strategyID: id, logger: logger) }
             context.report(progress: .object(["bar": .int(Int64(i + 1)), "bars": .int(Int64(bars))]))
             if i < bars - 1 { try? await Task.sleep(for: pace.interval) }
         }
         // Written outside this task, which may be cancelled (a stop), so its queries would be too.
         let finished = last.bar == bars - 1
-        let database = self.database
+        let strategies = self.strategies
         try await Task {
-            if last.bar > 0 { try await StrategyStore(database: database).recordPerformance(last.metrics, strategyID: id, logger: logger) }
-            if finished { try await StrategyStore(database: database).endPaperTrade(strategy, status: .stopped, reason: "replay finished", logger: logger) }
+            if last.bar > 0 { try await strategies.recordPerformance(last.metrics, strategyID: id, logger: logger) }
+            if finished { try await strategies.endPaperTrade(strategy, status: .stopped, reason: "replay finished", logger: logger) }
         }.value
         if Task.isCancelled { throw CancellationError() }
         return (last.bar, finished)
@@ -160,7 +167,7 @@ public struct PaperTradeHandler: TaskHandler {
                                       shards: [])
             run = try await TaskThread.run { try EvaluationFailure.wrapping { try EvaluationRunner.run(subject, on: source, plan: plan) } }
         } catch let error as EvaluationFailure {
-            try await StrategyStore(database: database).endPaperTrade(strategy, status: .error, reason: error.message, logger: logger)
+            try await strategies.endPaperTrade(strategy, status: .error, reason: error.message, logger: logger)
             throw PermanentTaskFailure(error.message)
         }
         let from = max(0, run.equity.count - pace.bars)

@@ -6,11 +6,16 @@ import Logging
 /// version activation, all behind `AuthMiddleware` and scoped to the caller's own strategies
 /// (a superuser's scope is all of them).
 public struct StrategyRoutes: Sendable {
-    let store: StrategyStore
+    let store: any StrategyStoring
+    let datasets: any DatasetStoring
     let auth: AuthService
+    /// For the idempotency middleware.
+    let database: Database
 
-    public init(database: Database, auth: AuthService) {
-        store = StrategyStore(database: database)
+    public init(stores: ServiceStores, database: Database, auth: AuthService) {
+        store = stores.strategies
+        datasets = stores.datasets
+        self.database = database
         self.auth = auth
     }
 
@@ -28,7 +33,7 @@ public struct StrategyRoutes: Sendable {
     static let versionListing = ListParameters(sortable: ["created_at", "version"])
 
     public func register(on router: Router<APIContext>) {
-        let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: store.database))
+        let group = router.group("/api/v1/strategies").add(middleware: AuthMiddleware(auth: auth)).add(middleware: IdempotencyMiddleware(database: database))
         group.get { request, context in try await self.list(request, context) }
         group.post { request, context in try await self.create(request, context) }
         group.get("/:id") { _, context in
@@ -96,7 +101,7 @@ public struct StrategyRoutes: Sendable {
             throw APIError.validation([.init(field: "config.dataset_id", message: "must be a dataset id")])
         }
         do {
-            let dataset = try await DatasetStore(database: store.database).find(Int(raw), for: user, on: store.database.primary, logger: logger)
+            let dataset = try await datasets.find(Int(raw), for: user, reading: .latest, logger: logger)
             return dataset.status == .ready ? StrategyExpressions.columns(ofFile: dataset.filePath) : nil
         } catch let error as StoreError where error.isNotFound {
             throw APIError.validation([.init(field: "config.dataset_id", message: "no dataset \(raw) of yours")])
@@ -129,7 +134,7 @@ public struct StrategyRoutes: Sendable {
         let id = try Self.id(context)
         let change = try UpdateStrategyRequest(try await RequestBody.read(request, context: context)).change
         if change.config != nil || change.parameters != nil {
-            let current = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
+            let current = try await store.find(id, for: user, reading: .latest, logger: context.logger)
             let config = change.config ?? current.config
             let columns = try await checkDatasetReference(in: config, for: user, logger: context.logger)
             try checkExpressions(config, parameters: change.parameters ?? current.parameters, columns: columns)
@@ -142,7 +147,7 @@ public struct StrategyRoutes: Sendable {
         if action == .start {
             // The dataset may have been deleted (or the strategy written before this check existed).
             let user = try context.requireUser()
-            let strategy = try await store.find(try Self.id(context), for: user, on: store.database.primary, logger: context.logger)
+            let strategy = try await store.find(try Self.id(context), for: user, reading: .latest, logger: context.logger)
             try await checkDatasetReference(in: strategy.config, for: user, logger: context.logger)
         }
         let record = try await store.transition(try Self.id(context), action, for: try context.requireUser(), logger: context.logger)
@@ -155,7 +160,7 @@ public struct StrategyRoutes: Sendable {
         let user = try context.requireUser()
         let id = try Self.id(context)
         let name = try CloneStrategyRequest(try await RequestBody.read(request, context: context, allowEmpty: true)).name
-        let original = try await store.find(id, for: user, on: store.database.primary, logger: context.logger)
+        let original = try await store.find(id, for: user, reading: .latest, logger: context.logger)
         let copyName = name ?? String((original.name + " (copy)").prefix(100))
         let record = try await store.create(.init(name: copyName, description: original.description, type: original.strategyType,
                                                   config: original.config, parameters: original.parameters, tags: original.tags,

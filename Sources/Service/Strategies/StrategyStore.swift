@@ -89,9 +89,9 @@ public struct StrategyStore: Sendable {
 
     /// One strategy in `user`'s scope, from `client` (the replica unless a caller needs its own
     /// write read back).
-    public func find(_ id: Int, for user: AuthenticatedUser, on client: PostgresClient? = nil, logger: Logger) async throws -> StrategyRecord {
+    public func find(_ id: Int, for user: AuthenticatedUser, reading freshness: ReadFreshness = .anyReplica, logger: Logger) async throws -> StrategyRecord {
         let statement = StrategyByIDStatement(id: id, userID: user.id, superuser: user.isSuperuser)
-        for try await record in try await (client ?? database.reader).execute(statement, logger: logger) { return record }
+        for try await record in try await (freshness == .latest ? database.primary : database.reader).execute(statement, logger: logger) { return record }
         throw StoreError.notFound("Strategy \(id) not found")
     }
 

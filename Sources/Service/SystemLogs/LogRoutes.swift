@@ -7,11 +7,11 @@ import Hummingbird
 /// midnight UTC), and `search`: full-text over the message (PostgreSQL's web-search syntax —
 /// words, "phrases", -exclusions — on the 'simple' configuration, served by a GIN index).
 public struct LogRoutes: Sendable {
-    let store: LogStore
+    let store: any LogStoring
     let auth: AuthService
 
-    public init(database: Database, auth: AuthService) {
-        store = LogStore(database: database)
+    public init(store: any LogStoring, auth: AuthService) {
+        self.store = store
         self.auth = auth
     }
 
@@ -37,41 +37,42 @@ public struct LogRoutes: Sendable {
         router.group("/api/v1/logs").add(middleware: AuthMiddleware(auth: auth)).get { request, context in
             guard try context.requireUser().isSuperuser else { throw APIError.forbidden("Logs are for superusers") }
             let query = try Self.listing.parse(request.formQueryParameters)
-            let conditions = try Self.conditions(query)
-            return try Envelope.success(try await self.store.page(conditions, query: query, logger: context.logger), context: context)
+            return try Envelope.success(try await self.store.page(try Self.filters(query), query: query, logger: context.logger), context: context)
         }
     }
 
-    static func conditions(_ query: ListQuery) throws -> SQLConditions {
-        var conditions = SQLConditions()
+    /// The query's filters, every problem at once.
+    static func filters(_ query: ListQuery) throws -> LogFilters {
+        var filters = LogFilters(search: query.search)
         var problems: [APIError.Detail] = []
         if let text = query.filters["level"] {
             let wanted = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
             if wanted.isEmpty || !wanted.allSatisfy(levels.contains) {
                 problems.append(.init(field: "level", message: "one or more (comma-separated) of \(levels.joined(separator: ", "))"))
             } else {
-                conditions.add(wanted) { "level::text = ANY(\($0)::text[])" }
+                filters.levels = wanted
             }
         }
         if let text = query.filters["min_level"] {
-            if levels.contains(text.uppercased()) { conditions.add(text.uppercased()) { "level >= \($0)::log_level" } } else {
+            if levels.contains(text.uppercased()) { filters.minimumLevel = text.uppercased() } else {
                 problems.append(.init(field: "min_level", message: "one of \(levels.joined(separator: ", "))"))
             }
         }
-        if let module = query.filters["module"] { conditions.add(module) { "module = \($0)" } }
-        if let request = query.filters["request_id"] { conditions.add(request) { "request_id = \($0)" } }
+        filters.module = query.filters["module"]
+        filters.requestID = query.filters["request_id"]
         if let text = query.filters["user_id"] {
-            if let id = Int(text), id > 0, id <= Int(Int32.max) { conditions.add(id) { "user_id = \($0)" } } else { problems.append(.init(field: "user_id", message: "must be a user id")) }
+            if let id = Int(text), id > 0, id <= Int(Int32.max) { filters.userID = id } else { problems.append(.init(field: "user_id", message: "must be a user id")) }
         }
-        for (field, op) in [("start_time", ">="), ("end_time", "<")] {
+        for field in ["start_time", "end_time"] {
             guard let text = query.filters[field] else { continue }
-            if let date = parseTime(text) { conditions.add(date) { "created_at \(op) \($0)" } } else {
+            if let date = parseTime(text) {
+                if field == "start_time" { filters.start = date } else { filters.end = date }
+            } else {
                 problems.append(.init(field: field, message: "an ISO 8601 time such as 2026-11-30T08:00:00Z, or a date such as 2026-11-30"))
             }
         }
-        if let search = query.search { conditions.add(search) { "to_tsvector('simple', message) @@ websearch_to_tsquery('simple', \($0))" } }
         if !problems.isEmpty { throw APIError.validation(problems) }
-        return conditions
+        return filters
     }
 
     static func parseTime(_ text: String) -> Date? {

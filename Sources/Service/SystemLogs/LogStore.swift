@@ -46,8 +46,18 @@ public struct LogStore: Sendable {
         }
     }
 
-    /// The page `query` asks for of the rows matching `conditions`, with the total count.
-    public func page(_ conditions: SQLConditions, query: ListQuery, logger: Logger) async throws -> Page<LogRecord> {
+    /// The page `query` asks for of the records matching `filters`, with the total count.
+    public func page(_ filters: LogFilters, query: ListQuery, logger: Logger) async throws -> Page<LogRecord> {
+        var conditions = SQLConditions()
+        if let levels = filters.levels { conditions.add(levels) { "level::text = ANY(\($0)::text[])" } }
+        if let minimum = filters.minimumLevel { conditions.add(minimum) { "level >= \($0)::log_level" } }
+        if let module = filters.module { conditions.add(module) { "module = \($0)" } }
+        if let request = filters.requestID { conditions.add(request) { "request_id = \($0)" } }
+        if let user = filters.userID { conditions.add(user) { "user_id = \($0)" } }
+        if let start = filters.start { conditions.add(start) { "created_at >= \($0)" } }
+        if let end = filters.end { conditions.add(end) { "created_at < \($0)" } }
+        // Full text over the message, in PostgreSQL's web-search syntax, served by a GIN index.
+        if let search = filters.search { conditions.add(search) { "to_tsvector('simple', message) @@ websearch_to_tsquery('simple', \($0))" } }
         var total = 0
         let count = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM system_logs \(conditions.whereClause)", binds: conditions.binds)
         for try await n in try await database.reader.query(count, logger: logger).decode(Int64.self) { total = Int(n) }
@@ -66,3 +76,32 @@ public struct LogStore: Sendable {
         return Page(items: items, total: total, page: query.page, size: query.size)
     }
 }
+
+/// What `GET /api/v1/logs` filters by (nil: any).
+public struct LogFilters: Sendable {
+    /// Any of these levels (upper case).
+    public var levels: [String]?
+    /// This level and above.
+    public var minimumLevel: String?
+    public var module: String?
+    public var requestID: String?
+    public var userID: Int?
+    /// At or after.
+    public var start: Date?
+    /// Before.
+    public var end: Date?
+    /// Words, "phrases" and -exclusions over the message.
+    public var search: String?
+
+    public init(search: String? = nil) {
+        self.search = search
+    }
+}
+
+/// Where system logs are read from: what the logs route needs. `LogStore` (PostgreSQL) is the
+/// implementation; `SystemLogWriter` writes them.
+public protocol LogStoring: Sendable {
+    func page(_ filters: LogFilters, query: ListQuery, logger: Logger) async throws -> Page<LogStore.LogRecord>
+}
+
+extension LogStore: LogStoring {}

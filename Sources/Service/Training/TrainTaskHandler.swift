@@ -18,16 +18,17 @@ import Synchronization
 /// and the job goes back to `pending` for the next worker to resume.
 public struct TrainTaskHandler: TaskHandler {
     public static let taskName = TaskName.train.rawValue
-    let jobs: TrainingJobStore
-    let searches: TrainingSearchStore
-    let datasets: DatasetStore
+    let jobs: any TrainingJobStoring
+    let searches: any TrainingSearchStoring
+    let datasets: any DatasetStoring
     let settings: DataSettings
+    /// For the queue (whether a cancel was asked for).
     let database: Database
 
-    public init(database: Database, settings: DataSettings) {
-        jobs = TrainingJobStore(database: database)
-        searches = TrainingSearchStore(database: database)
-        datasets = DatasetStore(database: database)
+    public init(stores: ServiceStores, database: Database, settings: DataSettings) {
+        jobs = stores.trainingJobs
+        searches = stores.searches
+        datasets = stores.datasets
         self.settings = settings
         self.database = database
     }
@@ -49,7 +50,7 @@ public struct TrainTaskHandler: TaskHandler {
         guard case .int(let rawID)? = task.kwargs.objectValue?["job_id"] else { throw PermanentTaskFailure("train: kwargs.job_id missing") }
         let id = Int(rawID), logger = context.logger
         let throughEpoch: Int? = if case .int(let n)? = task.kwargs.objectValue?["through_epoch"] { Int(n) } else { nil }
-        guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, on: database.primary, logger: logger) } }) else {
+        guard let job = try await rowIfPresent({ try await context.bounded { try await jobs.find(id, for: nil, reading: .latest, logger: logger) } }) else {
             return .object(["skipped": .string("deleted")])
         }
         guard job.status.isLive else { return .object(["skipped": .string(job.status.rawValue)]) }

@@ -59,12 +59,12 @@ public struct TrainingJobStore: Sendable {
                                        logger: logger, decode: TrainingJobRecord.all)
     }
 
-    public func find(_ id: Int, for user: AuthenticatedUser?, on client: PostgresClient? = nil, logger: Logger) async throws -> TrainingJobRecord {
+    public func find(_ id: Int, for user: AuthenticatedUser?, reading freshness: ReadFreshness = .anyReplica, logger: Logger) async throws -> TrainingJobRecord {
         var conditions = SQLConditions()
         conditions.add(id) { "j.id = \($0)" }
         if let user { Self.scope(user, into: &conditions) }
         let query = PostgresQuery(unsafeSQL: "SELECT \(TrainingJobRecord.columns) FROM training_jobs j \(conditions.whereClause)", binds: conditions.binds)
-        guard let record = try await TrainingJobRecord.all((client ?? database.reader).query(query, logger: logger)).first else {
+        guard let record = try await TrainingJobRecord.all((freshness == .latest ? database.primary : database.reader).query(query, logger: logger)).first else {
             throw StoreError.notFound("Training job \(id) not found")
         }
         return record
@@ -72,7 +72,7 @@ public struct TrainingJobStore: Sendable {
 
     /// Cancels: a pending job at once (its task revoked), a running one at its next safe point.
     public func cancel(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
-        let job = try await find(id, for: user, on: database.primary, logger: logger)
+        let job = try await find(id, for: user, reading: .latest, logger: logger)
         guard job.status.isLive else {
             throw StoreError.conflict("Training job \(id) is \(job.status); only pending and running jobs can be cancelled", field: "status")
         }
@@ -87,14 +87,14 @@ public struct TrainingJobStore: Sendable {
                                         on: connection, logger: logger)
             }
         }
-        return try await find(id, for: user, on: database.primary, logger: logger)
+        return try await find(id, for: user, reading: .latest, logger: logger)
     }
 
     /// Deletes one of `user`'s jobs with its metrics rows: a pending or running job's task is
     /// revoked or asked to stop first (a worker still finishing an epoch then writes nothing, its
     /// writes being guarded by a claim on a row that is gone). Returns the deleted record.
     public func delete(_ id: Int, for user: AuthenticatedUser, logger: Logger) async throws -> TrainingJobRecord {
-        let job = try await find(id, for: user, on: database.primary, logger: logger)
+        let job = try await find(id, for: user, reading: .latest, logger: logger)
         try await database.transaction(logger: logger) { connection in
             _ = try await TaskQueue(client: database.primary).requestCancel(relatedType: .trainingJob, relatedID: id, on: connection, logger: logger)
             // Trials of a search outlive their parent as jobs of their own.
@@ -184,7 +184,7 @@ public struct TrainingJobStore: Sendable {
     }
 
     /// The stored metrics of one epoch of a job (the best epoch's, for `best_metrics`).
-    func storedMetrics(of id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
+    public func storedMetrics(of id: Int, epoch: Int?, logger: Logger) async throws -> JSONValue? {
         guard let epoch else { return nil }
         for try await text in try await database.primary.query("""
             SELECT metrics::text FROM training_metrics WHERE training_job_id = \(id) AND epoch = \(epoch)
@@ -261,7 +261,7 @@ public struct TrainingJobStore: Sendable {
     }
 
     /// A search's trial paused at its rung: pending with no task until the rung is decided.
-    func markPaused(_ id: Int, epoch: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
+    public func markPaused(_ id: Int, epoch: Int, logLine: String, claim: ClaimedTask.Key, logger: Logger) async throws {
         try await database.primary.query("""
             UPDATE training_jobs SET status = 'pending', current_epoch = \(epoch), logs = coalesce(logs, '') || \(logLine + "\n")
             WHERE id = \(id) AND \(claimHeld: claim)

@@ -73,18 +73,20 @@ enum TrainingRequest {
 /// `/api/v1/training/`: `POST /jobs`, `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`,
 /// `GET /jobs/{id}/metrics?start_epoch&end_epoch` — signed in, scoped to the caller's jobs.
 public struct TrainingRoutes: Sendable {
-    let jobs: TrainingJobStore
-    let strategies: StrategyStore
-    let datasets: DatasetStore
+    let jobs: any TrainingJobStoring
+    let strategies: any StrategyStoring
+    let datasets: any DatasetStoring
+    let searches: any TrainingSearchStoring
     let auth: AuthService
     let database: Database
     let data: DataSettings
 
-    public init(database: Database, auth: AuthService, data: DataSettings) {
+    public init(stores: ServiceStores, database: Database, auth: AuthService, data: DataSettings) {
         self.data = data
-        jobs = TrainingJobStore(database: database)
-        strategies = StrategyStore(database: database)
-        datasets = DatasetStore(database: database)
+        jobs = stores.trainingJobs
+        strategies = stores.strategies
+        datasets = stores.datasets
+        searches = stores.searches
         self.auth = auth
         self.database = database
     }
@@ -134,7 +136,7 @@ public struct TrainingRoutes: Sendable {
             let user = try context.requireUser(), id = try Self.id(context)
             let record = try await self.jobs.cancel(id, for: user, logger: context.logger)
             // Cancelling a search cancels its trials (pending ones at once, running ones at their next step).
-            for child in try await TrainingSearchStore(database: self.database).liveChildren(of: id, logger: context.logger) {
+            for child in try await self.searches.liveChildren(of: id, logger: context.logger) {
                 _ = try? await self.jobs.cancel(child, for: user, logger: context.logger)
             }
             return try Envelope.success(record, message: record.status == .cancelled ? "Training job cancelled" : "Cancelling at the next safe point",
@@ -186,7 +188,7 @@ public struct TrainingRoutes: Sendable {
             (input.name, input.description, input.config, input.hyperparameters, input.strategyID, input.datasetID, input.search)
 
         // Owned strategy and dataset (someone else's is a 404 naming the field).
-        do { _ = try await strategies.find(strategyID, for: user, on: database.primary, logger: context.logger) } catch let error as StoreError where error.isNotFound {
+        do { _ = try await strategies.find(strategyID, for: user, reading: .latest, logger: context.logger) } catch let error as StoreError where error.isNotFound {
             throw APIError(.notFound, type: "not_found", message: "Strategy \(strategyID) not found", details: [.init(field: "strategy_id", message: "no such strategy of yours")])
         }
         var data: TrainingJobConfiguration.DataPaths?
@@ -194,7 +196,7 @@ public struct TrainingRoutes: Sendable {
         var datasetColumns: [String]?
         if let datasetID {
             let dataset: DatasetRecord
-            do { dataset = try await datasets.find(datasetID, for: user, on: database.primary, logger: context.logger) } catch let error as StoreError where error.isNotFound {
+            do { dataset = try await datasets.find(datasetID, for: user, reading: .latest, logger: context.logger) } catch let error as StoreError where error.isNotFound {
                 throw APIError(.notFound, type: "not_found", message: "Dataset \(datasetID) not found", details: [.init(field: "dataset_id", message: "no such dataset of yours")])
             }
             guard dataset.status == .ready else {
@@ -251,7 +253,7 @@ public struct TrainingRoutes: Sendable {
         parentConfig["search"] = search.normalized
         let parent = TrainingJobStore.NewJob(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: .object(parentConfig),
                                              hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
-        let id = try await TrainingSearchStore(database: database).create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
+        let id = try await searches.create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
         return try Envelope.success(Created(id: id, name: name, taskID: nil, estimatedDuration: nil, trials: tuner.configurations.count, childJobs: children),
                                     status: .created, message: "Search queued: \(tuner.configurations.count) trials × \(search.options.seeds) seeds", context: context)
     }

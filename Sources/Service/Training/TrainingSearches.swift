@@ -39,7 +39,7 @@ public enum TrainingSearches {
     }
 
     public static func progress(of id: Int, database: Database, logger: Logger) async throws -> Progress {
-        let record = try await TrainingJobStore(database: database).find(id, for: nil, on: database.primary, logger: logger)
+        let record = try await TrainingJobStore(database: database).find(id, for: nil, reading: .latest, logger: logger)
         let state = try SearchState.decode(record.metrics)
         var result: TuneResult?
         if record.status == .completed {

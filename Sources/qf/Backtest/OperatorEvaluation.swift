@@ -20,11 +20,11 @@ struct OperatorEvaluation {
     /// Waits for evaluation `id` with a progress bar over its shards.
     func wait(_ id: Int, store: EvaluationStore, database: Database, logger: Logger) async throws -> EvaluationRecord {
         var bar = ProgressBar(total: plan.shards.count, label: kind == "sweep" ? "shards" : kind)
-        var evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+        var evaluation = try await store.find(id, for: nil, reading: .latest, logger: logger)
         while evaluation.status.isLive {
             bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
-            evaluation = try await store.find(id, for: nil, on: database.primary, logger: logger)
+            evaluation = try await store.find(id, for: nil, reading: .latest, logger: logger)
         }
         bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
         guard evaluation.status == .completed else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
