@@ -48,9 +48,9 @@ test: deps check-venv
 	@# which hold Swift's cooperative threads (two on two cores) for seconds, its lease heartbeats
 	@# could not run in time. The Slurm suite's workers are training processes that would take the
 	@# machine's cores from the other suites' timing-sensitive services (leases, WebSockets).
-	@# schemathesis drives a live server flat out for a minute: beside it, the slow-client test
-	@# (4.5 s alone) finished only when schemathesis did, and in one full run its 120 s wait for
-	@# the server's 1 s cut-off ran out.
+	@# schemathesis drives a live server flat out for a minute; it keeps that load away from the
+	@# timing-sensitive suites. (Beside it the slow-client test once waited out its 120 s: the
+	@# schemathesis child had inherited the server's sockets, which ProcessRunner now closes.)
 	@if $(SUDO) scripts/slurm-cluster.sh up; then export SLURM_CONF=$(CURDIR)/.qf/slurm/slurm.conf; \
 	else echo "make test: no Slurm cluster; the Slurm tests will say they were skipped"; fi; \
 	swift test --skip SlurmTests --skip DatabaseOutageTests --skip SchemathesisTests; status=$$?; \

@@ -37,6 +37,13 @@ enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process goes to the child. NIO's sockets and epoll descriptors are
+        // not close-on-exec: a child holding a server's connection kept it open after the server
+        // closed it, so the client saw no end until the child exited (a slow-client test waited
+        // out a whole schemathesis run). A descriptor that closed since the listing is ignored.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let descriptor = Int32(name), descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        }
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = [executable] + arguments
         let cArguments = argv.map { strdup($0) } + [nil]
