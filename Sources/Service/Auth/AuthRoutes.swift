@@ -10,21 +10,25 @@ public struct AuthRoutes: Sendable {
     }
 
     /// The token pair the seed's login returns (`token_type` bearer, `expires_in` seconds).
-    struct TokenResponse: JSONWritable {
+    struct TokenResponse: Encodable {
         var accessToken: String
         var refreshToken: String
         var tokenType = "bearer"
         var expiresIn: Int
+        /// Login's answer carries the user; refresh's leaves the key out.
         var user: UserRecord?
 
-        func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("access_token"); w.string(accessToken)
-                w.key("expires_in"); w.int(expiresIn)
-                w.key("refresh_token"); w.string(refreshToken)
-                w.key("token_type"); w.string(tokenType)
-                if let user { w.key("user"); user.writeJSON(to: &w) }
-            }
+        enum CodingKeys: CodingKey {
+            case accessToken, refreshToken, tokenType, expiresIn, user
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(accessToken, forKey: .accessToken)
+            try container.encode(refreshToken, forKey: .refreshToken)
+            try container.encode(tokenType, forKey: .tokenType)
+            try container.encode(expiresIn, forKey: .expiresIn)
+            if let user { try container.encode(user, forKey: .user) }
         }
     }
 

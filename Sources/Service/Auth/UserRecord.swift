@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// A `users` row as the API shows it (never the password hash).
-public struct UserRecord: JSONWritable, Equatable {
+public struct UserRecord: Encodable, Sendable, Equatable {
     public var id: Int
     public var username: String
     public var email: String
@@ -16,25 +16,6 @@ public struct UserRecord: JSONWritable, Equatable {
     public var settings: JSONValue
     public var createdAt: Date?
     public var updatedAt: Date?
-
-    // Every key, null or not, sorted.
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("avatar_url"); w.string(avatarURL)
-            w.key("created_at"); w.date(createdAt)
-            w.key("email"); w.string(email)
-            w.key("full_name"); w.string(fullName)
-            w.key("id"); w.int(id)
-            w.key("is_active"); w.bool(isActive)
-            w.key("is_superuser"); w.bool(isSuperuser)
-            w.key("is_verified"); w.bool(isVerified)
-            w.key("last_login_at"); w.date(lastLoginAt)
-            w.key("login_count"); w.int(loginCount)
-            w.key("settings"); settings.writeJSON(to: &w)
-            w.key("updated_at"); w.date(updatedAt)
-            w.key("username"); w.string(username)
-        }
-    }
 
     /// The select list `decode(from:)` reads, in order.
     static let columns = "id, username, email, full_name, avatar_url, is_active, is_superuser, is_verified, last_login_at, login_count, settings::text, created_at, updated_at"

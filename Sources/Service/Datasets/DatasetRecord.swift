@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// A `datasets` row as the API shows it.
-public struct DatasetRecord: JSONWritable {
+public struct DatasetRecord: Encodable, Sendable {
     public var id: Int
     public var name: String
     public var description: String?
@@ -54,37 +54,41 @@ public struct DatasetRecord: JSONWritable {
         return records
     }
 
-    /// The detail form: everything but the server's file path.
-    public func writeJSON(to w: inout JSONWriter) {
-        write(to: &w, detail: true)
+    enum CodingKeys: CodingKey {
+        case id, name, description, fileSize, fileType, rowCount, columnCount, columns, status, errorMessage, statistics, sampleData
+        case ownerID, createdAt, updatedAt, processedAt
     }
 
-    func write(to w: inout JSONWriter, detail: Bool) {
-        w.object { w in
-            w.key("column_count"); w.int(columnCount)
-            if detail { w.key("columns"); columns.writeJSON(to: &w) }
-            w.key("created_at"); w.date(createdAt)
-            w.key("description"); w.string(description)
-            w.key("error_message"); w.string(errorMessage)
-            w.key("file_size"); if let fileSize { w.int(fileSize) } else { w.null() }
-            w.key("file_type"); w.string(fileType)
-            w.key("id"); w.int(id)
-            w.key("name"); w.string(name)
-            w.key("owner_id"); w.int(ownerID)
-            w.key("processed_at"); w.date(processedAt)
-            w.key("row_count"); w.int(rowCount)
-            if detail {
-                w.key("sample_data"); sampleData.writeJSON(to: &w)
-                w.key("statistics"); statistics.writeJSON(to: &w)
-            }
-            w.key("status"); w.string(status.rawValue)
-            w.key("updated_at"); w.date(updatedAt)
+    /// The detail form: everything but the server's file path.
+    public func encode(to encoder: any Encoder) throws {
+        try encode(to: encoder, detail: true)
+    }
+
+    func encode(to encoder: any Encoder, detail: Bool) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encodeIfPresent(fileSize, forKey: .fileSize)
+        try c.encodeIfPresent(fileType, forKey: .fileType)
+        try c.encodeIfPresent(rowCount, forKey: .rowCount)
+        try c.encodeIfPresent(columnCount, forKey: .columnCount)
+        try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(errorMessage, forKey: .errorMessage)
+        if detail {
+            try c.encode(columns, forKey: .columns)
+            try c.encode(statistics, forKey: .statistics)
+            try c.encode(sampleData, forKey: .sampleData)
         }
+        try c.encodeIfPresent(ownerID, forKey: .ownerID)
+        try c.encodeIfPresent(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(processedAt, forKey: .processedAt)
     }
 
     /// The list form: without the bulky columns, statistics and sample.
-    public struct Summary: JSONWritable {
+    public struct Summary: Encodable, Sendable {
         let record: DatasetRecord
-        public func writeJSON(to w: inout JSONWriter) { record.write(to: &w, detail: false) }
+        public func encode(to encoder: any Encoder) throws { try record.encode(to: encoder, detail: false) }
     }
 }

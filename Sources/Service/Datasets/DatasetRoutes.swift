@@ -49,7 +49,7 @@ public struct DatasetRoutes: Sendable {
         }
         group.get("/datasets/:id") { _, context in
             let id = try Self.id(context), user = try context.requireUser()
-            if let cached = await self.cache?.json(.dataset, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
+            if let cached = await self.cache?.json(.dataset, id: id, for: user) { return try Envelope.success(RawJSON(cached), context: context) }
             let record = try await self.store.find(id, for: user, logger: context.logger)
             if record.status == .ready { await self.cache?.keep(.dataset, id: id, ownerID: record.ownerID, value: record) }
             return try Envelope.success(record, context: context)
@@ -73,21 +73,13 @@ public struct DatasetRoutes: Sendable {
     }
 
     /// What the seed's upload answers.
-    struct UploadResponse: JSONWritable {
+    struct UploadResponse: Encodable {
         var id: Int
         var name: String
-        var taskID: String
-
-        func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("celery_task_id"); w.string(taskID)
-                w.key("id"); w.int(id)
-                w.key("name"); w.string(name)
-                w.key("processing_progress"); w.int(0)
-                w.key("status"); w.string("processing")
-                w.key("upload_progress"); w.int(100)
-            }
-        }
+        var celeryTaskID: String
+        let status = DatasetStatus.processing
+        let uploadProgress = 100
+        let processingProgress = 0
     }
 
     func upload(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -152,7 +144,7 @@ public struct DatasetRoutes: Sendable {
             guard rename(temporary, destination) == 0 else { throw APIError.internalError }
             let taskID = try await store.finishUpload(id: datasetID, name: finalName, description: description, filePath: destination,
                                                       fileSize: Int64(upload.fileBytes), ownerID: user.id, logger: context.logger)
-            return try Envelope.success(UploadResponse(id: datasetID, name: finalName, taskID: taskID), status: .created,
+            return try Envelope.success(UploadResponse(id: datasetID, name: finalName, celeryTaskID: taskID), status: .created,
                                         message: "Upload received; processing", context: context)
         } catch {
             try? file?.close()
@@ -199,7 +191,7 @@ public struct DatasetRoutes: Sendable {
         let settings = self.settings
         let (id, taskID) = try await store.beginDerived(from: source, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), description: lineage,
                                                         operations: operations, barFile: { settings.barFilePath(id: $0) }, ownerID: user.id, logger: context.logger)
-        return try Envelope.success(UploadResponse(id: id, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), taskID: taskID), status: .created,
+        return try Envelope.success(UploadResponse(id: id, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), celeryTaskID: taskID), status: .created,
                                     message: "Preprocessing queued", context: context)
     }
 

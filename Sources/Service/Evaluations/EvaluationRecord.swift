@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// An `evaluations` row as the API shows it: the seed's columns, progress over the shards, and
 /// `report_url` (the owner-only HTML report) once there is one. Lists leave `charts` out.
-public struct EvaluationRecord: JSONWritable {
+public struct EvaluationRecord: Encodable, Sendable {
     public var id: Int
     public var name: String
     public var evaluationType: String
@@ -62,31 +62,39 @@ public struct EvaluationRecord: JSONWritable {
     /// Where the report is served (owner only).
     var reportURL: String? { reportPath == nil ? nil : "/api/v1/evaluations/\(id)/report" }
 
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            if let charts { w.key("charts"); charts.writeJSON(to: &w) }
-            w.key("completed_at"); w.date(completedAt)
-            w.key("config"); config.writeJSON(to: &w)
-            w.key("created_at"); w.date(createdAt)
-            w.key("dataset_id"); w.int(datasetID)
-            w.key("error_message"); w.string(errorMessage)
-            w.key("evaluation_type"); w.string(evaluationType)
-            w.key("id"); w.int(id)
-            w.key("name"); w.string(name)
-            w.key("progress"); w.double(progress)
-            w.key("report_url"); w.string(reportURL)
-            w.key("results"); results.writeJSON(to: &w)
-            w.key("shards_done"); w.int(shardsDone)
-            w.key("shards_total"); w.int(shardsTotal)
-            w.key("started_at"); w.date(startedAt)
-            w.key("status"); w.string(status.rawValue)
-            w.key("strategy_id"); w.int(strategyID)
-            w.key("time_range"); w.object { w in
-                w.key("end"); w.date(rangeEnd)
-                w.key("start"); w.date(rangeStart)
-            }
-            w.key("updated_at"); w.date(updatedAt)
-            w.key("user_id"); w.int(userID)
-        }
+    enum CodingKeys: CodingKey {
+        case id, name, evaluationType, status, config, timeRange, results, reportURL, charts, strategyID, datasetID, userID
+        case progress, shardsTotal, shardsDone, errorMessage, createdAt, updatedAt, startedAt, completedAt
+    }
+
+    enum TimeRangeKeys: CodingKey {
+        case start, end
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(evaluationType, forKey: .evaluationType)
+        try c.encode(status, forKey: .status)
+        try c.encode(config, forKey: .config)
+        var range = c.nestedContainer(keyedBy: TimeRangeKeys.self, forKey: .timeRange)
+        try range.encodeIfPresent(rangeStart, forKey: .start)
+        try range.encodeIfPresent(rangeEnd, forKey: .end)
+        try c.encode(results, forKey: .results)
+        try c.encodeIfPresent(reportURL, forKey: .reportURL)
+        // Lists leave the charts out (the key too); the detail always has them.
+        if let charts { try c.encode(charts, forKey: .charts) }
+        try c.encodeIfPresent(strategyID, forKey: .strategyID)
+        try c.encodeIfPresent(datasetID, forKey: .datasetID)
+        try c.encodeIfPresent(userID, forKey: .userID)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(shardsTotal, forKey: .shardsTotal)
+        try c.encode(shardsDone, forKey: .shardsDone)
+        try c.encodeIfPresent(errorMessage, forKey: .errorMessage)
+        try c.encodeIfPresent(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(startedAt, forKey: .startedAt)
+        try c.encodeIfPresent(completedAt, forKey: .completedAt)
     }
 }

@@ -69,7 +69,7 @@ public struct EvaluationRoutes: Sendable {
         }
         group.get("/:id") { _, context in
             let id = try Self.id(context), user = try context.requireUser()
-            if let cached = await self.cache?.json(.evaluation, id: id, for: user) { return try Envelope.success(PrewrittenJSON(cached), context: context) }
+            if let cached = await self.cache?.json(.evaluation, id: id, for: user) { return try Envelope.success(RawJSON(cached), context: context) }
             let record = try await self.store.find(id, for: user, logger: context.logger)
             if record.status == .completed { await self.cache?.keep(.evaluation, id: id, ownerID: record.userID, value: record) }
             return try Envelope.success(record, context: context)
@@ -107,21 +107,12 @@ public struct EvaluationRoutes: Sendable {
     }
 
     /// The seed's answer to `POST /`.
-    struct Created: JSONWritable {
+    struct Created: Encodable {
         var id: Int
         var name: String
-        var taskID: String
-        var shards: Int
-
-        func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("celery_task_id"); w.string(taskID)
-                w.key("id"); w.int(id)
-                w.key("name"); w.string(name)
-                w.key("shards_total"); w.int(shards)
-                w.key("status"); w.string("pending")
-            }
-        }
+        var celeryTaskID: String
+        var shardsTotal: Int
+        let status = EvaluationStatus.pending
     }
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -214,7 +205,7 @@ public struct EvaluationRoutes: Sendable {
         }
         let (id, taskID) = try await store.create(.init(name: name, kind: kind, config: config, strategyID: strategyID, datasetID: sources.first?.datasetID,
                                                         plan: plan, userID: user.id), logger: logger)
-        return try Envelope.success(Created(id: id, name: name, taskID: taskID, shards: plan.shards.count), status: .created,
+        return try Envelope.success(Created(id: id, name: name, celeryTaskID: taskID, shardsTotal: plan.shards.count), status: .created,
                                     message: "Evaluation queued", context: context)
     }
 

@@ -14,7 +14,7 @@ final class UpgradeRefusals: Sendable {
     struct Answer: Sendable {
         var status: HTTPResponse.Status
         var requestID: String
-        var body: Data
+        var body: [UInt8]
     }
 
     private let answers = Mutex<[ObjectIdentifier: Answer]>([:])
@@ -45,7 +45,7 @@ struct UpgradeRefusalRecorder: RouterMiddleware {
         } catch let error as APIError {
             if let channel = context.channel {
                 refusals.record(.init(status: error.status, requestID: context.requestID,
-                                      body: Envelope.failureData(error, requestID: context.requestID)), for: channel)
+                                      body: Envelope.failureBytes(error, requestID: context.requestID)), for: channel)
             }
             throw error
         }

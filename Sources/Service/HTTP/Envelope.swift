@@ -14,7 +14,7 @@ public enum Envelope {
         let message: String
         let code: Int
         let timestamp: Int
-        let request_id: String
+        let requestID: String
     }
 
     struct Failure: Encodable {
@@ -27,60 +27,42 @@ public enum Envelope {
         let success = false
         let error: Body
         let timestamp: Int
-        let request_id: String
+        let requestID: String
+
+        init(_ error: APIError, requestID: String) {
+            self.error = Body(code: error.status.code, message: error.message, type: error.type, details: error.details)
+            timestamp = Envelope.now
+            self.requestID = requestID
+        }
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
+    /// The one encoder of every response body.
+    static let encoder = StreamingJSONEncoder()
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
 
     /// A success response with `data`.
     public static func success<T: Encodable>(_ data: T, status: HTTPResponse.Status = .ok, message: String = "Success", context: APIContext) throws -> Response {
-        try json(Success(data: data, message: message, code: status.code, timestamp: now, request_id: context.requestID), status: status)
-    }
-
-    /// A success response with `data` written by `JSONWriter` (the hot response types).
-    public static func success(_ data: some JSONWritable, status: HTTPResponse.Status = .ok, message: String = "Success", context: APIContext) throws -> Response {
-        var writer = JSONWriter(capacity: 4096)
-        writer.object { w in
-            w.key("code"); w.int(status.code)
-            w.key("data"); data.writeJSON(to: &w)
-            w.key("message"); w.string(message)
-            w.key("request_id"); w.string(context.requestID)
-            w.key("success"); w.bool(true)
-            w.key("timestamp"); w.int(now)
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        try json(Success(data: data, message: message, code: status.code, timestamp: now, requestID: context.requestID), status: status)
     }
 
     /// The error envelope for `error`.
     public static func failure(_ error: APIError, requestID: String) -> Response {
-        let body = Failure(error: .init(code: error.status.code, message: error.message, type: error.type, details: error.details),
-                           timestamp: now, request_id: requestID)
         // Encoding these plain fields cannot fail; fall back to a bare status if it ever did.
-        return (try? json(body, status: error.status)) ?? Response(status: error.status)
+        (try? json(Failure(error, requestID: requestID), status: error.status)) ?? Response(status: error.status)
     }
 
     /// The error envelope's bytes, for answers written below the router (a refused request head,
     /// a refused WebSocket upgrade).
-    static func failureData(_ error: APIError, requestID: String) -> Data {
-        let body = Failure(error: .init(code: error.status.code, message: error.message, type: error.type, details: error.details),
-                           timestamp: now, request_id: requestID)
-        return (try? encoder.encode(body)) ?? Data()
+    static func failureBytes(_ error: APIError, requestID: String) -> [UInt8] {
+        (try? encoder.encode(Failure(error, requestID: requestID))) ?? []
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status) throws -> Response {
-        let data = try encoder.encode(value)
+        let bytes = try encoder.encode(value, capacity: 4096)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

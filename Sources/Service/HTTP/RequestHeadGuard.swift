@@ -201,7 +201,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
                                                        "peer": .string(context.channel.remoteAddress?.description ?? "unknown")])
         let requestID = EnvelopeMiddleware.requestID(from: nil)
         let error = APIError(.init(code: refusal.status, reasonPhrase: refusal.reason), type: refusal.type, message: refusal.message)
-        let body = Envelope.failureData(error, requestID: requestID)
+        let body = Envelope.failureBytes(error, requestID: requestID)
         var buffer = context.channel.allocator.buffer(capacity: body.count + 256)
         buffer.writeString("HTTP/1.1 \(refusal.status) \(refusal.reason)\r\nContent-Type: application/json; charset=utf-8\r\n"
                            + "Content-Length: \(body.count)\r\nConnection: close\r\nX-Request-ID: \(requestID)\r\n\r\n")

@@ -38,10 +38,9 @@ public struct ResultCache: Sendable {
     }
 
     /// Keeps a finished object's JSON (`ownerID` decides who may read it from here).
-    public func keep(_ kind: Kind, id: Int, ownerID: Int?, value: some JSONWritable) async {
-        var writer = JSONWriter(capacity: 4096)
-        value.writeJSON(to: &writer)
-        let entry = "\(ownerID.map(String.init) ?? "")\n" + String(decoding: writer.bytes, as: UTF8.self)
+    public func keep(_ kind: Kind, id: Int, ownerID: Int?, value: some Encodable) async {
+        guard let json = try? StreamingJSONEncoder().text(value) else { return }
+        let entry = "\(ownerID.map(String.init) ?? "")\n" + json
         _ = await link.attempt("result write") {
             try await $0.primary.send(["SET", Self.key(kind, id), entry, "PX", String(Self.entryMilliseconds), "NX"])
         }
@@ -50,18 +49,5 @@ public struct ResultCache: Sendable {
     /// Forgets object `id` (it was deleted); written later if Redis is away now.
     public func forget(_ kind: Kind, id: Int) async {
         await link.writeTombstones([Self.key(kind, id): Self.tombstoneMilliseconds], value: Self.tombstone)
-    }
-}
-
-/// JSON text already written (a cached result), answered as it is.
-public struct PrewrittenJSON: JSONWritable {
-    public let text: String
-
-    public init(_ text: String) {
-        self.text = text
-    }
-
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.raw(text)
     }
 }

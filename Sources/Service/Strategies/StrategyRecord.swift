@@ -3,22 +3,13 @@ import PostgresNIO
 
 /// A `strategies` row as the API shows it: the seed's fields with the performance figures
 /// grouped under `performance`, as in the seed's list example.
-public struct StrategyRecord: JSONWritable {
+public struct StrategyRecord: Encodable, Sendable {
     /// The figures the worker writes after a run (null until there is one).
-    public struct Performance: JSONWritable, Equatable {
+    public struct Performance: Encodable, Sendable, Equatable {
         public var totalReturn: Double?
         public var sharpeRatio: Double?
         public var maxDrawdown: Double?
         public var winRate: Double?
-
-        public func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("max_drawdown"); w.double(maxDrawdown)
-                w.key("sharpe_ratio"); w.double(sharpeRatio)
-                w.key("total_return"); w.double(totalReturn)
-                w.key("win_rate"); w.double(winRate)
-            }
-        }
     }
 
     public var id: Int
@@ -29,8 +20,8 @@ public struct StrategyRecord: JSONWritable {
     public var version: String
     /// `config` and `parameters` as PostgreSQL printed their jsonb (always valid JSON): responses
     /// copy the text, parsing it into values only to print them again cost every list request.
-    var configJSON: String
-    var parametersJSON: String
+    var configJSON: RawJSON
+    var parametersJSON: RawJSON
     public var performance: Performance
     public var ownerID: Int?
     public var parentStrategyID: Int?
@@ -40,30 +31,13 @@ public struct StrategyRecord: JSONWritable {
     public var updatedAt: Date?
     public var lastRunAt: Date?
 
-    public var config: JSONValue { (try? JSONValue.parse(configJSON)) ?? .object([:]) }
-    public var parameters: JSONValue { (try? JSONValue.parse(parametersJSON)) ?? .object([:]) }
-
-    // Every key, null or not, sorted as the JSONEncoder path sorts them.
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("category"); w.string(category)
-            w.key("config"); w.raw(configJSON)
-            w.key("created_at"); w.date(createdAt)
-            w.key("description"); w.string(description)
-            w.key("id"); w.int(id)
-            w.key("last_run_at"); w.date(lastRunAt)
-            w.key("name"); w.string(name)
-            w.key("owner_id"); w.int(ownerID)
-            w.key("parameters"); w.raw(parametersJSON)
-            w.key("parent_strategy_id"); w.int(parentStrategyID)
-            w.key("performance"); performance.writeJSON(to: &w)
-            w.key("status"); w.string(status.rawValue)
-            w.key("strategy_type"); w.string(strategyType)
-            w.key("tags"); w.array { a in for tag in tags { a.string(tag) } }
-            w.key("updated_at"); w.date(updatedAt)
-            w.key("version"); w.string(version)
-        }
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, strategyType, status, version, configJSON = "config", parametersJSON = "parameters"
+        case performance, ownerID, parentStrategyID, tags, category, createdAt, updatedAt, lastRunAt
     }
+
+    public var config: JSONValue { (try? JSONValue.parse(configJSON.text)) ?? .object([:]) }
+    public var parameters: JSONValue { (try? JSONValue.parse(parametersJSON.text)) ?? .object([:]) }
 
     /// The select list the decoder reads, in order (qualified, so joins may use it).
     static let columns = """
@@ -94,8 +68,8 @@ public struct StrategyRecord: JSONWritable {
         strategyType = try cells.next(String.self)
         status = try .decoding(try cells.next(String.self), column: "strategies.status")
         version = try cells.next(String.self)
-        configJSON = try cells.next(String.self)
-        parametersJSON = try cells.next(String.self)
+        configJSON = RawJSON(try cells.next(String.self))
+        parametersJSON = RawJSON(try cells.next(String.self))
         performance = Performance(totalReturn: try cells.next(Double?.self), sharpeRatio: try cells.next(Double?.self),
                                   maxDrawdown: try cells.next(Double?.self), winRate: try cells.next(Double?.self))
         ownerID = try cells.next(Int?.self)
@@ -134,7 +108,7 @@ struct StrategyByIDStatement: PostgresPreparedStatement {
 }
 
 /// A `strategy_versions` row.
-public struct StrategyVersionRecord: JSONWritable {
+public struct StrategyVersionRecord: Encodable, Sendable {
     public var id: Int
     public var strategyID: Int
     public var version: String
@@ -144,20 +118,6 @@ public struct StrategyVersionRecord: JSONWritable {
     public var isActive: Bool
     public var createdBy: Int?
     public var createdAt: Date?
-
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("changelog"); w.string(changelog)
-            w.key("config"); config.writeJSON(to: &w)
-            w.key("created_at"); w.date(createdAt)
-            w.key("created_by"); w.int(createdBy)
-            w.key("id"); w.int(id)
-            w.key("is_active"); w.bool(isActive)
-            w.key("parameters"); parameters.writeJSON(to: &w)
-            w.key("strategy_id"); w.int(strategyID)
-            w.key("version"); w.string(version)
-        }
-    }
 
     static let columns = "id, strategy_id, version, config::text, coalesce(parameters, '{}')::text, changelog, coalesce(is_active, false), created_by, created_at"
 

@@ -12,7 +12,7 @@ public struct LogStore: Sendable {
     }
 
     /// One `system_logs` row.
-    public struct LogRecord: JSONWritable {
+    public struct LogRecord: Encodable, Sendable {
         var id: Int64
         var level: String
         var message: String
@@ -26,24 +26,6 @@ public struct LogStore: Sendable {
         var ipAddress: String?
         var userAgent: String?
         var createdAt: Date?
-
-        public func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("created_at"); w.date(createdAt)
-                w.key("function_name"); w.string(functionName)
-                w.key("id"); w.int(id)
-                w.key("ip_address"); w.string(ipAddress)
-                w.key("level"); w.string(level)
-                w.key("message"); w.string(message)
-                w.key("metadata"); metadata.writeJSON(to: &w)
-                w.key("module"); w.string(module)
-                w.key("request_id"); w.string(requestID)
-                w.key("session_id"); w.string(sessionID)
-                w.key("stack_trace"); w.string(stackTrace)
-                w.key("user_agent"); w.string(userAgent)
-                w.key("user_id"); w.int(userID)
-            }
-        }
     }
 
     /// The page `query` asks for of the records matching `filters`, with the total count.

@@ -147,8 +147,7 @@ public struct SystemLogHandler: LogHandler {
             // The first frames are this handler and swift-log's dispatch.
             stackTrace = Thread.callStackSymbols.dropFirst(2).prefix(64).joined(separator: "\n")
         }
-        let json = (try? JSONSerialization.data(withJSONObject: all.mapValues { "\($0)" }, options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let json = JSONValue.object(all.mapValues { .string("\($0)") }).jsonText
         writer.enqueue(.init(level: Self.levelName(level), message: "\(message)", module: String(module.prefix(100)),
                              function: String(function.prefix(100)), requestID: requestID, userID: userID,
                              metadataJSON: json, time: Date(), stackTrace: stackTrace))

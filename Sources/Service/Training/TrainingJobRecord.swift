@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// A `training_jobs` row as the API shows it, with the task that runs it (`celery_task_id`) and
 /// `estimated_completion` (start + elapsed per finished epoch × epochs, while running).
-public struct TrainingJobRecord: JSONWritable {
+public struct TrainingJobRecord: Encodable, Sendable {
     public var id: Int
     public var name: String
     public var description: String?
@@ -75,68 +75,68 @@ public struct TrainingJobRecord: JSONWritable {
         return startedAt.addingTimeInterval(elapsed / Double(currentEpoch) * Double(totalEpochs))
     }
 
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("actual_duration"); w.int(actualDuration)
-            w.key("best_metrics"); bestMetrics.writeJSON(to: &w)
-            w.key("celery_task_id"); w.string(taskID)
-            w.key("completed_at"); w.date(completedAt)
-            w.key("config"); config.writeJSON(to: &w)
-            w.key("cpu_usage"); w.double(cpuUsage)
-            w.key("created_at"); w.date(createdAt)
-            w.key("current_epoch"); w.int(currentEpoch)
-            w.key("dataset_id"); w.int(datasetID)
-            w.key("description"); w.string(description)
-            w.key("error_message"); w.string(errorMessage)
-            w.key("estimated_completion"); w.date(estimatedCompletion)
-            w.key("estimated_duration"); w.int(estimatedDuration)
-            w.key("hyperparameters"); hyperparameters.writeJSON(to: &w)
-            w.key("id"); w.int(id)
-            w.key("logs"); w.string(logsTail)
-            w.key("memory_usage"); w.double(memoryUsage)
-            w.key("metrics"); metrics.writeJSON(to: &w)
-            // Where to download the weights, not where the server keeps them.
-            w.key("model_path"); w.string(modelPath == nil ? nil : "/api/v1/training/jobs/\(id)/model")
-            w.key("name"); w.string(name)
-            w.key("parent_job_id"); w.int(parentJobID)
-            w.key("progress"); w.double(progress)
-            w.key("started_at"); w.date(startedAt)
-            w.key("status"); w.string(status.rawValue)
-            w.key("strategy_id"); w.int(strategyID)
-            w.key("total_epochs"); w.int(totalEpochs)
-            w.key("updated_at"); w.date(updatedAt)
-            w.key("user_id"); w.int(userID)
-        }
+    enum CodingKeys: CodingKey {
+        case id, name, description, status, progress, currentEpoch, totalEpochs, config, hyperparameters, metrics, bestMetrics
+        case modelPath, logs, errorMessage, strategyID, datasetID, userID, parentJobID, celeryTaskID
+        case estimatedDuration, actualDuration, estimatedCompletion, cpuUsage, memoryUsage, createdAt, updatedAt, startedAt, completedAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encode(status, forKey: .status)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(currentEpoch, forKey: .currentEpoch)
+        try c.encodeIfPresent(totalEpochs, forKey: .totalEpochs)
+        try c.encode(config, forKey: .config)
+        try c.encode(hyperparameters, forKey: .hyperparameters)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(bestMetrics, forKey: .bestMetrics)
+        // Where to download the weights, not where the server keeps them.
+        try c.encodeIfPresent(modelPath == nil ? nil : "/api/v1/training/jobs/\(id)/model", forKey: .modelPath)
+        try c.encodeIfPresent(logsTail, forKey: .logs)
+        try c.encodeIfPresent(errorMessage, forKey: .errorMessage)
+        try c.encodeIfPresent(strategyID, forKey: .strategyID)
+        try c.encodeIfPresent(datasetID, forKey: .datasetID)
+        try c.encodeIfPresent(userID, forKey: .userID)
+        try c.encodeIfPresent(parentJobID, forKey: .parentJobID)
+        try c.encodeIfPresent(taskID, forKey: .celeryTaskID)
+        try c.encodeIfPresent(estimatedDuration, forKey: .estimatedDuration)
+        try c.encodeIfPresent(actualDuration, forKey: .actualDuration)
+        try c.encodeIfPresent(estimatedCompletion, forKey: .estimatedCompletion)
+        try c.encodeIfPresent(cpuUsage, forKey: .cpuUsage)
+        try c.encodeIfPresent(memoryUsage, forKey: .memoryUsage)
+        try c.encodeIfPresent(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(startedAt, forKey: .startedAt)
+        try c.encodeIfPresent(completedAt, forKey: .completedAt)
     }
 }
 
 /// One `training_metrics` row.
-public struct EpochMetricsRecord: JSONWritable {
+public struct EpochMetricsRecord: Encodable, Sendable {
     public var epoch: Int
     public var step: Int?
     public var metrics: JSONValue
     public var recordedAt: Date?
-
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("epoch"); w.int(epoch)
-            w.key("metrics"); metrics.writeJSON(to: &w)
-            w.key("recorded_at"); w.date(recordedAt)
-            w.key("step"); w.int(step)
-        }
-    }
 }
 
 /// A list of epochs (the metrics endpoint's `data`).
-public struct EpochMetricsList: JSONWritable {
+public struct EpochMetricsList: Encodable, Sendable {
     public var jobID: Int
     public var items: [EpochMetricsRecord]
+    public var total: Int { items.count }
 
-    public func writeJSON(to w: inout JSONWriter) {
-        w.object { w in
-            w.key("items"); w.array { a in for item in items { item.writeJSON(to: &a) } }
-            w.key("job_id"); w.int(jobID)
-            w.key("total"); w.int(items.count)
-        }
+    enum CodingKeys: CodingKey {
+        case jobID, items, total
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(jobID, forKey: .jobID)
+        try c.encode(items, forKey: .items)
+        try c.encode(total, forKey: .total)
     }
 }

@@ -160,24 +160,28 @@ public struct TrainingRoutes: Sendable {
     /// The seed's answer to `POST /jobs`.
     /// A search's parent has no task of its own: `celery_task_id` is null and `trials` /
     /// `child_jobs` count what it queued.
-    struct Created: JSONWritable {
+    struct Created: Encodable {
         var id: Int
         var name: String
-        var taskID: String?
+        var celeryTaskID: String?
         var estimatedDuration: Int?
         var trials: Int? = nil
         var childJobs: Int? = nil
 
-        func writeJSON(to w: inout JSONWriter) {
-            w.object { w in
-                w.key("celery_task_id"); w.string(taskID)
-                if let childJobs { w.key("child_jobs"); w.int(childJobs) }
-                w.key("estimated_duration"); w.int(estimatedDuration)
-                w.key("id"); w.int(id)
-                w.key("name"); w.string(name)
-                w.key("status"); w.string("pending")
-                if let trials { w.key("trials"); w.int(trials) }
-            }
+        enum CodingKeys: CodingKey {
+            case id, name, celeryTaskID, estimatedDuration, status, trials, childJobs
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(celeryTaskID, forKey: .celeryTaskID)
+            try container.encode(estimatedDuration, forKey: .estimatedDuration)
+            try container.encode(TrainingStatus.pending, forKey: .status)
+            // Only a search's parent has these.
+            if let trials { try container.encode(trials, forKey: .trials) }
+            if let childJobs { try container.encode(childJobs, forKey: .childJobs) }
         }
     }
 
@@ -231,7 +235,7 @@ public struct TrainingRoutes: Sendable {
         let (id, taskID) = try await jobs.create(.init(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: config,
                                                        hyperparameters: hyperparameters, totalEpochs: epochs, estimatedDuration: estimate),
                                                  for: user, logger: context.logger)
-        return try Envelope.success(Created(id: id, name: name, taskID: taskID, estimatedDuration: estimate), status: .created,
+        return try Envelope.success(Created(id: id, name: name, celeryTaskID: taskID, estimatedDuration: estimate), status: .created,
                                     message: "Training job queued", context: context)
     }
 
@@ -254,7 +258,7 @@ public struct TrainingRoutes: Sendable {
         let parent = TrainingJobStore.NewJob(name: name, description: description, strategyID: strategyID, datasetID: datasetID, config: .object(parentConfig),
                                              hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
         let id = try await searches.create(parent, search: search, base: base, childConfig: config, for: user, logger: context.logger)
-        return try Envelope.success(Created(id: id, name: name, taskID: nil, estimatedDuration: nil, trials: tuner.configurations.count, childJobs: children),
+        return try Envelope.success(Created(id: id, name: name, celeryTaskID: nil, estimatedDuration: nil, trials: tuner.configurations.count, childJobs: children),
                                     status: .created, message: "Search queued: \(tuner.configurations.count) trials × \(search.options.seeds) seeds", context: context)
     }
 

@@ -1,5 +1,5 @@
 /// The shapes of the API's records as the OpenAPI document names them (`#/components/schemas/…`).
-/// Each mirrors a record's `writeJSON`; the HTTP tests validate every response they receive
+/// Each mirrors a record's `Encodable` form; the HTTP tests validate every response they receive
 /// against these, so a key added, dropped or retyped in one place and not the other fails a test.
 public enum APISchemas {
     static let nullableString = JSONSchema.string().nullable

@@ -191,9 +191,9 @@ public enum OpenAPIDocument {
 
     /// The document as pretty-printed JSON with sorted keys (as checked in).
     public static func json() throws -> Data {
-        let compact = document.jsonText
-        let object = try JSONSerialization.jsonObject(with: Data(compact.utf8))
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]) + Data("\n".utf8)
+        var writer = JSONWriter(capacity: 256 * 1024, indent: 2)
+        document.writeJSON(to: &writer)
+        return Data(writer.bytes + [UInt8(ascii: "\n")])
     }
 
     /// Registers the document's own route, which serves the document built once (it is the same
