@@ -45,14 +45,14 @@ public struct AuthRoutes: Sendable {
     }
 
     func registerUser(_ request: Request, _ context: APIContext) async throws -> Response {
-        let input = try RegisterRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: RegisterRequest.self, context: context)
         let hash = try await auth.hasher.hash(input.password, clientIsThere: context.clientIsThere)
         let user = try await auth.users.create(username: input.username, email: input.email, passwordHash: hash, fullName: input.fullName, logger: context.logger)
         return try Envelope.success(user, status: .created, message: "User registered", context: context)
     }
 
     func login(_ request: Request, _ context: APIContext) async throws -> Response {
-        let input = try LoginRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: LoginRequest.self, context: context)
         let origin = AuthService.Origin(ipAddress: ClientAddress.ip(of: request, context: context, trustForwardedFor: auth.settings.trustForwardedFor),
                                         userAgent: ClientAddress.userAgent(of: request), clientIsThere: context.clientIsThere)
         let (grant, user) = try await auth.login(input.username, password: input.password, rememberMe: input.rememberMe, origin: origin, logger: context.logger)

@@ -22,7 +22,7 @@ public struct UserRoutes: Sendable {
         }
         group.put("/me") { request, context in
             let user = try context.requireUser()
-            let input = try ProfileUpdate(try await RequestBody.read(request, context: context))
+            let input = try await request.decode(as: ProfileUpdate.self, context: context)
             let record = try await self.auth.users.updateProfile(id: user.id, fullName: input.fullName, avatarURL: input.avatarURL, settings: input.settings,
                                                                  clear: input.clear, logger: context.logger)
             return try Envelope.success(record, message: "Profile updated", context: context)

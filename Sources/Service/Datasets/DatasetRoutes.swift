@@ -165,7 +165,7 @@ public struct DatasetRoutes: Sendable {
     func preprocess(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let sourceID = try Self.id(context)
-        let input = try PreprocessRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: PreprocessRequest.self, context: context)
         let (steps, name, description) = (input.steps, input.name, input.description)
         let source = try await store.find(sourceID, for: user, reading: .latest, logger: context.logger)
         guard source.status == .ready else { throw APIError.conflict("Dataset \(sourceID) is \(source.status), not ready", field: "dataset_id") }
@@ -187,7 +187,7 @@ public struct DatasetRoutes: Sendable {
         }
         let summary = steps.map(\.type.rawValue).joined(separator: ", ")
         let lineage = "Preprocessed from dataset \(source.id) (\(source.name)): \(summary)" + (description.map { ". \($0)" } ?? "")
-        let operations = try JSONValue.parse(bytes: Array(try JSONEncoder().encode(steps)))
+        let operations = try JSONValue.parse(bytes: try StreamingJSONEncoder().encode(steps))
         let settings = self.settings
         let (id, taskID) = try await store.beginDerived(from: source, name: name ?? String("\(source.name) (preprocessed)".prefix(100)), description: lineage,
                                                         operations: operations, barFile: { settings.barFilePath(id: $0) }, ownerID: user.id, logger: context.logger)

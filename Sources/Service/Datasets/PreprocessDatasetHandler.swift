@@ -27,7 +27,7 @@ public struct PreprocessDatasetHandler: TaskHandler {
             throw PermanentTaskFailure("source dataset \(sourceID) is gone or not ready")
         }
         let steps: [PreprocessOperation]
-        do { steps = try JSONDecoder().decode([PreprocessOperation].self, from: Data(operations.jsonText.utf8)) } catch {
+        do { steps = try JSONValueDecoder().decode([PreprocessOperation].self, from: operations) } catch {
             throw PermanentTaskFailure("preprocess_dataset: operations do not decode: \(error)")
         }
         try settings.makeDirectories()

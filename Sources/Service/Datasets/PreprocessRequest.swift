@@ -34,12 +34,15 @@ struct PreprocessRequest: RequestFields {
         case .array(let items)? where !items.isEmpty && items.count <= Self.maximumSteps:
             for (index, item) in items.enumerated() {
                 do {
-                    let step = try JSONDecoder().decode(PreprocessOperation.self, from: Data(item.jsonText.utf8))
+                    let step = try JSONValueDecoder().decode(PreprocessOperation.self, from: item)
                     try step.validate(position: index)
                     if step.type == .split { body.fail("operations[\(index)]", "split is not offered here: training jobs split their data (70/15/15 in time)") }
                     steps.append(step)
                 } catch let error as IngestError {
                     body.fail("operations[\(index)]", error.description)
+                } catch let error as DecodingError where !["body", "type"].contains(error.fieldPath) {
+                    // A parameter of the wrong type: name it.
+                    body.fail("operations[\(index)].\(error.fieldPath)", error.reason)
                 } catch {
                     body.fail("operations[\(index)]", "type is one of fill_missing, normalize, drop_missing, trademaster_features, with method, columns as documented")
                 }

@@ -117,7 +117,7 @@ public struct EvaluationRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        let input = try CreateEvaluationRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: CreateEvaluationRequest.self, context: context)
         let (name, kind, strategyID, datasetID, config, options) = (input.name, input.kind, input.strategyID, input.datasetID, input.config, input.options)
         let logger = context.logger
 

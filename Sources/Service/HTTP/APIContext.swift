@@ -19,6 +19,9 @@ public struct APIContext: RequestContext, WebSocketRequestContext {
     /// connection (a refused WebSocket upgrade's answer).
     public let channel: (any Channel)?
 
+    /// Request bodies go through the service's one JSON path.
+    public var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
+
     public init(source: Source) {
         coreContext = .init(source: source)
         webSocket = .init()

@@ -82,11 +82,24 @@ public struct BodyField: Sendable {
 }
 
 /// A request body's type: its fields, from which its schema comes.
-public protocol RequestFields {
+/// A request body type: `Decodable` from the request's JSON (through `APIRequestDecoder`, or any
+/// decoder), its fields read together from the object so that every problem is reported at once.
+public protocol RequestFields: Decodable {
+    /// The fields the body takes: what is read, and what the document states.
     static var fields: [BodyField] { get }
+    /// Whether an empty body stands for `{}` (every field optional).
+    static var acceptsEmptyBody: Bool { get }
+    /// Reads the fields, throwing a 400 that lists every problem.
+    init(_ body: RequestBody) throws
 }
 
 extension RequestFields {
+    public static var acceptsEmptyBody: Bool { false }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try RequestBody(try decoder.singleValueContainer().decode(JSONValue.self)))
+    }
+
     /// The body's schema: exactly these fields, the required ones required.
     public static var schema: JSONSchema {
         .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.schema) }), required: fields.filter(\.required).map(\.name))

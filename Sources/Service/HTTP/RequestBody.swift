@@ -11,12 +11,13 @@ public struct RequestBody: Sendable {
     /// The largest body an API endpoint reads (uploads have their own limit).
     public static let maximumBytes = 1 << 20
 
-    /// Reads `request`'s body; an empty body is an empty object when `allowEmpty`.
-    public static func read(_ request: Request, context: APIContext, allowEmpty: Bool = false) async throws -> RequestBody {
+    /// Reads `request`'s body as one JSON value (an empty body is an empty object when
+    /// `allowEmpty`): malformed JSON, and text holding U+0000, are 400s naming where.
+    public static func json(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
         let buffer = try await request.body.collect(upTo: maximumBytes)
         if buffer.readableBytes == 0 {
             guard allowEmpty else { throw APIError.validation([.init(field: "body", message: "a JSON object is required")]) }
-            return RequestBody(fields: [:])
+            return .object([:])
         }
         let value: JSONValue
         do {
@@ -32,10 +33,15 @@ public struct RequestBody: Sendable {
         guard withNUL.isEmpty else {
             throw APIError.validation(withNUL.map { .init(field: $0, message: TextRules.nulMessage) })
         }
+        return value
+    }
+
+    /// A body that is a JSON object, read field by field.
+    public init(_ value: JSONValue) throws {
         guard case .object(let fields) = value else {
             throw APIError.validation([.init(field: "body", message: "must be a JSON object")])
         }
-        return RequestBody(fields: fields)
+        self.init(fields: fields)
     }
 
     public init(fields: [String: JSONValue]) {

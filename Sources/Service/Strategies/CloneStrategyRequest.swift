@@ -2,6 +2,7 @@
 struct CloneStrategyRequest: RequestFields {
     static let name = BodyField("name", .text(maxLength: 100), description: "Default: \"<name> (copy)\"")
     static let fields = [name]
+    static let acceptsEmptyBody = true
 
     /// The copy's name, when one was given.
     var name: String?

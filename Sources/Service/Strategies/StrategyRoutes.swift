@@ -116,7 +116,7 @@ public struct StrategyRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        let input = try CreateStrategyRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: CreateStrategyRequest.self, context: context)
         let (config, parameters) = (input.config, input.parameters)
         let columns = try await checkDatasetReference(in: config, for: user, logger: context.logger)
         try checkExpressions(config, parameters: parameters, columns: columns)
@@ -132,7 +132,7 @@ public struct StrategyRoutes: Sendable {
     func update(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try Self.id(context)
-        let change = try UpdateStrategyRequest(try await RequestBody.read(request, context: context)).change
+        let change = try await request.decode(as: UpdateStrategyRequest.self, context: context).change
         if change.config != nil || change.parameters != nil {
             let current = try await store.find(id, for: user, reading: .latest, logger: context.logger)
             let config = change.config ?? current.config
@@ -159,7 +159,7 @@ public struct StrategyRoutes: Sendable {
     func clone(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try Self.id(context)
-        let name = try CloneStrategyRequest(try await RequestBody.read(request, context: context, allowEmpty: true)).name
+        let name = try await request.decode(as: CloneStrategyRequest.self, context: context).name
         let original = try await store.find(id, for: user, reading: .latest, logger: context.logger)
         let copyName = name ?? String((original.name + " (copy)").prefix(100))
         let record = try await store.create(.init(name: copyName, description: original.description, type: original.strategyType,

@@ -187,7 +187,7 @@ public struct TrainingRoutes: Sendable {
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
         let user = try context.requireUser()
-        let input = try CreateTrainingJobRequest(try await RequestBody.read(request, context: context))
+        let input = try await request.decode(as: CreateTrainingJobRequest.self, context: context)
         let (name, description, config, hyperparameters, strategyID, datasetID, search) =
             (input.name, input.description, input.config, input.hyperparameters, input.strategyID, input.datasetID, input.search)
 
