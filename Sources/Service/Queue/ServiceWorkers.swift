@@ -9,7 +9,7 @@ public enum ServiceWorkers {
     public static func handlers(database: Database, data: DataSettings, stores: ServiceStores? = nil) -> [String: any TaskHandler] {
         let stores = stores ?? ServiceStores(database: database)
         return [IngestDatasetHandler.taskName: IngestDatasetHandler(stores: stores, settings: data),
-         TrainTaskHandler.taskName: TrainTaskHandler(stores: stores, database: database, settings: data),
+         TrainTaskHandler.taskName: TrainTaskHandler(stores: stores, settings: data),
          PreprocessDatasetHandler.taskName: PreprocessDatasetHandler(stores: stores, settings: data),
          PaperTradeHandler.taskName: PaperTradeHandler(stores: stores, database: database),
          EvaluationShardHandler.taskName: EvaluationShardHandler(stores: stores),

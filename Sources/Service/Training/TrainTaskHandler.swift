@@ -22,15 +22,12 @@ public struct TrainTaskHandler: TaskHandler {
     let searches: any TrainingSearchStoring
     let datasets: any DatasetStoring
     let settings: DataSettings
-    /// For the queue (whether a cancel was asked for).
-    let database: Database
 
-    public init(stores: ServiceStores, database: Database, settings: DataSettings) {
+    public init(stores: ServiceStores, settings: DataSettings) {
         jobs = stores.trainingJobs
         searches = stores.searches
         datasets = stores.datasets
         self.settings = settings
-        self.database = database
     }
 
     final class StopFlag: Sendable {
@@ -134,10 +131,10 @@ public struct TrainTaskHandler: TaskHandler {
         case .stopped:
             // Still ours? Then say why it stopped: a cancel request, or this worker shutting down.
             // Written outside this (cancelled) task, whose queries would be cancelled too.
-            let jobs = self.jobs, client = database.primary
+            let jobs = self.jobs, queue = context.queue
             try await Task {
                 try await context.bounded {
-                    switch try await TaskQueue(client: client).cancelRequested(task.key, logger: logger) {
+                    switch try await queue.cancelRequested(task.key, logger: logger) {
                     case true?: try await jobs.markStatus(id, status: .cancelled, finished: true, claim: task.key, logger: logger)
                     case false?: try await jobs.markStatus(id, status: .pending, finished: false, claim: task.key, logger: logger)
                     case nil: break

@@ -11,6 +11,7 @@ struct JSONBench: ParsableCommand {
 
     @Option(help: "Records per page.") var pageSize = 20
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Only encode the page with StreamingJSONEncoder this many times (for a profiler).") var profilePage: Int?
 
     struct Performance: Encodable {
         var totalReturn: Double?
@@ -88,6 +89,10 @@ struct JSONBench: ParsableCommand {
         }
         let charts = JSONValue.array(series)
         let ours = StreamingJSONEncoder()
+        if let profilePage {
+            for _ in 0..<profilePage { _ = try ours.encode(page) }
+            return
+        }
         let foundation = JSONEncoder()
         foundation.keyEncodingStrategy = .convertToSnakeCase
         foundation.dateEncodingStrategy = .iso8601
