@@ -101,6 +101,11 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         var key = key
         key.withUTF8 { utf8 in
+            // Most keys need nothing done: copy them whole.
+            guard utf8.contains(where: { Self.isUpper($0) || $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
             for index in utf8.indices {
                 let byte = utf8[index]
                 guard Self.isUpper(byte) else { appendEscaped(byte); continue }
@@ -176,7 +181,17 @@ public struct JSONWriter {
 
     mutating func writeString(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 { appendEscaped(byte) }
+        var value = value
+        value.withUTF8 { utf8 in
+            // Copy the runs that need no escape whole, escaping only what JSON requires.
+            var start = 0
+            for index in utf8.indices where utf8[index] < 0x20 || utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                appendEscaped(utf8[index])
+                start = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 
