@@ -110,6 +110,8 @@ import Testing
             #expect(ours == reference, "\(name)")
         }
         #expect(try StreamingJSONEncoder().text(Named(names: ["URLString", "ABC"])) == #"{"url_string":1,"abc":1}"#)
+        // A key that needs escaping is escaped, converted or not.
+        #expect(try StreamingJSONEncoder().text(Named(names: ["say\"Hi\"\n", "q\"\u{1}"])) == #"{"say\"hi\"\n":1,"q\"\u0001":1}"#)
     }
 
     @Test func dictionaryKeysAreDataAndRawJSONIsCopied() throws {

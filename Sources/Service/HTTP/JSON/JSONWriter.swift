@@ -106,15 +106,30 @@ public struct JSONWriter {
                 bytes.append(contentsOf: utf8)
                 return
             }
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard Self.isUpper(byte) else { appendEscaped(byte); continue }
-                if index > 0 {
-                    let previous = utf8[index - 1]
-                    let endsAcronym = Self.isUpper(previous) && index + 1 < utf8.count && Self.isLower(utf8[index + 1])
-                    if Self.isLower(previous) || Self.isDigit(previous) || endsAcronym { bytes.append(UInt8(ascii: "_")) }
+            // Converted in a buffer on the stack (room for every byte escaped as \u00XX), then
+            // appended at once.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count * 6) { out in
+                var count = 0
+                func put(_ byte: UInt8) { out[count] = byte; count += 1 }
+                for index in utf8.indices {
+                    let byte = utf8[index]
+                    switch byte {
+                    case 65...90:
+                        if index > 0 {
+                            let previous = utf8[index - 1]
+                            let endsAcronym = Self.isUpper(previous) && index + 1 < utf8.count && Self.isLower(utf8[index + 1])
+                            if Self.isLower(previous) || Self.isDigit(previous) || endsAcronym { put(UInt8(ascii: "_")) }
+                        }
+                        put(byte + 32)
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(92); put(byte)
+                    case 0x0A: put(92); put(UInt8(ascii: "n"))
+                    case 0x0D: put(92); put(UInt8(ascii: "r"))
+                    case 0x09: put(92); put(UInt8(ascii: "t"))
+                    case 0..<0x20: for b in [92, UInt8(ascii: "u"), 48, 48, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 15)]] { put(b) }
+                    default: put(byte)
+                    }
                 }
-                bytes.append(byte + 32)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<count]))
             }
         }
         bytes.append(UInt8(ascii: "\""))
