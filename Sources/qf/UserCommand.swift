@@ -39,7 +39,7 @@ struct UserCommand: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 do {
                     return try await AccountCreation.create(username: username, email: email, password: password, fullName: fullName,
-                                                            superuser: superuser, database: database, cost: auth.bcryptCost, logger: logger)
+                                                            superuser: superuser, users: UserStore(database: database), cost: auth.bcryptCost, logger: logger)
                 } catch let rejected as AccountCreation.Rejected {
                     throw ValidationError(rejected.description)
                 }

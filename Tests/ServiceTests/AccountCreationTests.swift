@@ -8,7 +8,7 @@ import Testing
     @Test func aSuperuserIsCreatedOrPromotedAndCanSignIn() async throws {
         try await TestAPI.with("account_creation") { api in
             let admin = try await AccountCreation.create(username: "admin", email: "Admin@Example.com", password: "admin-pass-2026", superuser: true,
-                                                         database: api.database, cost: 4, logger: TestDatabase.logger)
+                                                         users: UserStore(database: api.database), cost: 4, logger: TestDatabase.logger)
             #expect(admin.isSuperuser && admin.isVerified && admin.email == "admin@example.com")
             let login = try await api.call(.post, "/api/v1/auth/login", json: ["username": "admin", "password": "admin-pass-2026"])
             let token = login.body.data["access_token"] as? String
@@ -18,19 +18,19 @@ import Testing
             // A plain user, then promoted: same id, superuser now, the new password works.
             let (_, _, id) = try await api.signUp("worker")
             let promoted = try await AccountCreation.create(username: "worker", email: "worker@example.com", password: "new-pass-2027", superuser: true,
-                                                            database: api.database, cost: 4, logger: TestDatabase.logger)
+                                                            users: UserStore(database: api.database), cost: 4, logger: TestDatabase.logger)
             #expect(promoted.id == id && promoted.isSuperuser)
             #expect(try await api.call(.post, "/api/v1/auth/login", json: ["username": "worker", "password": "new-pass-2027"]).status == .ok)
 
             await #expect(throws: AccountCreation.Rejected.self) {
                 try await AccountCreation.create(username: "worker", email: "w2@example.com", password: "another-pass-1", superuser: false,
-                                                 database: api.database, cost: 4, logger: TestDatabase.logger)
+                                                 users: UserStore(database: api.database), cost: 4, logger: TestDatabase.logger)
             }
             for (username, email, password, field) in [("x", "x@example.com", "good-pass-123", "username"), ("okname", "bad", "good-pass-123", "email"),
                                                        ("okname", "ok@example.com", "short", "password")] {
                 do {
                     _ = try await AccountCreation.create(username: username, email: email, password: password, superuser: true,
-                                                         database: api.database, cost: 4, logger: TestDatabase.logger)
+                                                         users: UserStore(database: api.database), cost: 4, logger: TestDatabase.logger)
                     Issue.record("\(field) accepted")
                 } catch let rejected as AccountCreation.Rejected {
                     #expect(rejected.field == field)

@@ -139,10 +139,10 @@ import Testing
         }
     }
 
-    /// A handler that counts its runs per task in a table of its own.
-    static func countingHandler() -> ClosureTaskHandler {
+    /// A handler that counts its runs per task in a table of its own (over `client`).
+    static func countingHandler(_ client: PostgresClient) -> ClosureTaskHandler {
         ClosureTaskHandler { task, context in
-            try await context.queue.client.query("""
+            try await client.query("""
                 INSERT INTO test_runs (task_id, runs) VALUES (\(task.id), 1) ON CONFLICT (task_id) DO UPDATE SET runs = test_runs.runs + 1
                 """, logger: Self.logger)
             return .object(["n": task.kwargs.objectValue?["n"] ?? .null])
@@ -169,7 +169,7 @@ import Testing
                 _ = try await queue.enqueueBatch(name: "count", kwargs: (chunk..<chunk + 2_000).map { .object(["n": .int(Int64($0))]) }, logger: Self.logger)
             }
             let workers = (0..<4).map { n in
-                Worker(id: "worker-\(n)", queue: queue, concurrency: 4, handlers: ["count": Self.countingHandler()], pollInterval: .milliseconds(200),
+                Worker(id: "worker-\(n)", queue: queue, concurrency: 4, handlers: ["count": Self.countingHandler(queue.client)], pollInterval: .milliseconds(200),
                        listen: listen, logger: Self.logger)
             }
             let finished = try await Self.runWorkers(workers) {
@@ -187,7 +187,7 @@ import Testing
         try await Self.withQueue("queue_notify") { queue, sql, listen in
             try await sql.query("CREATE TABLE test_runs (task_id TEXT PRIMARY KEY, runs INT NOT NULL)", logger: Self.logger)
             // Polling alone would take a minute; the notification brings it in well under that.
-            let worker = Worker(queue: queue, handlers: ["count": Self.countingHandler()], pollInterval: .seconds(60), listen: listen, logger: Self.logger)
+            let worker = Worker(queue: queue, handlers: ["count": Self.countingHandler(queue.client)], pollInterval: .seconds(60), listen: listen, logger: Self.logger)
             let done = try await withThrowingTaskGroup(of: Void.self) { group -> Bool in
                 group.addTask { await worker.run() }
                 defer { group.cancelAll() }

@@ -35,14 +35,14 @@ import Testing
         try await QueueTests.withQueue("limits_tasks") { queue, sql, listen in
             try await sql.query("CREATE TABLE test_runs (task_id TEXT PRIMARY KEY, runs INT NOT NULL)", logger: Self.logger)
             _ = try await queue.enqueueBatch(name: "count", kwargs: (0..<7).map { .object(["n": .int(Int64($0))]) }, logger: Self.logger)
-            let worker = Worker(queue: queue, concurrency: 2, handlers: ["count": QueueTests.countingHandler()], pollInterval: .milliseconds(100),
+            let worker = Worker(queue: queue, concurrency: 2, handlers: ["count": QueueTests.countingHandler(queue.client)], pollInterval: .milliseconds(100),
                                 listen: listen, limits: WorkerLimits(maxTasks: 3), logger: Self.logger)
             let reason = await worker.run()
             #expect(reason == .maxTasks(3))
             #expect(try await QueueTests.scalar(sql, "SELECT count(*)::text FROM celery_tasks WHERE status = 'SUCCESS'") == "3")
             #expect(try await QueueTests.scalar(sql, "SELECT count(*)::text FROM celery_tasks WHERE status = 'PENDING' AND attempt = 0") == "4", "the rest untouched")
             // A second worker drains the rest and leaves once idle.
-            let idle = Worker(queue: queue, concurrency: 2, handlers: ["count": QueueTests.countingHandler()], pollInterval: .milliseconds(100),
+            let idle = Worker(queue: queue, concurrency: 2, handlers: ["count": QueueTests.countingHandler(queue.client)], pollInterval: .milliseconds(100),
                               listen: listen, limits: WorkerLimits(exitWhenIdle: .milliseconds(500)), logger: Self.logger)
             #expect(await idle.run() == .idle(.milliseconds(500)))
             #expect(try await QueueTests.scalar(sql, "SELECT count(*)::text FROM test_runs WHERE runs = 1") == "7", "every task ran exactly once")

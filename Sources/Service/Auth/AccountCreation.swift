@@ -12,12 +12,11 @@ public enum AccountCreation {
     }
 
     public static func create(username: String, email: String, password: String, fullName: String? = nil, superuser: Bool,
-                              database: Database, cost: UInt8, logger: Logger) async throws -> UserRecord {
+                              users: any UserStoring, cost: UInt8, logger: Logger) async throws -> UserRecord {
         if let problem = CredentialRules.usernameProblem(username) { throw Rejected(field: "username", problem: problem) }
         if let problem = CredentialRules.emailProblem(email) { throw Rejected(field: "email", problem: problem) }
         if let problem = CredentialRules.passwordProblem(password, username: username) { throw Rejected(field: "password", problem: problem) }
         let hash = try await PasswordHasher(cost: cost).hash(password)
-        let users = UserStore(database: database)
         do {
             if superuser { return try await users.createSuperuser(username: username, email: email, passwordHash: hash, logger: logger) }
             return try await users.create(username: username, email: email, passwordHash: hash, fullName: fullName, logger: logger)

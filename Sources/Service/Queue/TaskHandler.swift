@@ -22,15 +22,15 @@ public struct ClosureTaskHandler: TaskHandler {
     }
 }
 
-/// What a running handler can use: the queue (to finish inside its own transaction), the
-/// worker's logger, and progress reports that ride on the next heartbeat.
+/// What a running handler can use: the queue it came from, the worker's logger, and progress
+/// reports that ride on the next heartbeat.
 public struct TaskContext: Sendable {
-    public let queue: TaskQueue
+    public let queue: any TaskQueueing
     public let key: ClaimedTask.Key
     public let logger: Logger
     let progressBox = ProgressBox()
 
-    init(queue: TaskQueue, key: ClaimedTask.Key, logger: Logger) {
+    init(queue: any TaskQueueing, key: ClaimedTask.Key, logger: Logger) {
         self.queue = queue
         self.key = key
         self.logger = logger

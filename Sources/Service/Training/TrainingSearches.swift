@@ -8,7 +8,7 @@ public enum TrainingSearches {
     /// Checks and queues the search; returns the parent job's id and its trial count. Only jobs on
     /// built-in datasets: a `data` block names files on this machine, which workers may not see
     /// (upload them as a dataset and POST the search instead).
-    public static func submit(_ job: TrainingJobConfiguration, search block: JSONValue, database: Database, logger: Logger) async throws -> (id: Int, trials: Int) {
+    public static func submit(_ job: TrainingJobConfiguration, search block: JSONValue, stores: ServiceStores, logger: Logger) async throws -> (id: Int, trials: Int) {
         guard job.data == nil else {
             throw AgentsError.invalidConfiguration("data: a distributed search trains on workers that may not see this machine's files; "
                                                    + "use a built-in dataset, or upload the data and POST the search to /api/v1/training/jobs")
@@ -23,7 +23,7 @@ public enum TrainingSearches {
         let name = job.name ?? "search"
         let parent = TrainingJobStore.NewJob(name: name, description: "qf tune --distributed", strategyID: nil, datasetID: nil, config: .object(parentConfig),
                                              hyperparameters: hyperparameters, totalEpochs: search.options.maxEpochs, estimatedDuration: nil)
-        let id = try await TrainingSearchStore(database: database).create(parent, search: search, base: job, childConfig: config, for: nil, logger: logger)
+        let id = try await stores.searches.create(parent, search: search, base: job, childConfig: config, for: nil, logger: logger)
         return (id, tuner.configurations.count)
     }
 
@@ -38,8 +38,8 @@ public enum TrainingSearches {
         public var best: TrainingJobConfiguration?
     }
 
-    public static func progress(of id: Int, database: Database, logger: Logger) async throws -> Progress {
-        let record = try await TrainingJobStore(database: database).find(id, for: nil, reading: .latest, logger: logger)
+    public static func progress(of id: Int, stores: ServiceStores, logger: Logger) async throws -> Progress {
+        let record = try await stores.trainingJobs.find(id, for: nil, reading: .latest, logger: logger)
         let state = try SearchState.decode(record.metrics)
         var result: TuneResult?
         if record.status == .completed {

@@ -23,7 +23,7 @@ enum DemoSeed {
         for try await id in try await database.primary.query("SELECT id FROM users WHERE lower(username) = \(username)", logger: logger).decode(Int.self) { userID = id }
         if userID == nil {
             userID = try await AccountCreation.create(username: username, email: "demo@quantforge.local", password: password, fullName: "Demo User",
-                                                      superuser: false, database: database, cost: bcryptCost, logger: logger).id
+                                                      superuser: false, users: UserStore(database: database), cost: bcryptCost, logger: logger).id
         }
         guard let userID else { throw SampleDataProblem(description: "the demo user could not be created") }
         for try await (id, status) in try await database.primary.query("""

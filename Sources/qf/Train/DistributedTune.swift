@@ -28,13 +28,13 @@ enum DistributedTune {
     }
 
     /// Waits for search `id` with a progress bar over its trials.
-    static func waitFor(_ id: Int, trials: Int, database: Database, logger: Logger) async throws -> TrainingSearches.Progress {
+    static func waitFor(_ id: Int, trials: Int, stores: ServiceStores, logger: Logger) async throws -> TrainingSearches.Progress {
         var bar = ProgressBar(total: trials, label: "trials")
-        var progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
+        var progress = try await TrainingSearches.progress(of: id, stores: stores, logger: logger)
         while progress.status.isLive {
             bar.update(progress.trialsDone, status: progress.status.rawValue)
             try await Task.sleep(for: .milliseconds(250))
-            progress = try await TrainingSearches.progress(of: id, database: database, logger: logger)
+            progress = try await TrainingSearches.progress(of: id, stores: stores, logger: logger)
         }
         bar.update(progress.trialsDone, status: progress.status.rawValue)
         return progress
@@ -52,7 +52,8 @@ enum DistributedTune {
             group.addTask { await database.run() }
             defer { group.cancelAll() }
             await database.waitUntilRunning()
-            let (id, trials) = try await TrainingSearches.submit(base, search: block(command, options), database: database, logger: logger)
+            let stores = ServiceStores(database: database)
+            let (id, trials) = try await TrainingSearches.submit(base, search: block(command, options), stores: stores, logger: logger)
             if !command.json {
                 print("training job \(id): a search of \(trials) trials × \(options.seeds) seeds queued as child jobs; qf worker processes take them")
             }
@@ -63,7 +64,7 @@ enum DistributedTune {
             }
             let progress: TrainingSearches.Progress
             do {
-                progress = try await waitFor(id, trials: trials, database: database, logger: logger)
+                progress = try await waitFor(id, trials: trials, stores: stores, logger: logger)
                 if let slurmJob { await SlurmOptions.finish(slurmJob) }
             } catch {
                 if let slurmJob { await SlurmOptions.finish(slurmJob) }
