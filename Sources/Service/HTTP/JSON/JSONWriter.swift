@@ -23,7 +23,7 @@ public struct JSONWriter {
     }
 
     /// The comma before a value or key (and, pretty, the line break and indentation).
-    mutating func separate() {
+    @inline(__always) mutating func separate() {
         if afterKey {
             afterKey = false
             needsComma = true
@@ -98,19 +98,14 @@ public struct JSONWriter {
     /// byte without building a string.
     public mutating func snakeCaseKey(_ key: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
         var key = key
         key.withUTF8 { utf8 in
-            // Most keys need nothing done: copy them whole.
-            guard utf8.contains(where: { Self.isUpper($0) || $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            // Converted in a buffer on the stack (room for every byte escaped as \u00XX), then
-            // appended at once.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count * 6) { out in
+            // `"key": ` written in a buffer on the stack (room for every byte escaped as
+            // \u00XX), then appended at once.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count * 6 + 4) { out in
                 var count = 0
                 func put(_ byte: UInt8) { out[count] = byte; count += 1 }
+                put(UInt8(ascii: "\""))
                 for index in utf8.indices {
                     let byte = utf8[index]
                     switch byte {
@@ -129,14 +124,16 @@ public struct JSONWriter {
                     default: put(byte)
                     }
                 }
+                put(UInt8(ascii: "\""))
+                put(UInt8(ascii: ":"))
+                if indent > 0 { put(UInt8(ascii: " ")) }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<count]))
             }
         }
-        bytes.append(UInt8(ascii: "\""))
-        keyWritten()
+        afterKey = true
     }
 
-    mutating func keyWritten() {
+    @inline(__always) mutating func keyWritten() {
         bytes.append(UInt8(ascii: ":"))
         if indent > 0 { bytes.append(UInt8(ascii: " ")) }
         afterKey = true

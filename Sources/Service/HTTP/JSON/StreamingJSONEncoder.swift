@@ -77,36 +77,52 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
 
 /// The encoder's state while one value is written: the writer and the containers still open.
 final class EncodingState: Encoder {
-    /// The writer, behind a pointer: as a stored property of a class, every write would go
-    /// through a dynamic exclusivity check (a tenth of the encoder's time in a profile).
-    private let storage = UnsafeMutablePointer<JSONWriter>.allocate(capacity: 1)
+    /// The writer and the container stack, behind pointers: as stored properties of a class,
+    /// every access would go through a dynamic exclusivity check (a tenth of the encoder's time
+    /// in a profile).
+    private let writerStorage = UnsafeMutablePointer<JSONWriter>.allocate(capacity: 1)
+    private let openStorage = UnsafeMutablePointer<[Bool]>.allocate(capacity: 1)
+    private let baseStorage = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     private var finished = false
+
     var writer: JSONWriter {
-        unsafeAddress { UnsafePointer(storage) }
-        unsafeMutableAddress { storage }
+        unsafeAddress { UnsafePointer(writerStorage) }
+        unsafeMutableAddress { writerStorage }
     }
     /// The containers opened and not yet closed, outermost first (`true` for an object).
-    var open: [Bool] = []
+    var open: [Bool] {
+        unsafeAddress { UnsafePointer(openStorage) }
+        unsafeMutableAddress { openStorage }
+    }
     /// Where the value being written began in `open`: a second `container(keyedBy:)` call from
     /// the same `encode(to:)` returns the object already open there.
-    var base = 0
+    var base: Int {
+        unsafeAddress { UnsafePointer(baseStorage) }
+        unsafeMutableAddress { baseStorage }
+    }
 
     let codingPath: [any CodingKey] = []
     let userInfo: [CodingUserInfoKey: Any] = [:]
 
     init(writer: JSONWriter) {
-        storage.initialize(to: writer)
+        writerStorage.initialize(to: writer)
+        openStorage.initialize(to: [])
+        openStorage.pointee.reserveCapacity(16)
+        baseStorage.initialize(to: 0)
     }
 
     /// The writer with everything written, taken out of the state.
     func finish() -> JSONWriter {
         finished = true
-        return storage.move()
+        return writerStorage.move()
     }
 
     deinit {
-        if !finished { storage.deinitialize(count: 1) }
-        storage.deallocate()
+        if !finished { writerStorage.deinitialize(count: 1) }
+        writerStorage.deallocate()
+        openStorage.deinitialize(count: 1)
+        openStorage.deallocate()
+        baseStorage.deallocate()
     }
 
     /// Closes the containers deeper than `depth` (their owners are done with them).
