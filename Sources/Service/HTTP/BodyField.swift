@@ -81,7 +81,6 @@ public struct BodyField: Sendable {
     }
 }
 
-/// A request body's type: its fields, from which its schema comes.
 /// A request body type: `Decodable` from the request's JSON (through `APIRequestDecoder`, or any
 /// decoder), its fields read together from the object so that every problem is reported at once.
 public protocol RequestFields: Decodable {
