@@ -13,6 +13,7 @@ struct JSONBench: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Only encode the page with StreamingJSONEncoder this many times (for a profiler).") var profilePage: Int?
 
+    /// A strategy's figures, as `StrategyRecord.Performance`.
     struct Performance: Encodable {
         var totalReturn: Double?
         var sharpeRatio: Double?
@@ -40,6 +41,7 @@ struct JSONBench: ParsableCommand {
         var lastRunAt: Date?
     }
 
+    /// A page of a list, as `Page`.
     struct PageOf<Item: Encodable>: Encodable {
         var items: [Item]
         var total: Int
@@ -48,6 +50,7 @@ struct JSONBench: ParsableCommand {
         var pages: Int
     }
 
+    /// The success envelope, as the API's.
     struct Envelope<T: Encodable>: Encodable {
         var success = true
         var data: T
@@ -57,6 +60,7 @@ struct JSONBench: ParsableCommand {
         var requestID = "0f8e4a8c-2b1d-4c5e-9a7f-3d6b2e1c0a99"
     }
 
+    /// What `--json` writes.
     struct Results: Encodable {
         var pageSize: Int
         var pageBytes: Int
