@@ -62,14 +62,14 @@ import Testing
 
     @Test func theWriterEscapesAndFormats() {
         var writer = JSONWriter()
-        writer.object { w in
-            w.key("s"); w.string("q\"b\\n\n\t\u{1F}é")
-            w.key("d"); w.double(0.1)
-            w.key("w"); w.double(3.0)
-            w.key("n"); w.double(Double.nan)
-            w.key("t"); w.date(Date(timeIntervalSince1970: 1_796_034_633.9))
-            w.key("o"); w.int(nil as Int?)
-        }
+        writer.beginObject()
+        writer.key("s"); writer.string("q\"b\\n\n\t\u{1F}é")
+        writer.key("d"); writer.double(0.1)
+        writer.key("w"); writer.double(3.0)
+        writer.key("n"); writer.double(Double.nan)
+        writer.key("t"); writer.date(Date(timeIntervalSince1970: 1_796_034_633.9))
+        writer.key("o"); writer.int(nil as Int?)
+        writer.endObject()
         #expect(String(decoding: writer.bytes, as: UTF8.self) ==
                 #"{"s":"q\"b\\n\n\t\u001fé","d":0.1,"w":3,"n":null,"t":"2026-11-30T10:30:33Z","o":null}"#)
     }

@@ -65,20 +65,6 @@ public struct JSONWriter {
         containerIsEmpty = false
     }
 
-    /// An object: `body` writes its members with `key(_:)` then a value.
-    public mutating func object(_ body: (inout JSONWriter) -> Void) {
-        beginObject()
-        body(&self)
-        endObject()
-    }
-
-    /// An array: `body` writes its elements.
-    public mutating func array(_ body: (inout JSONWriter) -> Void) {
-        beginArray()
-        body(&self)
-        endArray()
-    }
-
     /// A value that is already JSON text from a trusted writer (PostgreSQL's `jsonb` output, a
     /// cached response), copied as it is.
     public mutating func raw(_ json: String) {
