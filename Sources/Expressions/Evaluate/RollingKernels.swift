@@ -113,22 +113,64 @@ extension Kernels {
         for i in 0..<x.count { out[i] = (x[i] - means[i]) / out[i] }
     }
 
-    /// Highest (or lowest) value of the window, by a monotonic queue of bar numbers.
+    /// Highest (or lowest) value of the window by van Herk / Gil–Werman: the series cut into blocks
+    /// of w bars, a running extreme forward and backward within each block, and every window the
+    /// extreme of one block's backward value (its older bars) and the next block's forward value
+    /// (its newer bars). Three comparisons a bar and no branch on the data, where a monotonic
+    /// queue mispredicts about once a bar on prices. Ties keep the newer bar (as pandas' queue
+    /// does, which only shows in the sign of a zero). A value depends only on bars inside its
+    /// window, so a NaN spoils only the windows that hold it, and those are NaN.
     static func rollingExtreme(_ x: UnsafeBufferPointer<Double>, window w: Int, highest: Bool, into out: UnsafeMutableBufferPointer<Double>) {
-        let nan = windowsWithNaN(x, window: w)
-        var queue = [Int](repeating: 0, count: x.count)
-        var head = 0, tail = 0
+        guard let values = x.baseAddress, let out = out.baseAddress, w >= 1, x.count > 0 else { return }
+        if highest {
+            blockExtremes(values, count: x.count, window: w, into: out) { $0 >= $1 }
+        } else {
+            blockExtremes(values, count: x.count, window: w, into: out) { $0 <= $1 }
+        }
+        var lastNaN = -1
         for i in 0..<x.count {
-            if x[i].isNaN {
-                head = 0
-                tail = 0
-            } else {
-                while tail > head, highest ? x[queue[tail - 1]] <= x[i] : x[queue[tail - 1]] >= x[i] { tail -= 1 }
-                queue[tail] = i
-                tail += 1
+            if values[i].isNaN { lastNaN = i }
+            // A window not yet full, or holding the last NaN (lastNaN ≥ i − w + 1).
+            if lastNaN > i - w { out[i] = .nan }
+        }
+    }
+
+    /// The windows' extremes, `keeps(a, b)` saying that a newer a wins over an older b.
+    @inline(__always)
+    private static func blockExtremes(_ x: UnsafePointer<Double>, count n: Int, window w: Int, into out: UnsafeMutablePointer<Double>,
+                                      keeps: (Double, Double) -> Bool) {
+        let backward = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { backward.deallocate() }
+        var start = 0
+        while start < n {
+            let end = Swift.min(start + w, n)
+            // Forward: the extreme of the block's bars up to i, in out[i].
+            var m = x[start]
+            out[start] = m
+            var i = start + 1
+            while i < end {
+                m = keeps(x[i], m) ? x[i] : m
+                out[i] = m
+                i += 1
             }
-            while tail > head, queue[head] <= i - w { head += 1 }
-            out[i] = nan[i] ? .nan : x[queue[head]]
+            // Backward: the extreme of the block's bars from i to its end.
+            m = x[end - 1]
+            backward[end - 1] = m
+            i = end - 2
+            while i >= start {
+                m = keeps(m, x[i]) ? m : x[i]
+                backward[i] = m
+                i -= 1
+            }
+            start = end
+        }
+        // Window i − w + 1 … i: bars i − w + 1 to its block's end (backward), then the next
+        // block's bars up to i (forward, already in out[i]); one block when they coincide.
+        if w > 1 && w <= n {
+            for i in (w - 1)..<n {
+                let newer = out[i], older = backward[i - w + 1]
+                out[i] = keeps(newer, older) ? newer : older
+            }
         }
     }
 
