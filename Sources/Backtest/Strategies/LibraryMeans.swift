@@ -36,29 +36,41 @@ struct LibraryMeanState: Sendable {
     var sameInARow = 0
     var previous = 0.0
 
-    /// vectorbt's mean of window `w` for every bar of `range` (consecutive from bar 0).
+    /// vectorbt's mean of window `w` for every bar of `range` (consecutive from bar 0). The ring's
+    /// slot moves by one a bar rather than being `i % w` (an integer division a bar), and the
+    /// running sums stay in locals through the loop.
     mutating func vectorbt(_ x: UnsafeBufferPointer<Double>, window w: Int, range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         if cumulatives.count != w {
             cumulatives = [Double](repeating: 0, count: w)
             nanCounts = [Int](repeating: 0, count: w)
         }
+        guard !range.isEmpty else { return }
+        var cumulative = self.cumulative, nanCount = self.nanCount
         let first = range.lowerBound
-        for i in range {
-            let v = x[i]
-            if v.isNaN { nanCount += 1 } else { cumulative = cumulative + v }
-            let slot = i % w
-            let length: Int, windowSum: Double
-            if i < w {
-                length = i + 1 - nanCount
-                windowSum = cumulative
-            } else {
-                length = w - (nanCount - nanCounts[slot])
-                windowSum = cumulative - cumulatives[slot]
+        var slot = first % w
+        cumulatives.withUnsafeMutableBufferPointer { sums in
+            nanCounts.withUnsafeMutableBufferPointer { nans in
+                for i in range {
+                    let v = x[i]
+                    if v.isNaN { nanCount += 1 } else { cumulative = cumulative + v }
+                    let length: Int, windowSum: Double
+                    if i < w {
+                        length = i + 1 - nanCount
+                        windowSum = cumulative
+                    } else {
+                        length = w - (nanCount - nans[slot])
+                        windowSum = cumulative - sums[slot]
+                    }
+                    sums[slot] = cumulative
+                    nans[slot] = nanCount
+                    out[i - first] = length < w ? .nan : windowSum / Double(length)
+                    slot += 1
+                    if slot == w { slot = 0 }
+                }
             }
-            cumulatives[slot] = cumulative
-            nanCounts[slot] = nanCount
-            out[i - first] = length < w ? .nan : windowSum / Double(length)
         }
+        self.cumulative = cumulative
+        self.nanCount = nanCount
     }
 
     /// pandas' mean of window `w` for every bar of `range` (consecutive from bar 0).
