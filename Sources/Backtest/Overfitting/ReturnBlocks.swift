@@ -134,6 +134,41 @@ public struct ReturnBlocks: Sendable {
             fourths += r2 * r2
         }
 
+        /// The room left in the open block (the next one is opened when it is full) and its running
+        /// (sum, squares, cubes, fourths), for a caller that folds a stretch of returns in
+        /// registers and hands the sums back with `setOpenBlock`, in the very order `add` would.
+        @inline(__always)
+        mutating func openBlock() -> (room: Int, sums: SIMD4<Double>) {
+            if leftInBlock == 0 { nextBlock() }
+            return (leftInBlock, SIMD4(sum, squares, cubes, fourths))
+        }
+
+        /// The open block's sums after `count` more returns (at most the room `openBlock` gave).
+        @inline(__always)
+        mutating func setOpenBlock(_ sums: SIMD4<Double>, after count: Int) {
+            leftInBlock &-= count
+            sum = sums[0]
+            squares = sums[1]
+            cubes = sums[2]
+            fourths = sums[3]
+        }
+
+        /// `add(0)` `count` times: the blocks' room goes, their sums stay (bar a −0 turning +0,
+        /// done here as `add` does it).
+        mutating func addZeros(_ count: Int) {
+            var left = count
+            while left > 0 {
+                if leftInBlock == 0 { nextBlock() }
+                let stretch = Swift.min(left, leftInBlock)
+                leftInBlock &-= stretch
+                sum += 0
+                squares += 0
+                cubes += 0
+                fourths += 0
+                left &-= stretch
+            }
+        }
+
         mutating func nextBlock() {
             close()
             if block + 1 < blockLengths.count {

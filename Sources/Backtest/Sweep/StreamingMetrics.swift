@@ -114,10 +114,19 @@ struct StreamingMetrics: RunObserver {
         if bars == 0 { first = equity[0] }
         bars &+= count
         last = equity[count &- 1]
-        trackDrawdown(equity, count: count)
+        // A flat run's equity is its cash on every bar (unless a close is not finite): past its
+        // first bar nothing can set a peak or a low and every return is 0, so the rest is
+        // folded at once. Most bars of a rule that waits for its signal are flat.
+        let flat = units == 0 && count > 1 && Self.allEqual(equity, count: count)
+        trackDrawdown(equity, count: flat ? 1 : count)
         if facts.convention == .vectorbt {
             if units != 0 { exposedBars &+= count }
-            barReturns(equity, count: count)
+            if flat {
+                barReturns(equity, count: 1)
+                zeroReturns(count &- 1)
+            } else {
+                barReturns(equity, count: count)
+            }
         } else {
             periodReturns(equity, bars: range)
         }
@@ -150,16 +159,80 @@ struct StreamingMetrics: RunObserver {
         if keepsBlocks { blocks.add(r) }
     }
 
-    /// vectorbt: one return per bar against the bar before.
+    /// vectorbt: one return per bar against the bar before. The sums are folded in locals, one
+    /// stretch of bars per return block, and stored once a stretch: kept in the struct, every
+    /// bar's adds waited on the stores of the bar before (half a sweep's time on a long series).
+    /// The additions are `add`'s, in its order, so the figures are the same bits.
     @inline(__always)
     mutating func barReturns(_ equity: UnsafePointer<Double>, count: Int) {
-        var previous = self.previous
-        for k in 0..<count {
+        var previous = self.previous, returns = self.returns, shift = self.shift
+        var sum = self.sum, sumSquares = self.sumSquares, downsideSquares = self.downsideSquares
+        @inline(__always)
+        func next(_ k: Int) -> Double {
             let e = equity[k]
-            add(e == previous ? 0 : ReturnSeries.vectorbtReturn(from: previous, to: e))
+            let r = e == previous ? 0 : ReturnSeries.vectorbtReturn(from: previous, to: e)
             previous = e
+            if returns == 0 { shift = r }
+            returns &+= 1
+            let d = r - shift
+            sum += d
+            sumSquares += d * d
+            // A select, not a branch: the sign of a held position's returns is a coin toss to the
+            // branch predictor. Adding +0 leaves a sum of squares as it is.
+            downsideSquares += r < 0 ? r * r : 0
+            return r
+        }
+        if keepsBlocks {
+            var k = 0
+            while k < count {
+                let (room, open) = blocks.openBlock()
+                let stretch = Swift.min(room, count &- k)
+                var block = open
+                for i in k..<(k &+ stretch) {
+                    let r = next(i), r2 = r * r
+                    block += SIMD4(r, r2, r2 * r, r2 * r2)
+                }
+                blocks.setOpenBlock(block, after: stretch)
+                k &+= stretch
+            }
+        } else {
+            for k in 0..<count { _ = next(k) }
         }
         self.previous = previous
+        self.returns = returns
+        self.shift = shift
+        self.sum = sum
+        self.sumSquares = sumSquares
+        self.downsideSquares = downsideSquares
+    }
+
+    /// `add(0)` `count` times after at least one return (so `shift` is set): each adds −shift and
+    /// shift², summed here as count·(−shift) and count·shift², within an ulp of the additions.
+    @inline(__always)
+    mutating func zeroReturns(_ count: Int) {
+        guard count > 0 else { return }
+        returns &+= count
+        let d = 0 - shift
+        sum += Double(count) * d
+        sumSquares += Double(count) * (d * d)
+        if keepsBlocks { blocks.addZeros(count) }
+    }
+
+    /// Whether every value of `equity[0..<count]` equals the first (false for a NaN).
+    @inline(__always)
+    static func allEqual(_ equity: UnsafePointer<Double>, count: Int) -> Bool {
+        let first = equity[0]
+        let first8 = SIMD8(repeating: first)
+        var k = 0
+        while k &+ 8 <= count {
+            if any(UnsafeRawPointer(equity + k).loadUnaligned(as: SIMD8<Double>.self) .!= first8) { return false }
+            k &+= 8
+        }
+        while k < count {
+            if equity[k] != first { return false }
+            k &+= 1
+        }
+        return true
     }
 
     /// Backtesting.py: one return per calendar period, at its last bar.
