@@ -104,11 +104,18 @@ public enum RuleSignals {
         let compiler = Compiler(columns: columns, parameters: parameters)
         return try parsed.map { rule in
             guard let rule else { return nil }
-            do {
-                return try compiler.compile(rule.tree, source: rule.text, expecting: .condition, into: &graph)
-            } catch let error as ExpressionError {
-                throw RuleError(field: fieldPrefix + rule.field, error: error)
-            }
+            return try compile(rule, compiler: compiler, into: &graph, fieldPrefix: fieldPrefix)
+        }
+    }
+
+    /// Compiles one parsed rule as a condition.
+    /// - Throws: `RuleError` naming the rule.
+    static func compile(_ rule: (field: String, text: String, tree: Syntax), compiler: Compiler, into graph: inout ExpressionGraph,
+                        fieldPrefix: String = "") throws -> ExpressionGraph.NodeID {
+        do {
+            return try compiler.compile(rule.tree, source: rule.text, expecting: .condition, into: &graph)
+        } catch let error as ExpressionError {
+            throw RuleError(field: fieldPrefix + rule.field, error: error)
         }
     }
 

@@ -35,12 +35,11 @@ public enum RuleSweep {
         let indices = combinations.map { $0.clamped(to: 0..<grid.count) } ?? 0..<grid.count
         var summary = SweepSummary(combinations: indices.count, evaluated: 0, rejected: 0, firstRejection: nil, bars: bars.count)
         var firstError: RuleError?
-        // Parsed once; each cell only binds its parameters.
-        let parsed = try RuleSignals.parse(rules)
-        let columns = frame.columnNames
+        // Parsed once; each rule compiled once per distinct value of its own parameters.
+        var compiler = try RuleCompileCache(rules, columns: frame.columnNames)
         for index in indices {
             do {
-                cells.append((index, try RuleSignals.compile(parsed, columns: columns, parameters: grid.parameters(at: index), into: &graph)))
+                cells.append((index, try compiler.roots(parameters: grid.parameters(at: index), into: &graph)))
             } catch let error as RuleError {
                 summary.rejected += 1
                 if firstError == nil { firstError = error }
@@ -51,15 +50,7 @@ public enum RuleSweep {
         let evaluator = Evaluator(graph: graph, rollingMean: RuleSignals.rollingMean(convention.meanArithmetic))
         let threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         // The series the cells share, once each, spread over the cores.
-        let shared = evaluator.sharedFunctions(cells.map { $0.roots.compactMap { $0 } })
-        let known = Mutex<[ExpressionGraph.NodeID: [Double]]>([:])
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(1, shared.count))) { worker in
-            for k in stride(from: worker, to: shared.count, by: threads) {
-                let value = evaluator.evaluate([shared[k]], on: frame)[0]
-                known.withLock { $0[shared[k]] = value }
-            }
-        }
-        let sharedValues = known.withLock { $0 }
+        let sharedValues = evaluator.evaluate(shared: evaluator.sharedFunctions(cells.map { $0.roots.compactMap { $0 } }), on: frame, threads: threads)
         let total = indices.count * bars.count
         let done = Atomic<Int>(summary.rejected * bars.count)
         let n = bars.count
@@ -140,15 +131,36 @@ extension RuleSweep {
                 // A rule not given reads as never true.
                 let le = place[0].map { values[$0] } ?? zero.baseAddress!, lx = place[1].map { values[$0] } ?? zero.baseAddress!
                 let se = place[2].map { values[$0] } ?? zero.baseAddress!, sx = place[3].map { values[$0] } ?? zero.baseAddress!
-                let longOnly = place[2] == nil && place[3] == nil
-                for i in 0..<length {
-                    // Most bars have no condition true: they cannot change anything.
-                    if le[i] == 0 && lx[i] == 0 && (longOnly || (se[i] == 0 && sx[i] == 0)) { continue }
+                var i = 0
+                while i < length {
+                    // Only two of the four rules can change the side held (flat: the entries; long:
+                    // its exit or a short entry; short: its exit or a long entry): skip to the
+                    // next bar where one of them holds; the rest of most blocks is skipped.
+                    let (a, b) = side == 0 ? (le, se) : side == 1 ? (lx, se) : (sx, le)
+                    i = Self.nextNonzero(a, b, from: i, to: length)
+                    guard i < length else { break }
                     let signal = RuleSignals.step(side: &side, longEntry: le[i] != 0, longExit: lx[i] != 0, shortEntry: se[i] != 0, shortExit: sx[i] != 0)
                     if signal != .hold { events.append(start + i, signal) }
+                    i += 1
                 }
             }
         }
+    }
+}
+
+extension RuleSweep {
+    /// The first bar in from..<end where `a` or `b` is non-zero (`end` if none), eight bars at a time.
+    @inline(__always)
+    static func nextNonzero(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, from start: Int, to end: Int) -> Int {
+        var i = start
+        while i &+ 8 <= end {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Double>.self)
+            let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Double>.self)
+            if any((x .!= 0) .| (y .!= 0)) { break }
+            i &+= 8
+        }
+        while i < end && a[i] == 0 && b[i] == 0 { i &+= 1 }
+        return i
     }
 }
 

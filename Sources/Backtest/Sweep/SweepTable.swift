@@ -16,18 +16,21 @@ public struct SweepRanking: Sendable {
         self.limit = max(limit, 0)
     }
 
-    /// Whether `a` ranks before `b`: better value first, NaN last, then grid order.
-    func before(_ a: SweepRow, _ b: SweepRow) -> Bool {
-        let x = a.metrics.value(metric)!, y = b.metrics.value(metric)!
+    /// Whether a row with figure `x` at grid index `i` ranks before one with `y` at `j`: better
+    /// value first, NaN last, then grid order.
+    func before(_ x: Double, _ i: Int, _ y: Double, _ j: Int) -> Bool {
         if x.isNaN != y.isNaN { return y.isNaN }
         if x != y && !x.isNaN { return ascending ? x < y : x > y }
-        return a.index < b.index
+        return i < j
     }
 
-    /// Merges a batch of rows, keeping the best `limit`.
+    /// Merges a batch of rows, keeping the best `limit`. Each row's figure is looked up once,
+    /// not once per comparison.
     public mutating func add(_ batch: [SweepRow]) {
-        rows = (rows + batch).sorted(by: before)
-        if rows.count > limit { rows.removeLast(rows.count - limit) }
+        let all = rows + batch
+        let figures = all.map { $0.metrics.value(metric)! }
+        let order = all.indices.sorted { before(figures[$0], all[$0].index, figures[$1], all[$1].index) }
+        rows = order.prefix(limit).map { all[$0] }
     }
 }
 

@@ -138,8 +138,10 @@ public struct BlockEvaluator {
                         }
                     case .shift(let k):
                         guard case .series(let s) = step.inputs[0] else { preconditionFailure("shift of a block slot") }
-                        let x = bases[s]
-                        for i in 0..<length { out[i] = start + i >= k ? x[start + i - k] : .nan }
+                        // NaN for the first k bars of the series, then a copy of the bars k before.
+                        let missing = Swift.max(0, Swift.min(length, k - start))
+                        if missing > 0 { out.update(repeating: .nan, count: missing) }
+                        if missing < length { (out + missing).update(from: bases[s] + (start + missing - k), count: length - missing) }
                     }
                 }
                 body(start, length, roots.map(pointer))

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Computes nodes of an `ExpressionGraph` over a `Frame`, each node once over whole series in a
 /// tight loop of its own (no per-bar walk over the tree), dropping a value as soon as the last
 /// node that reads it is done.
@@ -73,22 +75,70 @@ public struct Evaluator: Sendable {
     }
 
     /// The nodes that more than one of `groups` (each a set of roots, say one sweep cell's rules)
-    /// reach, among the series functions (what is worth computing once and keeping).
+    /// reach, among the series functions (what is worth computing once and keeping). A `shift` of
+    /// a column or of another kept node is left out: it is a copy, cheaper to take where it is
+    /// read (`BlockEvaluator` reads it in place) than to keep as one more series.
     public func sharedFunctions(_ groups: [[ExpressionGraph.NodeID]]) -> [ExpressionGraph.NodeID] {
         var groupsReaching = [Int](repeating: 0, count: graph.nodes.count)
+        var seen = Set<ExpressionGraph.NodeID>()
+        var stack: [ExpressionGraph.NodeID] = []
         for roots in groups {
-            var seen = Set<ExpressionGraph.NodeID>()
-            var stack = roots
+            seen.removeAll(keepingCapacity: true)
+            stack.append(contentsOf: roots)
             while let id = stack.popLast() {
                 guard seen.insert(id).inserted else { continue }
                 groupsReaching[id] += 1
                 stack.append(contentsOf: graph.nodes[id].inputs)
             }
         }
-        return graph.nodes.indices.filter { id in
+        func kept(_ id: ExpressionGraph.NodeID) -> Bool {
             guard groupsReaching[id] > 1, case .function(let f, _) = graph.nodes[id].operation else { return false }
             return !f.isElementwise
         }
+        return graph.nodes.indices.filter { id in
+            guard kept(id) else { return false }
+            if case .function(.shift, _) = graph.nodes[id].operation, let input = graph.nodes[id].inputs.first {
+                if case .column = graph.nodes[input].operation { return false }
+                if kept(input) { return false }
+            }
+            return true
+        }
+    }
+
+    /// The values of `shared` (`sharedFunctions`), computed across `threads` threads: first the
+    /// nodes that read no other of them, then those that read only the first, and so on, so a node
+    /// over another shared one (`ema(sma(close, n), m)`) takes it as computed, not again.
+    public func evaluate(shared: [ExpressionGraph.NodeID], on frame: Frame, threads: Int) -> [ExpressionGraph.NodeID: [Double]] {
+        let isShared = Set(shared)
+        // A node's level: one more than the deepest shared node below it (0: none below).
+        var below = [Int](repeating: 0, count: graph.nodes.count)
+        var levels: [[ExpressionGraph.NodeID]] = []
+        for id in graph.nodes.indices {
+            for input in graph.nodes[id].inputs {
+                below[id] = Swift.max(below[id], isShared.contains(input) ? below[input] + 1 : below[input])
+            }
+            if isShared.contains(id) {
+                while levels.count <= below[id] { levels.append([]) }
+                levels[below[id]].append(id)
+            }
+        }
+        var known: [ExpressionGraph.NodeID: [Double]] = [:]
+        for level in levels where !level.isEmpty {
+            var values = [[Double]](repeating: [], count: level.count)
+            let before = known
+            let workers = Swift.max(1, Swift.min(threads, level.count))
+            values.withUnsafeMutableBufferPointer { buffer in
+                let results = SharedResults(values: buffer)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    // Each worker writes only its own slots.
+                    for k in stride(from: worker, to: level.count, by: workers) {
+                        results.values[k] = evaluate([level[k]], on: frame, known: before)[0]
+                    }
+                }
+            }
+            for (k, id) in level.enumerated() { known[id] = values[k] }
+        }
+        return known
     }
 
     /// `body` with read pointers to every array.
@@ -131,3 +181,9 @@ public struct Evaluator: Sendable {
         }
     }
 }
+
+/// The slots the workers of `Evaluator.evaluate(shared:on:threads:)` fill, each worker its own.
+private struct SharedResults: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<[Double]>
+}
+
