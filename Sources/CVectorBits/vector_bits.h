@@ -16,4 +16,20 @@ static inline unsigned qf_greater_bits4(qf_double4 a, qf_double4 b) {
     return bits & 15u;
 }
 
+// Bit k set where a[k] >= b[k] (false with NaN).
+static inline unsigned qf_greater_equal_bits4(qf_double4 a, qf_double4 b) {
+    qf_bool4 mask = __builtin_convertvector(a >= b, qf_bool4);
+    unsigned char bits;
+    __builtin_memcpy(&bits, &mask, 1);
+    return bits & 15u;
+}
+
+// Bit k set where a[k] == b[k] (false with NaN).
+static inline unsigned qf_equal_bits4(qf_double4 a, qf_double4 b) {
+    qf_bool4 mask = __builtin_convertvector(a == b, qf_bool4);
+    unsigned char bits;
+    __builtin_memcpy(&bits, &mask, 1);
+    return bits & 15u;
+}
+
 #endif

@@ -112,6 +112,9 @@ extension RuleSweep {
     static func events(roots: [ExpressionGraph.NodeID?], evaluator: Evaluator, frame: Frame, known: [ExpressionGraph.NodeID: [Double]], bars n: Int,
                        into events: inout SignalEvents) {
         let present = roots.compactMap { $0 }
+        if let conditions = ConditionWords(graph: evaluator.graph, roots: present, known: known, frame: frame) {
+            return wordEvents(roots: roots, conditions: conditions, bars: n, into: &events)
+        }
         guard let program = BlockEvaluator(graph: evaluator.graph, roots: present, known: known, frame: frame) else {
             let signals = RuleSignals.signals(roots: roots, evaluator: evaluator, frame: frame, known: known)
             for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
@@ -149,6 +152,34 @@ extension RuleSweep {
 }
 
 extension RuleSweep {
+    /// The events of rules that are all `ConditionWords`: per 64-bar word, only the bits of the
+    /// two rules that can change the side held are looked at, and only where one is set.
+    static func wordEvents(roots: [ExpressionGraph.NodeID?], conditions: ConditionWords, bars n: Int, into events: inout SignalEvents) {
+        // Each rule's place among the conditions (nil: not given, never true).
+        var next = 0
+        let place: [Int?] = roots.map { root in
+            guard root != nil else { return nil }
+            defer { next += 1 }
+            return next
+        }
+        var side = 0
+        conditions.forEachWord(count: n) { start, _, words in
+            let le = place[0].map { words[$0] } ?? 0, lx = place[1].map { words[$0] } ?? 0
+            let se = place[2].map { words[$0] } ?? 0, sx = place[3].map { words[$0] } ?? 0
+            var unseen = UInt64.max
+            while true {
+                let watched = (side == 0 ? le | se : side == 1 ? lx | se : sx | le) & unseen
+                if watched == 0 { break }
+                let j = watched.trailingZeroBitCount
+                let bit = UInt64(1) &<< UInt64(j)
+                let signal = RuleSignals.step(side: &side, longEntry: le & bit != 0, longExit: lx & bit != 0, shortEntry: se & bit != 0, shortExit: sx & bit != 0)
+                if signal != .hold { events.append(start + j, signal) }
+                // Bars up to j are done.
+                unseen = j == 63 ? 0 : ~((bit &<< 1) &- 1)
+            }
+        }
+    }
+
     /// The first bar in from..<end where `a` or `b` is non-zero (`end` if none), eight bars at a time.
     @inline(__always)
     static func nextNonzero(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, from start: Int, to end: Int) -> Int {

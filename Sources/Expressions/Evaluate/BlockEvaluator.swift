@@ -152,7 +152,7 @@ public struct BlockEvaluator {
         }
     }
 
-    static func withPointers(_ arrays: ArraySlice<[Double]>, _ pointers: [UnsafePointer<Double>] = [], _ body: ([UnsafePointer<Double>]) -> Void) {
+    public static func withPointers(_ arrays: ArraySlice<[Double]>, _ pointers: [UnsafePointer<Double>] = [], _ body: ([UnsafePointer<Double>]) -> Void) {
         guard let first = arrays.first else { return body(pointers) }
         first.withUnsafeBufferPointer { withPointers(arrays.dropFirst(), pointers + [$0.baseAddress!], body) }
     }
