@@ -20,31 +20,47 @@ struct ConditionWords {
         case greater, greaterOrEqual, less, lessOrEqual, equal, notEqual, crossedAbove, crossedBelow
     }
 
-    struct Condition {
-        var test: Test
+    /// Two sides compared: a series against a series, or against a constant when `b` is nil.
+    struct Pair: Equatable {
         var a: Series
-        /// The other side: a series, or a constant when nil.
         var b: Series?
         var constant: Double
+        /// Whether a condition needs the bits of a == b (the crossings and strict tests do not).
+        var needsEqual = false
+
+        static func == (l: Pair, r: Pair) -> Bool {
+            l.a.index == r.a.index && l.a.lag == r.a.lag && l.b?.index == r.b?.index && l.b?.lag == r.b?.lag
+                && l.constant.bitPattern == r.constant.bitPattern
+        }
+    }
+
+    struct Condition {
+        var test: Test
+        /// Its pair in `pairs`: an entry and an exit over the same two series share their compares.
+        var pair: Int
     }
 
     let series: [[Double]]
+    let pairs: [Pair]
     let conditions: [Condition]
 
     /// nil unless every root is such a condition over one symbol's bars.
     init?(graph: ExpressionGraph, roots: [ExpressionGraph.NodeID], known: [ExpressionGraph.NodeID: [Double]], frame: Frame) {
         guard frame.symbols.count == 1 else { return nil }
         var series: [[Double]] = []
+        var seriesOfNode: [ExpressionGraph.NodeID: Int] = [:]
+        func add(_ id: ExpressionGraph.NodeID, _ values: [Double]) -> Series {
+            if let index = seriesOfNode[id] { return Series(index: index, lag: 0) }
+            series.append(values)
+            seriesOfNode[id] = series.count - 1
+            return Series(index: series.count - 1, lag: 0)
+        }
         func seriesOperand(_ id: ExpressionGraph.NodeID) -> Series? {
-            if let values = known[id] {
-                series.append(values)
-                return Series(index: series.count - 1, lag: 0)
-            }
+            if let values = known[id] { return add(id, values) }
             switch graph.nodes[id].operation {
             case .column(let name):
                 guard let values = frame.columns[name] else { return nil }
-                series.append(values)
-                return Series(index: series.count - 1, lag: 0)
+                return add(id, values)
             case .function(.shift, let lag?):
                 guard lag >= 0, var inner = seriesOperand(graph.nodes[id].inputs[0]) else { return nil }
                 inner.lag += lag
@@ -57,7 +73,14 @@ struct ConditionWords {
             guard known[id] == nil, case .constant(let value) = graph.nodes[id].operation else { return nil }
             return value
         }
+        var pairs: [Pair] = []
         var conditions: [Condition] = []
+        func append(_ test: Test, _ pair: Pair) {
+            let index = pairs.firstIndex(of: pair) ?? pairs.count
+            if index == pairs.count { pairs.append(pair) }
+            if [.greaterOrEqual, .lessOrEqual, .equal, .notEqual].contains(test) { pairs[index].needsEqual = true }
+            conditions.append(Condition(test: test, pair: index))
+        }
         for root in roots {
             let node = graph.nodes[root]
             guard node.inputs.count == 2 else { return nil }
@@ -75,9 +98,9 @@ struct ConditionWords {
             }
             if let a = seriesOperand(node.inputs[0]) {
                 if let b = seriesOperand(node.inputs[1]) {
-                    conditions.append(Condition(test: test, a: a, b: b, constant: 0))
+                    append(test, Pair(a: a, b: b, constant: 0))
                 } else if let c = constant(node.inputs[1]) {
-                    conditions.append(Condition(test: test, a: a, b: nil, constant: c))
+                    append(test, Pair(a: a, b: nil, constant: c))
                 } else {
                     return nil
                 }
@@ -86,12 +109,13 @@ struct ConditionWords {
                 let mirrored: [Test: Test] = [.greater: .less, .less: .greater, .greaterOrEqual: .lessOrEqual, .lessOrEqual: .greaterOrEqual,
                                               .equal: .equal, .notEqual: .notEqual, .crossedAbove: .crossedBelow, .crossedBelow: .crossedAbove]
                 test = mirrored[test]!
-                conditions.append(Condition(test: test, a: b, b: nil, constant: c))
+                append(test, Pair(a: b, b: nil, constant: c))
             } else {
                 return nil
             }
         }
         self.series = series
+        self.pairs = pairs
         self.conditions = conditions
     }
 
@@ -100,31 +124,37 @@ struct ConditionWords {
     func forEachWord(count n: Int, _ body: (_ start: Int, _ length: Int, _ words: UnsafePointer<UInt64>) -> Void) {
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(1, conditions.count))
         defer { words.deallocate() }
-        // Per crossing: whether a was above (bit 0) or below (bit 1) b at the last bar of the word before.
-        var before = [UInt64](repeating: 0, count: conditions.count)
-        let safe = conditions.reduce(0) { Swift.max($0, $1.a.lag, $1.b?.lag ?? 0) }
+        // Per pair: the bits of a > b, a < b and a == b over the word.
+        var sides = [(above: UInt64, below: UInt64, equal: UInt64)](repeating: (0, 0, 0), count: pairs.count)
+        // Per pair: whether a was above (bit 0) or below (bit 1) b at the last bar of the word before.
+        var before = [UInt64](repeating: 0, count: pairs.count)
+        let safe = pairs.reduce(0) { Swift.max($0, $1.a.lag, $1.b?.lag ?? 0) }
         BlockEvaluator.withPointers(series[...]) { bases in
             var start = 0
             while start < n {
                 let length = Swift.min(64, n - start)
                 let full: UInt64 = length == 64 ? ~0 : (1 &<< UInt64(length)) &- 1
+                for (p, pair) in pairs.enumerated() {
+                    sides[p] = start >= safe
+                        ? Self.sides(pair, bases: bases, start: start, length: length)
+                        : Self.sidesBarByBar(pair, bases: bases, start: start, length: length)
+                }
                 for (k, c) in conditions.enumerated() {
-                    let (above, below, equal) = start >= safe
-                        ? Self.sides(c, bases: bases, start: start, length: length)
-                        : Self.sidesBarByBar(c, bases: bases, start: start, length: length)
-                    let word: UInt64
+                    let (above, below, equal) = sides[c.pair]
+                    let previous = before[c.pair]
                     switch c.test {
-                    case .greater: word = above
-                    case .less: word = below
-                    case .greaterOrEqual: word = above | equal
-                    case .lessOrEqual: word = below | equal
-                    case .equal: word = equal
-                    case .notEqual: word = ~equal & full
-                    case .crossedAbove: word = above & (below &<< 1 | (before[k] &>> 1) & 1)
-                    case .crossedBelow: word = below & (above &<< 1 | before[k] & 1)
+                    case .greater: words[k] = above
+                    case .less: words[k] = below
+                    case .greaterOrEqual: words[k] = above | equal
+                    case .lessOrEqual: words[k] = below | equal
+                    case .equal: words[k] = equal
+                    case .notEqual: words[k] = ~equal & full
+                    case .crossedAbove: words[k] = above & (below &<< 1 | (previous &>> 1) & 1)
+                    case .crossedBelow: words[k] = below & (above &<< 1 | previous & 1)
                     }
-                    words[k] = word
-                    before[k] = (above &>> UInt64(length - 1)) & 1 | ((below &>> UInt64(length - 1)) & 1) &<< 1
+                }
+                for p in pairs.indices {
+                    before[p] = (sides[p].above &>> UInt64(length - 1)) & 1 | ((sides[p].below &>> UInt64(length - 1)) & 1) &<< 1
                 }
                 body(start, length, words)
                 start += length
@@ -132,36 +162,61 @@ struct ConditionWords {
         }
     }
 
-    /// Bits of a > b, a < b and a == b over a word whose bars all have their lagged values.
+    /// Bits of a > b, a < b and (when asked) a == b over a word whose bars all have their lagged values.
     @inline(__always)
-    static func sides(_ c: Condition, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
-        let a = bases[c.a.index] + (start - c.a.lag)
-        let b = c.b.map { bases[$0.index] + (start - $0.lag) }
-        let constant = SIMD4(repeating: c.constant)
+    static func sides(_ pair: Pair, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
+        let a = bases[pair.a.index] + (start - pair.a.lag)
+        if let b = pair.b {
+            return sides(a, bases[b.index] + (start - b.lag), length: length, equal: pair.needsEqual)
+        }
+        return sides(a, constant: pair.constant, length: length, equal: pair.needsEqual)
+    }
+
+    @inline(__always)
+    static func sides(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         var m = 0
         while m &+ 4 <= length {
-            let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
-            let y = b.map { UnsafeRawPointer($0 + m).loadUnaligned(as: SIMD4<Double>.self) } ?? constant
+            let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
             above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
             below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
-            equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
+            if needsEqual { equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m) }
             m &+= 4
         }
         while m < length {
-            let x = a[m], y = b?[m] ?? c.constant
+            let x = a[m], y = b[m]
             if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) } else if x == y { equal |= 1 &<< UInt64(m) }
             m &+= 1
         }
         return (above, below, equal)
     }
 
+    @inline(__always)
+    static func sides(_ a: UnsafePointer<Double>, constant c: Double, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
+        var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
+        let y = SIMD4(repeating: c)
+        var m = 0
+        while m &+ 4 <= length {
+            let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
+            above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+            below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+            if needsEqual { equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m) }
+            m &+= 4
+        }
+        while m < length {
+            let x = a[m]
+            if x > c { above |= 1 &<< UInt64(m) } else if x < c { below |= 1 &<< UInt64(m) } else if x == c { equal |= 1 &<< UInt64(m) }
+            m &+= 1
+        }
+        return (above, below, equal)
+    }
+
     /// The same, bar by bar, for a word with bars before a lag (their values are NaN).
-    static func sidesBarByBar(_ c: Condition, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
+    static func sidesBarByBar(_ pair: Pair, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
         func value(_ s: Series, _ i: Int) -> Double { i >= s.lag ? bases[s.index][i - s.lag] : .nan }
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         for m in 0..<length {
-            let x = value(c.a, start + m), y = c.b.map { value($0, start + m) } ?? c.constant
+            let x = value(pair.a, start + m), y = pair.b.map { value($0, start + m) } ?? pair.constant
             if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) } else if x == y { equal |= 1 &<< UInt64(m) }
         }
         return (above, below, equal)
