@@ -176,12 +176,22 @@ struct ConditionWords {
     static func sides(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         var m = 0
-        while m &+ 4 <= length {
-            let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
-            above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
-            below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
-            if needsEqual { equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m) }
-            m &+= 4
+        // Two loops rather than a test of `needsEqual` on every four bars.
+        if needsEqual {
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
+                m &+= 4
+            }
+        } else {
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                m &+= 4
+            }
         }
         while m < length {
             let x = a[m], y = b[m]
@@ -196,12 +206,21 @@ struct ConditionWords {
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         let y = SIMD4(repeating: c)
         var m = 0
-        while m &+ 4 <= length {
-            let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
-            above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
-            below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
-            if needsEqual { equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m) }
-            m &+= 4
+        if needsEqual {
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
+                m &+= 4
+            }
+        } else {
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                m &+= 4
+            }
         }
         while m < length {
             let x = a[m]
