@@ -6,7 +6,7 @@ import Foundation
 /// peers' figures. Timings belong here, never in unit tests.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run throughput benchmarks.",
-                                                    subcommands: [ComputeBench.self, ReadBench.self, BacktestBench.self, AgentsBench.self, QueueBench.self, JSONBench.self])
+                                                    subcommands: [ComputeBench.self, ReadBench.self, BacktestBench.self, RulesBench.self, AgentsBench.self, QueueBench.self, JSONBench.self])
 }
 
 /// Writes benchmark results as the JSON the Benchmarks/ scripts read (snake_case keys, sorted),
