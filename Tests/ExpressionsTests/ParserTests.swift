@@ -84,6 +84,10 @@ import Testing
         let missing = try #require(failure("sma(close, {fast}) > 1", parameters: ["slow": 3]))
         #expect(missing.message.contains("parameter {fast} has no value") && missing.message.contains("given: slow"), "\(missing.message)")
         #expect(try Compiler.parameterNames("sma(close,{fast}) > sma(close,{slow}) and {fast} > 0") == ["fast", "slow"])
+        // The parsed tree names them in the same order as the text.
+        for text in ["sma(close,{fast}) > sma(close,{slow}) and {fast} > 0", "-{k} * ({b} + {a}) < where(close > {c}, {a}, not ({d} > 1))", "close > 0"] {
+            #expect(try Parser.parse(text).parameterNames == Compiler.parameterNames(text), "\(text)")
+        }
     }
 
     /// Checking before the data and parameter values are known (a strategy saved over REST):

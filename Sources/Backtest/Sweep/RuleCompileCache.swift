@@ -15,7 +15,7 @@ struct RuleCompileCache {
     /// - Throws: `RuleError` for a rule that does not parse.
     init(_ rules: SignalRules, columns: [String]) throws {
         parsed = try RuleSignals.parse(rules)
-        names = try parsed.map { rule in try rule.map { try Compiler.parameterNames($0.text) } ?? [] }
+        names = parsed.map { rule in rule?.tree.parameterNames ?? [] }
         self.columns = columns
         compiled = Array(repeating: [:], count: parsed.count)
     }

@@ -11,6 +11,22 @@ public indirect enum Syntax: Sendable, Equatable {
     /// `f(a, b)`; the range is the function name's, `arguments` the whole call's parentheses.
     case call(String, [Syntax], name: Range<Int>, whole: Range<Int>)
 
+    /// The `{parameters}` it names, in order of first use (the text's order: the tree keeps it).
+    public var parameterNames: [String] {
+        var names: [String] = []
+        func visit(_ node: Syntax) {
+            switch node {
+            case .number, .name: break
+            case .parameter(let name, _): if !names.contains(name) { names.append(name) }
+            case .unary(_, let operand, _): visit(operand)
+            case .binary(_, let a, let b, _): visit(a); visit(b)
+            case .call(_, let arguments, _, _): arguments.forEach(visit)
+            }
+        }
+        visit(self)
+        return names
+    }
+
     /// The span of the whole node.
     public var range: Range<Int> {
         switch self {
