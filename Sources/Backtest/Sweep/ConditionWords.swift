@@ -167,19 +167,19 @@ struct ConditionWords {
     static func sides(_ pair: Pair, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
         let a = bases[pair.a.index] + (start - pair.a.lag)
         if let b = pair.b {
-            return sides(a, bases[b.index] + (start - b.lag), length: length, equal: pair.needsEqual)
+            return sides(a, SeriesSide(values: bases[b.index] + (start - b.lag)), length: length, equal: pair.needsEqual)
         }
-        return sides(a, constant: pair.constant, length: length, equal: pair.needsEqual)
+        return sides(a, ConstantSide(value: pair.constant), length: length, equal: pair.needsEqual)
     }
 
     @inline(__always)
-    static func sides(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
+    static func sides<B: Side>(_ a: UnsafePointer<Double>, _ b: B, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         var m = 0
         // Two loops rather than a test of `needsEqual` on every four bars.
         if needsEqual {
             while m &+ 4 <= length {
-                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
                 above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
                 below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
                 equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
@@ -187,44 +187,15 @@ struct ConditionWords {
             }
         } else {
             while m &+ 4 <= length {
-                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = UnsafeRawPointer(b + m).loadUnaligned(as: SIMD4<Double>.self)
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
                 above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
                 below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
                 m &+= 4
             }
         }
         while m < length {
-            let x = a[m], y = b[m]
+            let x = a[m], y = b.load(m)
             if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) } else if x == y { equal |= 1 &<< UInt64(m) }
-            m &+= 1
-        }
-        return (above, below, equal)
-    }
-
-    @inline(__always)
-    static func sides(_ a: UnsafePointer<Double>, constant c: Double, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
-        var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
-        let y = SIMD4(repeating: c)
-        var m = 0
-        if needsEqual {
-            while m &+ 4 <= length {
-                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
-                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
-                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
-                equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
-                m &+= 4
-            }
-        } else {
-            while m &+ 4 <= length {
-                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self)
-                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
-                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
-                m &+= 4
-            }
-        }
-        while m < length {
-            let x = a[m]
-            if x > c { above |= 1 &<< UInt64(m) } else if x < c { below |= 1 &<< UInt64(m) } else if x == c { equal |= 1 &<< UInt64(m) }
             m &+= 1
         }
         return (above, below, equal)
@@ -240,4 +211,26 @@ struct ConditionWords {
         }
         return (above, below, equal)
     }
+}
+
+/// The other side of a compared pair, read four bars at a time.
+protocol Side {
+    func load4(_ m: Int) -> SIMD4<Double>
+    func load(_ m: Int) -> Double
+}
+
+/// A series, from the word's first bar.
+struct SeriesSide: Side {
+    let values: UnsafePointer<Double>
+
+    @inline(__always) func load4(_ m: Int) -> SIMD4<Double> { UnsafeRawPointer(values + m).loadUnaligned(as: SIMD4<Double>.self) }
+    @inline(__always) func load(_ m: Int) -> Double { values[m] }
+}
+
+/// A constant.
+struct ConstantSide: Side {
+    let value: Double
+
+    @inline(__always) func load4(_ m: Int) -> SIMD4<Double> { SIMD4(repeating: value) }
+    @inline(__always) func load(_ m: Int) -> Double { value }
 }

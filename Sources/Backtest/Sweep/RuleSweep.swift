@@ -120,13 +120,7 @@ extension RuleSweep {
             for i in 0..<n where signals[i] != .hold { events.append(i, signals[i]) }
             return
         }
-        // Each rule's place among the evaluated roots (nil: not given).
-        var next = 0
-        let place: [Int?] = roots.map { root in
-            guard root != nil else { return nil }
-            defer { next += 1 }
-            return next
-        }
+        let place = places(of: roots)
         var side = 0
         let zeros = [Double](repeating: 0, count: program.blockSize)
         zeros.withUnsafeBufferPointer { zero in
@@ -152,16 +146,20 @@ extension RuleSweep {
 }
 
 extension RuleSweep {
-    /// The events of rules that are all `ConditionWords`: per 64-bar word, only the bits of the
-    /// two rules that can change the side held are looked at, and only where one is set.
-    static func wordEvents(roots: [ExpressionGraph.NodeID?], conditions: ConditionWords, bars n: Int, into events: inout SignalEvents) {
-        // Each rule's place among the conditions (nil: not given, never true).
+    /// Each rule's place among the roots given (nil for a rule not given, which is never true).
+    static func places(of roots: [ExpressionGraph.NodeID?]) -> [Int?] {
         var next = 0
-        let place: [Int?] = roots.map { root in
+        return roots.map { root in
             guard root != nil else { return nil }
             defer { next += 1 }
             return next
         }
+    }
+
+    /// The events of rules that are all `ConditionWords`: per 64-bar word, only the bits of the
+    /// two rules that can change the side held are looked at, and only where one is set.
+    static func wordEvents(roots: [ExpressionGraph.NodeID?], conditions: ConditionWords, bars n: Int, into events: inout SignalEvents) {
+        let place = places(of: roots)
         var side = 0
         conditions.forEachWord(count: n) { start, _, words in
             let le = place[0].map { words[$0] } ?? 0, lx = place[1].map { words[$0] } ?? 0
