@@ -18,6 +18,22 @@ struct ConditionWords {
     /// What a condition asks of a at each bar, against b.
     enum Test {
         case greater, greaterOrEqual, less, lessOrEqual, equal, notEqual, crossedAbove, crossedBelow
+
+        /// The test of b against a: `c < x` is `x > c`, a crossing above of c is x crossing below.
+        var mirrored: Test {
+            switch self {
+            case .greater: .less
+            case .less: .greater
+            case .greaterOrEqual: .lessOrEqual
+            case .lessOrEqual: .greaterOrEqual
+            case .equal, .notEqual: self
+            case .crossedAbove: .crossedBelow
+            case .crossedBelow: .crossedAbove
+            }
+        }
+
+        /// Whether it reads the bits of a == b (the crossings and strict tests do not).
+        var needsEqual: Bool { self == .greaterOrEqual || self == .lessOrEqual || self == .equal || self == .notEqual }
     }
 
     /// Two sides compared: a series against a series, or against a constant when `b` is nil.
@@ -25,7 +41,7 @@ struct ConditionWords {
         var a: Series
         var b: Series?
         var constant: Double
-        /// Whether a condition needs the bits of a == b (the crossings and strict tests do not).
+        /// Whether a condition over the pair reads the bits of a == b (`Test.needsEqual`).
         var needsEqual = false
 
         static func == (l: Pair, r: Pair) -> Bool {
@@ -70,7 +86,7 @@ struct ConditionWords {
             }
         }
         func constant(_ id: ExpressionGraph.NodeID) -> Double? {
-            guard known[id] == nil, case .constant(let value) = graph.nodes[id].operation else { return nil }
+            guard case .constant(let value) = graph.nodes[id].operation else { return nil }
             return value
         }
         var pairs: [Pair] = []
@@ -78,13 +94,13 @@ struct ConditionWords {
         func append(_ test: Test, _ pair: Pair) {
             let index = pairs.firstIndex(of: pair) ?? pairs.count
             if index == pairs.count { pairs.append(pair) }
-            if [.greaterOrEqual, .lessOrEqual, .equal, .notEqual].contains(test) { pairs[index].needsEqual = true }
+            if test.needsEqual { pairs[index].needsEqual = true }
             conditions.append(Condition(test: test, pair: index))
         }
         for root in roots {
             let node = graph.nodes[root]
             guard node.inputs.count == 2 else { return nil }
-            var test: Test
+            let test: Test
             switch node.operation {
             case .greater: test = .greater
             case .greaterOrEqual: test = .greaterOrEqual
@@ -105,11 +121,7 @@ struct ConditionWords {
                     return nil
                 }
             } else if let c = constant(node.inputs[0]), let b = seriesOperand(node.inputs[1]) {
-                // c OP x is x OP' c: the comparison mirrored, a crossing turned the other way.
-                let mirrored: [Test: Test] = [.greater: .less, .less: .greater, .greaterOrEqual: .lessOrEqual, .lessOrEqual: .greaterOrEqual,
-                                              .equal: .equal, .notEqual: .notEqual, .crossedAbove: .crossedBelow, .crossedBelow: .crossedAbove]
-                test = mirrored[test]!
-                append(test, Pair(a: b, b: nil, constant: c))
+                append(test.mirrored, Pair(a: b, b: nil, constant: c))
             } else {
                 return nil
             }
@@ -194,11 +206,16 @@ struct ConditionWords {
             }
         }
         while m < length {
-            let x = a[m], y = b.load(m)
-            if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) } else if x == y { equal |= 1 &<< UInt64(m) }
+            setSide(a[m], b.load(m), bit: m, above: &above, below: &below, equal: &equal)
             m &+= 1
         }
         return (above, below, equal)
+    }
+
+    /// Sets bit `bit` of the one of above, below, equal that x against y is (none for a NaN).
+    @inline(__always)
+    static func setSide(_ x: Double, _ y: Double, bit: Int, above: inout UInt64, below: inout UInt64, equal: inout UInt64) {
+        if x > y { above |= 1 &<< UInt64(bit) } else if x < y { below |= 1 &<< UInt64(bit) } else if x == y { equal |= 1 &<< UInt64(bit) }
     }
 
     /// The same, bar by bar, for a word with bars before a lag (their values are NaN).
@@ -206,8 +223,7 @@ struct ConditionWords {
         func value(_ s: Series, _ i: Int) -> Double { i >= s.lag ? bases[s.index][i - s.lag] : .nan }
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         for m in 0..<length {
-            let x = value(pair.a, start + m), y = pair.b.map { value($0, start + m) } ?? pair.constant
-            if x > y { above |= 1 &<< UInt64(m) } else if x < y { below |= 1 &<< UInt64(m) } else if x == y { equal |= 1 &<< UInt64(m) }
+            setSide(value(pair.a, start + m), pair.b.map { value($0, start + m) } ?? pair.constant, bit: m, above: &above, below: &below, equal: &equal)
         }
         return (above, below, equal)
     }
