@@ -29,8 +29,12 @@ struct RulesBench: ParsableCommand {
         let signalRules = try rules.rules()
         guard (signalRules == nil) != (strategy == nil) else { throw ValidationError("give either --entry (with --exit …) or --strategy") }
         let (bars, frame) = try BarSeries.frame(path: market.data, symbol: market.symbol)
-        let cut = bars.timestamps[min(warmUpBars, bars.count) - 1]
-        let (warmBars, warmFrame) = try BarSeries.frame(path: market.data, symbol: market.symbol, from: nil, to: cut)
+        guard bars.count >= 2 else { throw ValidationError("\(market.data): \(bars.count) bars, too few to time a sweep over") }
+        // The warm-up's bars: the first ones, cut from those read (the file is read once).
+        let k = min(warmUpBars, bars.count)
+        let warmBars = BarSeries(symbol: bars.symbol, open: Array(bars.open.prefix(k)), close: Array(bars.close.prefix(k)),
+                                 timestamps: Array(bars.timestamps.prefix(k)))
+        let warmFrame = Frame(symbol: bars.symbol, columns: frame.columns.mapValues { Array($0.prefix(k)) })
         let settings = try market.settings(), annualization = try market.annualizationValue()
 
         /// One sweep as `qf sweep` runs it; returns the cells evaluated and the best row's Sharpe.
