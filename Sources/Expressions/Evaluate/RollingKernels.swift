@@ -46,6 +46,8 @@ extension Kernels {
     /// passes 2⁻⁴³·M2 the window is summed again around its own mean (the two-pass formula), so a
     /// price series re-sums about once in a thousand bars, and a series that keeps jumping pays up
     /// to O(w) a bar but stays exact.
+    ///
+    /// `w` ≥ 2, the compiler's minimum for `std` and `zscore`.
     static func rollingStd(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
         let unit = 0x1p-53, tolerance = 0x1p-43
         let n = x.count, count = Double(w)
@@ -90,9 +92,9 @@ extension Kernels {
                 m2 = s2 - s1 * mean
             }
             // M2 for now: the division and square root are done after the loop, several bars at a time.
-            out[i] = w >= 2 ? Swift.max(m2, 0) : (Swift.max(m2, 0) / (count - 1)).squareRoot()
+            out[i] = Swift.max(m2, 0)
         }
-        if w >= 2, let out = out.baseAddress { finishStandardDeviations(out, count: n, divisor: count - 1) }
+        if let out = out.baseAddress { finishStandardDeviations(out, count: n, divisor: count - 1) }
     }
 
     /// out[i] = √(out[i] / divisor) for every bar, eight at a time: a division and a square root a
