@@ -35,13 +35,6 @@ import Testing
         }
     }
 
-    static func evaluate(_ expression: String, _ x: [Double]) throws -> [Double] {
-        let frame = Frame(symbols: ["X"], bars: x.count, columns: ["x": x])
-        var graph = ExpressionGraph()
-        let root = try Compiler(columns: frame.columnNames).compile(expression, expecting: .number, into: &graph)
-        return Evaluator(graph: graph).evaluate([root], on: frame)[0]
-    }
-
     static func expectIdentical(_ got: [Double], _ want: [Double], _ label: String) {
         #expect(got.count == want.count)
         var mismatches = 0
@@ -56,17 +49,17 @@ import Testing
     func extremesEqualASlowLoop(window: Int) throws {
         for seed: UInt64 in [1, 2] {
             let x = Self.series(seed: seed)
-            Self.expectIdentical(try Self.evaluate("highest(x, \(window))", x), Self.slow(x, window: window, highest: true), "highest w=\(window) seed \(seed)")
-            Self.expectIdentical(try Self.evaluate("lowest(x, \(window))", x), Self.slow(x, window: window, highest: false), "lowest w=\(window) seed \(seed)")
+            Self.expectIdentical(try RollingStdTests.evaluate("highest(close, \(window))", on: x), Self.slow(x, window: window, highest: true), "highest w=\(window) seed \(seed)")
+            Self.expectIdentical(try RollingStdTests.evaluate("lowest(close, \(window))", on: x), Self.slow(x, window: window, highest: false), "lowest w=\(window) seed \(seed)")
         }
     }
 
     @Test func extremesOnRealBars() throws {
         let frame = try RealData.frame("dji")
         for window in [5, 20, 55, 250] {
-            Self.expectIdentical(try Self.evaluate("highest(x, \(window))", frame.columns["high"]!),
+            Self.expectIdentical(try RollingStdTests.evaluate("highest(close, \(window))", on: frame.columns["high"]!),
                                  Self.slow(frame.columns["high"]!, window: window, highest: true), "DJI highest w=\(window)")
-            Self.expectIdentical(try Self.evaluate("lowest(x, \(window))", frame.columns["low"]!),
+            Self.expectIdentical(try RollingStdTests.evaluate("lowest(close, \(window))", on: frame.columns["low"]!),
                                  Self.slow(frame.columns["low"]!, window: window, highest: false), "DJI lowest w=\(window)")
         }
     }
