@@ -162,7 +162,8 @@ struct StreamingMetrics: RunObserver {
     /// vectorbt: one return per bar against the bar before. The sums are folded in locals, one
     /// stretch of bars per return block, and stored once a stretch: kept in the struct, every
     /// bar's adds waited on the stores of the bar before (half a sweep's time on a long series).
-    /// The additions are `add`'s, in its order, so the figures are the same bits.
+    /// The additions are `add`'s, in its order, so the figures are the same bits. (Written out
+    /// here rather than calling `add` on a struct of the sums: that copy ran 15–20% slower.)
     @inline(__always)
     mutating func barReturns(_ equity: UnsafePointer<Double>, count: Int) {
         var previous = self.previous, returns = self.returns, shift = self.shift
