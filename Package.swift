@@ -84,7 +84,7 @@ let package = Package(
         // the checks are compiled out here, as for the numeric kernels.
         .target(name: "Ingest", dependencies: ["CHDF5"], swiftSettings: numericFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Pure: text → typed graph → values over columns; no files, no HTTP (DESIGN.md).
-        .target(name: "Expressions", swiftSettings: numericFlags),
+        .target(name: "Expressions", dependencies: ["CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Backtest", dependencies: ["Ingest", "Expressions", "CMemoryHints", "CVectorBits"], swiftSettings: numericFlags),
         .target(name: "Agents", dependencies: ["Compute", "Ingest", "Expressions", "Backtest", "CMemoryHints"], swiftSettings: numericFlags + releaseWithoutExclusivityChecks),
         // A small RESP2 client on SwiftNIO (no Swift Redis package is available here; README says

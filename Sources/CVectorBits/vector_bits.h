@@ -1,5 +1,5 @@
-// Vector comparisons as bit masks, which Swift's SIMD types cannot give in one instruction:
-// header-only, nothing to link.
+// Vector comparisons as bit masks, and vector square roots, which Swift's SIMD types cannot give
+// in one instruction: header-only, nothing to link.
 #ifndef QUANTFORGE_VECTOR_BITS_H
 #define QUANTFORGE_VECTOR_BITS_H
 
@@ -30,6 +30,13 @@ static inline unsigned qf_equal_bits4(qf_double4 a, qf_double4 b) {
     unsigned char bits;
     __builtin_memcpy(&bits, &mask, 1);
     return bits & 15u;
+}
+
+// Square roots of four doubles, correctly rounded as the scalar one: one `vsqrtpd`. Swift's
+// `SIMD4<Double>.squareRoot()` becomes four scalar square roots, each behind a test for a
+// negative argument and a call to libm's `sqrt` for errno.
+static inline qf_double4 qf_square_roots4(qf_double4 x) {
+    return __builtin_elementwise_sqrt(x);
 }
 
 #endif

@@ -1,3 +1,5 @@
+import CVectorBits
+
 /// Window functions over one symbol's bars, as pandas' `rolling(n, min_periods=n)`: NaN before
 /// bar n − 1 and for any window holding a NaN.
 extension Kernels {
@@ -39,18 +41,22 @@ extension Kernels {
     /// every window; exactly 0 for a window of identical values (as pandas). NaN for a window
     /// holding a NaN or an infinity.
     ///
-    /// Sums of d = x − c and d² slide over the window, with c the two-pass mean of the window where
-    /// they were last summed afresh, and M2 = Σd² − (Σd)²/w. Beside them slides a bound on their
+    /// Sums of d = x − c and d² slide over the window, with c the mean of the window where they
+    /// were last summed afresh, and M2 = Σd² − (Σd)²/w. Beside them slides a bound on their
     /// rounding error: every term that entered or left and every partial sum, which is how a spike
     /// that has left the window, or a mean that has drifted far from c, shows up. When that bound
-    /// passes 2⁻⁴³·M2 the window is summed again around its own mean (the two-pass formula), so a
-    /// price series re-sums about once in a thousand bars, and a series that keeps jumping pays up
+    /// passes 2⁻⁴³·M2 the window is summed again around its own mean (`windowSums`), so a price
+    /// series re-sums every few dozen to few hundred bars, and a series that keeps jumping pays up
     /// to O(w) a bar but stays exact.
     ///
     /// `w` ≥ 2, the compiler's minimum for `std` and `zscore`.
     static func rollingStd(_ x: UnsafeBufferPointer<Double>, window w: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        guard let values = x.baseAddress else { return }
         let unit = 0x1p-53, tolerance = 0x1p-43
         let n = x.count, count = Double(w)
+        // A product where a division was: it is rounded once more, which the bound's factor 2 on
+        // the mean's term covers, and takes a quarter of the time.
+        let inverse = 1 / count
         var s1 = 0.0, s2 = 0.0, bound1 = 0.0, bound2 = 0.0
         var shift = 0.0
         var anchored = false
@@ -73,22 +79,14 @@ extension Kernels {
                 bound2 += 2 * (added * added + removed * removed) + abs(s2)
             }
             if run >= w { out[i] = 0; continue }
-            var mean = s1 / count
+            var mean = s1 * inverse
             var m2 = s2 - s1 * mean
             let error = unit * (bound2 + abs(s2) + 2 * abs(mean) * (bound1 + abs(s1)))
             if !anchored || !(m2 > 0) || error > tolerance * m2 {
-                shift = twoPassMean(x, from: i - w + 1, through: i)
-                s1 = 0
-                s2 = 0
-                for j in (i - w + 1)...i {
-                    let d = x[j] - shift
-                    s1 += d
-                    s2 += d * d
-                }
-                bound1 = Double(w) * abs(s1)
-                bound2 = Double(w) * s2
+                let sums = windowSums(values + (i - w + 1), count: w)
+                (shift, s1, s2, bound1, bound2) = (sums.center, sums.s1, sums.s2, sums.bound1, sums.bound2)
                 anchored = true
-                mean = s1 / count
+                mean = s1 * inverse
                 m2 = s2 - s1 * mean
             }
             // M2 for now: the division and square root are done after the loop, several bars at a time.
@@ -97,32 +95,67 @@ extension Kernels {
         if let out = out.baseAddress { finishStandardDeviations(out, count: n, divisor: count - 1) }
     }
 
-    /// out[i] = √(out[i] / divisor) for every bar, eight at a time: a division and a square root a
+    /// A window summed afresh around its mean c: Σd, Σd² for d = x − c, and bounds on their
+    /// rounding errors in units of 2⁻⁵³ (each difference's own rounding and every partial sum,
+    /// as the sliding loop counts them). Four lanes at a time: a fresh sum costs w/4 adds in a
+    /// row, not w. c needs no care: whatever it is, the sums are of x − c as rounded, and their
+    /// bounds say how exact they are; near the mean, Σd is small and M2 does not cancel.
+    @inline(__always)
+    private static func windowSums(_ x: UnsafePointer<Double>, count w: Int)
+        -> (center: Double, s1: Double, s2: Double, bound1: Double, bound2: Double) {
+        var total4 = SIMD4<Double>.zero
+        var j = 0
+        while j &+ 4 <= w {
+            total4 += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD4<Double>.self)
+            j &+= 4
+        }
+        var total = total4.sum()
+        while j < w {
+            total += x[j]
+            j &+= 1
+        }
+        let center = total / Double(w)
+        let c4 = SIMD4(repeating: center)
+        var d1 = SIMD4<Double>.zero, d2 = SIMD4<Double>.zero, partials1 = SIMD4<Double>.zero
+        j = 0
+        while j &+ 4 <= w {
+            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD4<Double>.self) - c4
+            d1 += d
+            d2 += d * d
+            // |d| (its rounding) and |partial sum|, by a select: no branch on the data.
+            partials1 += d.replacing(with: -d, where: d .< 0) + d1.replacing(with: -d1, where: d1 .< 0)
+            j &+= 4
+        }
+        var s1 = d1.sum(), s2 = d2.sum()
+        // Adding up the lanes: at most the sum of their magnitudes, twice.
+        var bound1 = partials1.sum() + 2 * d1.replacing(with: -d1, where: d1 .< 0).sum()
+        while j < w {
+            let d = x[j] - center
+            s1 += d
+            s2 += d * d
+            bound1 += abs(d) + abs(s1)
+            j &+= 1
+        }
+        // The squares' partial sums only grow, so w·Σd² bounds them all; 4·Σd² more covers the
+        // squares' own roundings, the d's (twice), and adding up the lanes.
+        return (center, s1, s2, bound1, Double(w + 4) * s2)
+    }
+
+    /// out[i] = √(out[i] / divisor) for every bar, four at a time: a division and a square root a
     /// bar, each correctly rounded in vector form as in scalar (so the same bits), no longer in the
     /// way of the sliding sums. A 0 stays 0 and a NaN stays NaN.
     static func finishStandardDeviations(_ out: UnsafeMutablePointer<Double>, count n: Int, divisor: Double) {
-        let d = SIMD8(repeating: divisor)
+        let d = SIMD4(repeating: divisor)
         var i = 0
-        while i &+ 8 <= n {
-            let v = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Double>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: (v / d).squareRoot(), as: SIMD8<Double>.self)
-            i &+= 8
+        while i &+ 4 <= n {
+            let v = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: qf_square_roots4(v / d), as: SIMD4<Double>.self)
+            i &+= 4
         }
         while i < n {
             out[i] = (out[i] / divisor).squareRoot()
             i &+= 1
         }
-    }
-
-    /// The window's mean, corrected by a second pass over the residuals.
-    private static func twoPassMean(_ x: UnsafeBufferPointer<Double>, from start: Int, through end: Int) -> Double {
-        var s = 0.0
-        for j in start...end { s += x[j] }
-        let count = Double(end - start + 1)
-        let m = s / count
-        var residual = 0.0
-        for j in start...end { residual += x[j] - m }
-        return m + residual / count
     }
 
     /// (x − mean) / std over the window (`std` with ddof 1); a constant window gives 0/0 = NaN,
