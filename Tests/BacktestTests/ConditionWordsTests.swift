@@ -5,7 +5,8 @@ import Testing
 /// Rules made of one comparison or crossing each run as 64-bar words of bits; their signal events
 /// must be exactly those of the rules evaluated over whole series (`RuleSignals.signals`), on real
 /// daily bars, for every comparison, a constant on either side, lags past a word (NaN bars before
-/// them), crossings of two series and of a constant, and shorts; rules that are not such
+/// them), crossings of two series and of a constant, one pair read on one side or on both, and
+/// shorts; rules that are not such
 /// conditions are refused (left to the block evaluator).
 @Suite struct ConditionWordsTests {
     static let rules: [SignalRules] = [
@@ -18,6 +19,8 @@ import Testing
         SignalRules(entry: "shift(close, 70) != shift(close, 71)", exit: "close == shift(close, 1)"),
         SignalRules(entry: "crossed_above(pct_change(close, 1), 0.02)", exit: "crossed_below(0, diff(close, 3))"),
         SignalRules(entry: "shift(shift(close, 40), 40) <= open", exit: "open <= shift(close, 65)"),
+        // One pair read on both sides by two strict tests.
+        SignalRules(entry: "close > open", exit: "close < open"),
     ]
 
     static func wordEvents(_ rules: SignalRules, frame: Frame) throws -> [(Int, Signal)]? {

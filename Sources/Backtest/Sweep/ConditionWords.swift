@@ -32,8 +32,26 @@ struct ConditionWords {
             }
         }
 
-        /// Whether it reads the bits of a == b (the crossings and strict tests do not).
-        var needsEqual: Bool { self == .greaterOrEqual || self == .lessOrEqual || self == .equal || self == .notEqual }
+        /// The bits it reads: a crossing reads both sides (the bar before on the other one), a
+        /// strict test one side, and only the tests with equality read a == b.
+        var reads: Sides {
+            switch self {
+            case .greater: .above
+            case .less: .below
+            case .greaterOrEqual: [.above, .equal]
+            case .lessOrEqual: [.below, .equal]
+            case .equal, .notEqual: .equal
+            case .crossedAbove, .crossedBelow: [.above, .below]
+            }
+        }
+    }
+
+    /// Which of a > b, a < b and a == b a pair's conditions read: only those are computed.
+    struct Sides: OptionSet {
+        let rawValue: UInt8
+        static let above = Sides(rawValue: 1)
+        static let below = Sides(rawValue: 2)
+        static let equal = Sides(rawValue: 4)
     }
 
     /// Two sides compared: a series against a series, or against a constant when `b` is nil.
@@ -41,8 +59,8 @@ struct ConditionWords {
         var a: Series
         var b: Series?
         var constant: Double
-        /// Whether a condition over the pair reads the bits of a == b (`Test.needsEqual`).
-        var needsEqual = false
+        /// The bits its conditions read (`Test.reads`), all of them.
+        var reads: Sides = []
 
         static func == (l: Pair, r: Pair) -> Bool {
             l.a.index == r.a.index && l.a.lag == r.a.lag && l.b?.index == r.b?.index && l.b?.lag == r.b?.lag
@@ -94,7 +112,7 @@ struct ConditionWords {
         func append(_ test: Test, _ pair: Pair) {
             let index = pairs.firstIndex(of: pair) ?? pairs.count
             if index == pairs.count { pairs.append(pair) }
-            if test.needsEqual { pairs[index].needsEqual = true }
+            pairs[index].reads.formUnion(test.reads)
             conditions.append(Condition(test: test, pair: index))
         }
         for root in roots {
@@ -174,34 +192,49 @@ struct ConditionWords {
         }
     }
 
-    /// Bits of a > b, a < b and (when asked) a == b over a word whose bars all have their lagged values.
+    /// Bits of a > b, a < b and a == b over a word whose bars all have their lagged values; of
+    /// those the pair does not read, some bits may be set or not.
     @inline(__always)
     static func sides(_ pair: Pair, bases: [UnsafePointer<Double>], start: Int, length: Int) -> (UInt64, UInt64, UInt64) {
         let a = bases[pair.a.index] + (start - pair.a.lag)
         if let b = pair.b {
-            return sides(a, SeriesSide(values: bases[b.index] + (start - b.lag)), length: length, equal: pair.needsEqual)
+            return sides(a, SeriesSide(values: bases[b.index] + (start - b.lag)), length: length, reads: pair.reads)
         }
-        return sides(a, ConstantSide(value: pair.constant), length: length, equal: pair.needsEqual)
+        return sides(a, ConstantSide(value: pair.constant), length: length, reads: pair.reads)
     }
 
     @inline(__always)
-    static func sides<B: Side>(_ a: UnsafePointer<Double>, _ b: B, length: Int, equal needsEqual: Bool) -> (UInt64, UInt64, UInt64) {
+    static func sides<B: Side>(_ a: UnsafePointer<Double>, _ b: B, length: Int, reads: Sides) -> (UInt64, UInt64, UInt64) {
         var above: UInt64 = 0, below: UInt64 = 0, equal: UInt64 = 0
         var m = 0
-        // Two loops rather than a test of `needsEqual` on every four bars.
-        if needsEqual {
+        // One loop per set of sides read rather than a test of them on every four bars: most
+        // rules (`zscore(close, 20) < -2`) read one side, a compare and a mask move a four bars.
+        switch reads {
+        case .above:
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                m &+= 4
+            }
+        case .below:
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                m &+= 4
+            }
+        case [.above, .below]:
+            while m &+ 4 <= length {
+                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
+                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
+                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
+                m &+= 4
+            }
+        default:
             while m &+ 4 <= length {
                 let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
                 above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
                 below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
                 equal |= UInt64(qf_equal_bits4(x, y)) &<< UInt64(m)
-                m &+= 4
-            }
-        } else {
-            while m &+ 4 <= length {
-                let x = UnsafeRawPointer(a + m).loadUnaligned(as: SIMD4<Double>.self), y = b.load4(m)
-                above |= UInt64(qf_greater_bits4(x, y)) &<< UInt64(m)
-                below |= UInt64(qf_greater_bits4(y, x)) &<< UInt64(m)
                 m &+= 4
             }
         }

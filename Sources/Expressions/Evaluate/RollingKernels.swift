@@ -122,13 +122,13 @@ extension Kernels {
             let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD4<Double>.self) - c4
             d1 += d
             d2 += d * d
-            // |d| (its rounding) and |partial sum|, by a select: no branch on the data.
-            partials1 += d.replacing(with: -d, where: d .< 0) + d1.replacing(with: -d1, where: d1 .< 0)
+            // |d| (its rounding) and |partial sum|.
+            partials1 += qf_magnitudes4(d) + qf_magnitudes4(d1)
             j &+= 4
         }
         var s1 = d1.sum(), s2 = d2.sum()
         // Adding up the lanes: at most the sum of their magnitudes, twice.
-        var bound1 = partials1.sum() + 2 * d1.replacing(with: -d1, where: d1 .< 0).sum()
+        var bound1 = partials1.sum() + 2 * qf_magnitudes4(d1).sum()
         while j < w {
             let d = x[j] - center
             s1 += d
