@@ -1,5 +1,5 @@
-// Vector comparisons as bit masks, vector square roots and magnitudes, which Swift's SIMD types
-// cannot give in one instruction: header-only, nothing to link.
+// Vector comparisons as bit masks, vector square roots, magnitudes and selects, which Swift's SIMD
+// types cannot give in one instruction: header-only, nothing to link.
 #ifndef QUANTFORGE_VECTOR_BITS_H
 #define QUANTFORGE_VECTOR_BITS_H
 
@@ -43,6 +43,16 @@ static inline qf_double4 qf_square_roots4(qf_double4 x) {
 // compiles to compares, a mask move and a branch per lane.
 static inline qf_double4 qf_magnitudes4(qf_double4 x) {
     return __builtin_elementwise_abs(x);
+}
+
+typedef long qf_long4 __attribute__((ext_vector_type(4)));
+
+// x where a < b, +0 where a >= b (a comparison with NaN is false, so x stays): `Swift.max(x, 0)`
+// is qf_zero_where_at_least4(x, 0, x), bit for bit. A compare and an and-not, where Swift's
+// `replacing(with:where:)` can become a branch per lane.
+static inline qf_double4 qf_zero_where_at_least4(qf_double4 x, qf_double4 a, qf_double4 b) {
+    qf_long4 keep = ~(a >= b);
+    return (qf_double4)((qf_long4)x & keep);
 }
 
 #endif

@@ -1,4 +1,4 @@
-import Expressions
+@testable import Expressions
 import Foundation
 import Testing
 
@@ -84,6 +84,39 @@ import Testing
         let close = try RealData.frame("dji").columns["close"]!
         for window in [5, 20, 250, 2_000] {
             Self.expectClose(try Self.evaluate("std(close, \(window))", on: close), Self.twoPass(close, window: window), "DJI std w=\(window)")
+        }
+    }
+
+    /// A sweep computes the `std`s (or `zscore`s) of one series over several windows together, a
+    /// window a vector lane, up to four a pass; each must have exactly the bits of its window
+    /// computed alone, on real closes, on the adversarial series, after a stretch of leading NaNs
+    /// (as `pct_change` gives), and over a start of identical values.
+    @Test(arguments: ["std", "zscore"])
+    func windowsComputedTogetherHaveTheBitsOfEachAlone(function: String) throws {
+        let close = try RealData.frame("dji").columns["close"]!
+        let series: [(String, [Double])] = [
+            ("DJI", close),
+            ("adversarial", Self.adversarial(seed: 4)),
+            ("leading NaNs", [Double](repeating: .nan, count: 37) + close.prefix(1_500)),
+            ("constant start", [Double](repeating: 42, count: 120) + close.prefix(1_500)),
+        ]
+        for windows in [[20, 50], [5, 10, 20, 40], [2, 3, 5, 10, 20, 30, 50, 100, 250]] {
+            for (label, x) in series {
+                let frame = Frame(symbols: ["X"], bars: x.count, columns: ["close": x])
+                var graph = ExpressionGraph()
+                let compiler = Compiler(columns: frame.columnNames)
+                let roots = try windows.map { try compiler.compile("\(function)(close, \($0))", expecting: .number, into: &graph) }
+                let evaluator = Evaluator(graph: graph)
+                // They are computed together: units of two to four windows, none alone.
+                let units = evaluator.workUnits(roots, frame: frame, known: [:])
+                #expect(units.allSatisfy { (2...4).contains($0.count) } && units.map(\.count).reduce(0, +) == windows.count, "\(units)")
+                let together = evaluator.evaluate(shared: roots, on: frame, threads: 2)
+                for (w, root) in zip(windows, roots) {
+                    let alone = try Self.evaluate("\(function)(close, \(w))", on: x)
+                    let differing = alone.indices.filter { alone[$0].bitPattern != together[root]![$0].bitPattern && !(alone[$0].isNaN && together[root]![$0].isNaN) }
+                    #expect(differing.isEmpty, "\(label) \(function)(close, \(w)) among \(windows): \(differing.count) bars differ, the first \(differing.first.map { "\($0): \(together[root]![$0]) vs \(alone[$0])" } ?? "")")
+                }
+            }
         }
     }
 }

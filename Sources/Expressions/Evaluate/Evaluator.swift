@@ -126,19 +126,98 @@ public struct Evaluator: Sendable {
         for level in levels where !level.isEmpty {
             var values = [[Double]](repeating: [], count: level.count)
             let before = known
-            let workers = Swift.max(1, Swift.min(threads, level.count))
+            let units = workUnits(level, frame: frame, known: before)
+            let workers = Swift.max(1, Swift.min(threads, units.count))
             values.withUnsafeMutableBufferPointer { buffer in
                 let results = SharedResults(values: buffer)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    // Each worker writes only its own slots.
-                    for k in stride(from: worker, to: level.count, by: workers) {
-                        results.values[k] = evaluate([level[k]], on: frame, known: before)[0]
+                    // Each worker writes only its own units' slots.
+                    for u in stride(from: worker, to: units.count, by: workers) {
+                        let unit = units[u]
+                        let computed = unit.count == 1
+                            ? evaluate([level[unit[0]]], on: frame, known: before)
+                            : windowsTogether(unit.map { level[$0] }, frame: frame, known: before)
+                        for (k, value) in zip(unit, computed) { results.values[k] = value }
                     }
                 }
             }
             for (k, id) in level.enumerated() { known[id] = values[k] }
         }
         return known
+    }
+
+    /// A level's nodes as units of work, by place in `level`: the `std`s (or `zscore`s) of one
+    /// series, a column or a series already computed, over different windows go together, up to
+    /// four to a unit (one pass of `Kernels.rollingStds`, a window a vector lane), split evenly;
+    /// every other node is a unit of its own.
+    func workUnits(_ level: [ExpressionGraph.NodeID], frame: Frame, known: [ExpressionGraph.NodeID: [Double]]) -> [[Int]] {
+        struct Series: Hashable {
+            var function: Function
+            var input: ExpressionGraph.NodeID
+        }
+        var units: [[Int]] = []
+        var groups: [Series: [Int]] = [:]
+        var order: [Series] = []
+        for (k, id) in level.enumerated() {
+            let node = graph.nodes[id]
+            guard frame.symbols.count == 1, case .function(let function, _?) = node.operation, function == .std || function == .zscore,
+                  let input = node.inputs.first, inputValues(input, frame: frame, known: known) != nil else {
+                units.append([k])
+                continue
+            }
+            let key = Series(function: function, input: input)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(k)
+        }
+        for key in order {
+            let members = groups[key]!
+            let passes = (members.count + 3) / 4
+            for p in 0..<passes { units.append(Array(members[(p * members.count / passes)..<((p + 1) * members.count / passes)])) }
+        }
+        return units
+    }
+
+    /// A node's values when they need no computing: a column, or a node in `known`.
+    func inputValues(_ id: ExpressionGraph.NodeID, frame: Frame, known: [ExpressionGraph.NodeID: [Double]]) -> [Double]? {
+        if let values = known[id] { return values }
+        if case .column(let name) = graph.nodes[id].operation { return frame.columns[name] }
+        return nil
+    }
+
+    /// Two to four `std`s (or `zscore`s) of one series over different windows, in one pass.
+    func windowsTogether(_ ids: [ExpressionGraph.NodeID], frame: Frame, known: [ExpressionGraph.NodeID: [Double]]) -> [[Double]] {
+        let first = graph.nodes[ids[0]]
+        guard case .function(let function, _) = first.operation, let x = inputValues(first.inputs[0], frame: frame, known: known) else {
+            preconditionFailure("windowsTogether takes the std or zscore nodes of one series (workUnits)")
+        }
+        let windows = ids.map { id -> Int in
+            guard case .function(_, let bars?) = graph.nodes[id].operation else { preconditionFailure("a window function without its window") }
+            return bars
+        }
+        return Self.arrays(count: x.count, lanes: windows.count) { outs in
+            x.withUnsafeBufferPointer { x in
+                if function == .std {
+                    Kernels.rollingStds(x, windows: windows, into: outs)
+                } else {
+                    Kernels.rollingZScores(x, windows: windows, into: outs, custom: rollingMean)
+                }
+            }
+        }
+    }
+
+    /// `lanes` new arrays of `count` values, which `body` must write in full through their pointers.
+    static func arrays(count: Int, lanes: Int, _ pointers: [UnsafeMutablePointer<Double>] = [],
+                       _ body: ([UnsafeMutablePointer<Double>]) -> Void) -> [[Double]] {
+        guard lanes > 0 else {
+            body(pointers)
+            return []
+        }
+        var rest: [[Double]] = []
+        let first = [Double](unsafeUninitializedCapacity: Swift.max(count, 1)) { buffer, initialized in
+            rest = arrays(count: count, lanes: lanes - 1, pointers + [buffer.baseAddress!], body)
+            initialized = count
+        }
+        return [first] + rest
     }
 
     /// `body` with read pointers to every array.
