@@ -134,11 +134,13 @@ extension Kernels {
         let out0 = outs[0], out1 = outs[Swift.min(1, last)], out2 = outs[Swift.min(2, last)], out3 = outs[Swift.min(3, last)]
         // x[i − w] for each lane, as leaving_k[i].
         let leaving0 = x - w[0], leaving1 = x - w[1], leaving2 = x - w[2], leaving3 = x - w[3]
-        let length = SIMD4(Double(w[0]), Double(w[1]), Double(w[2]), Double(w[3]))
-        let inverse = 1 / length
+        let inverse = 1 / SIMD4(Double(w[0]), Double(w[1]), Double(w[2]), Double(w[3]))
+        let shortest = w.min()!
         var shift = SIMD4(state.map(\.shift)), s1 = SIMD4(state.map(\.s1)), s2 = SIMD4(state.map(\.s2))
         var bound1 = SIMD4(state.map(\.bound1)), bound2 = SIMD4(state.map(\.bound2))
-        var anchored = SIMDMask<SIMD4<Int64>>(state.map(\.anchored))
+        // Bit l: lane l is anchored.
+        var anchored: UInt32 = 0
+        for l in 0..<4 where state[l].anchored { anchored |= 1 << UInt32(l) }
         var run = state[0].run
         let zero = SIMD4<Double>.zero
         for i in bars {
@@ -150,25 +152,61 @@ extension Kernels {
             s2 += added * added - removed * removed
             bound1 += 2 * (qf_magnitudes4(added) + qf_magnitudes4(removed)) + qf_magnitudes4(s1)
             bound2 += 2 * (added * added + removed * removed) + qf_magnitudes4(s2)
-            let runs = SIMD4(repeating: Double(run))
             let mean = s1 * inverse
             var m2 = s2 - s1 * mean
             let error = roundingUnit * (bound2 + qf_magnitudes4(s2) + 2 * qf_magnitudes4(mean) * (bound1 + qf_magnitudes4(s1)))
-            let trip = (.!anchored .| .!(m2 .> zero) .| (error .> freshSumTolerance * m2)) .& (runs .< length)
-            if any(trip) {
-                for l in 0..<4 where trip[l] {
-                    let sums = windowSums(x + (i - w[l] + 1), count: w[l])
-                    (shift[l], s1[l], s2[l], bound1[l], bound2[l]) = (sums.center, sums.s1, sums.s2, sums.bound1, sums.bound2)
-                    m2[l] = sums.s2 - sums.s1 * (sums.s1 * inverse[l])
-                }
-                anchored .|= trip
+            // The scalar test, as bits: (not anchored, or not m2 > 0, or the bound past its
+            // limit), and not a window of identical values.
+            // Lanes whose window holds one value only: none while the run is shorter than every window.
+            let constant = run < shortest ? 0 : constantLanes(run: run, windows: w)
+            let trip = (~anchored | ~qf_greater_bits4(m2, zero) | qf_greater_bits4(error, freshSumTolerance * m2)) & ~constant & 15
+            if trip != 0 {
+                // Through a copy: were the loop's own variables passed by address, they would live
+                // in memory on every bar, not in registers.
+                var lanes = Lanes(shift: shift, s1: s1, s2: s2, bound1: bound1, bound2: bound2, m2: m2)
+                sumAfresh(x, lanes: trip, bar: i, windows: w, inverse: inverse, into: &lanes)
+                (shift, s1, s2, bound1, bound2, m2) = (lanes.shift, lanes.s1, lanes.s2, lanes.bound1, lanes.bound2, lanes.m2)
+                anchored |= trip
             }
             // Swift.max(m2, 0), then 0 for a window of identical values.
-            let value = qf_zero_where_at_least4(qf_zero_where_at_least4(m2, zero, m2), runs, length)
+            var value = qf_zero_where_at_least4(m2, zero, m2)
+            if constant != 0 { value = zeroLanes(value, constant) }
             out0[i] = value[0]
             out1[i] = value[1]
             out2[i] = value[2]
             out3[i] = value[3]
+        }
+    }
+
+    /// Bit l: a run of `run` equal bars fills lane l's window.
+    @inline(never)
+    private static func constantLanes(run: Int, windows w: [Int]) -> UInt32 {
+        var lanes: UInt32 = 0
+        for l in 0..<4 where run >= w[l] { lanes |= 1 << UInt32(l) }
+        return lanes
+    }
+
+    /// `value` with the lanes of `lanes` (bits) set to 0.
+    @inline(never)
+    private static func zeroLanes(_ value: SIMD4<Double>, _ lanes: UInt32) -> SIMD4<Double> {
+        var value = value
+        for l in 0..<4 where lanes & (1 << UInt32(l)) != 0 { value[l] = 0 }
+        return value
+    }
+
+    /// `slideSquares4`'s sums, bounds and M2, one window a lane.
+    struct Lanes {
+        var shift, s1, s2, bound1, bound2, m2: SIMD4<Double>
+    }
+
+    /// The lanes of `lanes` (bits) summed afresh at bar i, as the scalar loop does it. Out of the
+    /// loop's way: it runs every few dozen bars, and inlined its registers would crowd the loop's.
+    @inline(never)
+    private static func sumAfresh(_ x: UnsafePointer<Double>, lanes: UInt32, bar i: Int, windows w: [Int], inverse: SIMD4<Double>, into state: inout Lanes) {
+        for l in 0..<4 where lanes & (1 << UInt32(l)) != 0 {
+            let sums = windowSums(x + (i - w[l] + 1), count: w[l])
+            (state.shift[l], state.s1[l], state.s2[l], state.bound1[l], state.bound2[l]) = (sums.center, sums.s1, sums.s2, sums.bound1, sums.bound2)
+            state.m2[l] = sums.s2 - sums.s1 * (sums.s1 * inverse[l])
         }
     }
 
