@@ -45,7 +45,8 @@ if __name__ == '__main__':
     parser.add_argument('--rows')
     parser.add_argument('--repeats', type=int, default=2)
     args = parser.parse_args()
-    close = pd.read_csv(args.csv, index_col=0, parse_dates=True)['Close']
+    frame = pd.read_csv(args.csv, index_col=0, parse_dates=True)
+    close = frame['Close' if 'Close' in frame else 'close']
     sweep(close.iloc[:3_000])   # warm-up: numba compile / cache load
     walls = []
     for _ in range(args.repeats):

@@ -155,10 +155,11 @@ extension Kernels {
             let mean = s1 * inverse
             var m2 = s2 - s1 * mean
             let error = roundingUnit * (bound2 + qf_magnitudes4(s2) + 2 * qf_magnitudes4(mean) * (bound1 + qf_magnitudes4(s1)))
-            // The scalar test, as bits: (not anchored, or not m2 > 0, or the bound past its
-            // limit), and not a window of identical values.
-            // Lanes whose window holds one value only: none while the run is shorter than every window.
+            // Lanes whose window holds one value only (none while the run of equal bars is
+            // shorter than every window).
             let constant = run < shortest ? 0 : constantLanes(run: run, windows: w)
+            // The scalar loop's test as bits: not anchored, or not m2 > 0, or the bound past its
+            // limit; never for a window of one value.
             let trip = (~anchored | ~qf_greater_bits4(m2, zero) | qf_greater_bits4(error, freshSumTolerance * m2)) & ~constant & 15
             if trip != 0 {
                 // Through a copy: were the loop's own variables passed by address, they would live
