@@ -47,11 +47,10 @@ static inline qf_double4 qf_magnitudes4(qf_double4 x) {
 
 typedef long qf_long4 __attribute__((ext_vector_type(4)));
 
-// x where a < b, +0 where a >= b (a comparison with NaN is false, so x stays): `Swift.max(x, 0)`
-// is qf_zero_where_at_least4(x, 0, x), bit for bit. A compare and an and-not, where Swift's
-// `replacing(with:where:)` can become a branch per lane.
-static inline qf_double4 qf_zero_where_at_least4(qf_double4 x, qf_double4 a, qf_double4 b) {
-    qf_long4 keep = ~(a >= b);
+// `Swift.max(x, 0)` for four doubles, bit for bit: +0 where 0 >= x, else x (so a NaN stays). A
+// compare and an and-not, where Swift's `replacing(with:where:)` can become a branch per lane.
+static inline qf_double4 qf_max_zero4(qf_double4 x) {
+    qf_long4 keep = ~((qf_double4)0 >= x);
     return (qf_double4)((qf_long4)x & keep);
 }
 

@@ -68,8 +68,10 @@ extension Kernels {
     static func rollingZScores(_ x: UnsafeBufferPointer<Double>, windows: [Int], into outs: [UnsafeMutablePointer<Double>], custom: RollingMean?) {
         rollingStds(x, windows: windows, into: outs)
         guard let values = x.baseAddress else { return }
+        // One buffer for every window's means, NaN again before each.
+        var means = [Double](repeating: .nan, count: x.count)
         for (l, w) in windows.enumerated() {
-            var means = [Double](repeating: .nan, count: x.count)
+            if l > 0 { means.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
             means.withUnsafeMutableBufferPointer { rollingMean(x, window: w, into: $0, custom: custom) }
             let z = outs[l]
             means.withUnsafeBufferPointer { means in
@@ -170,7 +172,7 @@ extension Kernels {
                 anchored |= trip
             }
             // Swift.max(m2, 0), then 0 for a window of identical values.
-            var value = qf_zero_where_at_least4(m2, zero, m2)
+            var value = qf_max_zero4(m2)
             if constant != 0 { value = zeroLanes(value, constant) }
             out0[i] = value[0]
             out1[i] = value[1]
