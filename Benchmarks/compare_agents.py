@@ -31,6 +31,18 @@ def main():
     print("|---|---:|---|---:|---:|---:|")
     for algo, q, name, s, bar, spread in rows:
         print(f"| {algo} | {q:,.0f} | {name} | {s:,.0f} | {q / s:.1f}x ({spread}) | {f'{bar}x' if bar else '-'} |")
+    floors = [r["floor"] for run in ours for r in run if r["algo"] == "dqn" and r.get("floor")]
+    if floors:
+        # Issue 21's bar: DQN at >= 90% of the arithmetic its steps must do at this core's ceilings.
+        c = floors[0]["ceiling"]
+        print(f"\nDQN against its float32 floor ({c['family']} registers; measured after each pass): "
+              f"floor {statistics.median(f['steps_per_second'] for f in floors):,.0f} steps/s "
+              f"({statistics.median(f['product_flops_per_step'] for f in floors) / 1e6:.2f} MFLOP of products and Adam on "
+              f"{statistics.median(f['adam_parameters_per_step'] for f in floors):,.0f} parameters a step; FMA "
+              f"{statistics.median(f['ceiling']['fma_flops_per_second'] for f in floors) / 1e9:.1f} GFLOP/s, "
+              f"{statistics.median(f['ceiling']['divider_seconds_per_eight_lanes'] for f in floors) * 1e9:.2f} ns per 8-lane root and division); "
+              f"QuantForge reaches {statistics.median(f['percent_reached'] for f in floors):.0f}% "
+              f"(per pass {min(f['percent_reached'] for f in floors):.0f}–{max(f['percent_reached'] for f in floors):.0f}%), bar 90%")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,10 @@ public final class DQNAgent: TrainableAgent {
     /// Environment steps taken and gradient steps done.
     public private(set) var steps = 0
     public private(set) var updates = 0
+    /// Batch-1 forward passes of action selection since this agent was made (not checkpointed).
+    public private(set) var greedyActions = 0
+    /// Next states the target network has valued since this agent was made (not checkpointed).
+    public var targetRowsComputed: Int { targetCache.rowsComputed }
     /// The loss of the latest gradient step.
     public private(set) var lastLoss: Float = 0
     /// Losses since the current episode began (for the epoch's mean loss).
@@ -111,6 +115,7 @@ public final class DQNAgent: TrainableAgent {
 
     /// The greedy action for one observation.
     public func greedyAction(_ observation: UnsafePointer<Float>) -> Int {
+        greedyActions += 1
         let q = online.predict(observation)
         return Kernels.argmax(q.row(0), count: q.cols)
     }

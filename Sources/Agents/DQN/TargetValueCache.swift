@@ -18,6 +18,9 @@ final class TargetValueCache {
     private let values: AlignedBuffer
     private let misses: MatrixBuffer
     private var missSlots: [Int]
+    /// Next states the target network has valued since this cache was made (its share of a run's
+    /// arithmetic; not part of a checkpoint).
+    private(set) var rowsComputed = 0
 
     init(capacity: Int, actionCount: Int, batchSize: Int, observationCount: Int) {
         self.actionCount = actionCount
@@ -55,6 +58,7 @@ final class TargetValueCache {
             missCount += 1
         }
         guard missCount > 0 else { return }
+        rowsComputed += missCount
         let q = target.forward(Matrix(base: misses.matrix.base, rows: missCount, cols: n), workspaceRows: batch.size)
         for k in 0..<missCount { values(ofSlot: missSlots[k]).update(from: q.row(k), count: actionCount) }
     }

@@ -22,18 +22,31 @@ struct AgentsBench: ParsableCommand {
     @Option(help: "TradeMaster's BTC training split (CSV), for trademaster_dqn.") var btc = "\(AgentRegistry.sharedDirectory)/data/trademaster/algorithmic_trading/BTC/train.csv"
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
-    struct Result: Codable { var algo: String; var steps: Int; var seconds: Double; var stepsPerSecond: Double; var updates: Int }
+    struct Result: Codable {
+        var algo: String; var steps: Int; var seconds: Double; var stepsPerSecond: Double; var updates: Int
+        /// For dqn: the steps per second of its float32 floor on this core, and what it rests on.
+        var floor: Floor?
+    }
+
+    /// The run's arithmetic at this core's measured ceilings (`ArithmeticCeiling`), measured right
+    /// after the run in the same process.
+    struct Floor: Codable {
+        var stepsPerSecond: Double; var percentReached: Double
+        var productFlopsPerStep: Double; var adamParametersPerStep: Double
+        var ceiling: ArithmeticCeiling
+    }
 
     func run() throws {
         ComputeConfiguration(blasThreads: 1).apply()
         var results: [Result] = []
         for algo in algos.split(separator: ",").map(String.init) {
-            let result: Result
+            var result: Result
             switch algo {
             case "dqn":
                 var env = ReturnSeriesEnvironment.randomWalk()
                 let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: AgentRegistry.benchmarkDQN, seed: 0)
                 result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+                result.floor = floor(of: DQNArithmetic(of: agent), steps: agent.steps, measured: result.stepsPerSecond)
             case "ppo", "a2c":
                 var env = ReturnSeriesEnvironment.randomWalk()
                 var c: PolicyGradientConfiguration = algo == "ppo" ? .ppo : .a2c
@@ -62,9 +75,23 @@ struct AgentsBench: ParsableCommand {
                 throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, ppo_vec8, trademaster_dqn")
             }
             print(String(format: "%@: %d steps in %.2f s, %.0f env steps/s (%d gradient steps)", algo, result.steps, result.seconds, result.stepsPerSecond, result.updates))
+            if let f = result.floor {
+                print(String(format: "%@: float32 floor %.0f steps/s (%.2f MFLOP of products and Adam on %.0f parameters a step, at %.1f GFLOP/s FMA and %.2f ns per 8-lane root and division, %@): %.0f%% of it",
+                             algo, f.stepsPerSecond, f.productFlopsPerStep / 1e6, f.adamParametersPerStep, f.ceiling.fmaFlopsPerSecond / 1e9,
+                             f.ceiling.dividerSecondsPerEightLanes * 1e9, f.ceiling.family, f.percentReached))
+            }
             results.append(result)
         }
         if let json { try writeBenchJSON(results, to: json) }
+    }
+
+    /// The floor of a DQN run of `steps` environment steps, or nil where no kernel family runs.
+    func floor(of arithmetic: DQNArithmetic, steps: Int, measured: Double) -> Floor? {
+        guard let ceiling = ArithmeticCeiling.measure(clock: monotonicNanoseconds) else { return nil }
+        let perSecond = Double(steps) / arithmetic.floorSeconds(at: ceiling)
+        return Floor(stepsPerSecond: perSecond, percentReached: 100 * measured / perSecond,
+                     productFlopsPerStep: arithmetic.productFlops / Double(steps),
+                     adamParametersPerStep: Double(arithmetic.adamParameters) / Double(steps), ceiling: ceiling)
     }
 
     func time(_ algo: String, _ body: () -> (steps: Int, updates: Int)) -> Result {
