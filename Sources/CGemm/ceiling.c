@@ -21,42 +21,34 @@
 #define QF_PIN(c) , "+v"(x##c)
 #define QF_SUM(c) + x##c
 
-static QF_AVX2 float fma_ceiling_avx2(long iterations) {
-    typedef __m256 vec;
+// One probe per register width: `splat` and `fmadd` are defined around each use (QF_DECLARE and
+// QF_STEP name them, and are expanded after this macro's arguments are substituted); `reduce`
+// folds the summed chains to one float.
+#define QF_FMA_PROBE(name, attributes, vec, reduce) \
+    static attributes float name(long iterations) { \
+        const vec a = splat(0.999999f), b = splat(1e-7f); \
+        vec QF_TWELVE(QF_DECLARE) unused = a; \
+        (void)unused; \
+        for (long i = 0; i < iterations; i++) { \
+            QF_TWELVE(QF_STEP) \
+            /* Keeps the compiler from folding rounds together; costs no instruction. */ \
+            __asm__ volatile("" : "+v"(x0) QF_PIN(1) QF_PIN(2) QF_PIN(3) QF_PIN(4) QF_PIN(5) QF_PIN(6) \
+                                  QF_PIN(7) QF_PIN(8) QF_PIN(9) QF_PIN(10) QF_PIN(11)); \
+        } \
+        return reduce(x0 QF_SUM(1) QF_SUM(2) QF_SUM(3) QF_SUM(4) QF_SUM(5) QF_SUM(6) QF_SUM(7) QF_SUM(8) \
+                      QF_SUM(9) QF_SUM(10) QF_SUM(11)); \
+    }
+
 #define splat _mm256_set1_ps
 #define fmadd _mm256_fmadd_ps
-    const vec a = splat(0.999999f), b = splat(1e-7f);
-    vec QF_TWELVE(QF_DECLARE) unused = a;
-    (void)unused;
-    for (long i = 0; i < iterations; i++) {
-        QF_TWELVE(QF_STEP)
-        // Keeps the compiler from folding rounds together; costs no instruction.
-        __asm__ volatile("" : "+v"(x0) QF_PIN(1) QF_PIN(2) QF_PIN(3) QF_PIN(4) QF_PIN(5) QF_PIN(6)
-                              QF_PIN(7) QF_PIN(8) QF_PIN(9) QF_PIN(10) QF_PIN(11));
-    }
-    const vec s = x0 QF_SUM(1) QF_SUM(2) QF_SUM(3) QF_SUM(4) QF_SUM(5) QF_SUM(6) QF_SUM(7) QF_SUM(8) QF_SUM(9) QF_SUM(10) QF_SUM(11);
+QF_FMA_PROBE(fma_ceiling_avx2, QF_AVX2, __m256, _mm256_cvtss_f32)
 #undef splat
 #undef fmadd
-    return _mm256_cvtss_f32(s);
-}
-
-static QF_AVX512 float fma_ceiling_avx512(long iterations) {
-    typedef __m512 vec;
 #define splat _mm512_set1_ps
 #define fmadd _mm512_fmadd_ps
-    const vec a = splat(0.999999f), b = splat(1e-7f);
-    vec QF_TWELVE(QF_DECLARE) unused = a;
-    (void)unused;
-    for (long i = 0; i < iterations; i++) {
-        QF_TWELVE(QF_STEP)
-        __asm__ volatile("" : "+v"(x0) QF_PIN(1) QF_PIN(2) QF_PIN(3) QF_PIN(4) QF_PIN(5) QF_PIN(6)
-                              QF_PIN(7) QF_PIN(8) QF_PIN(9) QF_PIN(10) QF_PIN(11));
-    }
-    const vec s = x0 QF_SUM(1) QF_SUM(2) QF_SUM(3) QF_SUM(4) QF_SUM(5) QF_SUM(6) QF_SUM(7) QF_SUM(8) QF_SUM(9) QF_SUM(10) QF_SUM(11);
+QF_FMA_PROBE(fma_ceiling_avx512, QF_AVX512, __m512, _mm512_reduce_add_ps)
 #undef splat
 #undef fmadd
-    return _mm512_reduce_add_ps(s);
-}
 
 float qf_fma_probe(int family, long iterations) {
     if (family == QF_GEMM_AVX512) return fma_ceiling_avx512(iterations);
