@@ -15,6 +15,9 @@
 // twelve keep every pipe busy on any AVX2 or AVX-512 core we know.
 // The chains are named variables, not an array: an array indexed in a loop that the compiler
 // does not unroll lives in memory, and the probe would time loads and stores instead.
+#if QF_FMA_PROBE_CHAINS != 12
+#error "QF_TWELVE below writes twelve chains"
+#endif
 #define QF_TWELVE(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11)
 #define QF_DECLARE(c) x##c = splat((float)(c)),
 #define QF_STEP(c) x##c = fmadd(x##c, a, b);

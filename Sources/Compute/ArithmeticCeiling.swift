@@ -28,7 +28,7 @@ public struct ArithmeticCeiling: Sendable, Codable, Equatable {
                                clock: () -> UInt64) -> ArithmeticCeiling? {
         guard family != .openblas else { return nil }
         let lanes = family == .avx512 ? 16.0 : 8.0
-        let flopsPerRound = 12 * lanes * 2
+        let flopsPerRound = Double(QF_FMA_PROBE_CHAINS) * lanes * 2
         let fmaRounds = fastest(samples: samples, seconds: secondsPerSample, clock: clock) { qf_fma_probe(family.family, $0) }
         let dividerRounds = fastest(samples: samples, seconds: secondsPerSample, clock: clock) { qf_divider_probe(family.family, $0) }
         return ArithmeticCeiling(fmaFlopsPerSecond: flopsPerRound * fmaRounds, dividerSecondsPerEightLanes: 1 / (8 * dividerRounds),

@@ -28,8 +28,11 @@ void qf_sgemm_nn(int family, int transpose_a, long m, long n, long k, float alph
 void qf_sgemm_nt(int family, long m, long n, long k, float alpha,
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
-/// Runs `iterations` rounds of twelve independent chains of fused multiply-adds on the family's
-/// widest registers (8 float32 lanes for AVX2, 16 for AVX-512): 12 · lanes · 2 floating-point
+/// Independent FMA chains a round of `qf_fma_probe` runs (one FMA each on the widest registers).
+#define QF_FMA_PROBE_CHAINS 12
+
+/// Runs `iterations` rounds of QF_FMA_PROBE_CHAINS independent chains of fused multiply-adds on the family's
+/// widest registers (8 float32 lanes for AVX2, 16 for AVX-512): chains · lanes · 2 floating-point
 /// operations a round. Timed by the caller, it measures the core's float32 FMA ceiling. Returns a
 /// value that depends on every chain, so nothing is optimised away; 0 for QF_GEMM_NONE.
 float qf_fma_probe(int family, long iterations);
