@@ -1,9 +1,9 @@
 import Compute
 
 /// The arithmetic a DQN run had to do, counted from what it did: the products of every gradient
-/// step (online forward — twice with Double DQN —, weight gradients, input gradients but the first layer's), the target
-/// network's forward pass over each next state it valued, the batch-1 forward pass of every
-/// greedy action, and Adam over every parameter once per gradient step. Additions of biases,
+/// step (the online forward pass, twice with Double DQN; weight gradients; input gradients but
+/// the first layer's), the target network's forward pass over each next state it valued, the
+/// batch-1 forward pass of every greedy action, and Adam over every parameter once per gradient step. Additions of biases,
 /// activations and the loss are left out: they are a rounding error of the products, and leaving
 /// them out makes the floor lower, never higher, than the true one.
 public struct DQNArithmetic: Sendable, Codable, Equatable {
