@@ -8,11 +8,15 @@ import Foundation
 /// OpenBLAS 0.3.21's AVX2 kernels (`Haswell`, `Zen`) run the small and mid products of RL networks
 /// at 50–70% of what the same core reaches on large ones; its AVX-512 kernels do not lose there.
 /// QuantForge's kernels take the products whose weight-sized operand fits in L2 (see
-/// `GemmKernels.handles`); larger ones, and every product when `QF_GEMM=openblas`, go to OpenBLAS.
+/// `GemmKernels.handles`). Larger ones go to OpenBLAS, and so do the AVX2 family's deep, wide
+/// weight gradients and tall products (`avx2DeepGradient`, `avx2TallProduct`). With
+/// `QF_GEMM=openblas`, every product does.
 ///
 /// Numerics: each element of an A·B or Aᵀ·B is one chain of fused multiply-adds over the inner
-/// dimension in order, and each A·Bᵀ dot product is summed in one fixed 16-lane order, so the two
-/// families give bit-identical results; OpenBLAS sums in its own order (tests state the tolerance).
+/// dimension in order, and each A·Bᵀ dot product is summed in one fixed 16-lane order. So the two
+/// families give bit-identical results on every product both run on their own kernels, which
+/// includes every product of training at batch sizes under 256. OpenBLAS sums in its own order
+/// (tests state the tolerance).
 public enum GemmBackend: String, Sendable, CaseIterable {
     /// OpenBLAS for every product.
     case openblas
@@ -85,12 +89,35 @@ public enum GemmKernels {
     /// measured. Larger products go to OpenBLAS, whose packing pays off there.
     public static let largestOperand = 1 << 18
 
+    /// The smallest weight gradient Aᵀ·B (m×n over a batch of k rows) that the AVX2 family hands
+    /// to OpenBLAS. On the AVX2-only Zen 3 core, OpenBLAS's packed `Zen` kernel ran these
+    /// 1.1–1.4× faster than the in-place tile. The tile reads a new line of A for every row of the
+    /// batch, so it falls behind once the batch is deep and the layer wide. Narrow layers (the first
+    /// layer of a small observation, the 3-action head) and batches under 256 stay on the tile,
+    /// which wins there. (docs/kernels.md, "What the AVX2 family leaves to OpenBLAS")
+    public static let avx2DeepGradient = (m: 64, n: 128, k: 256)
+
+    /// The smallest A·B (m rows of A against a k×n weight) that the AVX2 family hands to
+    /// OpenBLAS: 512 rows against a 256×256 layer. There the tile re-reads B from L2 for every 6
+    /// rows, and the step's other operands push B out of Zen 3's 512 KB L2. OpenBLAS's packed
+    /// kernel tied the tile when timed alone and won inside the training step.
+    public static let avx2TallProduct = (m: 512, weight: 1 << 16)
+
     /// Whether `backend`'s own kernels take this product (op(A) m×k, op(B) k×n).
+    ///
+    /// The AVX-512 family keeps every product under `largestOperand`: on Zen 4 its tile beat
+    /// OpenBLAS's `SkylakeX` kernel on the large shapes too.
     @inlinable
     public static func handles(_ backend: GemmBackend, transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int) -> Bool {
         guard backend != .openblas, k > 0 else { return false }
         switch (transA, transB) {
-        case (_, .none): return k * n <= largestOperand
+        case (.transposed, .none):
+            let deep = avx2DeepGradient
+            if backend == .avx2 && m >= deep.m && n >= deep.n && k >= deep.k { return false }
+            return k * n <= largestOperand
+        case (.none, .none):
+            if backend == .avx2 && m >= avx2TallProduct.m && k * n >= avx2TallProduct.weight { return false }
+            return k * n <= largestOperand
         // A·Bᵀ as dot products: only for the few rows where copying Bᵀ out would cost as much as
         // the product (Linear copies it out for larger batches and calls A·B).
         case (.none, .transposed): return m < transposedForwardMinimumRows && k * n <= largestOperand

@@ -6,7 +6,8 @@ import CKernels
 /// All three products go to `gemm` with the transposes as flags:
 /// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W. The forward pass on a
 /// batch of `transposedForwardMinimumRows` or more first copies Wᵀ out and computes x·(Wᵀ) when
-/// `copiesTransposedWeight` says so.
+/// `copiesTransposedWeight` says so and the product is one the active kernels take (a product the
+/// AVX2 family hands to OpenBLAS goes there as x·Wᵀ: OpenBLAS packs W itself).
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
@@ -66,7 +67,9 @@ public final class Linear: Layer {
 
     public func forward(_ input: Matrix, into output: Matrix) {
         guard let weight else { preconditionFailure("Linear: forward before bind") }
-        if let transposedWeight, input.rows >= transposedForwardMinimumRows {
+        if let transposedWeight, input.rows >= transposedForwardMinimumRows,
+           GemmKernels.active == .openblas
+           || GemmKernels.handles(GemmKernels.active, transA: .none, transB: .none, m: input.rows, n: outputSize, k: inputSize) {
             // Copied on every pass, never cached: the weights may change between any two passes.
             qf_transpose(weight.base, outputSize, inputSize, transposedWeight.base)
             gemm(input, Matrix(base: transposedWeight.base, rows: inputSize, cols: outputSize), into: output)

@@ -51,7 +51,10 @@ import Testing
             for (index, shape) in Self.shapes.enumerated() {
                 let (m, n, k) = shape
                 if transB == .transposed && m >= transposedForwardMinimumRows { continue }
-                #expect(GemmKernels.handles(backend, transA: transA, transB: transB, m: m, n: n, k: k))
+                // The kernel is tested on every shape; the AVX2 family leaves the deep, wide
+                // weight gradient (100×256 over 256 rows) to OpenBLAS, the AVX-512 family runs it.
+                let handedOff = backend == .avx2 && transA == .transposed && (m, n, k) == (100, 256, 256)
+                #expect(GemmKernels.handles(backend, transA: transA, transB: transB, m: m, n: n, k: k) == !handedOff)
                 for (alpha, beta) in [(Float(1), Float(0)), (0.5, 2), (1, 1)] {
                     let o = Self.operands(transA, transB, m: m, n: n, k: k, seed: UInt64(index * 10 + 1))
                     GemmKernels.product(backend, o.a.matrix, o.b.matrix, into: o.c.matrix, transA: transA, transB: transB,
@@ -162,5 +165,20 @@ import Testing
         }
         #expect(!GemmKernels.handles(.openblas, transA: .none, transB: .none, m: 4, n: 4, k: 4))
         #expect(!GemmKernels.handles(.avx2, transA: .none, transB: .none, m: 4, n: 1024, k: 1024), "a 4 MB operand goes to OpenBLAS")
+        // Weight gradients: the AVX2 family hands the deep, wide ones to OpenBLAS, the AVX-512 family does not.
+        let deep = GemmKernels.avx2DeepGradient
+        #expect(!GemmKernels.handles(.avx2, transA: .transposed, transB: .none, m: deep.m, n: deep.n, k: deep.k))
+        #expect(!GemmKernels.handles(.avx2, transA: .transposed, transB: .none, m: 256, n: 256, k: 1024))
+        #expect(GemmKernels.handles(.avx512, transA: .transposed, transB: .none, m: 256, n: 256, k: 1024))
+        #expect(GemmKernels.handles(.avx2, transA: .transposed, transB: .none, m: deep.m, n: deep.n, k: deep.k - 1), "a batch under 256")
+        #expect(GemmKernels.handles(.avx2, transA: .transposed, transB: .none, m: 3, n: 256, k: 1024), "the 3-action head")
+        #expect(GemmKernels.handles(.avx2, transA: .transposed, transB: .none, m: 128, n: 32, k: 1024), "a narrow first layer")
+        // A·B: the AVX2 family hands 512 rows or more against a 256×256 layer to OpenBLAS.
+        let tall = GemmKernels.avx2TallProduct
+        #expect(!GemmKernels.handles(.avx2, transA: .none, transB: .none, m: 1024, n: 256, k: 256))
+        #expect(!GemmKernels.handles(.avx2, transA: .none, transB: .none, m: tall.m, n: 256, k: tall.weight / 256))
+        #expect(GemmKernels.handles(.avx512, transA: .none, transB: .none, m: 1024, n: 256, k: 256))
+        #expect(GemmKernels.handles(.avx2, transA: .none, transB: .none, m: tall.m - 1, n: 256, k: 256), "under 512 rows")
+        #expect(GemmKernels.handles(.avx2, transA: .none, transB: .none, m: 1024, n: 128, k: 128), "a 128-wide layer")
     }
 }
