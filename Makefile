@@ -16,7 +16,7 @@ export QF_PYTHON := $(CURDIR)/$(CHECK_VENV)/bin/python
 # The shared folder with TradeMaster's data (tests read it); CI lays it beside the repository.
 export QF_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: deps check-venv build test run tour openapi bench bench-compute bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm clean
+.PHONY: deps check-venv build test run tour openapi bench bench-compute bench-tile bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm clean
 
 ## deps: install the missing system packages (apt-get update first, only when something is missing)
 deps:
@@ -98,10 +98,13 @@ tour: deps
 	  .build/release/qf train --config configs/portfolio_management/ppo_dj30.json --out .qf/run/ppo_dj30; fi
 
 ## bench: all benchmarks side by side with their peers (figures go to BENCHMARKS.md by hand)
-bench: bench-compute bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm
+bench: bench-compute bench-tile bench-backtest bench-agents bench-malloc bench-service bench-redis bench-queue bench-evaluation bench-tune bench-slurm
 
 bench-compute: deps
 	Benchmarks/compute.sh
+
+bench-tile: deps
+	Benchmarks/tile-vs-openblas.sh
 
 bench-backtest: deps
 	Benchmarks/backtest.sh
