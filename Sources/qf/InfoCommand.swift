@@ -14,13 +14,13 @@ struct InfoCommand: ParsableCommand {
         print("BLAS threads:  \(BLAS.threadCount) (QF_BLAS_THREADS)")
         let own = GemmKernels.active == .openblas ? "every product on OpenBLAS"
             : "QuantForge's \(GemmKernels.active.rawValue) kernels for products up to \(GemmKernels.largestOperand / 1024) K floats of weight, OpenBLAS beyond"
-            + (GemmKernels.active == .avx2 ? avx2Gradients : "")
+            + (GemmKernels.active == .avx2 ? avx2HandOffs : "")
         print("Products:      \(own) (\(GemmKernels.reason); QF_GEMM)")
         print("HDF5:          \(HDF5Library.versionString)")
     }
 
-    /// The AVX2 family's other hand-off to OpenBLAS, in the words `qf info` prints.
-    private var avx2Gradients: String {
+    /// The products the AVX2 family leaves to OpenBLAS below the size limit, as `qf info` says it.
+    private var avx2HandOffs: String {
         let deep = GemmKernels.avx2DeepGradient, tall = GemmKernels.avx2TallProduct
         return ", and for weight gradients of \(deep.m)+ × \(deep.n)+ over batches of \(deep.k)+ rows"
             + " and products of \(tall.m)+ rows against \(tall.weight / 1024)+ K floats of weight"
