@@ -91,7 +91,7 @@ public enum GemmKernels {
 
     /// The smallest weight gradient Aᵀ·B (m×n over a batch of k rows) that the AVX2 family hands
     /// to OpenBLAS. On the AVX2-only Zen 3 core, OpenBLAS's packed `Zen` kernel ran these
-    /// 1.1–1.4× faster than the in-place tile. The tile reads a new line of A for every row of the
+    /// 1.04–1.39× faster than the in-place tile. The tile reads a new line of A for every row of the
     /// batch, so it falls behind once the batch is deep and the layer wide. Narrow layers (the first
     /// layer of a small observation, the 3-action head) and batches under 256 stay on the tile,
     /// which wins there. (docs/kernels.md, "What the AVX2 family leaves to OpenBLAS")
