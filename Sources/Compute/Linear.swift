@@ -65,11 +65,18 @@ public final class Linear: Layer {
         }
     }
 
+    /// Whether a forward pass over `rows` rows copies Wᵀ out (when the layer keeps room for it):
+    /// on OpenBLAS always (the room exists only for small layers), on QuantForge's kernels only
+    /// when they take the x·(Wᵀ) product; one they hand to OpenBLAS runs as x·Wᵀ, packed there.
+    private func runsOnTransposedCopy(rows: Int) -> Bool {
+        guard rows >= transposedForwardMinimumRows else { return false }
+        let backend = GemmKernels.active
+        return backend == .openblas || GemmKernels.handles(backend, transA: .none, transB: .none, m: rows, n: outputSize, k: inputSize)
+    }
+
     public func forward(_ input: Matrix, into output: Matrix) {
         guard let weight else { preconditionFailure("Linear: forward before bind") }
-        if let transposedWeight, input.rows >= transposedForwardMinimumRows,
-           GemmKernels.active == .openblas
-           || GemmKernels.handles(GemmKernels.active, transA: .none, transB: .none, m: input.rows, n: outputSize, k: inputSize) {
+        if let transposedWeight, runsOnTransposedCopy(rows: input.rows) {
             // Copied on every pass, never cached: the weights may change between any two passes.
             qf_transpose(weight.base, outputSize, inputSize, transposedWeight.base)
             gemm(input, Matrix(base: transposedWeight.base, rows: inputSize, cols: outputSize), into: output)
