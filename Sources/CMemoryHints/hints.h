@@ -5,4 +5,7 @@
 // Starts loading the cache line holding `address` (a hint: it never faults).
 static inline void qf_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
+// Starts fetching the cache line holding `address` for a write (a hint: it never faults).
+static inline void qf_prefetch_for_write(const void *address) { __builtin_prefetch(address, 1, 3); }
+
 #endif

@@ -42,7 +42,7 @@ public enum FusedBacktest {
         // Room for a trade every 32 bars up front: growing a list of hundreds of thousands of
         // trades by doubling would copy it again and again.
         recorder.trades.reserveCapacity(min(n / 32, 1 << 22))
-        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n)
+        let prices = PriceColumns(open: open.baseAddress!, close: close.baseAddress!, times: timestamps.baseAddress!, count: n, prefetchAhead: blockSize)
         let wipeOut = settings.initialCash * ExecutionSettings.wipeOutFraction
         let arithmetic = settings.peer?.meanArithmetic ?? .quantforge
         var states = [IndicatorKernel.State](repeating: IndicatorKernel.State(arithmetic: arithmetic), count: plan.kernels.count)

@@ -1,3 +1,5 @@
+import CMemoryHints
+
 /// Receives what an executor produces: runs of bars over which the account did not change, and
 /// the trades it closed. Generic use specialises the executor for each observer.
 protocol RunObserver {
@@ -17,6 +19,12 @@ struct PriceColumns: @unchecked Sendable {
     /// Bars in the series: a run's last one to three bars are marked as one more vector only
     /// when four bars remain from there, otherwise one by one.
     let count: Int
+    /// How far ahead (in bars) marking a bar starts fetching the close and the equity line of a
+    /// later bar; 0 for none. A fused run passes its block size: carrying the account through a
+    /// block is a chain of dependent fills that leaves the memory system idle, so the next
+    /// block's prices arrive meanwhile instead of stalling its indicator pass (10-12% of a 10 M-bar
+    /// run on Zen 3). Sweeps leave it at 0: their prices are read by every combination and stay cached.
+    var prefetchAhead = 0
 }
 
 /// One strategy combination's account executed from its signal events, block by block, with no
@@ -110,7 +118,12 @@ struct RunExecutor {
         let cash4 = SIMD4(repeating: cash), units4 = SIMD4(repeating: units)
         var lowest4 = SIMD4(repeating: Double.infinity)
         var k = 0
+        let ahead = prices.prefetchAhead
         while k &+ 4 <= count {
+            if ahead > 0 {
+                qf_prefetch(close + (k &+ ahead))
+                qf_prefetch_for_write(equity + (k &+ ahead))
+            }
             let e = cash4 + units4 * UnsafeRawPointer(close + k).loadUnaligned(as: SIMD4<Double>.self)
             UnsafeMutableRawPointer(equity + k).storeBytes(of: e, as: SIMD4<Double>.self)
             lowest4 = lowest4.replacing(with: e, where: e .< lowest4)
