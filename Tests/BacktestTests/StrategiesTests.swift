@@ -112,6 +112,39 @@ import Testing
         }
     }
 
+    @Test func rollingMeanSumsFollowTheirDefinitionAcrossWholeAnchorSegments() {
+        // A reference written from RollingMean's definition, bar by bar: a fresh four-partial sum
+        // at bar w − 1, at every multiple of the anchor spacing and around non-finite values, a
+        // slide in between. Series long enough for the four-segments-at-once loop (with the
+        // spacing as a constant at 1,024 and in a register above it), one with a NaN that sends
+        // that loop back to the one-segment loop.
+        func fresh(_ x: [Double], _ w: Int, _ i: Int) -> Double {
+            var p = [0.0, 0.0, 0.0, 0.0]
+            for (j, v) in x[(i - w + 1)...i].enumerated() { p[j % 4] += v }
+            return (p[0] + p[1]) + (p[2] + p[3])
+        }
+        var withGap = walk(40_000, seed: 5)
+        withGap[21_000] = .nan
+        for x in [walk(40_000, seed: 3), withGap] {
+            for w in [10, 20, 256, 257, 700] {
+                let spacing = RollingMean.anchorSpacing(window: w)
+                var expected = [Double](repeating: .nan, count: x.count)
+                var sum = 0.0
+                for i in (w - 1)..<x.count {
+                    let d = i >= w ? x[i] - x[i - w] : .nan
+                    sum = i == w - 1 || i % spacing == 0 || !(d - d == 0) ? fresh(x, w, i) : sum + d
+                    expected[i] = sum
+                }
+                var sums = [Double](repeating: 0, count: x.count)
+                x.withUnsafeBufferPointer { xp in
+                    sums.withUnsafeMutableBufferPointer { RollingMean.sums(xp, window: w, range: 0..<x.count, into: $0.baseAddress!) }
+                }
+                let firstMismatch = x.indices.first { !(sums[$0].bitPattern == expected[$0].bitPattern || (sums[$0].isNaN && expected[$0].isNaN)) }
+                #expect(firstMismatch == nil, "window \(w), spacing \(spacing)")
+            }
+        }
+    }
+
     @Test func rollingMeanHandlesEqualValuesAndGaps() {
         // 0.1 summed three times is 0.30000000000000004; the all-equal rule returns 0.1 exactly.
         #expect(Indicators.sma([0.1, 0.1, 0.1, 0.1], window: 3)[2...] == [0.1, 0.1])

@@ -154,26 +154,38 @@ public enum RollingMean {
     /// recomputes the segments with the one-segment loop, which re-sums around such values.
     @inline(__always)
     static func slideFourSegments(_ base: UnsafePointer<Double>, w: Int, k: Int, from s: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
+        // The spacing of every window up to 256 bars as a constant: the four segments are then
+        // fixed displacements from three moving pointers, and the loop's twelve streams fit in
+        // registers (with k in a register they did not, and two pointers were reloaded from the
+        // stack every bar).
+        k == 1_024 ? slideFourSegments(base, w: w, spacing: 1_024, from: s, into: out)
+                   : slideFourSegments(base, w: w, spacing: k, from: s, into: out)
+    }
+
+    @inline(__always)
+    private static func slideFourSegments(_ base: UnsafePointer<Double>, w: Int, spacing k: Int, from s: Int,
+                                          into out: UnsafeMutablePointer<Double>) -> Bool {
         var s0 = freshSum(base, w: w, at: s), s1 = freshSum(base, w: w, at: s &+ k)
         var s2 = freshSum(base, w: w, at: s &+ 2 &* k), s3 = freshSum(base, w: w, at: s &+ 3 &* k)
-        let o1 = out + k, o2 = out + 2 &* k, o3 = out + 3 &* k
-        let n0 = base + s, n1 = n0 + k, n2 = n1 + k, n3 = n2 + k
-        let p0 = n0 - w, p1 = n1 - w, p2 = n2 - w, p3 = n3 - w
         out[0] = s0
-        o1[0] = s1
-        o2[0] = s2
-        o3[0] = s3
-        var t = 1
-        while t < k {
-            s0 += n0[t] - p0[t]
-            s1 += n1[t] - p1[t]
-            s2 += n2[t] - p2[t]
-            s3 += n3[t] - p3[t]
-            out[t] = s0
-            o1[t] = s1
-            o2[t] = s2
-            o3[t] = s3
-            t &+= 1
+        out[k] = s1
+        out[2 &* k] = s2
+        out[3 &* k] = s3
+        // Bar t of segment j is newest[j·k], the bar leaving its window oldest[j·k].
+        var newest = base + (s &+ 1), oldest = newest - w, slot = out + 1
+        let stop = base + (s &+ k)
+        while newest < stop {
+            s0 += newest[0] - oldest[0]
+            s1 += newest[k] - oldest[k]
+            s2 += newest[2 &* k] - oldest[2 &* k]
+            s3 += newest[3 &* k] - oldest[3 &* k]
+            slot[0] = s0
+            slot[k] = s1
+            slot[2 &* k] = s2
+            slot[3 &* k] = s3
+            newest += 1
+            oldest += 1
+            slot += 1
         }
         return (s0 + s1 + s2 + s3).isFinite
     }
