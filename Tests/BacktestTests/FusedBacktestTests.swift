@@ -80,6 +80,35 @@ import Testing
         }
     }
 
+    /// The fused path marks a run's last bars as a whole vector whose lanes run past the run,
+    /// into bars where the account has already changed, and takes those lanes' minimum as a hint
+    /// of a wipe-out. Here the hint is false: a short opened at 100 is reversed at bar 8, and at
+    /// bar 9 the price jumps to 250, where the short would be worth less than nothing but the
+    /// long that replaced it is not. Nothing may be wiped out, and both paths keep trading.
+    @Test func aFalseWipeOutHintPastARunEndsNothing() throws {
+        // SMA(1) vs SMA(2): a short at bar 3 (the first fall), a long at bar 8 (the first rise):
+        // the short's run is bars 3..<8, five bars, so its last vector covers bars 7 to 10.
+        var close: [Double] = [100, 101, 102, 100, 99, 98, 97, 96, 97, 250, 251, 249, 252, 248, 253]
+        var state: UInt64 = 3
+        for _ in 0..<200 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            close.append(close.last! * (state >> 63 == 0 ? 1.01 : 0.99))
+        }
+        let open = [close[0]] + close.dropLast(), times = (0..<close.count).map { Int64($0) * 60_000_000_000 }
+        let spec = StrategySpec(name: "sma_cross", parameters: ["fast": 1, "slow": 2])
+        let settings = ExecutionSettings(fill: .close, commission: 0.0001, allowShort: true, lot: .fractional)
+        let slow = SignalBacktest.run(open: open, close: close, timestamps: times, signals: try Strategies.signals(spec, close: close), settings: settings)
+        let fused = try FusedBacktest.run(spec, open: open, close: close, timestamps: times, settings: settings)
+        // The premise: the short opened at bar 3, closed at bar 8, would be wiped out at bar 9.
+        let short = try #require(slow.trades.first)
+        #expect(short.entryBar == 3 && short.exitBar == 8 && short.units < 0)
+        let cashWhileShort = settings.initialCash - short.units * short.entryPrice - short.commission
+        #expect(cashWhileShort + short.units * close[9] <= settings.initialCash * ExecutionSettings.wipeOutFraction)
+        #expect(!fused.finalState.isBust && fused.trades.count > 20 && fused.trades.count == slow.trades.count)
+        #expect(slow.trades == fused.trades && slow.finalState == fused.finalState)
+        #expect(zip(slow.equity, fused.equity).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+
     @Test func indicatorsComputedInBlocksEqualWholeArrays() {
         let (_, close, _) = Self.bars(9_000, seed: 5)
         for kernel: IndicatorKernel in [.sma(1), .sma(17), .sma(600), .ema(12), .zScore(25), .rsi(14), .momentum(9)] {

@@ -1,4 +1,5 @@
 import CMemoryHints
+import CVectorBits
 
 /// Receives what an executor produces: runs of bars over which the account did not change, and
 /// the trades it closed. Generic use specialises the executor for each observer.
@@ -94,8 +95,10 @@ struct RunExecutor {
         account = state
     }
 
-    /// Executes one signal (out of line: fills are rare next to bars).
-    @inline(never)
+    /// Executes one signal. Inline, so the account stays in registers from fill to fill: on a busy
+    /// series (a fill every 18 bars) the chain of fills, each waiting for the last one's cash, is
+    /// the run's critical path.
+    @inline(__always)
     static func fill<O: RunObserver>(_ state: inout AccountState, signal: Signal, price: Double, bar: Int, time: Int64,
                                      settings: ExecutionSettings, reopen: Bool, observer: inout O) {
         let (next, closed) = OrderExecution.execute(state, signal: signal, price: price, bar: bar, time: time, settings: settings, reopen: reopen)
@@ -114,12 +117,17 @@ struct RunExecutor {
         let cash = state.cash, units = state.units
         let close = prices.close + start
         // Four bars at a time: e = cash + units·close (multiply, then add, as the scalar form),
-        // and a running minimum per lane for the wipe-out test.
+        // and a running minimum per lane for the wipe-out test. Where the series has room, the
+        // last one to three bars go as one more whole vector, with no scalar tail and no mask:
+        // the lanes past the run are stored too (every destination has room, and the next run
+        // overwrites them) and enter the minimum, which makes the minimum only a hint — a run
+        // whose minimum reaches the wipe-out level is checked bar by bar below.
         let cash4 = SIMD4(repeating: cash), units4 = SIMD4(repeating: units)
         var lowest4 = SIMD4(repeating: Double.infinity)
         var k = 0
         let ahead = prices.prefetchAhead
-        while k &+ 4 <= count {
+        let vectorBars = start &+ count &+ 3 <= prices.count ? count : count & ~3
+        while k < vectorBars {
             if ahead > 0 {
                 qf_prefetch(close + (k &+ ahead))
                 qf_prefetch_for_write(equity + (k &+ ahead))
@@ -129,33 +137,22 @@ struct RunExecutor {
             lowest4 = lowest4.replacing(with: e, where: e .< lowest4)
             k &+= 4
         }
-        if k < count {
-            let tail = count &- k
-            if start &+ k &+ 4 <= prices.count {
-                // The last one to three bars as one more vector, without a scalar tail and its
-                // branches: the lanes past the run are stored too (every destination has room,
-                // and the next run overwrites them) but left out of the minimum.
-                let e = cash4 + units4 * UnsafeRawPointer(close + k).loadUnaligned(as: SIMD4<Double>.self)
-                UnsafeMutableRawPointer(equity + k).storeBytes(of: e, as: SIMD4<Double>.self)
-                let valid = SIMD4<Int64>(0, 1, 2, 3) .< SIMD4(repeating: Int64(tail))
-                lowest4 = lowest4.replacing(with: e, where: valid .& (e .< lowest4))
-            } else {
-                for lane in 0..<tail {
-                    let e = cash + units * close[k &+ lane]
-                    equity[k &+ lane] = e
-                    lowest4[0] = Swift.min(lowest4[0], e)
-                }
-            }
+        while k < count {
+            let e = cash + units * close[k]
+            equity[k] = e
+            lowest4[0] = Swift.min(lowest4[0], e)
+            k &+= 1
         }
-        let lowest = Swift.min(Swift.min(lowest4[0], lowest4[1]), Swift.min(lowest4[2], lowest4[3]))
-        if lowest <= wipeOut && !state.isBust {
+        if qf_greater_equal_bits4(SIMD4(repeating: wipeOut), lowest4) != 0 && !state.isBust {
             var m = 0
-            while !(equity[m] <= wipeOut) { m &+= 1 }
-            if m > 0 { observer.run(start..<(start &+ m), equity: equity, units: units) }
-            wipe(&state, bar: start &+ m, price: close[m], time: prices.times?[start &+ m] ?? 0, settings: settings, observer: &observer)
-            for k in m..<count { equity[k] = 0 }
-            observer.run((start &+ m)..<range.upperBound, equity: equity + m, units: 0)
-            return
+            while m < count && !(equity[m] <= wipeOut) { m &+= 1 }
+            if m < count {
+                if m > 0 { observer.run(start..<(start &+ m), equity: equity, units: units) }
+                wipe(&state, bar: start &+ m, price: close[m], time: prices.times?[start &+ m] ?? 0, settings: settings, observer: &observer)
+                for k in m..<count { equity[k] = 0 }
+                observer.run((start &+ m)..<range.upperBound, equity: equity + m, units: 0)
+                return
+            }
         }
         observer.run(range, equity: equity, units: units)
     }
