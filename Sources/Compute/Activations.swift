@@ -11,6 +11,9 @@ public final class ReLU: Layer {
 
     public init(_ size: Int) { inputSize = size }
 
+    /// Elementwise, and the backward pass reads only the output.
+    public var runsInPlace: Bool { true }
+
     public func forward(_ input: Matrix, into output: Matrix) {
         let x = input.base, y = output.base
         for i in 0..<input.count { y[i] = max(x[i], 0) }
@@ -53,6 +56,9 @@ public final class Tanh: Layer {
     public var outputSize: Int { inputSize }
 
     public init(_ size: Int) { inputSize = size }
+
+    /// Elementwise, and the backward pass reads only the output.
+    public var runsInPlace: Bool { true }
 
     public func forward(_ input: Matrix, into output: Matrix) {
         let x = input.base, y = output.base

@@ -21,10 +21,19 @@ public protocol Layer: AnyObject {
     /// (or, when `accumulate`, adds) dL/d(parameters) into the bound gradient views.
     /// `input` and `output` are the values of the matching forward call.
     func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool)
+    /// Whether `forward` may write its output over its input (an elementwise layer) and
+    /// `backward` then reads `output` only, never `input`. Such a layer shares its input's
+    /// buffer when the layer before it does not read its own output on the way back.
+    var runsInPlace: Bool { get }
+    /// Whether `backward` reads `output`. A layer that does not (Linear) lets the next layer
+    /// overwrite its output in place.
+    var backwardReadsOutput: Bool { get }
 }
 
 extension Layer {
     public var parameterShapes: [(name: String, rows: Int, cols: Int)] { [] }
     public func bind(parameters: [Matrix], gradients: [Matrix]) {}
     public func resetParameters(using generator: inout some RandomNumberGenerator) {}
+    public var runsInPlace: Bool { false }
+    public var backwardReadsOutput: Bool { true }
 }

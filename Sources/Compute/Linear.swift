@@ -86,6 +86,10 @@ public final class Linear: Layer {
         if let bias { Kernels.addRowVector(bias.base, to: output) }
     }
 
+    /// The gradients need the input, the weight and dL/d(output), not the output: an activation
+    /// after this layer may overwrite it.
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(input: Matrix, output: Matrix, outputGradient dy: Matrix, inputGradient dx: Matrix?, accumulate: Bool) {
         guard let weight, let weightGradient else { preconditionFailure("Linear: backward before bind") }
         gemm(dy, input, into: weightGradient, transposeA: .transposed, beta: accumulate ? 1 : 0)

@@ -1,5 +1,5 @@
 /// A chain of layers with its parameters in one `ParameterStore` and activations in workspaces
-/// allocated once per batch size.
+/// allocated once per batch size (an activation after a Linear layer runs in place over its output).
 ///
 /// `forward` returns a view into the workspace of that batch size, valid until the next forward
 /// pass with the same batch size; `backward` uses the activations of the most recent forward pass,
@@ -112,8 +112,21 @@ public final class Sequential {
 
         init(batch: Int, layers: [any Layer]) {
             self.batch = batch
-            activationBuffers = layers.map { MatrixBuffer(rows: batch, cols: $0.outputSize) }
-            activations = activationBuffers.map(\.matrix)
+            // An elementwise layer after one whose backward pass does not read its output (an
+            // activation after a Linear) writes over that output: one buffer fewer to fill and
+            // keep in cache, the same values.
+            var buffers: [MatrixBuffer] = [], views: [Matrix] = []
+            for (i, layer) in layers.enumerated() {
+                if i > 0 && layer.runsInPlace && !layers[i - 1].backwardReadsOutput && layer.outputSize == layers[i - 1].outputSize {
+                    views.append(views[i - 1])
+                } else {
+                    let buffer = MatrixBuffer(rows: batch, cols: layer.outputSize)
+                    buffers.append(buffer)
+                    views.append(buffer.matrix)
+                }
+            }
+            activationBuffers = buffers
+            activations = views
             let widest = layers.map(\.inputSize).max()!
             gradientBuffers = [AlignedBuffer(count: batch * widest), AlignedBuffer(count: batch * widest)]
             singleBuffer = MatrixBuffer(rows: 1, cols: layers[0].inputSize)
