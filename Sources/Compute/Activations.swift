@@ -16,7 +16,13 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Matrix, into output: Matrix) {
         let x = input.base, y = output.base
-        for i in 0..<input.count { y[i] = max(x[i], 0) }
+        // In place through one pointer: with two equal ones the vectoriser's overlap check
+        // fails at run time and the scalar loop runs instead.
+        if x == y {
+            for i in 0..<output.count { y[i] = max(y[i], 0) }
+        } else {
+            for i in 0..<input.count { y[i] = max(x[i], 0) }
+        }
     }
 
     public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {
@@ -62,7 +68,12 @@ public final class Tanh: Layer {
 
     public func forward(_ input: Matrix, into output: Matrix) {
         let x = input.base, y = output.base
-        for i in 0..<input.count { y[i] = Kernels.fastTanh(x[i]) }
+        // In place through one pointer (see ReLU.forward).
+        if x == y {
+            for i in 0..<output.count { y[i] = Kernels.fastTanh(y[i]) }
+        } else {
+            for i in 0..<input.count { y[i] = Kernels.fastTanh(x[i]) }
+        }
     }
 
     public func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: Matrix?, accumulate: Bool) {

@@ -63,4 +63,15 @@ import Testing
         // The gradients are not all zero (the comparison above would then prove little).
         #expect((0..<g.count).contains { g.base[$0] != 0 })
     }
+
+    @Test func reluAndTanhGiveTheSameBitsInPlace() {
+        var rng = Xoshiro256(seed: 3)
+        for layer in [ReLU(37), Tanh(37)] as [any Layer] {
+            #expect(layer.runsInPlace)
+            let x = randomMatrix(9, 37, &rng, scale: 2), y = MatrixBuffer(rows: 9, cols: 37)
+            layer.forward(x.matrix, into: y.matrix)
+            layer.forward(x.matrix, into: x.matrix)
+            #expect((0..<x.matrix.count).allSatisfy { x.matrix.base[$0].bitPattern == y.matrix.base[$0].bitPattern }, "\(type(of: layer))")
+        }
+    }
 }
