@@ -5,7 +5,7 @@ import CKernels
 ///
 /// All three products go to `gemm` with the transposes as flags:
 /// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W. The forward pass on a
-/// batch of `transposedForwardMinimumRows` or more first copies Wᵀ out and computes x·(Wᵀ) when
+/// batch of `transposedCopyMinimumRows` or more first copies Wᵀ out and computes x·(Wᵀ) when
 /// `copiesTransposedWeight` says so and the product is one the active kernels take (a product the
 /// AVX2 family hands to OpenBLAS goes there as x·Wᵀ: OpenBLAS packs W itself).
 public final class Linear: Layer {
@@ -45,7 +45,7 @@ public final class Linear: Layer {
         }
     }
 
-    /// Whether the forward pass on `transposedForwardMinimumRows` rows or more copies Wᵀ out and
+    /// Whether the forward pass on `transposedCopyMinimumRows` rows or more copies Wᵀ out and
     /// computes x·(Wᵀ): for OpenBLAS on small layers only (wider ones ran x·Wᵀ as fast or faster),
     /// for QuantForge's kernels on every layer they take (they read B's rows in place, and
     /// 256×256's copy costs ~1% of a batch-1024 product).
@@ -65,12 +65,26 @@ public final class Linear: Layer {
         }
     }
 
+    /// The fewest rows from which the forward pass copies Wᵀ out (where the layer keeps room for
+    /// it). On OpenBLAS, `transposedForwardMinimumRows`. On QuantForge's kernels 10, or 4 when the
+    /// layer has at most 64 inputs: their x·Wᵀ sums each output as a 16-lane dot product and then
+    /// reduces it across the lanes, ~48 GFLOP/s on a 128×128 layer on Zen 3 however many rows,
+    /// while x·(Wᵀ) runs at ~85 once the copy is paid. Measured there (AVX2 family, copy and
+    /// x·(Wᵀ) against x·Wᵀ, µs): 128×128 at 8 rows 6.3 vs 5.6, 10 rows 6.2 vs 7.2, 16 rows 8.5 vs
+    /// 11.4, 32 rows 14.5 vs 22.8; 256×256 at 10 rows 30.0 vs 31.2, 16 rows 42.3 vs 53.6; 11
+    /// inputs × 128 at 4 rows 0.53 vs 1.04, 16 rows 1.09 vs 4.05; 64×64 at 4 rows 1.11 vs 1.22.
+    /// Both families share the bound, so they still give the same bits (docs/kernels.md).
+    public static func transposedCopyMinimumRows(inputSize: Int, backend: GemmBackend) -> Int {
+        if backend == .openblas { return transposedForwardMinimumRows }
+        return inputSize <= 64 ? 4 : 10
+    }
+
     /// Whether a forward pass over `rows` rows copies Wᵀ out (when the layer keeps room for it):
     /// on OpenBLAS always (the room exists only for small layers), on QuantForge's kernels only
     /// when they take the x·(Wᵀ) product; one they hand to OpenBLAS runs as x·Wᵀ, packed there.
     private func runsOnTransposedCopy(rows: Int) -> Bool {
-        guard rows >= transposedForwardMinimumRows else { return false }
         let backend = GemmKernels.active
+        guard rows >= Self.transposedCopyMinimumRows(inputSize: inputSize, backend: backend) else { return false }
         return backend == .openblas || GemmKernels.handles(backend, transA: .none, transB: .none, m: rows, n: outputSize, k: inputSize)
     }
 

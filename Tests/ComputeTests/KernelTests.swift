@@ -67,12 +67,13 @@ import Testing
         }
     }
 
-    /// Linear's forward pass on either side of `transposedForwardMinimumRows` (x·Wᵀ, or x·(Wᵀ) after
-    /// copying Wᵀ out, with W's sides multiples of 8 or not), a wide layer, a tall batch (512 rows
+    /// Linear's forward pass on either side of `transposedCopyMinimumRows` on every backend (x·Wᵀ,
+    /// or x·(Wᵀ) after copying Wᵀ out, with W's sides multiples of 8 or not), a wide layer, a tall batch (512 rows
     /// against 256×256, which the AVX2 family hands to OpenBLAS as x·Wᵀ, skipping the copy) and a
     /// thin head, against the naive loop; then again after the weights change, which a stale copy
     /// of Wᵀ would miss.
-    @Test(arguments: [(31, 13, 9), (32, 13, 9), (33, 128, 128), (64, 11, 128), (100, 17, 23), (40, 256, 256), (512, 256, 256), (64, 128, 3)])
+    @Test(arguments: [(3, 11, 128), (4, 11, 128), (9, 128, 128), (10, 128, 128), (14, 64, 64), (31, 13, 9), (32, 13, 9), (33, 128, 128),
+                      (64, 11, 128), (100, 17, 23), (40, 256, 256), (512, 256, 256), (64, 128, 3)])
     func linearForwardMatchesNaiveLoop(case shape: (Int, Int, Int)) {
         let (rows, inputs, outputs) = shape
         var rng = Xoshiro256(seed: UInt64(rows * 1_000 + inputs * 10 + outputs))
