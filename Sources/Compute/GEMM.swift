@@ -117,9 +117,10 @@ public func gemv(
 @usableFromInline let ntMinimumDepth = 128
 @usableFromInline let ntMaximumRows = 64
 
-/// Batch size from which a small layer's forward pass (in·out ≤ `smallOperandLimit`, more than
-/// `thinOutputLimit` outputs) copies Wᵀ out (1.7 µs for 128×128) and computes x·(Wᵀ) as A·B
-/// instead of x·Wᵀ. Measured with OpenBLAS 0.3.21 on one core, current path vs transposed:
+/// Batch size from which a small layer's forward pass on OpenBLAS (in·out ≤ `smallOperandLimit`,
+/// more than `thinOutputLimit` outputs) copies Wᵀ out (1.7 µs for 128×128) and computes x·(Wᵀ) as
+/// A·B instead of x·Wᵀ; on QuantForge's kernels Linear copies from fewer rows
+/// (`Linear.transposedCopyMinimumRows`). Measured with OpenBLAS 0.3.21 on one core, current path vs transposed:
 /// 64×128 by 128×128 22.1 vs 20.0 µs, 40 rows 13.8 vs 13.2, 32 rows 11.0 vs 10.9, 22 rows 7.6
 /// vs 8.1 (a loss, hence the bound); 64×64 by 64×64 6.2 vs 4.9; 256 rows 83.6 vs 74.9; 2,048 rows
 /// 666 vs 593. Wider layers (256×256, 512×512) lose 1–11%, so they keep x·Wᵀ.

@@ -118,8 +118,8 @@ public enum GemmKernels {
         case (.none, .none):
             if backend == .avx2 && m >= avx2TallProduct.m && k * n >= avx2TallProduct.weight { return false }
             return k * n <= largestOperand
-        // A·Bᵀ as dot products: only for the few rows where copying Bᵀ out would cost as much as
-        // the product (Linear copies it out for larger batches and calls A·B).
+        // A·Bᵀ as dot products: only for few rows, where copying Bᵀ out could cost as much as the
+        // product (Linear copies it out from `Linear.transposedCopyMinimumRows` and calls A·B).
         case (.none, .transposed): return m < transposedForwardMinimumRows && k * n <= largestOperand
         case (.transposed, .transposed): return false
         }
