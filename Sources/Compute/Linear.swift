@@ -74,7 +74,7 @@ public final class Linear: Layer {
     /// 11.4, 32 rows 14.5 vs 22.8; 256×256 at 10 rows 30.0 vs 31.2, 16 rows 42.3 vs 53.6; 11
     /// inputs × 128 at 4 rows 0.53 vs 1.04, 16 rows 1.09 vs 4.05; 64×64 at 4 rows 1.11 vs 1.22.
     /// Both families share the bound, so they still give the same bits (docs/kernels.md).
-    public static func transposedCopyMinimumRows(inputSize: Int, backend: GemmBackend) -> Int {
+    static func transposedCopyMinimumRows(inputSize: Int, backend: GemmBackend) -> Int {
         if backend == .openblas { return transposedForwardMinimumRows }
         return inputSize <= 64 ? 4 : 10
     }

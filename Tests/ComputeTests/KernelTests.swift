@@ -67,7 +67,8 @@ import Testing
         }
     }
 
-    /// Linear's forward pass on either side of `transposedCopyMinimumRows` on every backend (x·Wᵀ,
+    /// Linear's forward pass, on the active backend, on either side of each backend's
+    /// `transposedCopyMinimumRows` (4 and 10 rows for QuantForge's kernels, 32 for OpenBLAS: x·Wᵀ,
     /// or x·(Wᵀ) after copying Wᵀ out, with W's sides multiples of 8 or not), a wide layer, a tall batch (512 rows
     /// against 256×256, which the AVX2 family hands to OpenBLAS as x·Wᵀ, skipping the copy) and a
     /// thin head, against the naive loop; then again after the weights change, which a stale copy
