@@ -50,9 +50,9 @@ enum TestAPI {
     static func with(_ suite: String, migrated: Bool = true, separateReplica: Bool = false,
                      auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in },
                      extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void = { _ in }, cors: CORSPolicy = .sameOriginOnly,
-                     redis: RedisSettings? = nil, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+                     redis: RedisSettings? = nil, deadlineClock: ManualClock? = nil, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         guard separateReplica else {
-            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, cors: cors, redis: redis, body)
+            return try await with(suite, migrated: migrated, replica: nil, auth: tweak, extraRoutes: extraRoutes, cors: cors, redis: redis, deadlineClock: deadlineClock, body)
         }
         try await TestDatabase.with(suite + "_replica") { replicaSQL, cluster, name in
             try await Migrator(client: replicaSQL, logger: TestDatabase.logger).up()
@@ -61,9 +61,12 @@ enum TestAPI {
     }
 
     /// `cluster`: a cluster of the test's own (an outage test stops it) instead of the shared one.
+    /// `deadlineClock`: the clock the request deadline runs on (a test's own, to decide exactly
+    /// when it passes), else the real one.
     static func with(_ suite: String, migrated: Bool, replica: (PostgresClient, String)?, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void,
                      extraRoutes: @escaping @Sendable (Router<APIContext>) -> Void, cluster own: LocalPostgres? = nil, cors: CORSPolicy = .sameOriginOnly,
-                     redis redisSettings: RedisSettings? = nil, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+                     redis redisSettings: RedisSettings? = nil, deadlineClock: ManualClock? = nil,
+                     _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.with(suite, cluster: own) { sql, cluster, name in
             if migrated { try await Migrator(client: sql, logger: TestDatabase.logger).up() }
             var environment = ["DATABASE_URL": cluster.url(database: name)]
@@ -83,13 +86,22 @@ enum TestAPI {
             let database = dependencies.database, auth = dependencies.auth, redis = dependencies.redis
             let router = APIServer.router(dependencies)
             extraRoutes(router)
-            let app = Application(router: router, logger: TestDatabase.logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
-                defer { group.cancelAll() }
-                try await app.test(.router) { client in
-                    try await body(Harness(client: ValidatingClient(inner: client), database: database, auth: auth, sql: sql, replicaSQL: replica?.0, data: data, settings: settings, redis: redis))
+            /// Serves the router behind `responder`, as `qf serve` does.
+            func serve<Responder: HTTPResponderBuilder>(_ responder: Responder) async throws where Responder.Responder.Context == APIContext {
+                let app = Application(router: responder, logger: TestDatabase.logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await database.run() }
+                    defer { group.cancelAll() }
+                    try await app.test(.router) { client in
+                        try await body(Harness(client: ValidatingClient(inner: client), database: database, auth: auth, sql: sql, replicaSQL: replica?.0,
+                                               data: data, settings: settings, redis: redis))
+                    }
                 }
+            }
+            if let deadlineClock {
+                try await serve(APIServer.responder(router, dependencies, clock: deadlineClock))
+            } else {
+                try await serve(APIServer.responder(router, dependencies))
             }
         }
     }

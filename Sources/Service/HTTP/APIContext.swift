@@ -2,12 +2,13 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
-/// The request context of every API route: Hummingbird's core context, the request's id (set by
-/// the envelope middleware before any handler runs), the peer's address, and the signed-in user
+/// The request context of every API route: Hummingbird's core context, the request's id (set
+/// before any handler runs), the peer's address, and the signed-in user
 /// once the authentication middleware has accepted an access token.
 public struct APIContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// `X-Request-ID` when the client sent a sane one, else generated; echoed in the response.
+    /// `X-Request-ID` when the client sent a sane one, else generated; echoed in the response
+    /// (chosen by `RequestDeadline` in front of the router, else by the envelope middleware).
     public var requestID = ""
     /// The TCP peer's IP address (nil in router tests, which have no socket).
     public var peerAddress: String?

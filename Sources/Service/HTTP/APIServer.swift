@@ -14,6 +14,15 @@ public enum APIServer {
                cors: dependencies.configuration.cors, redis: dependencies.redis, stores: dependencies.stores)
     }
 
+    /// `router` behind the request deadline (`RequestDeadline`), as `qf serve` runs it: what an
+    /// `Application` (or a test's) takes.
+    /// The deadline runs on `clock` (a test's own, to decide exactly when it passes).
+    static func responder<C: Clock>(_ router: Router<APIContext>, _ dependencies: ServiceDependencies,
+                                    clock: C = ContinuousClock()) -> RequestDeadline<Router<APIContext>, C> where C.Duration == Duration {
+        RequestDeadline(inner: router, limit: dependencies.configuration.httpLimits.handlerTimeout, clock: clock, cors: dependencies.configuration.cors,
+                        metrics: dependencies.metrics)
+    }
+
     /// The application over the composition root's parts, listening on `host:port`, with the
     /// log writer, an embedded worker and the Slurm autoscaler when given.
     public static func application(_ dependencies: ServiceDependencies, logWriter: SystemLogWriter?, worker: Worker?, autoscaler: SlurmAutoscaler? = nil,
@@ -60,7 +69,8 @@ public enum APIServer {
         let hub = EventHub()
         let webSockets = WebSocketRoutes(auth: auth, hub: hub, database: database)
         let refusals = UpgradeRefusals()
-        var app = Application(router: router(database: database, auth: auth, data: data, metrics: metrics, cors: cors, redis: redis, stores: stores),
+        let routes = router(database: database, auth: auth, data: data, metrics: metrics, cors: cors, redis: redis, stores: stores)
+        var app = Application(router: RequestDeadline(inner: routes, limit: limits.handlerTimeout, clock: ContinuousClock(), cors: cors, metrics: metrics),
                               server: server(webSocketRouter: webSockets.router(refusals: refusals), refusals: refusals, limits: limits),
                               configuration: .init(address: .hostname(host, port: port)), logger: logger)
         app.addServices(EventListener(configuration: events, hub: hub, redis: redis, logger: logger))

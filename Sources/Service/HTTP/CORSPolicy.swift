@@ -79,11 +79,22 @@ struct CORSMiddleware: RouterMiddleware {
             return Response(status: .noContent, headers: headers)
         }
         var response = try await next(request, context)
+        Self.decorate(&response, origin: allowed, policy: policy)
+        return response
+    }
+
+    /// Adds the headers every answer to `request` carries under `policy` (also for answers
+    /// written outside the router's middlewares, such as `RequestDeadline`'s).
+    static func decorate(_ response: inout Response, for request: Request, policy: CORSPolicy) {
+        guard policy.isEnabled, let origin = request.headers[.origin] else { return }
+        decorate(&response, origin: policy.allowedOrigin(origin), policy: policy)
+    }
+
+    private static func decorate(_ response: inout Response, origin allowed: String?, policy: CORSPolicy) {
         if let allowed {
             response.headers[.accessControlAllowOrigin] = allowed
-            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
+            response.headers[.accessControlExposeHeaders] = exposedHeaders
         }
         if !policy.allowsAnyOrigin { response.headers[.vary] = "Origin" }
-        return response
     }
 }

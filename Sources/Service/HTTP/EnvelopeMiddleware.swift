@@ -14,7 +14,8 @@ public struct EnvelopeMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context
-        let id = Self.requestID(from: request.headers[Self.requestIDField])
+        // `RequestDeadline` has already chosen it when it runs in front.
+        let id = context.requestID.isEmpty ? Self.requestID(from: request.headers[Self.requestIDField]) : context.requestID
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         var response: Response

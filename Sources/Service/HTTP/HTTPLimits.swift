@@ -17,15 +17,19 @@ public struct HTTPLimits: Sendable, Equatable {
     /// A connection with nothing read or written for this long is closed: a keep-alive connection
     /// between requests, or an upload whose body stopped arriving.
     public var idleTimeout: Duration = .seconds(60)
+    /// A request whose handler goes this long without progress (a chunk of its body read, or its
+    /// answer) is answered 503 with `Retry-After` and left to end on its own (`RequestDeadline`).
+    public var handlerTimeout: Duration = .seconds(60)
 
     public init() {}
 
-    /// The defaults, with `QF_HTTP_HEADER_TIMEOUT` and `QF_HTTP_IDLE_TIMEOUT` (seconds, > 0)
-    /// when set.
+    /// The defaults, with `QF_HTTP_HEADER_TIMEOUT`, `QF_HTTP_IDLE_TIMEOUT` and
+    /// `QF_HTTP_HANDLER_TIMEOUT` (seconds, > 0) when set.
     public static func resolve(environment: [String: String]) throws -> HTTPLimits {
         var limits = HTTPLimits()
         if let seconds = try seconds(environment, "QF_HTTP_HEADER_TIMEOUT") { limits.headerTimeout = seconds }
         if let seconds = try seconds(environment, "QF_HTTP_IDLE_TIMEOUT") { limits.idleTimeout = seconds }
+        if let seconds = try seconds(environment, "QF_HTTP_HANDLER_TIMEOUT") { limits.handlerTimeout = seconds }
         return limits
     }
 

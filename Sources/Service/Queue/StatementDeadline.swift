@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Waits for a database statement at most a while. PostgresNIO can leave a statement waiting for
 /// ever when its connection dies under it as it is sent (seen in the outage tests: a worker's
 /// claim sent as PostgreSQL stopped never returned, not even when cancelled), and a worker that
@@ -21,44 +19,10 @@ enum StatementDeadline {
     /// Runs `work` and returns its result, or throws `Exceeded` after `seconds`, or
     /// `CancellationError` when the caller is cancelled first.
     static func run<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let race = Race<T>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                race.waiter.withLock { $0 = continuation }
-                // Cancelled before the handler could see a continuation to resume: stop here.
-                if Task.isCancelled, race.finish(.failure(CancellationError())) { return }
-                let timer = Task {
-                    try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
-                    if Task.isCancelled { return }
-                    if race.finish(.failure(Exceeded(seconds: seconds))) { race.statement.withLock { $0 }?.cancel() }
-                }
-                race.statement.withLock {
-                    $0 = Task {
-                        let result: Result<T, any Error>
-                        do { result = .success(try await work()) } catch { result = .failure(error) }
-                        timer.cancel()
-                        _ = race.finish(result)
-                    }
-                }
-            }
-        } onCancel: {
-            if race.finish(.failure(CancellationError())) { race.statement.withLock { $0 }?.cancel() }
-        }
-    }
-
-    /// The statement, its timer and the caller: whoever finishes first resumes the caller, once.
-    final class Race<T: Sendable>: Sendable {
-        let waiter = Mutex<CheckedContinuation<T, any Error>?>(nil)
-        let statement = Mutex<Task<Void, Never>?>(nil)
-
-        /// Resumes the caller with `result` unless someone already did; whether this call did.
-        func finish(_ result: Result<T, any Error>) -> Bool {
-            guard let continuation = waiter.withLock({ state -> CheckedContinuation<T, any Error>? in
-                defer { state = nil }
-                return state
-            }) else { return false }
-            continuation.resume(with: result)
-            return true
+        do {
+            return try await StallDeadline.run(limit: .milliseconds(Int64(seconds * 1_000)), progress: .init(clock: ContinuousClock()), work)
+        } catch is StallDeadline.Exceeded {
+            throw Exceeded(seconds: seconds)
         }
     }
 }
