@@ -102,6 +102,7 @@ import Testing
             // The stalled handler ends whenever its wait does.
             gate.open()
             while !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            try await Self.letIdleWatchEnd(clock)
         }
     }
 
@@ -111,7 +112,8 @@ import Testing
     @Test func bodyChunksAreProgressAndSilenceAfterThemIsNot() async throws {
         let clock = ManualClock()
         let limit = Duration.seconds(10)
-        let progress = StallDeadline.Progress(clock: clock)
+        let watch = StallWatch(limit: limit, clock: clock)
+        let progress = watch.progress()
         let (chunks, feed) = AsyncStream<ByteBuffer>.makeStream()
         let body = ProgressNotingBody(base: HummingbirdCore.RequestBody(asyncSequence: chunks), progress: progress)
         let (received, signal) = AsyncStream<Int>.makeStream()
@@ -120,7 +122,7 @@ import Testing
         let outcome = Shared<Result<Int, any Error>?>(nil)
         let caller = Task {
             let result = await Result(awaiting: {
-                try await StallDeadline.run(limit: limit, progress: progress) { () async throws -> Int in
+                try await watch.run(progress: progress) { () async throws -> Int in
                     var bytes = 0
                     for try await chunk in body {
                         bytes += chunk.readableBytes
@@ -159,6 +161,70 @@ import Testing
         let result = try #require(outcome.withLock { $0 })
         #expect(throws: StallDeadline.Exceeded.self) { try result.get() }
         #expect(!sawCancellation.withLock { $0 }, "never cancelled while its body was arriving")
+        #expect(watch.watchedCount == 0)
+        try await Self.letIdleWatchEnd(clock)
+    }
+
+    /// One watch on a 60 s limit, stalled work started 0, 30 and 45 s in, and work that answers
+    /// at 45 s: each stalled one is given up on at its own deadline (60, 90, 105 s), not before.
+    @Test func aWatchGivesUpOnEachWorkAtItsOwnDeadline() async throws {
+        let clock = ManualClock()
+        let watch = StallWatch(limit: .seconds(60), clock: clock)
+        let gate = Gate()
+        defer { gate.open() }
+        let outcomes = Shared<[String: Result<String, any Error>]>([:])
+        func start(_ name: String, answering: Bool = false) -> Task<Void, Never> {
+            let progress = watch.progress()
+            return Task {
+                let result = await Result(awaiting: {
+                    try await watch.run(progress: progress) { () async throws -> String in
+                        if !answering { await gate.wait() }
+                        return name
+                    }
+                })
+                outcomes.withLock { $0[name] = result }
+            }
+        }
+        func settle() async throws {
+            while !clock.hasSleeperAhead { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        // The watch drops what it gives up on before it sleeps again: once it sleeps, its count
+        // says exactly what is still watched (a broken watch fails here instead of hanging).
+        let first = start("first")
+        try await settle()
+        clock.advance(by: .seconds(30))
+        let second = start("second")
+        clock.advance(by: .seconds(15))
+        let third = start("third")
+        await start("quick", answering: true).value
+        #expect(try outcomes.withLock { $0["quick"] }?.get() == "quick")
+        try await settle()
+        try #require(watch.watchedCount == 3, "45 s in: nothing given up on yet")
+        clock.advance(by: .seconds(15))
+        try await settle()
+        try #require(watch.watchedCount == 2, "60 s in: the first given up on")
+        await first.value
+        #expect(throws: StallDeadline.Exceeded.self) { try outcomes.withLock { $0["first"] }?.get() }
+        clock.advance(by: .seconds(29))
+        try await settle()
+        try #require(watch.watchedCount == 2, "89 s in: not yet the second")
+        clock.advance(by: .seconds(1))
+        try await settle()
+        try #require(watch.watchedCount == 1, "90 s in: the second given up on")
+        clock.advance(by: .seconds(15))
+        await second.value
+        await third.value
+        for name in ["second", "third"] {
+            #expect(throws: StallDeadline.Exceeded.self, "\(name)") { try outcomes.withLock { $0[name] }?.get() }
+        }
+        #expect(watch.watchedCount == 0)
+        try await Self.letIdleWatchEnd(clock)
+    }
+
+    /// Moves `clock` past a watch's idle spell once its watching task sleeps, so that task ends.
+    static func letIdleWatchEnd(_ clock: ManualClock) async throws {
+        while !clock.hasSleeperAhead { try await Task.sleep(for: .milliseconds(1)) }
+        clock.advance(by: .seconds(3_600))
     }
 }
 

@@ -30,7 +30,7 @@ where Builder.Responder.Context == APIContext, C.Duration == Duration {
     let metrics: APIMetrics
 
     func buildResponder() -> RequestDeadlineResponder<Builder.Responder, C> {
-        RequestDeadlineResponder(inner: inner.buildResponder(), limit: limit, clock: clock, cors: cors, metrics: metrics)
+        RequestDeadlineResponder(inner: inner.buildResponder(), watch: StallWatch(limit: limit, clock: clock), cors: cors, metrics: metrics)
     }
 }
 
@@ -38,8 +38,7 @@ where Builder.Responder.Context == APIContext, C.Duration == Duration {
 struct RequestDeadlineResponder<Inner: HTTPResponder, C: Clock>: HTTPResponder where Inner.Context == APIContext, C.Duration == Duration {
     typealias Context = APIContext
     let inner: Inner
-    let limit: Duration
-    let clock: C
+    let watch: StallWatch<C>
     let cors: CORSPolicy
     let metrics: APIMetrics
 
@@ -54,15 +53,15 @@ struct RequestDeadlineResponder<Inner: HTTPResponder, C: Clock>: HTTPResponder w
         var forwarded = request, context = context
         let id = EnvelopeMiddleware.requestID(from: request.headers[EnvelopeMiddleware.requestIDField])
         context.requestID = id
-        let progress = StallDeadline.Progress(clock: clock)
+        let progress = watch.progress()
         // Set through `body`, the request keeps its original body for the server to drain.
         forwarded.body = HummingbirdCore.RequestBody(asyncSequence: ProgressNotingBody(base: request.body, progress: progress))
         let handled = forwarded, handlerContext = context, inner = self.inner
         do {
-            return try await StallDeadline.run(limit: limit, progress: progress) { try await inner.respond(to: handled, context: handlerContext) }
+            return try await watch.run(progress: progress) { try await inner.respond(to: handled, context: handlerContext) }
         } catch is StallDeadline.Exceeded {
             context.logger.error("request stalled; answered 503 and left its handler behind", metadata: [
-                "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.uri.path), "limit": .string("\(limit)"),
+                "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.uri.path), "limit": .string("\(watch.limit)"),
             ])
             let error = Self.stalled
             var response = Envelope.failure(error, requestID: id)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Waits for a database statement at most a while. PostgresNIO can leave a statement waiting for
 /// ever when its connection dies under it as it is sent (seen in the outage tests: a worker's
 /// claim sent as PostgreSQL stopped never returned, not even when cancelled), and a worker that
@@ -19,10 +21,24 @@ enum StatementDeadline {
     /// Runs `work` and returns its result, or throws `Exceeded` after `seconds`, or
     /// `CancellationError` when the caller is cancelled first.
     static func run<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let watch = watch(seconds: seconds)
         do {
-            return try await StallDeadline.run(limit: .milliseconds(Int64(seconds * 1_000)), progress: .init(clock: ContinuousClock()), work)
+            return try await watch.run(progress: watch.progress(), work)
         } catch is StallDeadline.Exceeded {
             throw Exceeded(seconds: seconds)
         }
     }
+
+    /// One watch per deadline (a process has one or two), shared by every statement with it.
+    private static func watch(seconds: Double) -> StallWatch<ContinuousClock> {
+        let limit = Duration.milliseconds(Int64(seconds * 1_000))
+        return watches.withLock { watches in
+            if let watch = watches[limit] { return watch }
+            let watch = StallWatch(limit: limit, clock: ContinuousClock())
+            watches[limit] = watch
+            return watch
+        }
+    }
+
+    private static let watches = Mutex<[Duration: StallWatch<ContinuousClock>]>([:])
 }
