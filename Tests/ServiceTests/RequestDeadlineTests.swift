@@ -64,18 +64,18 @@ import Testing
             var headers = HTTPFields()
             headers[EnvelopeMiddleware.requestIDField] = "stall-1"
             headers[.origin] = origin
-            let call = Task { try await api.client.execute(uri: "/test/stall", method: .get, headers: headers) { $0 } }
-            // The request is under way once its deadline's timer sleeps; then 60 s pass.
-            while !clock.hasSleeperAhead { try await Task.sleep(for: .milliseconds(1)) }
-            clock.advance(by: .seconds(59))
-            // Without the deadline the route would wait for ever: a minute later (real time) it
-            // is let go, so the test then fails (a 200) instead of hanging.
+            // Without the deadline the route would wait for ever, and nothing would sleep on the
+            // clock: a minute later (real time, only ever reached when the deadline is missing)
+            // the route is let go, so the test fails (a 200) instead of hanging.
             let watchdog = Task {
                 try await Task.sleep(for: .seconds(60))
                 gate.open()
             }
             defer { watchdog.cancel() }
-            clock.advance(by: .seconds(1))
+            let call = Task { try await api.client.execute(uri: "/test/stall", method: .get, headers: headers) { $0 } }
+            // The request is under way once the deadline's watch sleeps; then 60 s pass.
+            while !clock.hasSleeperAhead && !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            clock.advance(by: .seconds(60))
             let response = try await call.value
             let stalled = (status: response.status, headers: response.headers, body: try TestAPI.json(response))
             #expect(stalled.status == .serviceUnavailable)
