@@ -14,9 +14,9 @@ public enum APIServer {
                cors: dependencies.configuration.cors, redis: dependencies.redis, stores: dependencies.stores)
     }
 
-    /// `router` behind the request deadline (`RequestDeadline`), as `qf serve` runs it: what an
-    /// `Application` (or a test's) takes.
-    /// The deadline runs on `clock` (a test's own, to decide exactly when it passes).
+    /// `router` behind the request deadline (`RequestDeadline`) on `clock`, as `qf serve` runs it:
+    /// what a test's `Application` takes (with a clock of its own, to decide exactly when the
+    /// deadline passes).
     static func responder<C: Clock>(_ router: Router<APIContext>, _ dependencies: ServiceDependencies,
                                     clock: C = ContinuousClock()) -> RequestDeadline<Router<APIContext>, C> where C.Duration == Duration {
         RequestDeadline(inner: router, limit: dependencies.configuration.httpLimits.handlerTimeout, clock: clock, cors: dependencies.configuration.cors,

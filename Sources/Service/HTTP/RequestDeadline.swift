@@ -10,7 +10,8 @@ import NIOCore
 /// a chunk of the request's body read by its handler, so an upload is never cut while its bytes
 /// arrive (a body that stops arriving is the idle timeout's business); after the body, the
 /// handler has the whole limit to answer. `/healthz` and the OpenAPI document, answered from
-/// memory, skip it (`RequestDeadlineExemptions`).
+/// memory, skip it (`DatabaseGateMiddleware.answeredFromMemory`): the deadline's task costs
+/// ~10 µs, a sixth of a `/healthz` answer under load, and is not measurable on a route that queries.
 ///
 /// Why: PostgresNIO can lose a statement whose connection dies as it is sent, and such a statement
 /// never answers, not even when cancelled (see `StallDeadline`). A request waiting on it would
@@ -50,7 +51,7 @@ struct RequestDeadlineResponder<Inner: HTTPResponder, C: Clock>: HTTPResponder w
     }
 
     @Sendable func respond(to request: Request, context: APIContext) async throws -> Response {
-        guard !RequestDeadlineExemptions.paths.contains(request.uri.path) else { return try await inner.respond(to: request, context: context) }
+        guard !DatabaseGateMiddleware.answeredFromMemory.contains(request.uri.path) else { return try await inner.respond(to: request, context: context) }
         let start = DispatchTime.now().uptimeNanoseconds
         var forwarded = request, context = context
         let id = EnvelopeMiddleware.requestID(from: request.headers[EnvelopeMiddleware.requestIDField])
@@ -75,12 +76,6 @@ struct RequestDeadlineResponder<Inner: HTTPResponder, C: Clock>: HTTPResponder w
             return response
         }
     }
-}
-
-/// Paths answered from memory, never waiting on anything: they skip the deadline and its task
-/// (~10 µs, a sixth of a `/healthz` answer under load; not measurable on a route that queries).
-enum RequestDeadlineExemptions {
-    static let paths: Set<String> = ["/healthz", "/api/v1/openapi.json"]
 }
 
 /// A request body that notes progress each time its reader gets a chunk.
