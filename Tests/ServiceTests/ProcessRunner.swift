@@ -53,8 +53,11 @@ enum ProcessRunner {
         let spawned = posix_spawn(&pid, executable, &actions, nil, cArguments, cEnvironment)
         guard spawned == 0 else { throw TestFailure("could not run \(executable): \(String(cString: strerror(spawned)))") }
         let child = pid
+        let command = ([URL(fileURLWithPath: executable).lastPathComponent] + arguments.prefix(3)).joined(separator: " ")
         return Child(pid: child) {
-            await withCheckedContinuation { continuation in
+            TestTrace.note("waiting for child \(child) (\(command)) to exit")
+            defer { TestTrace.note("in the test body, child \(child) exited") }
+            return await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
                     var status: Int32 = 0
                     while waitpid(child, &status, 0) < 0 && errno == EINTR {}

@@ -153,12 +153,18 @@ import Testing
     /// Runs `workers` until `done`; false only when the queue has made no progress for `limit`
     /// (see `ProgressWait`), so a slow machine makes the test slower, never red.
     static func runWorkers(_ workers: [Worker], until done: @escaping @Sendable () async throws -> Bool, limit: Duration = .seconds(120)) async throws -> Bool {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let finished = try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in workers { group.addTask { await worker.run() } }
-            defer { group.cancelAll() }
+            defer {
+                TestTrace.note("stopping its \(workers.count) worker(s) (runWorkers)")
+                group.cancelAll()
+            }
             let client = workers[0].queue.client
+            TestTrace.note("waiting for its \(workers.count) worker(s) (runWorkers)")
             return try await ProgressWait.until(stall: limit, progress: { try await ProgressWait.queueProgress(client) }, done)
         }
+        TestTrace.note("in the test body, its workers stopped")
+        return finished
     }
 
     @Test func fourWorkersProcessEveryTaskExactlyOnce() async throws {

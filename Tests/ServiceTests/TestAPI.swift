@@ -91,10 +91,15 @@ enum TestAPI {
                 let app = Application(router: responder, logger: TestDatabase.logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await database.run() }
-                    defer { group.cancelAll() }
+                    defer {
+                        TestTrace.note("stopping the service's pools (Database.run)")
+                        group.cancelAll()
+                    }
                     try await app.test(.router) { client in
+                        TestTrace.note("in the test body")
                         try await body(Harness(client: ValidatingClient(inner: client), database: database, auth: auth, sql: sql, replicaSQL: replica?.0,
                                                data: data, settings: settings, redis: redis))
+                        TestTrace.note("stopping the test application (app.test)")
                     }
                 }
             }

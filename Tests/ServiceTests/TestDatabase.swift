@@ -18,18 +18,25 @@ enum TestDatabase {
     /// Runs `body` with a client of a fresh database named after `suite`.
     static func with<T: Sendable>(_ suite: String, cluster own: LocalPostgres? = nil,
                                   _ body: @Sendable (PostgresClient, LocalPostgres, String) async throws -> T) async throws -> T {
-        let cluster = try own ?? LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
-        let name = "qf_test_\(suite.lowercased())_\(UInt32.random(in: 0...UInt32.max))"
-        try await withClient(cluster, database: "postgres") { admin in
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
-        do {
-            let result = try await withClient(cluster, database: name) { try await body($0, cluster, name) }
-            try await drop(name, cluster)
-            return result
-        } catch {
-            try? await drop(name, cluster)
-            throw error
+        try await TestTrace.traced("creating its database") {
+            let cluster = try own ?? LocalPostgres.ensureRunning(projectDirectory: projectDirectory)
+            let name = "qf_test_\(suite.lowercased())_\(UInt32.random(in: 0...UInt32.max))"
+            try await withClient(cluster, database: "postgres") { admin in
+                try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            }
+            do {
+                let result = try await withClient(cluster, database: name) { client in
+                    TestTrace.note("in the test body")
+                    return try await body(client, cluster, name)
+                }
+                TestTrace.note("dropping its database")
+                try await drop(name, cluster)
+                return result
+            } catch {
+                TestTrace.note("dropping its database after \(error)")
+                try? await drop(name, cluster)
+                throw error
+            }
         }
     }
 
@@ -45,7 +52,10 @@ enum TestDatabase {
         let client = PostgresClient(configuration: cluster.configuration(database: database), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            defer { group.cancelAll() }
+            defer {
+                TestTrace.note("stopping its client's pool (\(database))")
+                group.cancelAll()
+            }
             return try await body(client)
         }
     }
