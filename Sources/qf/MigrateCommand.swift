@@ -26,7 +26,7 @@ struct MigrateCommand: AsyncParsableCommand {
         background.logLevel = .error
         let client = PostgresClient(configuration: settings.primary, backgroundLogger: background)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: logger) }
             defer { group.cancelAll() }
             let migrator = Migrator(client: client, logger: logger)
             print("database: \(settings.description)")

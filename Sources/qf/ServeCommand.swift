@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     static func prepare(_ settings: DatabaseSettings, logger: Logger, background: Logger) async throws {
         let client = PostgresClient(configuration: settings.primary, backgroundLogger: background)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: background) }
             defer { group.cancelAll() }
             let applied = try await Migrator(client: client, logger: logger).up()
             if !applied.isEmpty { logger.info("migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }

@@ -78,7 +78,7 @@ struct WorkerCommand: AsyncParsableCommand {
     static func requireCurrentSchema(_ settings: DatabaseSettings, background: Logger) async throws {
         let client = PostgresClient(configuration: settings.primary, backgroundLogger: background)
         let current = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: background) }
             defer { group.cancelAll() }
             return try await Migrator(client: client, logger: background).isCurrent()
         }

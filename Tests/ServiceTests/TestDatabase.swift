@@ -51,7 +51,7 @@ enum TestDatabase {
     static func withClient<T: Sendable>(_ cluster: LocalPostgres, database: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresClient(configuration: cluster.configuration(database: database), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: logger) }
             defer {
                 TestTrace.note("stopping its client's pool (\(database))")
                 group.cancelAll()

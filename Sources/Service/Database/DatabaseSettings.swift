@@ -119,7 +119,7 @@ extension LocalPostgres {
         }
         let client = PostgresClient(configuration: configuration(database: "postgres"), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: logger) }
             defer { group.cancelAll() }
             try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
@@ -129,7 +129,7 @@ extension LocalPostgres {
     public func createDatabaseIfMissing(_ name: String, logger: Logger) async throws {
         let client = PostgresClient(configuration: configuration(database: "postgres"), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: logger) }
             defer { group.cancelAll() }
             var exists = false
             for try await _ in try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger) { exists = true }

@@ -48,7 +48,7 @@ struct QueueBench: AsyncParsableCommand {
         let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": url], logger: logger)
         let client = PostgresClient(configuration: settings.primary, backgroundLogger: background)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await client.runWithShutdownGrace(logger: logger) }
             defer { group.cancelAll() }
             try await Task.sleep(for: .milliseconds(20))
             try await Migrator(client: client, logger: logger).up()
