@@ -53,6 +53,7 @@ test: deps check-venv
 	@# schemathesis child had inherited the server's sockets, which ProcessRunner now closes.)
 	@# scripts/test-stage.sh keeps each stage's output in .qf/test-logs and stops a stage that
 	@# prints nothing for ten minutes, naming its unfinished tests (a hang is said again at the end).
+	@rm -rf .qf/test-logs
 	@if $(SUDO) scripts/slurm-cluster.sh up; then export SLURM_CONF=$(CURDIR)/.qf/slurm/slurm.conf; \
 	else echo "make test: no Slurm cluster; the Slurm tests will say they were skipped"; fi; \
 	scripts/test-stage.sh main --skip SlurmTests --skip DatabaseOutageTests --skip SchemathesisTests; status=$$?; \

@@ -270,9 +270,18 @@ import Testing
         }
     }
 
+    /// The first column of the first row as text ("" for none). Given up on after 120 s without
+    /// an answer (`StatementDeadline`): a statement PostgresNIO lost then fails the test, naming
+    /// it, instead of hanging the run.
     static func text(_ client: PostgresClient, _ sql: String) async throws -> String {
-        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) { return value }
-        return ""
+        do {
+            return try await StatementDeadline.run(seconds: 120) {
+                for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) { return value }
+                return ""
+            }
+        } catch let error as StatementDeadline.Exceeded {
+            throw TestFailure("\(error): \(sql.prefix(300))")
+        }
     }
 
     static func base64URL(_ data: Data) -> String {
