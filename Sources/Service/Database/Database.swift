@@ -87,11 +87,7 @@ public final class Database: Sendable {
     /// Runs the pools until the task is cancelled (the clients' `run()`), then waits for them to
     /// close at most `ShutdownGrace.pool`.
     public func run() async {
-        await ShutdownGrace.run(grace: ShutdownGrace.pool, clock: ContinuousClock(), onLeftBehind: { [logger] in
-            logger.error("the database pools did not close within \(ShutdownGrace.pool) of the shutdown; left behind")
-        }) {
-            await self.runPools()
-        }
+        await ShutdownGrace.runPools("the database pools", logger: logger) { await self.runPools() }
     }
 
     private func runPools() async {

@@ -33,16 +33,20 @@ enum ShutdownGrace {
 extension ShutdownGrace {
     /// How long a stopping process waits for a connection pool to close: it takes milliseconds.
     public static let pool = Duration.seconds(10)
+
+    /// `work` (pools named `what` in the log) with the `pool` grace on the real clock; an error is
+    /// logged if it is left behind.
+    static func runPools(_ what: String, logger: Logger, _ work: @escaping @Sendable () async -> Void) async {
+        await run(grace: pool, clock: ContinuousClock(), onLeftBehind: {
+            logger.error("\(what) did not close within \(pool) of the shutdown; left behind")
+        }, work)
+    }
 }
 
 extension PostgresClient {
     /// `run()`, except that once cancelled it waits for the pool to close at most
-    /// `ShutdownGrace.pool` (see `ShutdownGrace`), then leaves it behind with a warning.
+    /// `ShutdownGrace.pool` (see `ShutdownGrace`), then leaves it behind with an error logged.
     public func runWithShutdownGrace(logger: Logger) async {
-        await ShutdownGrace.run(grace: ShutdownGrace.pool, clock: ContinuousClock(), onLeftBehind: {
-            logger.error("a database pool did not close within \(ShutdownGrace.pool) of its shutdown; left behind")
-        }) {
-            await self.run()
-        }
+        await ShutdownGrace.runPools("a database pool", logger: logger) { await self.run() }
     }
 }
