@@ -25,9 +25,9 @@ import Testing
             }
         }
         running.cancel()
+        // Nothing moves the clock here: returning at all shows the grace was not waited out.
         await running.value
         #expect(ended.current == 1 && leftBehind.current == 0, "the work ended, so it was not left behind")
-        #expect(clock.now == ManualClock.Instant(offset: .zero), "no time had to pass")
     }
 
     @Test func workThatNeverEndsIsLeftBehindAfterTheGrace() async {
