@@ -7,7 +7,8 @@
 # QF_TEST_SILENCE_SECONDS (600; the longest quiet spell of a passing run is about a minute, the
 # whole run about ten), it names the tests that started and did not finish and where their
 # harnesses are (phases the test process writes on SIGUSR2), writes every thread's stack and
-# PostgreSQL's connections to .qf/test-logs/NAME.stacks, stops the stage and fails it. A hang then costs ten minutes and says where it is, instead of CI's whole budget.
+# PostgreSQL's connections to .qf/test-logs/NAME.stacks, stops the stage and fails it. A hang
+# then costs ten minutes and says where it is, instead of CI's whole budget.
 # Polled every 5 s, so a silence under 5 s is treated as 5.
 set -uo pipefail
 stage=$1
@@ -42,8 +43,9 @@ while kill -0 $runner 2>/dev/null; do
   size=$(stat -c %s "$log")
   if [ "$size" != "$last_size" ]; then last_size=$size; quiet=0; else quiet=$((quiet + 5)); fi
   if [ $quiet -ge $silence ]; then
-    # The test binary is swift-test's child; its own children (qf workers, servers) go with it.
-    tests=$(pgrep -P $runner -f 'PackageTests\.xctest' || pgrep -f 'PackageTests\.xctest' | head -1)
+    # The test binary is swift-test's child (only this stage's: another clone's run on the same
+    # machine is not touched); its own children (qf workers, servers) go with it.
+    tests=$(pgrep -P $runner -f 'PackageTests\.xctest' | head -1)
     {
       echo "test-stage $stage: nothing printed for $silence seconds; stopped as hung."
       echo "Tests that started and did not finish:"
