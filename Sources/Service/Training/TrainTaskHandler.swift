@@ -92,10 +92,12 @@ public struct TrainTaskHandler: TaskHandler {
                         try await jobs.recordEpoch(id, epoch: metrics.epoch, step: metrics.epoch, metrics: TrainingMetricsJSON.epoch(metrics), best: nil,
                                                    totalEpochs: totalEpochs, logLine: Self.logLine(metrics), claim: task.key, logger: logger)
                     }
-                    context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
                 } catch {
                     logger.warning("could not record an epoch", metadata: ["epoch": .stringConvertible(metrics.epoch), "error": .string(String(reflecting: error))])
                 }
+                // The task's progress says how far the training is, written or not: a task whose
+                // epoch rows are refused is still moving, and whoever watches the queue sees that.
+                context.report(progress: .object(["epoch": .int(Int64(metrics.epoch)), "total_epochs": .int(Int64(totalEpochs))]))
             }
         }
         let runDirectory = settings.runDirectory(jobID: id)
