@@ -45,7 +45,7 @@ import Testing
                 #expect(try await AuthTests.text(sql, "SELECT status::text || ' ' || (last_run_at IS NOT NULL) FROM strategies") == "stopped true")
                 // Every task succeeded (the replay's is recorded just after the status the demo waits for).
                 var unfinished = "?"
-                for _ in 0..<100 {
+                for _ in 0..<1200 {   // two minutes: the replay's worker writes it within milliseconds, on a busy machine seconds
                     unfinished = try await AuthTests.text(sql, "SELECT count(*)::text FROM celery_tasks WHERE status NOT IN ('SUCCESS')")
                     if unfinished == "0" { break }
                     try await Task.sleep(for: .milliseconds(100))

@@ -17,7 +17,8 @@ import Testing
             try await Migrator(client: sql, logger: TestDatabase.logger).up()
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-fanout-\(UUID().uuidString)").path)
-            let configuration = ServiceConfiguration(database: settings, auth: TestAPI.authSettings(), data: data, redis: try RedisSessionTests.settings(redisServer))
+            let configuration = ServiceConfiguration(database: settings, auth: TestAPI.authSettings(), data: data, redis: try RedisSessionTests.settings(redisServer),
+                                                     httpLimits: TestAPI.liveClientLimits)
             let serverA = await ServiceDependencies.build(configuration, logger: TestDatabase.logger)
             let serverB = await ServiceDependencies.build(configuration, logger: TestDatabase.logger)
             defer { serverA.close(); serverB.close() }

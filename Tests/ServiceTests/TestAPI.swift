@@ -37,6 +37,18 @@ enum TestAPI {
 
     static let secret = "test-secret-test-secret-test-secret-0123"
 
+    /// HTTP limits for a live server driven by HummingbirdTesting's client. That client opens its
+    /// one connection as the server starts and never reconnects, and a test may first wait (for a
+    /// Redis subscription, say) longer than the 20 s head timeout on a busy machine: the server
+    /// would close the connection under it ("I/O on closed channel"). The limits themselves are
+    /// SlowClientTests' business.
+    static var liveClientLimits: HTTPLimits {
+        var limits = HTTPLimits()
+        limits.headerTimeout = .seconds(600)
+        limits.idleTimeout = .seconds(600)
+        return limits
+    }
+
     static func authSettings(_ tweak: (inout AuthSettings) -> Void = { _ in }) -> AuthSettings {
         var settings = AuthSettings(signingKey: .init(kid: "test1", secret: secret))
         settings.bcryptCost = 4

@@ -40,7 +40,8 @@ import Testing
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
             let data = DataSettings(directory: FileManager.default.temporaryDirectory.appendingPathComponent("qf-ws-\(UUID().uuidString)").path)
             let dependencies = await ServiceDependencies.build(
-                ServiceConfiguration(database: settings, auth: TestAPI.authSettings(), data: data, redis: try redisServer.map { try RedisSessionTests.settings($0) }),
+                ServiceConfiguration(database: settings, auth: TestAPI.authSettings(), data: data, redis: try redisServer.map { try RedisSessionTests.settings($0) },
+                                     httpLimits: TestAPI.liveClientLimits),
                 logger: TestDatabase.logger)
             defer { dependencies.close() }
             let database = dependencies.database, redis = dependencies.redis
