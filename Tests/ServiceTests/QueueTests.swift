@@ -203,7 +203,6 @@ import Testing
                     if try await Self.scalar(sql, "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'") != "0" { break }
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                try await Task.sleep(for: .milliseconds(200))
                 try await queue.enqueue(NewTask(name: "count"), logger: Self.logger)
                 for _ in 0..<6000 {
                     if try await Self.scalar(sql, "SELECT count(*)::text FROM celery_tasks WHERE status = 'SUCCESS'") == "1" { return true }

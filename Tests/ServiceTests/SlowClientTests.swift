@@ -9,22 +9,13 @@ import Testing
 /// and an oversized header block a 431, in the error envelope; half a head, a silent connection,
 /// an idle keep-alive connection and a stalled upload body are all closed; a refused WebSocket
 /// upgrade is a 401 in the envelope. The slow-client test's server runs with 1 s timeouts, the
-/// others' with 120 s ones; each wait is bounded by the raw connection's patience (120 s), so a
-/// slow machine slows the tests and never fails them.
+/// others' with `TestAPI.liveClientLimits` (120 s); each wait is bounded by the raw connection's
+/// patience (120 s), so a slow machine slows the tests and never fails them.
 @Suite struct SlowClientTests {
     static var limits: HTTPLimits {
         var limits = HTTPLimits()
         limits.headerTimeout = .seconds(1)
         limits.idleTimeout = .seconds(1)
-        return limits
-    }
-
-    /// For every test but the one of slow clients: timeouts no busy machine reaches (with 1 s, a
-    /// test task delayed a second between connecting and sending saw its connection closed).
-    static var patientLimits: HTTPLimits {
-        var limits = HTTPLimits()
-        limits.headerTimeout = .seconds(120)
-        limits.idleTimeout = .seconds(120)
         return limits
     }
 
@@ -35,7 +26,7 @@ import Testing
         var sql: PostgresClient
     }
 
-    func withServer(limits: HTTPLimits = Self.patientLimits, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in }, _ body: @escaping @Sendable (Server) async throws -> Void) async throws {
+    func withServer(limits: HTTPLimits = TestAPI.liveClientLimits, auth tweak: @escaping @Sendable (inout AuthSettings) -> Void = { _ in }, _ body: @escaping @Sendable (Server) async throws -> Void) async throws {
         try await TestDatabase.with("slowclients") { sql, cluster, name in
             try await Migrator(client: sql, logger: TestDatabase.logger).up()
             let settings = try await DatabaseSettings.resolve(environment: ["DATABASE_URL": cluster.url(database: name)], logger: TestDatabase.logger)
