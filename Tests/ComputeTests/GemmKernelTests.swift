@@ -17,10 +17,11 @@ import Testing
 
     /// Shapes with every edge: rows that are not a multiple of either family's tile (6, 8), columns
     /// short of a register or of a tile (16, 32), depths short of a 16-lane chunk, and the
-    /// agents' own 64×128 by 128×128 and 1024×256 by 256×256.
+    /// agents' own 64×128 by 128×128, 128×11 over 64 rows (an 11-input layer's weight gradient,
+    /// on the AVX-512 family's one-register tile) and 1024×256 by 256×256.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (1, 128, 128), (2, 3, 5), (5, 7, 9), (7, 17, 15), (9, 33, 16), (13, 40, 17), (6, 16, 31),
-        (8, 32, 64), (17, 47, 100), (31, 129, 33), (64, 128, 128), (64, 3, 128), (128, 128, 64), (100, 256, 256),
+        (8, 32, 64), (17, 47, 100), (31, 129, 33), (64, 128, 128), (64, 3, 128), (128, 128, 64), (128, 11, 64), (100, 256, 256),
         // Deeper than one depth chunk (256): with beta = 0 the chunks carry partial sums in C.
         (13, 37, 600), (40, 24, 513),
     ]
