@@ -28,6 +28,11 @@ public protocol Layer: AnyObject {
     /// Whether `backward` reads `output`. A layer that does not (Linear) lets the next layer
     /// overwrite its output in place.
     var backwardReadsOutput: Bool { get }
+    /// Told whether the parameters stay unchanged between forward passes except where
+    /// `parametersDidChange()` says otherwise, so the layer may keep values derived from them.
+    func holdParameters(_ held: Bool)
+    /// The parameters were written: whatever the layer derived from them is stale.
+    func parametersDidChange()
 }
 
 extension Layer {
@@ -36,4 +41,6 @@ extension Layer {
     public func resetParameters(using generator: inout some RandomNumberGenerator) {}
     public var runsInPlace: Bool { false }
     public var backwardReadsOutput: Bool { true }
+    public func holdParameters(_ held: Bool) {}
+    public func parametersDidChange() {}
 }

@@ -7,7 +7,8 @@ import CKernels
 /// forward y = x·Wᵀ, weight gradient dW = dyᵀ·x, input gradient dx = dy·W. The forward pass on a
 /// batch of `transposedCopyMinimumRows` or more first copies Wᵀ out and computes x·(Wᵀ) when
 /// `copiesTransposedWeight` says so and the product is one the active kernels take (a product the
-/// AVX2 family hands to OpenBLAS goes there as x·Wᵀ: OpenBLAS packs W itself).
+/// AVX2 family hands to OpenBLAS goes there as x·Wᵀ: OpenBLAS packs W itself). While its network
+/// holds its parameters (`Sequential.holdsParameters`), the copy is kept from pass to pass.
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
@@ -20,6 +21,10 @@ public final class Linear: Layer {
     public private(set) var biasGradient: Matrix?
     /// Room for Wᵀ ([in, out]) when the layer is small enough for the transposed forward pass.
     private var transposedWeight: AlignedBuffer?
+    /// Whether the weights change only where `parametersDidChange()` is called (`holdParameters`).
+    private var holdsParameters = false
+    /// Whether `transposedWeight` holds Wᵀ of the current weights (kept only while held).
+    private var transposedWeightIsCurrent = false
 
     /// A layer mapping `inputSize` features to `outputSize`.
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true) {
@@ -36,6 +41,7 @@ public final class Linear: Layer {
     public func bind(parameters: [Matrix], gradients: [Matrix]) {
         weight = parameters[0]
         weightGradient = gradients[0]
+        transposedWeightIsCurrent = false
         if Self.copiesTransposedWeight(inputSize: inputSize, outputSize: outputSize, backend: GemmKernels.active) {
             transposedWeight = AlignedBuffer(count: inputSize * outputSize)
         }
@@ -91,14 +97,25 @@ public final class Linear: Layer {
     public func forward(_ input: Matrix, into output: Matrix) {
         guard let weight else { preconditionFailure("Linear: forward before bind") }
         if let transposedWeight, runsOnTransposedCopy(rows: input.rows) {
-            // Copied on every pass, never cached: the weights may change between any two passes.
-            qf_transpose(weight.base, outputSize, inputSize, transposedWeight.base)
+            // Copied on every pass unless the owner holds the weights: a network in training
+            // changes them between any two passes.
+            if !transposedWeightIsCurrent {
+                qf_transpose(weight.base, outputSize, inputSize, transposedWeight.base)
+                transposedWeightIsCurrent = holdsParameters
+            }
             gemm(input, Matrix(base: transposedWeight.base, rows: inputSize, cols: outputSize), into: output)
         } else {
             gemm(input, weight, into: output, transposeB: .transposed)
         }
         if let bias { Kernels.addRowVector(bias.base, to: output) }
     }
+
+    public func holdParameters(_ held: Bool) {
+        holdsParameters = held
+        transposedWeightIsCurrent = false
+    }
+
+    public func parametersDidChange() { transposedWeightIsCurrent = false }
 
     /// The gradients need the input, the weight and dL/d(output), not the output: an activation
     /// after this layer may overwrite it.

@@ -79,12 +79,18 @@ import Testing
         c.tau = tau
         c.doubleDQN = doubleDQN
         let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 9)
+        // The expected values come from a network that does not hold its parameters (the target
+        // does, and keeps its layers' Wᵀ copies between target updates): a copy made afresh.
+        var referenceRNG = Xoshiro256(seed: 1)
+        let reference = DQNAgent.network(observationCount: env.observationCount, actionCount: 3, configuration: c, using: &referenceRNG)
+        #expect(agent.target.holdsParameters && !reference.holdsParameters)
         var checked = 0, worst: Float = 0
         for _ in 0..<300 {
             agent.learn(&env, totalSteps: 7)
             // The last step updated the network; skip it when the target moved after that update.
             guard agent.updates > 0, agent.steps % c.targetUpdateInterval != 0 else { continue }
-            let q = agent.target.forward(agent.batch.nextObservations)
+            reference.parameters.copyValues(from: agent.target.parameters)
+            let q = reference.forward(agent.batch.nextObservations)
             for i in 0..<c.batchSize {
                 let next = doubleDQN ? q[i, agent.nextActions[i]] : (0..<3).map { q[i, $0] }.max()!
                 let expected = agent.batch.rewards[i] + c.gamma * (1 - agent.batch.dones[i]) * next

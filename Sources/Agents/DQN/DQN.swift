@@ -59,6 +59,8 @@ public final class DQNAgent: TrainableAgent {
     public let kind = "dqn"
     public let configuration: DQNConfiguration
     public let online: Sequential
+    /// The target network. It holds its parameters (`Sequential.holdsParameters`): code that
+    /// writes them calls `target.parametersDidChange()` after.
     public let target: Sequential
     public let optimizer: any Optimizer
     public let replay: ReplayBuffer
@@ -95,6 +97,8 @@ public final class DQNAgent: TrainableAgent {
         online = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
         target = Self.network(observationCount: observationCount, actionCount: actionCount, configuration: configuration, using: &rng)
         target.parameters.copyValues(from: online.parameters)
+        // Written only at target updates and restores, each followed by parametersDidChange().
+        target.holdsParameters = true
         optimizer = configuration.optimizer.make(parameters: online.parameters, learningRate: configuration.learningRate)
         replay = ReplayBuffer(capacity: max(1, min(configuration.bufferSize, replayCapacity ?? .max)), observationCount: observationCount)
         batch = ReplayBuffer.Batch(size: configuration.batchSize, observationCount: observationCount)
@@ -185,6 +189,7 @@ public final class DQNAgent: TrainableAgent {
             }
             if steps % configuration.targetUpdateInterval == 0 {
                 if configuration.tau >= 1 { target.parameters.copyValues(from: online.parameters) } else { target.parameters.blendValues(from: online.parameters, tau: configuration.tau) }
+                target.parametersDidChange()
                 targetCache.invalidateAll()
             }
         }
@@ -270,6 +275,8 @@ public final class DQNAgent: TrainableAgent {
     @discardableResult
     public func restore(from path: String) throws -> [String: String] {
         let r = try AgentStateReader(path: path, kind: kind, configurationJSON: configuration.canonicalJSON())
+        // Even when a read below throws halfway: the target's next pass derives from what it holds.
+        defer { target.parametersDidChange() }
         try r.read("online", parameters: online.parameters)
         try r.read("target", parameters: target.parameters)
         try r.read("optimizer", optimizer: optimizer)
