@@ -38,6 +38,27 @@ public enum Kernels {
         for i in 0..<count { y[i] += a * x[i] }
     }
 
+    /// Copies `count` floats from `source` to `destination` (which must not overlap). Rows of 4
+    /// to 16 floats (observations) move inline as two overlapping vectors each way rather than
+    /// through a call to `memmove` per row; a replay batch is 128 such rows. (What those copies
+    /// cost DQN is mostly the cache misses on the rows, which `ReplayBuffer.sample` prefetches.)
+    @inlinable
+    public static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+        let size = MemoryLayout<Float>.stride
+        if count >= 8 && count <= 16 {
+            let head = from.loadUnaligned(as: SIMD8<Float>.self), tail = from.loadUnaligned(fromByteOffset: (count - 8) * size, as: SIMD8<Float>.self)
+            to.storeBytes(of: head, as: SIMD8<Float>.self)
+            to.storeBytes(of: tail, toByteOffset: (count - 8) * size, as: SIMD8<Float>.self)
+        } else if count >= 4 && count < 8 {
+            let head = from.loadUnaligned(as: SIMD4<Float>.self), tail = from.loadUnaligned(fromByteOffset: (count - 4) * size, as: SIMD4<Float>.self)
+            to.storeBytes(of: head, as: SIMD4<Float>.self)
+            to.storeBytes(of: tail, toByteOffset: (count - 4) * size, as: SIMD4<Float>.self)
+        } else {
+            destination.update(from: source, count: count)
+        }
+    }
+
     /// `x[i] *= a`.
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count: Int) {
@@ -58,23 +79,34 @@ public enum Kernels {
         return total
     }
 
-    /// Σ x[i]·y[i], summed in 16 fixed lanes then across lanes.
+    /// Σ x[i]·y[i], summed in 64 fixed lanes (four 16-lane accumulators over blocks of 64), the
+    /// four added lane by lane, then across lanes. Four chains, not one: a single accumulator
+    /// waits on each FMA's latency, 1.3 µs for DQN's 17,820 gradients on Zen 4 (its gradient
+    /// clipping), four run at the FMA units' rate.
     @inlinable
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = SIMD16<Float>()
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        }
         var i = 0
+        while i + 64 <= count {
+            a0.addProduct(load(x + i), load(y + i))
+            a1.addProduct(load(x + i + 16), load(y + i + 16))
+            a2.addProduct(load(x + i + 32), load(y + i + 32))
+            a3.addProduct(load(x + i + 48), load(y + i + 48))
+            i += 64
+        }
         while i + 16 <= count {
-            let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-            acc.addProduct(a, b)
+            a0.addProduct(load(x + i), load(y + i))
             i += 16
         }
-        var total = acc.sum()
+        var total = ((a0 + a1) + (a2 + a3)).sum()
         while i < count { total += x[i] * y[i]; i += 1 }
         return total
     }
 
-    /// Σ x[i]², summed in 16 fixed lanes then across lanes.
+    /// Σ x[i]², summed as `dot` sums.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
         dot(x, x, count: count)

@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [0, 1, 15, 16, 17, 100, 1000]) func reductions(count: Int) {
+    @Test(arguments: [0, 1, 15, 16, 17, 63, 64, 65, 100, 1000, 17_820]) func reductions(count: Int) {
         var rng = Xoshiro256(seed: UInt64(count))
         let x = randomMatrix(1, max(count, 1), &rng), y = randomMatrix(1, max(count, 1), &rng)
         let xs = (0..<count).map { Double(x.matrix.base[$0]) }, ys = (0..<count).map { Double(y.matrix.base[$0]) }
@@ -123,6 +123,20 @@ import Testing
         if count > 0 {
             #expect(Kernels.maximum(x.matrix.base, count: count) == x.matrix.toArray().prefix(count).max())
             #expect(Kernels.argmax(x.matrix.base, count: count) == xs.firstIndex(of: xs.max()!))
+        }
+    }
+
+    @Test func copyMovesExactlyTheRowAsked() {
+        // Every length, including those copied as two overlapping vectors (4–16), and nothing
+        // written past the end.
+        for count in 0...40 {
+            let source = (0..<count).map { Float($0) + 0.25 }
+            var destination = [Float](repeating: -1, count: count + 8)
+            source.withUnsafeBufferPointer { s in
+                destination.withUnsafeMutableBufferPointer { d in Kernels.copy(s.baseAddress ?? UnsafePointer(d.baseAddress!), to: d.baseAddress!, count: count) }
+            }
+            #expect(Array(destination.prefix(count)) == source, "count \(count)")
+            #expect(destination.dropFirst(count).allSatisfy { $0 == -1 }, "count \(count): written past the end")
         }
     }
 

@@ -30,8 +30,8 @@ public final class ReplayBuffer {
     /// Stores one transition. `done` means the episode ended at s' (no bootstrap from it).
     public func add(observation: UnsafePointer<Float>, action: Int, reward: Float, nextObservation: UnsafePointer<Float>, done: Bool) {
         let offset = next * observationCount
-        (observations.base + offset).update(from: observation, count: observationCount)
-        (nextObservations.base + offset).update(from: nextObservation, count: observationCount)
+        Kernels.copy(observation, to: observations.base + offset, count: observationCount)
+        Kernels.copy(nextObservation, to: nextObservations.base + offset, count: observationCount)
         actions[next] = Int32(action)
         rewards[next] = reward
         dones[next] = done ? 1 : 0
@@ -42,24 +42,28 @@ public final class ReplayBuffer {
     /// Draws `batch.rows` transitions uniformly (with replacement) into the batch buffers.
     public func sample(into batch: Batch, using rng: inout Xoshiro256) {
         precondition(count > 0, "ReplayBuffer.sample: the buffer is empty")
-        // The draws first, each transition's rows prefetched as it is drawn: a full buffer is
-        // megabytes, so every row is a cache miss, and the copies below then wait for all of
-        // them at once instead of one after another.
+        // The draws first, then the copies with each transition's rows prefetched eight
+        // transitions ahead: a full buffer is megabytes, so every row is a cache miss. All 64
+        // prefetched at once before the copies (the earlier way) left DQN's sampling at ~3.5 µs a
+        // step on Zen 4, eight ahead at ~2.5 (perf; four ahead ~2.6, sixteen ~2.8).
         let rowBytes = observationCount * MemoryLayout<Float>.stride
-        for i in 0..<batch.size {
-            let j = rng.nextIndex(below: count)
-            batch.indices[i] = j
-            let offset = j * observationCount
+        let n = batch.size
+        for i in 0..<n { batch.indices[i] = rng.nextIndex(below: count) }
+        func prefetch(_ i: Int) {
+            let offset = batch.indices[i] * observationCount
             let row = UnsafeRawPointer(observations.base + offset), nextRow = UnsafeRawPointer(nextObservations.base + offset)
             qf_prefetch(row)
             qf_prefetch(row + (rowBytes - 1))
             qf_prefetch(nextRow)
             qf_prefetch(nextRow + (rowBytes - 1))
         }
-        for i in 0..<batch.size {
+        let distance = 8
+        for i in 0..<min(distance, n) { prefetch(i) }
+        for i in 0..<n {
+            if i + distance < n { prefetch(i + distance) }
             let j = batch.indices[i]
-            batch.observations.row(i).update(from: observations.base + j * observationCount, count: observationCount)
-            batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount)
+            Kernels.copy(observations.base + j * observationCount, to: batch.observations.row(i), count: observationCount)
+            Kernels.copy(nextObservations.base + j * observationCount, to: batch.nextObservations.row(i), count: observationCount)
             batch.actions[i] = Int(actions[j])
             batch.rewards[i] = rewards[j]
             batch.dones[i] = dones[j]
