@@ -15,6 +15,10 @@ public enum BLAS {
     /// Sets the number of threads OpenBLAS uses (at least 1).
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
+        // An unchanged count is left alone: OpenBLAS 0.3.21's openblas_set_num_threads restarts
+        // a thread pool that `stopIdleThreads` shut down, and its new thread spins on sched_yield
+        // for ~0.1 s (perf of `qf bench agents --algos ppo`: 8% of the run's samples).
+        guard count != threadCount else { return }
         qf_openblas_set_num_threads(Int32(count))
     }
 
