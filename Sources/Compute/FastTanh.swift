@@ -9,18 +9,20 @@ extension Kernels {
         let limit: Float = 7.90531110763549805
         let c = min(max(x, -limit), limit)
         let x2 = c * c
+        // Each step one fused multiply-add: as separate products and sums the polynomials were
+        // twice the instructions, and the layer's loop ran at their rate, not the division's.
         var p: Float = -2.76076847742355e-16
-        p = p * x2 + 2.00018790482477e-13
-        p = p * x2 - 8.60467152213735e-11
-        p = p * x2 + 5.12229709037114e-08
-        p = p * x2 + 1.48572235717979e-05
-        p = p * x2 + 6.37261928875436e-04
-        p = p * x2 + 4.89352455891786e-03
+        p = Float(2.00018790482477e-13).addingProduct(p, x2)
+        p = Float(-8.60467152213735e-11).addingProduct(p, x2)
+        p = Float(5.12229709037114e-08).addingProduct(p, x2)
+        p = Float(1.48572235717979e-05).addingProduct(p, x2)
+        p = Float(6.37261928875436e-04).addingProduct(p, x2)
+        p = Float(4.89352455891786e-03).addingProduct(p, x2)
         p *= c
         var q: Float = 1.19825839466702e-06
-        q = q * x2 + 1.18534705686654e-04
-        q = q * x2 + 2.26843463243900e-03
-        q = q * x2 + 4.89352518554385e-03
+        q = Float(1.18534705686654e-04).addingProduct(q, x2)
+        q = Float(2.26843463243900e-03).addingProduct(q, x2)
+        q = Float(4.89352518554385e-03).addingProduct(q, x2)
         return p / q
     }
 }
