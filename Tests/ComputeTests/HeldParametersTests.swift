@@ -8,7 +8,7 @@ import Testing
     /// 11 → 128 → 128 → 3 as DQN's benchmark network: both hidden layers copy Wᵀ from the rows used here.
     func network(seed: UInt64) -> Sequential {
         var rng = Xoshiro256(seed: seed)
-        return Sequential.make(sizes: [11, 128, 128, 3], using: &rng)
+        return MLP.make(sizes: [11, 128, 128, 3], using: &rng)
     }
 
     func bits(_ m: Matrix) -> [UInt32] { (0..<m.count).map { m.base[$0].bitPattern } }
