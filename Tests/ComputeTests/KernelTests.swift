@@ -176,6 +176,7 @@ import Testing
         // Odd, exact at 0, saturating to ±1, and tiny inputs keep their relative precision.
         #expect(Kernels.fastTanh(0) == 0 && Kernels.fastTanh(-3) == -Kernels.fastTanh(3))
         #expect(Kernels.fastTanh(20) == 1 && Kernels.fastTanh(-20) == -1)
+        #expect(Kernels.fastTanh(7.90531110763549805) == 1 && Kernels.fastTanh(-.infinity) == -1 && Kernels.fastTanh(.nan).isNaN)
         #expect(abs(Kernels.fastTanh(1e-6) - 1e-6) < 1e-12)
     }
 }
