@@ -47,6 +47,24 @@ import Testing
         }
     }
 
+    /// The thin path takes rows two at a time; every row must get the bits it gets alone, odd
+    /// row counts and depths off the 16-lane grid included.
+    @Test(arguments: [1, 2, 3, 4]) func thinOutputRowsGetTheSameBitsInPairsAsAlone(n: Int) {
+        var rng = Xoshiro256(seed: 50 + UInt64(n))
+        for k in [37, 128] {
+            let m = 7
+            let a = randomMatrix(m, k, &rng), b = randomMatrix(n, k, &rng)
+            let whole = MatrixBuffer(rows: m, cols: n), alone = MatrixBuffer(rows: 1, cols: n)
+            gemm(a.matrix, b.matrix, into: whole.matrix, transposeB: .transposed)
+            for i in 0..<m {
+                gemm(Matrix(base: a.matrix.row(i), rows: 1, cols: k), b.matrix, into: alone.matrix, transposeB: .transposed)
+                for j in 0..<n {
+                    #expect(alone.matrix[0, j].bitPattern == whole.matrix[i, j].bitPattern, "k \(k), row \(i), column \(j)")
+                }
+            }
+        }
+    }
+
     /// Shapes that take the blocked paths (row blocks for A·B, depth blocks for Aᵀ·B) with a
     /// remainder block, against the naive loop.
     @Test(arguments: [(Transpose.none, 70, 40, 30), (.transposed, 30, 20, 77), (.none, 33, 128, 128), (.transposed, 128, 128, 65)])
