@@ -4,6 +4,15 @@ import Glibc
 import Darwin
 #endif
 
+/// An elementwise activation that adds a Linear layer's bias in its own pass over the layer's
+/// output: `Sequential` runs the pair as the Linear product alone, then this, when the activation
+/// works in place over the Linear's output. One pass over the activations fewer (~0.7 µs of a
+/// DQN step on Zen 4), the same values: each element is still the product plus the bias, then f.
+public protocol BiasFusingActivation: Layer {
+    /// output[r, c] = f(output[r, c] + bias[c]), in place.
+    func forwardInPlace(_ output: Matrix, addingBias bias: UnsafePointer<Float>)
+}
+
 /// max(0, x). The derivative at 0 is taken as 0, as PyTorch does.
 public final class ReLU: Layer {
     public let inputSize: Int
@@ -29,6 +38,16 @@ public final class ReLU: Layer {
         guard let inputGradient else { return }
         let y = output.base, dy = outputGradient.base, dx = inputGradient.base
         for i in 0..<output.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    }
+}
+
+extension ReLU: BiasFusingActivation {
+    public func forwardInPlace(_ output: Matrix, addingBias bias: UnsafePointer<Float>) {
+        let cols = output.cols
+        for r in 0..<output.rows {
+            let row = output.base + r * cols
+            for c in 0..<cols { row[c] = max(row[c] + bias[c], 0) }
+        }
     }
 }
 
@@ -80,6 +99,16 @@ public final class Tanh: Layer {
         guard let inputGradient else { return }
         let y = output.base, dy = outputGradient.base, dx = inputGradient.base
         for i in 0..<output.count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+    }
+}
+
+extension Tanh: BiasFusingActivation {
+    public func forwardInPlace(_ output: Matrix, addingBias bias: UnsafePointer<Float>) {
+        let cols = output.cols
+        for r in 0..<output.rows {
+            let row = output.base + r * cols
+            for c in 0..<cols { row[c] = Kernels.fastTanh(row[c] + bias[c]) }
+        }
     }
 }
 

@@ -95,6 +95,12 @@ public final class Linear: Layer {
     }
 
     public func forward(_ input: Matrix, into output: Matrix) {
+        forwardWithoutBias(input, into: output)
+        if let bias { Kernels.addRowVector(bias.base, to: output) }
+    }
+
+    /// x·Wᵀ alone, for an activation that adds the bias in its own pass (`BiasFusingActivation`).
+    func forwardWithoutBias(_ input: Matrix, into output: Matrix) {
         guard let weight else { preconditionFailure("Linear: forward before bind") }
         if let transposedWeight, runsOnTransposedCopy(rows: input.rows) {
             // Copied on every pass unless the owner holds the weights: a network in training
@@ -107,7 +113,6 @@ public final class Linear: Layer {
         } else {
             gemm(input, weight, into: output, transposeB: .transposed)
         }
-        if let bias { Kernels.addRowVector(bias.base, to: output) }
     }
 
     public func holdParameters(_ held: Bool) {

@@ -30,6 +30,10 @@ public final class Sequential {
         for layer in layers { layer.parametersDidChange() }
     }
 
+    /// For each layer, the activation after it when that activation adds the layer's bias itself
+    /// (a Linear with a bias followed by a `BiasFusingActivation` working in place over its output).
+    private let biasFusions: [(linear: Linear, activation: any BiasFusingActivation)?]
+
     private var workspaces: [Int: Workspace] = [:]
     private var lastInput: Matrix?
     private var lastWorkspace: Workspace?
@@ -50,6 +54,12 @@ public final class Sequential {
             for shape in layer.parameterShapes { shapes.append(("layers.\(i).\(shape.name)", shape.rows, shape.cols)) }
         }
         parameters = ParameterStore(shapes: shapes)
+        biasFusions = layers.indices.map { i in
+            guard i + 1 < layers.count, let linear = layers[i] as? Linear, linear.hasBias,
+                  let activation = layers[i + 1] as? any BiasFusingActivation,
+                  Workspace.runsInPlace(layers[i + 1], after: linear) else { return nil }
+            return (linear, activation)
+        }
         var slot = 0
         for layer in layers {
             let n = layer.parameterShapes.count
@@ -75,9 +85,18 @@ public final class Sequential {
         // Index loops, not zip or for-in: unoptimised builds box existentials in generic
         // iterators, and the hot path must not allocate in any build.
         var x = input
-        for i in 0..<layers.count {
+        var i = 0
+        while i < layers.count {
             let y = workspace.activation(i, rows: input.rows)
-            layers[i].forward(x, into: y)
+            if let fusion = biasFusions[i], let bias = fusion.linear.bias {
+                // The activation's output is the same buffer (it runs in place).
+                fusion.linear.forwardWithoutBias(x, into: y)
+                fusion.activation.forwardInPlace(y, addingBias: bias.base)
+                i += 2
+            } else {
+                layers[i].forward(x, into: y)
+                i += 1
+            }
             x = y
         }
         lastInput = input
@@ -132,7 +151,7 @@ public final class Sequential {
             // keep in cache, the same values.
             var buffers: [MatrixBuffer] = [], views: [Matrix] = []
             for (i, layer) in layers.enumerated() {
-                if i > 0 && layer.runsInPlace && !layers[i - 1].backwardReadsOutput && layer.outputSize == layers[i - 1].outputSize {
+                if i > 0 && Self.runsInPlace(layer, after: layers[i - 1]) {
                     views.append(views[i - 1])
                 } else {
                     let buffer = MatrixBuffer(rows: batch, cols: layer.outputSize)
@@ -146,6 +165,11 @@ public final class Sequential {
             gradientBuffers = [AlignedBuffer(count: batch * widest), AlignedBuffer(count: batch * widest)]
             singleBuffer = MatrixBuffer(rows: 1, cols: layers[0].inputSize)
             single = singleBuffer.matrix
+        }
+
+        /// Whether `layer` writes over the output of `previous`, the layer before it.
+        static func runsInPlace(_ layer: any Layer, after previous: any Layer) -> Bool {
+            layer.runsInPlace && !previous.backwardReadsOutput && layer.outputSize == previous.outputSize
         }
 
         /// Layer `index`'s output for the first `rows` rows.

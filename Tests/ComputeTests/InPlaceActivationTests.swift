@@ -74,4 +74,24 @@ import Testing
             #expect((0..<x.matrix.count).allSatisfy { x.matrix.base[$0].bitPattern == y.matrix.base[$0].bitPattern }, "\(type(of: layer))")
         }
     }
+
+    /// ReLU and Tanh add their Linear layer's bias in their own pass (`BiasFusingActivation`);
+    /// LeakyReLU does not. Either way the network's output must carry the bits of its layers run
+    /// one at a time, each into a buffer of its own.
+    @Test(arguments: Activation.allCases) func aFusedBiasGivesTheBitsOfTheLayersOneByOne(activation: Activation) {
+        var rng = Xoshiro256(seed: 12)
+        let network = MLP.make(sizes: [11, 128, 64, 3], activation: activation, using: &rng)
+        var inputs = Xoshiro256(seed: 5)
+        for rows in [1, 7, 64] {
+            let input = randomMatrix(rows, 11, &inputs)
+            let y = network.forward(input.matrix)
+            var x = input
+            for layer in network.layers {
+                let out = MatrixBuffer(rows: rows, cols: layer.outputSize)
+                layer.forward(x.matrix, into: out.matrix)
+                x = out
+            }
+            #expect((0..<y.count).allSatisfy { y.base[$0].bitPattern == x.matrix.base[$0].bitPattern }, "\(activation), \(rows) rows")
+        }
+    }
 }
