@@ -45,7 +45,7 @@ public final class ReplayBuffer {
         // The draws first, then the copies with each transition's rows prefetched eight
         // transitions ahead: a full buffer is megabytes, so every row is a cache miss. All 64
         // prefetched at once before the copies (the earlier way) left DQN's sampling at ~3.5 µs a
-        // step on Zen 4, eight ahead at ~2.5 (perf; four ahead ~2.6, sixteen ~2.8).
+        // step on Zen 4, eight ahead at ~2.2–3 (perf; four ahead about the same, sixteen ~3).
         let rowBytes = observationCount * MemoryLayout<Float>.stride
         let n = batch.size
         for i in 0..<n { batch.indices[i] = rng.nextIndex(below: count) }
