@@ -38,27 +38,6 @@ public enum Kernels {
         for i in 0..<count { y[i] += a * x[i] }
     }
 
-    /// Copies `count` floats from `source` to `destination` (which must not overlap). Rows of 4
-    /// to 16 floats (observations) move inline as two overlapping vectors each way rather than
-    /// through a call to `memmove` per row; a replay batch is 128 such rows. (What those copies
-    /// cost DQN is mostly the cache misses on the rows, which `ReplayBuffer.sample` prefetches.)
-    @inlinable
-    public static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
-        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
-        let size = MemoryLayout<Float>.stride
-        if count >= 8 && count <= 16 {
-            let head = from.loadUnaligned(as: SIMD8<Float>.self), tail = from.loadUnaligned(fromByteOffset: (count - 8) * size, as: SIMD8<Float>.self)
-            to.storeBytes(of: head, as: SIMD8<Float>.self)
-            to.storeBytes(of: tail, toByteOffset: (count - 8) * size, as: SIMD8<Float>.self)
-        } else if count >= 4 && count < 8 {
-            let head = from.loadUnaligned(as: SIMD4<Float>.self), tail = from.loadUnaligned(fromByteOffset: (count - 4) * size, as: SIMD4<Float>.self)
-            to.storeBytes(of: head, as: SIMD4<Float>.self)
-            to.storeBytes(of: tail, toByteOffset: (count - 4) * size, as: SIMD4<Float>.self)
-        } else {
-            destination.update(from: source, count: count)
-        }
-    }
-
     /// `x[i] *= a`.
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count: Int) {

@@ -144,20 +144,6 @@ import Testing
         }
     }
 
-    @Test func copyMovesExactlyTheRowAsked() {
-        // Every length, including those copied as two overlapping vectors (4–16), and nothing
-        // written past the end.
-        for count in 0...40 {
-            let source = (0..<count).map { Float($0) + 0.25 }
-            var destination = [Float](repeating: -1, count: count + 8)
-            source.withUnsafeBufferPointer { s in
-                destination.withUnsafeMutableBufferPointer { d in Kernels.copy(s.baseAddress ?? UnsafePointer(d.baseAddress!), to: d.baseAddress!, count: count) }
-            }
-            #expect(Array(destination.prefix(count)) == source, "count \(count)")
-            #expect(destination.dropFirst(count).allSatisfy { $0 == -1 }, "count \(count): written past the end")
-        }
-    }
-
     @Test func rowBroadcastAndColumnSums() {
         var rng = Xoshiro256(seed: 3)
         let m = randomMatrix(3, 20, &rng), bias = randomMatrix(1, 20, &rng)

@@ -182,7 +182,7 @@ public final class DQNAgent: TrainableAgent {
             targetCache.invalidate(slot: replay.next)
             let stored = configuration.normalizeReward == true ? rewardNormalizer.normalize(outcome.reward) : outcome.reward
             replay.add(observation: observation.base, action: a, reward: Float(stored), nextObservation: nextObservation.base, done: false)
-            Kernels.copy(nextObservation.base, to: observation.base, count: n)
+            observation.base.update(from: nextObservation.base, count: n)
             steps += 1
             if steps > configuration.learningStarts && steps % configuration.trainFrequency == 0 {
                 for _ in 0..<configuration.gradientSteps { update() }

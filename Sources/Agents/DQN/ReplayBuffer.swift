@@ -30,8 +30,8 @@ public final class ReplayBuffer {
     /// Stores one transition. `done` means the episode ended at s' (no bootstrap from it).
     public func add(observation: UnsafePointer<Float>, action: Int, reward: Float, nextObservation: UnsafePointer<Float>, done: Bool) {
         let offset = next * observationCount
-        Kernels.copy(observation, to: observations.base + offset, count: observationCount)
-        Kernels.copy(nextObservation, to: nextObservations.base + offset, count: observationCount)
+        (observations.base + offset).update(from: observation, count: observationCount)
+        (nextObservations.base + offset).update(from: nextObservation, count: observationCount)
         actions[next] = Int32(action)
         rewards[next] = reward
         dones[next] = done ? 1 : 0
@@ -62,8 +62,8 @@ public final class ReplayBuffer {
         for i in 0..<n {
             if i + distance < n { prefetch(i + distance) }
             let j = batch.indices[i]
-            Kernels.copy(observations.base + j * observationCount, to: batch.observations.row(i), count: observationCount)
-            Kernels.copy(nextObservations.base + j * observationCount, to: batch.nextObservations.row(i), count: observationCount)
+            batch.observations.row(i).update(from: observations.base + j * observationCount, count: observationCount)
+            batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount)
             batch.actions[i] = Int(actions[j])
             batch.rewards[i] = rewards[j]
             batch.dones[i] = dones[j]

@@ -53,7 +53,7 @@ final class TargetValueCache {
             // Stamped now, valued below: a slot drawn twice in one batch is computed once.
             if stamps[slot] == generation { continue }
             stamps[slot] = generation
-            Kernels.copy(batch.nextObservations.row(i), to: misses.matrix.row(missCount), count: n)
+            misses.matrix.row(missCount).update(from: batch.nextObservations.row(i), count: n)
             missSlots[missCount] = slot
             missCount += 1
         }
