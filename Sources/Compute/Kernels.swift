@@ -65,19 +65,16 @@ public enum Kernels {
     @inlinable
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-        @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-        }
         var i = 0
         while i + 64 <= count {
-            a0.addProduct(load(x + i), load(y + i))
-            a1.addProduct(load(x + i + 16), load(y + i + 16))
-            a2.addProduct(load(x + i + 32), load(y + i + 32))
-            a3.addProduct(load(x + i + 48), load(y + i + 48))
+            a0.addProduct(load16(x + i), load16(y + i))
+            a1.addProduct(load16(x + i + 16), load16(y + i + 16))
+            a2.addProduct(load16(x + i + 32), load16(y + i + 32))
+            a3.addProduct(load16(x + i + 48), load16(y + i + 48))
             i += 64
         }
         while i + 16 <= count {
-            a0.addProduct(load(x + i), load(y + i))
+            a0.addProduct(load16(x + i), load16(y + i))
             i += 16
         }
         var total = ((a0 + a1) + (a2 + a3)).sum()
