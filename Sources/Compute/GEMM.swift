@@ -157,10 +157,10 @@ func thinGemmNT(_ a: Matrix, _ b: Matrix, into c: Matrix, alpha: Float, beta: Fl
         for j in 0..<n { out[j] = beta == 0 ? alpha * dots[j] : alpha * dots[j] + beta * out[j] }
     }
 
-    /// Rows `i` and `i + 1`; the fourth column's products only when there is one (registers:
-    /// two rows of four 16-lane sums fill all sixteen of AVX2's).
-    @inline(__always) func pair(_ i: Int, four: Bool) {
-        let x = a.row(i), y = a.row(i + 1)
+    /// Rows `i` and `j` (`j == i` for a last odd row, stored once); the fourth column's products
+    /// only when there is one (registers: two rows of four 16-lane sums fill all sixteen of AVX2's).
+    @inline(__always) func rows(_ i: Int, _ j: Int, four: Bool) {
+        let x = a.row(i), y = a.row(j)
         var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
         var t0 = SIMD16<Float>(), t1 = SIMD16<Float>(), t2 = SIMD16<Float>(), t3 = SIMD16<Float>()
         var p = 0
@@ -176,28 +176,16 @@ func thinGemmNT(_ a: Matrix, _ b: Matrix, into c: Matrix, alpha: Float, beta: Fl
             }
             p += 16
         }
+        // Without a fourth column its sums would be the third's (b3 aliases b2), and are not stored.
         let s2Sum = s2.sum(), t2Sum = t2.sum()
         finish(x, SIMD4(s0.sum(), s1.sum(), s2Sum, four ? s3.sum() : s2Sum), row: i)
-        finish(y, SIMD4(t0.sum(), t1.sum(), t2Sum, four ? t3.sum() : t2Sum), row: i + 1)
+        if j != i { finish(y, SIMD4(t0.sum(), t1.sum(), t2Sum, four ? t3.sum() : t2Sum), row: j) }
     }
 
     var i = 0
-    while i + 2 <= a.rows {
-        if n == 4 { pair(i, four: true) } else { pair(i, four: false) }
+    while i < a.rows {
+        let j = min(i + 1, a.rows - 1)
+        if n == 4 { rows(i, j, four: true) } else { rows(i, j, four: false) }
         i += 2
-    }
-    if i < a.rows {
-        let x = a.row(i)
-        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-        var p = 0
-        while p < vectorEnd {
-            let v = load16(x + p)
-            s0.addProduct(v, load16(b0 + p))
-            s1.addProduct(v, load16(b1 + p))
-            s2.addProduct(v, load16(b2 + p))
-            s3.addProduct(v, load16(b3 + p))
-            p += 16
-        }
-        finish(x, SIMD4(s0.sum(), s1.sum(), s2.sum(), s3.sum()), row: i)
     }
 }
