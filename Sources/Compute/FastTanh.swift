@@ -24,7 +24,7 @@ extension Kernels {
         q = Float(2.26843463243900e-03).addingProduct(q, x2)
         q = Float(4.89352518554385e-03).addingProduct(q, x2)
         // Past the clamp tanh is ±1 in float32; with fused steps the quotient there is 1 − 2⁻²⁴,
-        // so the sign is returned instead (a NaN fails the test and stays NaN).
+        // so the sign is returned instead (a NaN fails the comparison and stays NaN).
         return x.magnitude >= limit ? (x > 0 ? 1 : -1) : p / q
     }
 }
