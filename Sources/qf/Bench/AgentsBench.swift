@@ -24,7 +24,7 @@ struct AgentsBench: ParsableCommand {
 
     struct Result: Codable {
         var algo: String; var steps: Int; var seconds: Double; var stepsPerSecond: Double; var updates: Int
-        /// For dqn: the steps per second of its float32 floor on this core, and what it rests on.
+        /// For dqn and trademaster_dqn: the steps per second of its float32 floor on this core, and what it rests on.
         var floor: Floor?
     }
 
@@ -71,6 +71,7 @@ struct AgentsBench: ParsableCommand {
                 var env = AlgorithmicTradingEnvironment(data: data, configuration: resolved.environment)
                 let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0, replayCapacity: steps)
                 result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+                result.floor = floor(of: DQNArithmetic(of: agent), steps: agent.steps, measured: result.stepsPerSecond)
             default:
                 throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, ppo_vec8, trademaster_dqn")
             }
