@@ -70,7 +70,7 @@ public final class ReplayBuffer {
     /// Every cache line of transition `j`'s two rows and of its action, reward and done. The
     /// first and last line of each row alone (the earlier way) left the middle of a wide row
     /// (TradeMaster's 82 features span six lines) to the copy, which waited on each: TradeMaster's
-    /// DQN setup ran 5% slower at 50,000 steps on Zen 4 (five alternating runs each way).
+    /// DQN setup ran 3.5–7% slower at 50,000 steps on Zen 4 (alternating runs, NOTES.md).
     private func prefetch(transition j: Int) {
         let rowBytes = observationCount * MemoryLayout<Float>.stride
         let offset = j * observationCount
