@@ -13,12 +13,16 @@ import Foundation
 /// - ppo_vec8: PPO on 8 copies of the environment, 256 steps each per rollout (SB3: `n_envs=8`,
 ///   `n_steps=256`), one batched forward pass per step;
 /// and `trademaster_dqn`: TradeMaster's AlgorithmicTradingDQN setup on its BTC training split
-/// (QNet 82→64→32→3, 128 gradient steps of batch 64 per 128 environment steps).
+/// (QNet 82→64→32→3, 128 gradient steps of batch 64 per 128 environment steps), for as many
+/// environment steps as TradeMaster's own BTC job takes, its peer in Benchmarks/agents.sh.
 struct AgentsBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "agents", abstract: "Benchmark agent training throughput.")
 
     @Option(help: "Environment steps to time (SB3's trials: 50,000).") var steps = 50_000
     @Option(help: "Comma-separated: dqn, ppo, a2c, ppo_vec8, trademaster_dqn.") var algos = "dqn,ppo,a2c,ppo_vec8,trademaster_dqn"
+    /// TradeMaster's job: 128 random steps, then horizons of 128 until its 20th episode of 889
+    /// steps ends, in the 139th: 17,920 steps and 17,792 gradient steps (its trainer's count).
+    @Option(help: "Environment steps for trademaster_dqn (TradeMaster's own 20-epoch BTC job: 17,920).") var trademasterSteps = 17_920
     @Option(help: "TradeMaster's BTC training split (CSV), for trademaster_dqn.") var btc = "\(AgentRegistry.sharedDirectory)/data/trademaster/algorithmic_trading/BTC/train.csv"
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
@@ -69,8 +73,8 @@ struct AgentsBench: ParsableCommand {
                 guard case .dqn(let c) = resolved.algorithm else { fatalError("the DQN preset") }
                 let data = try TrainingRun.loadBars(btc, split: "train")
                 var env = AlgorithmicTradingEnvironment(data: data, configuration: resolved.environment)
-                let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0, replayCapacity: steps)
-                result = time(algo) { agent.learn(&env, totalSteps: steps); return (agent.steps, agent.updates) }
+                let agent = DQNAgent(observationCount: env.observationCount, actionCount: 3, configuration: c, seed: 0, replayCapacity: trademasterSteps)
+                result = time(algo) { agent.learn(&env, totalSteps: trademasterSteps); return (agent.steps, agent.updates) }
                 result.floor = floor(of: DQNArithmetic(of: agent), steps: agent.steps, measured: result.stepsPerSecond)
             default:
                 throw ValidationError("--algos: unknown '\(algo)'; known: dqn, ppo, a2c, ppo_vec8, trademaster_dqn")
