@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--json")
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
+    json_path = os.path.abspath(args.json) if args.json else None  # before the chdir below
     if not os.path.isfile(os.path.join(repo, CONFIG)):
         raise SystemExit(f"--repo {repo}: no {CONFIG} there; Benchmarks/setup-trademaster.sh makes the tree")
     warnings.filterwarnings("ignore")
@@ -132,8 +133,8 @@ def main():
     print(f"TradeMaster DQN (BTC, {result['threads']} torch threads): {n} env steps and {updates[0]} gradient steps in "
           f"{training_seconds:.2f} s of exploring ({explore.seconds:.2f}) and updating ({update.seconds:.2f}), "
           f"{result['steps_per_second']:.0f} env steps/s; whole job {job_seconds:.2f} s, {result['job_steps_per_second']:.0f} env steps/s")
-    if args.json:
-        with open(args.json, "w") as f:
+    if json_path:
+        with open(json_path, "w") as f:
             json.dump([result], f, indent=1)
 
 
