@@ -114,7 +114,8 @@ static QF_AVX512 void sgemm_nn_avx512(int ta, int chunk, long m, long n, long k,
     }
 }
 
-// MARK: - A·B, AVX2: tiles of up to 6 rows by 16 columns (two registers), column edges masked
+// MARK: - A·B, AVX2: tiles of up to 6 rows by 16 columns (two registers); a column edge masks
+// only the register it ends in, and edges of at most 8 columns run on one register
 
 QF_INLINE QF_AVX2 __m256i lane_mask_avx2(long count) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -135,18 +136,19 @@ QF_INLINE QF_AVX2 __m256 load_avx2(const float *c, const int partial, __m256i ma
     return partial ? _mm256_maskload_ps(c, mask) : _mm256_loadu_ps(c);
 }
 
+/// 9 to 16 columns: the first register is always whole, so only the second is masked.
 QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial, int chunk, long k, const float *a, long lda,
                                  const float *b, long ldb, float *c, long ldc, long cols, float alpha, float beta) {
-    const __m256i m0 = lane_mask_avx2(cols), m1 = lane_mask_avx2(cols - 8);
+    const __m256i m1 = lane_mask_avx2(cols - 8);
     __m256 x0[6], x1[6];
     for (int r = 0; r < rows; r++) {
-        x0[r] = chunk & QF_CONTINUES ? load_avx2(c + r * ldc, partial, m0) : _mm256_setzero_ps();
+        x0[r] = chunk & QF_CONTINUES ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
         x1[r] = chunk & QF_CONTINUES ? load_avx2(c + r * ldc + 8, partial, m1) : _mm256_setzero_ps();
     }
     for (long p = 0; p < k; p++) {
         const float *bp = b + p * ldb;
-        const __m256 b0 = partial ? _mm256_maskload_ps(bp, m0) : _mm256_loadu_ps(bp);
-        const __m256 b1 = partial ? _mm256_maskload_ps(bp + 8, m1) : _mm256_loadu_ps(bp + 8);
+        const __m256 b0 = _mm256_loadu_ps(bp);
+        const __m256 b1 = load_avx2(bp + 8, partial, m1);
         for (int r = 0; r < rows; r++) {
             const __m256 s = _mm256_broadcast_ss(ta ? &a[p * lda + r] : &a[r * lda + p]);
             x0[r] = _mm256_fmadd_ps(s, b0, x0[r]);
@@ -155,12 +157,32 @@ QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial
     }
     for (int r = 0; r < rows; r++) {
         if (chunk & QF_UNFINISHED) {
-            store_avx2(c + r * ldc, x0[r], partial, m0, 1, 0);
+            store_avx2(c + r * ldc, x0[r], 0, m1, 1, 0);
             store_avx2(c + r * ldc + 8, x1[r], partial, m1, 1, 0);
         } else {
-            store_avx2(c + r * ldc, x0[r], partial, m0, alpha, beta);
+            store_avx2(c + r * ldc, x0[r], 0, m1, alpha, beta);
             store_avx2(c + r * ldc + 8, x1[r], partial, m1, alpha, beta);
         }
+    }
+}
+
+/// A column edge of at most 8: one register a row. The two-register tile would run a second
+/// chain of FMAs on lanes its mask discards, doubling an edge's work (82 columns end in a 2-column
+/// edge, a 3-action head is one). Each element's chain is the wide tile's, so results are equal.
+QF_INLINE QF_AVX2 void narrow_tile_avx2(const int rows, const int ta, const int partial, int chunk, long k, const float *a, long lda,
+                                        const float *b, long ldb, float *c, long ldc, long cols, float alpha, float beta) {
+    const __m256i m0 = lane_mask_avx2(cols);
+    __m256 x0[6];
+    for (int r = 0; r < rows; r++)
+        x0[r] = chunk & QF_CONTINUES ? load_avx2(c + r * ldc, partial, m0) : _mm256_setzero_ps();
+    for (long p = 0; p < k; p++) {
+        const __m256 b0 = load_avx2(b + p * ldb, partial, m0);
+        for (int r = 0; r < rows; r++)
+            x0[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(ta ? &a[p * lda + r] : &a[r * lda + p]), b0, x0[r]);
+    }
+    for (int r = 0; r < rows; r++) {
+        if (chunk & QF_UNFINISHED) store_avx2(c + r * ldc, x0[r], partial, m0, 1, 0);
+        else store_avx2(c + r * ldc, x0[r], partial, m0, alpha, beta);
     }
 }
 
@@ -178,9 +200,15 @@ static QF_AVX2 void sgemm_nn_avx2(int ta, int chunk, long m, long n, long k, flo
         if (cols == 16) { \
             if (ta) tile_avx2(R, 1, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
             else tile_avx2(R, 0, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
-        } else { \
+        } else if (cols > 8) { \
             if (ta) tile_avx2(R, 1, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
             else tile_avx2(R, 0, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+        } else if (cols == 8) { \
+            if (ta) narrow_tile_avx2(R, 1, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            else narrow_tile_avx2(R, 0, 0, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+        } else { \
+            if (ta) narrow_tile_avx2(R, 1, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
+            else narrow_tile_avx2(R, 0, 1, chunk, k, ai, lda, bj, ldb, cij, ldc, cols, alpha, beta); \
         } \
         break;
             switch (rows) {
