@@ -65,9 +65,10 @@ def main():
 
 
 def print_floor(runs, title, bar):
-    """Prints the run's floor and returns it (steps/s). Each pass probes the ceilings after its run; a busy machine can only make a probe slower,
-    so the floor uses the fastest probe of the run (the highest, strictest floor), and the
-    arithmetic of each pass (the target network's share varies a little)."""
+    """Prints the run's floor and returns it (steps/s). Each pass probes the ceilings after its
+    run; a busy machine can only make a probe slower, so the floor uses the fastest probe of the
+    run (the highest, strictest floor), and the arithmetic of each pass (the target network's
+    share varies a little)."""
     if not runs:
         return None
     fma = max(r["floor"]["ceiling"]["fma_flops_per_second"] for r in runs)

@@ -167,8 +167,8 @@ QF_INLINE QF_AVX2 void tile_avx2(const int rows, const int ta, const int partial
 }
 
 /// A column edge of at most 8: one register a row. The two-register tile would run a second
-/// chain of FMAs on lanes its mask discards, doubling an edge's work (82 columns end in a 2-column
-/// edge, a 3-action head is one). Each element's chain is the wide tile's, so results are equal.
+/// chain of FMAs on lanes its mask discards, doubling an edge's work (an 82-input layer's weight
+/// gradient ends in a 2-column edge). Each element's chain is the wide tile's, so results are equal.
 QF_INLINE QF_AVX2 void narrow_tile_avx2(const int rows, const int ta, const int partial, int chunk, long k, const float *a, long lda,
                                         const float *b, long ldb, float *c, long ldc, long cols, float alpha, float beta) {
     const __m256i m0 = lane_mask_avx2(cols);
