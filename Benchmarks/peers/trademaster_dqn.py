@@ -33,7 +33,7 @@ CONFIG = "configs/algorithmic_trading/algorithmic_trading_BTC_deepscalper_deepsc
 
 
 class Stopwatch:
-    """Accumulates the wall time of the calls of a wrapped function."""
+    """Accumulates the wall time and the number of the calls of a wrapped function."""
 
     def __init__(self):
         self.seconds = 0.0
@@ -104,19 +104,10 @@ def main():
     with tempfile.TemporaryDirectory(prefix="qf-trademaster-") as work_dir, open(os.devnull, "w") as quiet:
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):  # gym's import banner
             cfg, train_env, agent, trainer = build(repo, args.threads, work_dir)
-        steps, updates, explore, update = [0], [0], Stopwatch(), Stopwatch()
-        env_step = train_env.step
-
-        def counted_step(action):
-            steps[0] += 1
-            return env_step(action)
-        optimizer_update = agent.optimizer_update
-
-        def counted_update(optimizer, objective):
-            updates[0] += 1
-            return optimizer_update(optimizer, objective)
-        train_env.step = counted_step
-        agent.optimizer_update = counted_update
+        # Stopwatches count calls too: the environment's steps and the optimizer's updates.
+        steps, updates, explore, update = Stopwatch(), Stopwatch(), Stopwatch(), Stopwatch()
+        train_env.step = steps.wrap(train_env.step)
+        agent.optimizer_update = updates.wrap(agent.optimizer_update)
         agent.explore_env = explore.wrap(agent.explore_env)
         agent.update_net = update.wrap(agent.update_net)
         t0 = time.perf_counter()
@@ -125,12 +116,12 @@ def main():
         job_seconds = time.perf_counter() - t0
 
     training_seconds = explore.seconds + update.seconds
-    n = steps[0]
-    result = dict(algo="trademaster_dqn", steps=n, gradient_steps=updates[0], seconds=training_seconds,
+    n = steps.calls
+    result = dict(algo="trademaster_dqn", steps=n, gradient_steps=updates.calls, seconds=training_seconds,
                   steps_per_second=n / training_seconds, explore_seconds=explore.seconds, update_seconds=update.seconds,
                   job_seconds=job_seconds, job_steps_per_second=n / job_seconds, epochs=cfg.trainer.epochs,
                   threads=torch.get_num_threads(), torch=torch.__version__, machine=machine())
-    print(f"TradeMaster DQN (BTC, {result['threads']} torch threads): {n} env steps and {updates[0]} gradient steps in "
+    print(f"TradeMaster DQN (BTC, {result['threads']} torch threads): {n} env steps and {updates.calls} gradient steps in "
           f"{training_seconds:.2f} s of exploring ({explore.seconds:.2f}) and updating ({update.seconds:.2f}), "
           f"{result['steps_per_second']:.0f} env steps/s; whole job {job_seconds:.2f} s, {result['job_steps_per_second']:.0f} env steps/s")
     if json_path:
