@@ -40,6 +40,11 @@ struct AgentsBench: ParsableCommand {
         var ceiling: ArithmeticCeiling
     }
 
+    func validate() throws {
+        guard steps > 0 else { throw ValidationError("--steps: must be positive, got \(steps)") }
+        guard trademasterSteps > 0 else { throw ValidationError("--trademaster-steps: must be positive, got \(trademasterSteps)") }
+    }
+
     func run() throws {
         ComputeConfiguration(blasThreads: 1).apply()
         var results: [Result] = []
