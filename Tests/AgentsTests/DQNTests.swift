@@ -90,7 +90,12 @@ import Testing
             // The last step updated the network; skip it when the target moved after that update.
             guard agent.updates > 0, agent.steps % c.targetUpdateInterval != 0 else { continue }
             reference.parameters.copyValues(from: agent.target.parameters)
-            let q = reference.forward(agent.batch.nextObservations)
+            // The next states straight from the ring (the batch carries them only for double DQN).
+            let nextStates = MatrixBuffer(rows: c.batchSize, cols: env.observationCount)
+            for i in 0..<c.batchSize {
+                nextStates.matrix.row(i).update(from: agent.replay.nextObservation(ofSlot: agent.batch.indices[i]), count: env.observationCount)
+            }
+            let q = reference.forward(nextStates.matrix)
             for i in 0..<c.batchSize {
                 let next = doubleDQN ? q[i, agent.nextActions[i]] : (0..<3).map { q[i, $0] }.max()!
                 let expected = agent.batch.rewards[i] + c.gamma * (1 - agent.batch.dones[i]) * next

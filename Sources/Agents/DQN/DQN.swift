@@ -213,14 +213,16 @@ public final class DQNAgent: TrainableAgent {
 
     /// One gradient step on a uniform batch from the replay buffer.
     public func update() {
-        replay.sample(into: batch, using: &rng)
+        // The target cache reads the next states it needs from the ring; only double DQN's
+        // online pass over all of them wants the batch's copies.
+        replay.sample(into: batch, using: &rng, nextObservations: configuration.doubleDQN)
         let b = batch.size
         let gamma = configuration.gamma
         if configuration.doubleDQN {
             let qNext = online.forward(batch.nextObservations)
             for i in 0..<b { nextActions[i] = Kernels.argmax(qNext.row(i), count: qNext.cols) }
         }
-        targetCache.fill(for: batch, target: target)
+        targetCache.fill(for: batch, from: replay, target: target)
         for i in 0..<b {
             let qTarget = targetCache.values(ofSlot: batch.indices[i])
             let next = configuration.doubleDQN ? qTarget[nextActions[i]] : qTarget[Kernels.argmax(qTarget, count: actionCount)]

@@ -46,7 +46,10 @@ public final class ReplayBuffer {
     }
 
     /// Draws `batch.rows` transitions uniformly (with replacement) into the batch buffers.
-    public func sample(into batch: Batch, using rng: inout Xoshiro256) {
+    /// `nextObservations: false` leaves the batch's next-state rows unwritten, for a caller that
+    /// reads only the few it needs (`nextObservation(ofSlot:)`): DQN's target cache values most
+    /// draws without them, and their copies were half of sampling's memory traffic.
+    public func sample(into batch: Batch, using rng: inout Xoshiro256, nextObservations copyNext: Bool = true) {
         precondition(count > 0, "ReplayBuffer.sample: the buffer is empty")
         // The draws first, then the copies with each transition's rows prefetched eight
         // transitions ahead: a full buffer is megabytes, so every row is a cache miss. All 64
@@ -55,37 +58,48 @@ public final class ReplayBuffer {
         let n = batch.size
         for i in 0..<n { batch.indices[i] = rng.nextIndex(below: count) }
         let distance = 8
-        for i in 0..<min(distance, n) { prefetch(transition: batch.indices[i]) }
+        for i in 0..<min(distance, n) { prefetch(transition: batch.indices[i], next: copyNext) }
         for i in 0..<n {
-            if i + distance < n { prefetch(transition: batch.indices[i + distance]) }
+            if i + distance < n { prefetch(transition: batch.indices[i + distance], next: copyNext) }
             let j = batch.indices[i]
             batch.observations.row(i).update(from: observations.base + j * observationCount, count: observationCount)
-            batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount)
+            if copyNext { batch.nextObservations.row(i).update(from: nextObservations.base + j * observationCount, count: observationCount) }
             batch.actions[i] = Int(actions[j])
             batch.rewards[i] = rewards.base[j]
             batch.dones[i] = dones.base[j]
         }
     }
 
-    /// Every cache line of transition `j`'s two rows and of its action, reward and done. The
-    /// first and last line of each row alone (the earlier way) left the middle of a wide row
-    /// (TradeMaster's 82 features span six lines) to the copy, which waited on each: TradeMaster's
-    /// DQN setup ran 3.5–7% slower at 50,000 steps on Zen 4 (alternating runs, NOTES.md).
-    private func prefetch(transition j: Int) {
-        let rowBytes = observationCount * MemoryLayout<Float>.stride
-        let offset = j * observationCount
-        let row = UnsafeRawPointer(observations.base + offset), nextRow = UnsafeRawPointer(nextObservations.base + offset)
-        var byte = 0
-        while byte < rowBytes {
-            qf_prefetch(row + byte)
-            qf_prefetch(nextRow + byte)
-            byte += 64
-        }
-        qf_prefetch(row + (rowBytes - 1))
-        qf_prefetch(nextRow + (rowBytes - 1))
+    /// The next state of the transition in `slot`.
+    public func nextObservation(ofSlot slot: Int) -> UnsafePointer<Float> {
+        UnsafePointer(nextObservations.base + slot * observationCount)
+    }
+
+    /// Every cache line of transition `j`'s observation row (and, with `next`, its next-state
+    /// row) and of its action, reward and done. The first and last line of each row alone (the
+    /// earlier way) left the middle of a wide row (TradeMaster's 82 features span six lines) to
+    /// the copy, which waited on each: TradeMaster's DQN setup ran 3.5–7% slower at 50,000 steps
+    /// on Zen 4 (alternating runs, NOTES.md).
+    private func prefetch(transition j: Int, next: Bool) {
+        prefetchRow(observations.base + j * observationCount)
+        if next { prefetchRow(nextObservations.base + j * observationCount) }
         qf_prefetch(actions + j)
         qf_prefetch(rewards.base + j)
         qf_prefetch(dones.base + j)
+    }
+
+    /// Every cache line of the next state of the transition in `slot`.
+    func prefetchNextObservation(ofSlot slot: Int) { prefetchRow(nextObservations.base + slot * observationCount) }
+
+    private func prefetchRow(_ row: UnsafeMutablePointer<Float>) {
+        let rowBytes = observationCount * MemoryLayout<Float>.stride
+        let start = UnsafeRawPointer(row)
+        var byte = 0
+        while byte < rowBytes {
+            qf_prefetch(start + byte)
+            byte += 64
+        }
+        qf_prefetch(start + (rowBytes - 1))
     }
 
     /// Writes the stored transitions (only the filled part of the ring) and the ring's position.

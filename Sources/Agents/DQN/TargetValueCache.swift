@@ -44,8 +44,9 @@ final class TargetValueCache {
     func invalidate(slot: Int) { stamps[slot] = 0 }
 
     /// Makes sure every slot drawn into `batch` has current values, running `target` once over
-    /// the next states of the slots that do not.
-    func fill(for batch: ReplayBuffer.Batch, target: Sequential) {
+    /// the next states of the slots that do not, read from `replay` (the batch need not carry
+    /// them: most draws hit, and only a miss's row is worth fetching).
+    func fill(for batch: ReplayBuffer.Batch, from replay: ReplayBuffer, target: Sequential) {
         let n = misses.matrix.cols
         var missCount = 0
         for i in 0..<batch.size {
@@ -53,11 +54,18 @@ final class TargetValueCache {
             // Stamped now, valued below: a slot drawn twice in one batch is computed once.
             if stamps[slot] == generation { continue }
             stamps[slot] = generation
-            misses.matrix.row(missCount).update(from: batch.nextObservations.row(i), count: n)
             missSlots[missCount] = slot
             missCount += 1
         }
         guard missCount > 0 else { return }
+        // The rows are cache misses in a large ring: each is fetched eight misses ahead of its
+        // copy, as sampling does its rows.
+        let distance = 8
+        for k in 0..<min(distance, missCount) { replay.prefetchNextObservation(ofSlot: missSlots[k]) }
+        for k in 0..<missCount {
+            if k + distance < missCount { replay.prefetchNextObservation(ofSlot: missSlots[k + distance]) }
+            misses.matrix.row(k).update(from: replay.nextObservation(ofSlot: missSlots[k]), count: n)
+        }
         rowsComputed += missCount
         let q = target.forward(Matrix(base: misses.matrix.base, rows: missCount, cols: n), workspaceRows: batch.size)
         for k in 0..<missCount { values(ofSlot: missSlots[k]).update(from: q.row(k), count: actionCount) }
