@@ -135,6 +135,8 @@ public final class ReplayBuffer {
         let observationBuffer: MatrixBuffer
         let nextObservationBuffer: MatrixBuffer
         public var observations: Matrix { observationBuffer.matrix }
+        /// The drawn transitions' next states, written only by a `sample` with
+        /// `nextObservations: true` (the default).
         public var nextObservations: Matrix { nextObservationBuffer.matrix }
         public var actions: [Int]
         public var rewards: [Float]
