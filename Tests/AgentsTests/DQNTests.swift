@@ -24,6 +24,16 @@ import Testing
             let k = batch.rewards[i]
             #expect(batch.observations[i, 0] == k && batch.observations[i, 1] == k + 0.5 && batch.nextObservations[i, 0] == k + 1)
             #expect(batch.actions[i] == Int(k) % 3 && batch.dones[i] == (k == 4 ? 1 : 0))
+            #expect(buffer.nextObservation(ofSlot: batch.indices[i])[0] == k + 1, "the ring's own next state of the drawn slot")
+        }
+        // Without next states (DQN's way: its target cache reads its misses' from the ring), the
+        // batch's next-state rows are left as they were and the rest is drawn as before.
+        batch.nextObservations.fill(-7)
+        buffer.sample(into: batch, using: &rng, nextObservations: false)
+        for i in 0..<64 {
+            let k = batch.rewards[i]
+            #expect(batch.observations[i, 0] == k && batch.nextObservations[i, 0] == -7 && batch.nextObservations[i, 1] == -7)
+            #expect(buffer.nextObservation(ofSlot: batch.indices[i])[0] == k + 1)
         }
     }
 

@@ -1,3 +1,4 @@
+import CGemm
 import Compute
 import Foundation
 import Testing
@@ -182,5 +183,28 @@ import Testing
         #expect(Kernels.fastTanh(20) == 1 && Kernels.fastTanh(-20) == -1)
         #expect(Kernels.fastTanh(7.90531110763549805) == 1 && Kernels.fastTanh(-.infinity) == -1 && Kernels.fastTanh(.nan).isNaN)
         #expect(abs(Kernels.fastTanh(1e-6) - 1e-6) < 1e-12)
+    }
+
+    @Test func theAVX512RowsGiveFastTanhsBits() {
+        // Rows of 37 (two full 16-lane blocks and a masked edge of 5) over a dense grid with the
+        // edge cases spliced in, each plus a bias, in place and out of place.
+        let specials: [Float] = [0, -0, 7.90531110763549805, -7.90531110763549805, 7.9053106, 8, -8, 20, .infinity, -.infinity, .nan, 1e-6, -1e-30]
+        let rows = 700, cols = 37
+        var input = [Float](repeating: 0, count: rows * cols)
+        for i in input.indices { input[i] = -10 + 20 * Float(i) / Float(input.count) }
+        for (k, v) in specials.enumerated() { input[k * 53] = v }
+        let bias = (0..<cols).map { Float($0 % 7) * 0.125 - 0.375 }
+        var expected = input
+        for r in 0..<rows { for c in 0..<cols { expected[r * cols + c] = Kernels.fastTanh(input[r * cols + c] + bias[c]) } }
+        var out = [Float](repeating: 0, count: rows * cols), inPlace = input
+        // The other families run Compute's own loop: the call leaves the rows alone.
+        #expect(qf_tanh_rows(Int32(QF_GEMM_AVX2), input, &inPlace, bias, rows, cols) == 0)
+        #expect(inPlace.map(\.bitPattern) == input.map(\.bitPattern))
+        // Only a CPU with AVX-512 can run those rows (CI's and this project's benchmark machines do).
+        guard GemmKernels.supported == .avx512 else { return }
+        #expect(qf_tanh_rows(Int32(QF_GEMM_AVX512), input, &out, bias, rows, cols) == 1)
+        _ = inPlace.withUnsafeMutableBufferPointer { qf_tanh_rows(Int32(QF_GEMM_AVX512), $0.baseAddress, $0.baseAddress, bias, rows, cols) }
+        let mismatches = (0..<out.count).filter { out[$0].bitPattern != expected[$0].bitPattern || inPlace[$0].bitPattern != expected[$0].bitPattern }
+        #expect(mismatches.isEmpty, "\(mismatches.count) lanes differ, first at \(mismatches.first.map { input[$0] } ?? 0)")
     }
 }

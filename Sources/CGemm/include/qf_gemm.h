@@ -41,4 +41,9 @@ float qf_fma_probe(int family, long iterations);
 /// timed by the caller, the rate of the divider that Adam's update needs once per parameter.
 float qf_divider_probe(int family, long iterations);
 
+/// dst = tanh(src + bias) over `rows` rows of `cols` floats (bias, of `cols`, may be NULL; dst may
+/// be src), lane for lane Compute's `Kernels.fastTanh`, on the AVX-512 family's registers. Returns
+/// 0 without touching dst for any other family (the caller runs its own loop), 1 when done.
+int qf_tanh_rows(int family, const float *src, float *dst, const float *bias, long rows, long cols);
+
 #endif
