@@ -1,7 +1,7 @@
 // tanh over rows on the AVX-512 family's registers. The AVX2 family keeps Compute's Swift loop
 // (compiled for AVX2 + FMA), whose sixteen registers cannot hold the eleven coefficients beside
-// the work: it reloads them every eight lanes and ran at ~0.5 ns an element on Zen 4, where this
-// loop runs at ~0.26 (a harness over the same 64×128 rows). Every lane does exactly what
+// the work: it reloads them every eight lanes and ran at 0.38–0.54 ns an element on Zen 4, where
+// this loop runs at 0.27 (harnesses over the same 64×128 rows). Every lane does exactly what
 // `Kernels.fastTanh` does, in the same order, so the bits are the same (ComputeTests checks it).
 #include "qf_gemm.h"
 
