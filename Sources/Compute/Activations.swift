@@ -120,7 +120,7 @@ extension Tanh: BiasFusingActivation {
     /// on Zen 4. False on any other family, which runs the loop.
     static func runsOnKernelFamily(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>,
                                    bias: UnsafePointer<Float>?, rows: Int, cols: Int) -> Bool {
-        GemmKernels.active == .avx512 && qf_tanh_rows(GemmKernels.active.family, source, destination, bias, rows, cols) != 0
+        qf_tanh_rows(GemmKernels.active.family, source, destination, bias, rows, cols) != 0
     }
 }
 
