@@ -57,7 +57,7 @@ public final class ReplayBuffer {
         // step on Zen 4, eight ahead at ~2.2–3 (perf; four ahead about the same, sixteen ~3).
         let n = batch.size
         for i in 0..<n { batch.indices[i] = rng.nextIndex(below: count) }
-        let distance = 8
+        let distance = Self.prefetchDistance
         for i in 0..<min(distance, n) { prefetch(transition: batch.indices[i], next: copyNext) }
         for i in 0..<n {
             if i + distance < n { prefetch(transition: batch.indices[i + distance], next: copyNext) }
@@ -88,8 +88,19 @@ public final class ReplayBuffer {
         qf_prefetch(dones.base + j)
     }
 
-    /// Every cache line of the next state of the transition in `slot`.
-    func prefetchNextObservation(ofSlot slot: Int) { prefetchRow(nextObservations.base + slot * observationCount) }
+    /// Copies the next states of `slots[0..<count]` into the first `count` rows of `rows`, each
+    /// prefetched `prefetchDistance` slots ahead of its copy, as `sample` does its rows.
+    func copyNextObservations(ofSlots slots: [Int], count: Int, into rows: Matrix) {
+        let distance = Self.prefetchDistance
+        for k in 0..<min(distance, count) { prefetchRow(nextObservations.base + slots[k] * observationCount) }
+        for k in 0..<count {
+            if k + distance < count { prefetchRow(nextObservations.base + slots[k + distance] * observationCount) }
+            rows.row(k).update(from: nextObservation(ofSlot: slots[k]), count: observationCount)
+        }
+    }
+
+    /// How many transitions ahead of its copy a drawn row is prefetched.
+    static let prefetchDistance = 8
 
     private func prefetchRow(_ row: UnsafeMutablePointer<Float>) {
         let rowBytes = observationCount * MemoryLayout<Float>.stride

@@ -58,14 +58,7 @@ final class TargetValueCache {
             missCount += 1
         }
         guard missCount > 0 else { return }
-        // The rows are cache misses in a large ring: each is fetched eight misses ahead of its
-        // copy, as sampling does its rows.
-        let distance = 8
-        for k in 0..<min(distance, missCount) { replay.prefetchNextObservation(ofSlot: missSlots[k]) }
-        for k in 0..<missCount {
-            if k + distance < missCount { replay.prefetchNextObservation(ofSlot: missSlots[k + distance]) }
-            misses.matrix.row(k).update(from: replay.nextObservation(ofSlot: missSlots[k]), count: n)
-        }
+        replay.copyNextObservations(ofSlots: missSlots, count: missCount, into: misses.matrix)
         rowsComputed += missCount
         let q = target.forward(Matrix(base: misses.matrix.base, rows: missCount, cols: n), workspaceRows: batch.size)
         for k in 0..<missCount { values(ofSlot: missSlots[k]).update(from: q.row(k), count: actionCount) }
