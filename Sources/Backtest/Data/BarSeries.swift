@@ -23,7 +23,14 @@ public struct BarSeries: Sendable {
     /// - Throws: `BacktestError.io` naming the file and what is missing (the symbol, a column).
     public static func read(path: String, symbol: String?) throws -> BarSeries {
         let file: BarFile
-        do { file = try BarFile(path: path) } catch { throw BacktestError.io("\(path): \(error)") }
+        do {
+            file = try BarFile(path: path)
+        } catch let error as IngestError {
+            // Ingest's messages already begin with the file.
+            throw BacktestError.io(error.description)
+        } catch {
+            throw BacktestError.io("\(path): \(error)")
+        }
         guard let name = symbol ?? file.symbols.first else { throw BacktestError.io("\(path) has no symbols") }
         guard file.symbols.contains(name) else { throw BacktestError.io("\(path) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))") }
         do {

@@ -62,7 +62,7 @@ func readBars(path: String, symbol: String?) throws -> (symbol: String, open: [D
         let bars = try BarSeries.read(path: path, symbol: symbol)
         return (bars.symbol, bars.open, bars.close, bars.timestamps)
     } catch let error as BacktestError {
-        throw ValidationError(error.description)
+        throw CommandFailure(error.description)
     }
 }
 

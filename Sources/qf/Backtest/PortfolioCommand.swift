@@ -23,12 +23,12 @@ struct PortfolioCommand: ParsableCommand {
         let file = try BarFile(path: market.data)
         let names = symbols.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.symbols
         for name in names where !file.symbols.contains(name) {
-            throw ValidationError("\(market.data) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))")
+            throw CommandFailure("\(market.data) has no symbol \(name) (it has \(file.symbols.joined(separator: ", ")))")
         }
-        guard !names.isEmpty else { throw ValidationError("\(market.data) has no symbols") }
+        guard !names.isEmpty else { throw CommandFailure("\(market.data) has no symbols") }
         let columns = try file.columns(of: names[0])
         func named(_ wanted: String) throws -> String {
-            guard let c = columns.first(where: { $0.lowercased() == wanted }) else { throw ValidationError("\(market.data): no '\(wanted)' column") }
+            guard let c = columns.first(where: { $0.lowercased() == wanted }) else { throw CommandFailure("\(market.data): no '\(wanted)' column") }
             return c
         }
         // Every column the symbols share, for a weights expression (open and close first).

@@ -15,7 +15,7 @@ struct ReadBench: ParsableCommand {
 
     func run() throws {
         let bars = try BarFile(path: file)
-        guard let symbol = symbol ?? bars.symbols.first else { throw ValidationError("\(file) has no symbols") }
+        guard let symbol = symbol ?? bars.symbols.first else { throw CommandFailure("\(file) has no symbols") }
         let handle = try bars.openColumn(column, of: symbol)
         let bytes = handle.count * 8
         _ = try handle.readAll()  // page cache

@@ -29,7 +29,7 @@ struct RulesBench: ParsableCommand {
         let signalRules = try rules.rules()
         guard (signalRules == nil) != (strategy == nil) else { throw ValidationError("give either --entry (with --exit …) or --strategy") }
         let (bars, frame) = try BarSeries.frame(path: market.data, symbol: market.symbol)
-        guard bars.count >= 2 else { throw ValidationError("\(market.data): \(bars.count) bars, too few to time a sweep over") }
+        guard bars.count >= 2 else { throw CommandFailure("\(market.data): \(bars.count) bars, too few to time a sweep over") }
         // The warm-up's bars: the first ones, cut from those read (the file is read once).
         let k = min(warmUpBars, bars.count)
         let warmBars = BarSeries(symbol: bars.symbol, open: Array(bars.open.prefix(k)), close: Array(bars.close.prefix(k)),

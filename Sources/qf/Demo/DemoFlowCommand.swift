@@ -79,7 +79,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
             let dataset = try await api.getDataset(path: .init(id: datasetID)).ok.body.json.data
             return [.ready, .error].contains(dataset.status) ? dataset : nil
         }
-        guard dataset.status == .ready else { throw ValidationError("dataset \(datasetID): \(dataset.errorMessage ?? "error")") }
+        guard dataset.status == .ready else { throw CommandFailure("dataset \(datasetID): \(dataset.errorMessage ?? "error")") }
         print("3. uploaded \(data) as dataset \(datasetID): \(dataset.rowCount.map(String.init) ?? "?") rows × \(dataset.columnCount.map(String.init) ?? "?") columns, ingested to HDF5")
 
         let strategy = try await api.createStrategy(body: .json(.init(
@@ -146,7 +146,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
             }
         }
         let trained = try await api.getTrainingJob(path: .init(id: jobID)).ok.body.json.data
-        guard finalStatus == "completed" else { throw ValidationError("training job \(jobID) \(finalStatus.isEmpty ? "did not finish in time" : finalStatus): \(trained.errorMessage ?? "")") }
+        guard finalStatus == "completed" else { throw CommandFailure("training job \(jobID) \(finalStatus.isEmpty ? "did not finish in time" : finalStatus): \(trained.errorMessage ?? "")") }
         let test = (Self.plain(trained.metrics)["test"] as? [String: Any])?["backtest"] as? [String: Any] ?? [:]
         print("   completed in \(trained.actualDuration.map(String.init) ?? "?") s; test split: total return \(Self.format(Self.number(test["total_return"]).map { $0 * 100 }))%, Sharpe \(Self.format(test["sharpe"]))")
 
@@ -162,7 +162,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
                 let evaluation = try await api.getEvaluation(path: .init(id: id)).ok.body.json.data
                 return [.completed, .failed].contains(evaluation.status) ? evaluation : nil
             }
-            guard evaluation.status == .completed else { throw ValidationError("evaluation \(id) failed: \(evaluation.errorMessage ?? "")") }
+            guard evaluation.status == .completed else { throw CommandFailure("evaluation \(id) failed: \(evaluation.errorMessage ?? "")") }
             let results = Self.plain(evaluation.results)
             print("   \(id) \(evaluation.name): \(results["label"] ?? "")")
             print("      total return \(Self.format(results["total_return"]))%, Sharpe \(Self.format(results["sharpe_ratio"])), max drawdown \(Self.format(results["max_drawdown"]))%, "
@@ -204,7 +204,7 @@ struct DemoFlowCommand: AsyncParsableCommand {
             if let done = try await check() { return done }
             try await Task.sleep(for: .milliseconds(250))
         }
-        throw ValidationError("\(what) did not finish within \(Int(timeout)) s")
+        throw CommandFailure("\(what) did not finish within \(Int(timeout)) s")
     }
 
     /// A free-form JSON object (a config, hyperparameters) for a request body.

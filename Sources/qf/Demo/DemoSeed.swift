@@ -25,14 +25,14 @@ enum DemoSeed {
             userID = try await AccountCreation.create(username: username, email: "demo@quantforge.local", password: password, fullName: "Demo User",
                                                       superuser: false, users: UserStore(database: database), cost: bcryptCost, logger: logger).id
         }
-        guard let userID else { throw SampleDataProblem(description: "the demo user could not be created") }
+        guard let userID else { throw CommandFailure("the demo user could not be created") }
         for try await (id, status) in try await database.primary.query("""
             SELECT id, status::text FROM datasets WHERE owner_id = \(userID) AND name = \(datasetName) AND status <> 'error' ORDER BY id LIMIT 1
             """, logger: logger).decode((Int, String).self) {
             return Seeded(userID: userID, datasetID: id, datasetStatus: status)
         }
         guard let contents = FileManager.default.contents(atPath: sampleCSV) else {
-            throw SampleDataProblem(description: "sample data: cannot read \(sampleCSV)")
+            throw CommandFailure("sample data: cannot read \(sampleCSV)")
         }
         let store = DatasetStore(database: database)
         let id = try await store.beginUpload(name: datasetName, fileType: "csv", ownerID: userID, logger: logger)
@@ -40,7 +40,7 @@ enum DemoSeed {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: contents) else {
             try await store.discard(id: id, logger: logger)
-            throw SampleDataProblem(description: "sample data: cannot write \(path)")
+            throw CommandFailure("sample data: cannot write \(path)")
         }
         _ = try await store.finishUpload(id: id, name: datasetName, description: "Synthetic daily OHLCV bars shipped with QuantForge (data/synthetic.csv)",
                                          filePath: path, fileSize: Int64(contents.count), ownerID: userID, logger: logger)
@@ -48,7 +48,3 @@ enum DemoSeed {
     }
 }
 
-/// Why the demo's sample data could not be seeded.
-struct SampleDataProblem: Error, CustomStringConvertible {
-    var description: String
-}

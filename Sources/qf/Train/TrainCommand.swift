@@ -142,7 +142,7 @@ struct EvaluateCommand: ParsableCommand {
         let directories = try checkpoint.flatMap(Self.trainingDirectories)
         guard directories.count > 1 else {
             let run = try TrainingRun(directory: directories[0])
-            guard try run.resumeIfPossible() else { throw ValidationError("\(directories[0]) holds no checkpoint yet") }
+            guard try run.resumeIfPossible() else { throw CommandFailure("\(directories[0]) holds no checkpoint yet") }
             let report = try run.test(dataPath: data)
             if json { try printJSON(report, snakeCase: true) } else { print(TrainCommand.summary(report)) }
             return
@@ -167,7 +167,7 @@ struct EvaluateCommand: ParsableCommand {
         let seeds = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("seed-") }
             .sorted { (Int($0.dropFirst(5)) ?? 0) < (Int($1.dropFirst(5)) ?? 0) }
             .map { "\(path)/\($0)" }.filter { FileManager.default.fileExists(atPath: "\($0)/job.json") }
-        guard !seeds.isEmpty else { throw ValidationError("\(path): not a qf train output directory (no job.json, no seed-* directories)") }
+        guard !seeds.isEmpty else { throw CommandFailure("\(path): not a qf train output directory (no job.json, no seed-* directories)") }
         return seeds
     }
 }
