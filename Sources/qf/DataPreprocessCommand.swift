@@ -95,7 +95,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func writeCSV(_ generator: SyntheticBars, names: [String], times: [Int64]) throws {
-        guard FileManager.default.createFile(atPath: out, contents: nil) else { throw ValidationError("cannot create \(out)") }
+        guard FileManager.default.createFile(atPath: out, contents: nil) else { throw CommandFailure("cannot create \(out)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         defer { try? handle.close() }
         var text = names.count > 1 ? "date,tic,open,high,low,close,volume\n" : "date,open,high,low,close,volume\n"

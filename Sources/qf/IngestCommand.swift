@@ -40,7 +40,7 @@ struct IngestCommand: ParsableCommand {
                 bar.update(total > 0 ? read * 1000 / total : 0, status: "\(read >> 20) MiB")
             }
         } catch let failure as IngestFailure {
-            throw ValidationError(failure.description)
+            throw CommandFailure(failure.description)
         }
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
         let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0

@@ -136,7 +136,7 @@ struct BacktestCommand: ParsableCommand {
         ComputeConfiguration(blasThreads: 1).apply()
         let run = try TrainingRun(directory: checkpoint)
         guard run.resolved.task == "algorithmic_trading" else {
-            throw ValidationError("\(checkpoint) holds a \(run.resolved.task) agent; policy backtests take algorithmic-trading agents (use qf evaluate for the others)")
+            throw CommandFailure("\(checkpoint) holds a \(run.resolved.task) agent; policy backtests take algorithmic-trading agents (use qf evaluate for the others)")
         }
         _ = try run.resumeIfPossible()
         let agent = try run.bestAgent()

@@ -50,7 +50,7 @@ struct DistributedSweep {
 
     func report(_ evaluation: EvaluationRecord) throws {
         guard case .object(let results) = evaluation.results, case .object(let gridResults)? = results["grid"], case .array(let top)? = gridResults["top"] else {
-            throw ValidationError("evaluation \(evaluation.id) has no grid results")
+            throw CommandFailure("evaluation \(evaluation.id) has no grid results")
         }
         let overfitting = gridResults["overfitting"] ?? .null
         if command.json {

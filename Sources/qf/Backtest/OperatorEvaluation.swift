@@ -27,7 +27,7 @@ struct OperatorEvaluation {
             evaluation = try await store.find(id, for: nil, reading: .latest, logger: logger)
         }
         bar.update(evaluation.shardsDone, status: evaluation.status.rawValue)
-        guard evaluation.status == .completed else { throw ValidationError("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
+        guard evaluation.status == .completed else { throw CommandFailure("evaluation \(id) \(evaluation.status): \(evaluation.errorMessage ?? "no reason given")") }
         return evaluation
     }
 

@@ -75,11 +75,11 @@ struct WalkForwardSummary {
     /// From a completed walk-forward evaluation's `results`.
     init(evaluation results: JSONValue, names: [String]) throws {
         guard case .object(let fields) = results, case .object(let walk)? = fields["walk_forward"], case .array(let rows)? = walk["windows"] else {
-            throw ValidationError("the evaluation has no walk-forward results")
+            throw CommandFailure("the evaluation has no walk-forward results")
         }
         windows = try rows.map { row in
             guard case .object(let w) = row, case .object(let parameters)? = w["parameters"], case .object(let inSample)? = w["in_sample"],
-                  case .object(let outOfSample)? = w["out_of_sample"] else { throw ValidationError("a walk-forward window without its figures") }
+                  case .object(let outOfSample)? = w["out_of_sample"] else { throw CommandFailure("a walk-forward window without its figures") }
             func day(_ key: String) -> String { String((w[key]?.stringValue ?? "").prefix(10)) }
             return Window(trainFrom: day("train_from"), trainTo: day("train_to"), testFrom: day("test_from"), testTo: day("test_to"),
                           parameters: names.map { parameters[$0]?.numberValue ?? .nan },
@@ -88,7 +88,7 @@ struct WalkForwardSummary {
         }
         metrics = Figures(fields)
         efficiency = walk["efficiency"]?.numberValue ?? .nan
-        guard case .array(let stable)? = walk["stability"] else { throw ValidationError("the evaluation has no parameter stability") }
+        guard case .array(let stable)? = walk["stability"] else { throw CommandFailure("the evaluation has no parameter stability") }
         stability = stable.compactMap { item in
             guard case .object(let s) = item else { return nil }
             return WalkForwardResult.Stability(name: s["name"]?.stringValue ?? "", mean: s["mean"]?.numberValue ?? .nan, deviation: s["deviation"]?.numberValue ?? .nan,

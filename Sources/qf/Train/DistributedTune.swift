@@ -71,7 +71,7 @@ enum DistributedTune {
                 throw error
             }
             guard progress.status == .completed, let result = progress.result, let best = progress.best else {
-                throw ValidationError("training job \(id) \(progress.status): \(progress.errorMessage ?? "no reason given")")
+                throw CommandFailure("training job \(id) \(progress.status): \(progress.errorMessage ?? "no reason given")")
             }
             let bestPath = command.bestConfig ?? "\(options.directory)/best.json"
             try TuneCommand.write(best, to: bestPath)
