@@ -149,7 +149,6 @@ import Testing
         ("date,open,high,low,close,volume\n2021-01-01,1,2,0.5,1.5,10\n2021-01-02,1,0.4,0.5,0.45,10\n", 3, "high", "high is below low"),
         ("date,open,high,low,close,volume\n2021-01-01,1,2,0.5,1.5,10\n2021-01-02,-1,2,0.5,1.5,10\n", 3, "open", "negative price"),
         ("date,open,high,low,close,volume\n2021-01-01,1,2,0.5,1.5,10\n2021-01-02,1,2,0.5,1.5,-3\n", 3, "volume", "negative volume"),
-        ("date,open,high,low,close,volume\n2021-01-02,1,2,0.5,1.5,10\n2021-01-01,1,2,0.5,1.5,10\n", 3, "date", "timestamp goes back in time for X (line 2 has 2021-01-02T00:00:00Z)"),
         ("date,open,high,low,close,volume\n2021-01-02,1,2,0.5,1.5,10\n2021-01-02,1,2,0.5,1.5,10\n", 3, "date", "duplicate timestamp for X (also on line 2)"),
     ] as [(String, Int, String?, String)])
     func badInputIsReportedPrecisely(text: String, line: Int, column: String?, message: String) throws {
@@ -174,6 +173,82 @@ import Testing
         options.onError = .skip
         let result = try CSVIngestor.ingest(csv: csv, to: out, options: options)
         #expect(result.rowsSkipped == 1 && result.rowsWritten == 1 && result.totalProblems == 1)
+    }
+
+    /// A file listing each symbol newest first (Alpha Vantage, Investing.com, tushare) is stored
+    /// as the same rows written oldest first would be: every column, both symbols, over whole
+    /// compressed chunks and a partial one, and the same statistics.
+    @Test func newestFirstFilesAreStoredAsTheirOldestFirstTwin() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Two symbols, their rows interleaved by date as a panel download lists them.
+        var rows: [String] = []
+        for i in 0..<2_300 {
+            let time = TimestampParser.format(Int64(i) * 86_400_000_000_000)
+            rows.append("\(time),AAA,\(100 + Double(i) / 7),\(101 + Double(i) / 7),\(99 + Double(i) / 7),\(100.5 + Double(i) / 7),\(i)")
+            rows.append("\(time),BBB,\(50 - Double(i) / 97),\(51 - Double(i) / 97),\(49 - Double(i) / 97),\(50.5 - Double(i) / 97),\(2 * i)")
+        }
+        let header = "date,tic,open,high,low,close,volume\n"
+        let oldestFirst = try write(header + rows.joined(separator: "\n") + "\n", in: dir, name: "old.csv")
+        let newestFirst = try write(header + rows.reversed().joined(separator: "\n") + "\n", in: dir, name: "new.csv")
+        var options = IngestOptions()
+        options.chunkLength = 1_000   // 2 full chunks and a partial one per symbol
+        let oldOut = dir.appendingPathComponent("old.h5").path, newOut = dir.appendingPathComponent("new.h5").path
+        let old = try CSVIngestor.ingest(csv: oldestFirst, to: oldOut, options: options)
+        let new = try CSVIngestor.ingest(csv: newestFirst, to: newOut, options: options)
+        #expect(new.summary.warnings.contains { $0.contains("newest first") }, "\(new.summary.warnings)")
+        #expect(!old.summary.warnings.contains { $0.contains("newest first") })
+        let a = try BarFile(path: oldOut), b = try BarFile(path: newOut)
+        #expect(b.symbols.sorted() == ["AAA", "BBB"])
+        for symbol in ["AAA", "BBB"] {
+            #expect(try b.timestamps(of: symbol) == (0..<2_300).map { Int64($0) * 86_400_000_000_000 })
+            for column in ["open", "high", "low", "close", "volume"] {
+                #expect(try b.column(column, of: symbol) == a.column(column, of: symbol), "\(symbol) \(column)")
+            }
+        }
+        // The same statistics; means and deviations to 1e-12 relative, as the symbols' batches
+        // reach the accumulators in another order (all of AAA, then BBB, instead of in turns).
+        #expect(new.summary.statistics.missingValues == old.summary.statistics.missingValues)
+        #expect(new.summary.statistics.dataTypes == old.summary.statistics.dataTypes)
+        for (column, o) in old.summary.statistics.numericalSummary {
+            let n = try #require(new.summary.statistics.numericalSummary[column])
+            #expect(n.count == o.count && n.min == o.min && n.max == o.max && n.p25 == o.p25 && n.p50 == o.p50 && n.p75 == o.p75, "\(column)")
+            for (x, y) in [(n.mean, o.mean), (n.std, o.std)] {
+                let (x, y) = (try #require(x), try #require(y))
+                #expect(abs(x - y) <= 1e-12 * abs(y), "\(column): \(x) against \(y)")
+            }
+        }
+        #expect(new.summary.timeRange == old.summary.timeRange && new.summary.symbols == old.summary.symbols)
+        #expect(new.rowsWritten == 4_600)
+    }
+
+    /// In a newest-first file a row that steps forward is the error, on its own line; one
+    /// mistyped date near the top of an oldest-first file does not turn the file around.
+    @Test func rowsOutOfTheFilesOrderAreReportedOnTheirLines() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = IngestOptions()
+        options.symbol = "X"
+        let cases: [(String, Int, String)] = [
+            ("date,close\n2021-01-05,1\n2021-01-04,1\n2021-01-06,1\n2021-01-03,1\n2021-01-02,1\n", 4,
+             "timestamp goes forward in time in a newest-first file for X (line 3 has 2021-01-04T00:00:00Z)"),
+            ("date,close\n2021-01-01,1\n2020-01-02,1\n2021-01-03,1\n2021-01-04,1\n2021-01-05,1\n", 3,
+             "timestamp goes back in time for X (line 2 has 2021-01-01T00:00:00Z)"),
+        ]
+        for (text, line, message) in cases {
+            let csv = try write(text, in: dir)
+            let out = dir.appendingPathComponent("x.h5").path
+            do {
+                _ = try CSVIngestor.ingest(csv: csv, to: out, options: options)
+                Issue.record("must be rejected: \(text)")
+            } catch let failure as IngestFailure {
+                #expect(failure.totalProblems == 1, "\(failure)")
+                let p = try #require(failure.problems.first)
+                #expect(p.line == line && p.column == "date", "\(p)")
+                #expect(p.description.contains(message), "\(p)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
     }
 
     @Test func reportListsTheFirstProblemsAndCountsAll() throws {

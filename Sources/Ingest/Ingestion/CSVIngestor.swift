@@ -30,7 +30,8 @@ public enum CSVIngestor {
         guard FileManager.default.fileExists(atPath: csvPath) else { throw IngestError.notFound(csvPath) }
         guard fileSize > 0 else { throw IngestError.invalidInput("\(csvPath): the file is empty") }
         let dialect = try CSVDialect.sniff(path: csvPath, delimiter: options.delimiter)
-        let schema = try inferSchema(csvPath, dialect: dialect, options: options)
+        var schema = try inferSchema(csvPath, dialect: dialect, options: options)
+        schema.newestFirst = try RowOrder.isNewestFirst(path: csvPath, dialect: dialect, schema: schema, options: options)
         var run = try IngestRun(csvPath: csvPath, outputPath: outputPath, schema: schema, options: options)
 
         let tokenizer = try CSVTokenizer(path: csvPath, delimiter: dialect.delimiter, blockSize: options.blockSize)
@@ -158,6 +159,9 @@ struct IngestRun {
         if schema.timestampIndex == nil {
             warnings.append("no time axis (no column is named \(TimeAxis.names.prefix(5).joined(separator: ", ")) or holds dates or epoch times): rows are numbered 0, 1, 2, …; figures are per bar, not annualised, and date ranges cannot be used")
         }
+        if schema.newestFirst {
+            warnings.append("rows are newest first (most of the first rows go back in time): stored oldest first")
+        }
         for i in schema.textColumns { textValues[i] = .some(nil) }
         writer = try BarFileWriter(path: outputPath, metadata: BarFileMetadata(frequency: "irregular", source: csvPath), chunkLength: options.chunkLength,
                                compressionLevel: options.compressionLevel)
@@ -278,8 +282,9 @@ struct IngestRun {
         if let t = timestamp, let previous = buffer.lastTimestamp, totalProblems == before {
             if t == previous {
                 problem(line, schema.timeName, timeField.display, "duplicate timestamp for \(buffer.symbol) (also on line \(buffer.lastLine))")
-            } else if t < previous {
-                problem(line, schema.timeName, timeField.display, "timestamp goes back in time for \(buffer.symbol) (line \(buffer.lastLine) has \(TimestampParser.format(previous)))")
+            } else if (t < previous) != schema.newestFirst {
+                let way = schema.newestFirst ? "forward in time in a newest-first file" : "back in time"
+                problem(line, schema.timeName, timeField.display, "timestamp goes \(way) for \(buffer.symbol) (line \(buffer.lastLine) has \(TimestampParser.format(previous)))")
             }
         }
         // Text columns.
@@ -322,7 +327,8 @@ struct IngestRun {
         // a chunk of every column fits in 16 MB; otherwise append every `flushRows` rows.
         let chunked = writer.isCompressed && (stored.count + 1) * writer.chunkElements * 8 <= 16 << 20
         let buffer = SymbolBuffer(symbol: name, file: writer, writer: try writer.addSymbol(name, columns: specs), statistics: statistics,
-                                  columns: stored.count, capacity: chunked ? writer.chunkElements : options.flushRows, wholeChunks: chunked)
+                                  columns: stored.count, capacity: chunked ? writer.chunkElements : options.flushRows, wholeChunks: chunked,
+                                  holdsRows: schema.newestFirst)
         symbols[name] = buffer
         symbolOrder.append(name)
         return buffer
@@ -346,7 +352,10 @@ struct IngestRun {
         guard rowsWritten > 0 else {
             throw IngestError.invalidInput("\(csvPath): no valid data rows\(rowsSkipped > 0 ? " (\(rowsSkipped) skipped)" : "")")
         }
-        for name in symbolOrder { try symbols[name]!.flush() }
+        for name in symbolOrder {
+            try symbols[name]!.appendHeldRowsOldestFirst()
+            try symbols[name]!.flush()
+        }
         try writer.waitForAppends()  // statistics are complete only after the last batch
         let dropped = schema.droppedIndexColumns
         if !dropped.isEmpty { warnings.append("dropped pandas index column\(dropped.count > 1 ? "s" : "") \(dropped.map { "'\($0)'" }.joined(separator: ", "))") }
@@ -447,9 +456,17 @@ final class SymbolBuffer {
 
     /// Whether each flush is one whole chunk, compressed on all cores.
     let wholeChunks: Bool
+    /// Whether rows arrive newest first: they are held, row after row, until the file has been
+    /// read, then appended oldest first (the file's order cannot be streamed into columns that
+    /// must ascend).
+    let holdsRows: Bool
+    private var heldTimes: [Int64] = []
+    private var heldValues: [Double] = []
 
-    init(symbol: String, file: BarFileWriter, writer: SymbolWriter, statistics: StatisticsAccumulator, columns: Int, capacity: Int, wholeChunks: Bool) {
+    init(symbol: String, file: BarFileWriter, writer: SymbolWriter, statistics: StatisticsAccumulator, columns: Int, capacity: Int, wholeChunks: Bool,
+         holdsRows: Bool = false) {
         self.wholeChunks = wholeChunks
+        self.holdsRows = holdsRows
         self.symbol = symbol
         self.file = file
         self.writer = writer
@@ -465,11 +482,31 @@ final class SymbolBuffer {
         values.deallocate()
     }
 
-    var rowCount: Int { flushedRows + buffered }
+    var rowCount: Int { flushedRows + buffered + heldTimes.count }
 
     /// Stores one row; flushes when the buffer is full.
     @inline(__always)
     func append(_ t: Int64, _ row: UnsafePointer<Double>) throws {
+        if holdsRows {
+            heldTimes.append(t)
+            heldValues.append(contentsOf: UnsafeBufferPointer(start: row, count: width))
+            return
+        }
+        try buffer(t, row)
+    }
+
+    /// Appends the held rows of a newest-first file, oldest first.
+    func appendHeldRowsOldestFirst() throws {
+        let times = heldTimes, values = heldValues
+        heldTimes = []
+        heldValues = []
+        try values.withUnsafeBufferPointer { rows in
+            for i in times.indices.reversed() { try buffer(times[i], rows.baseAddress! + i * width) }
+        }
+    }
+
+    @inline(__always)
+    private func buffer(_ t: Int64, _ row: UnsafePointer<Double>) throws {
         times[buffered] = t
         for k in 0..<width { values[k * capacity + buffered] = row[k] }
         buffered += 1

@@ -30,6 +30,9 @@ struct CSVSchema {
     var headerRows = 1
     /// The ticker a yfinance header names: the symbol when none is given.
     var headerTicker: String?
+    /// Whether the rows list each symbol's bars newest first (`RowOrder`): they are then checked
+    /// to go back in time, held until the end of the file and stored oldest first.
+    var newestFirst = false
     /// What the user should know about the layout (duplicate names, a time axis found by content).
     var warnings: [String] = []
 
@@ -39,7 +42,7 @@ struct CSVSchema {
     /// The name reported for the time axis.
     var timeName: String { timestampIndex.map { names[$0] } ?? "row" }
 
-    static let symbolNames = ["tic", "symbol", "ticker"]
+    static let symbolNames = ["tic", "symbol", "ticker", "ts_code"]
     static let canonicalNames = ["open", "high", "low", "close", "adjcp", "volume"]
 
     /// A header name as compared with the known names: trimmed, lower-cased, without the angle

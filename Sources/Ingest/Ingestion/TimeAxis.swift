@@ -27,7 +27,7 @@ struct TimeAxis: Equatable {
 
     /// Column names taken as the time axis, in order of preference (compared after
     /// `CSVSchema.normalized`).
-    static let names = ["date", "time", "timestamp", "datetime", "system_time", "date_time", "gmt time", "local time",
+    static let names = ["date", "dtyyyymmdd", "time", "timestamp", "datetime", "system_time", "date_time", "gmt time", "local time",
                         "open_time", "open time", "time (utc)", "unix"]
 
     /// Epoch values read as instants must fall in 1971-01-01 … 2100-01-01 to count as a time axis
@@ -54,14 +54,14 @@ struct TimeAxis: Equatable {
             guard let i = normalized.firstIndex(of: candidate) else { continue }
             guard let reading = reading(of: i, kinds: kinds, samples: samples, byName: true) else {
                 // A time-of-day column beside a date column is read with it, not on its own.
-                if candidate == "time", normalized.contains("date") { continue }
+                if candidate == "time", normalized.contains("date") || normalized.contains("dtyyyymmdd") { continue }
                 throw invalid(i)
             }
             return paired(TimeAxis(column: i, reading: reading), normalized: normalized, samples: samples)
         }
         for i in names.indices where !CSVSchema.canonicalNames.contains(normalized[i]) {
             guard let reading = reading(of: i, kinds: kinds, samples: samples, byName: false) else { continue }
-            if case .epoch = reading, !hasSymbolColumn, !isNonDecreasing(samples[i]) { continue }
+            if case .epoch = reading, !hasSymbolColumn, !isMonotonic(samples[i]) { continue }
             let shown = names[i].isEmpty ? "the unnamed first column" : "column '\(names[i])'"
             var axis = TimeAxis(column: i, reading: reading, note: "time axis read from \(shown) (its values are \(reading.description))")
             axis = paired(axis, normalized: normalized, samples: samples)
@@ -122,9 +122,10 @@ struct TimeAxis: Equatable {
         return nanos == 0 && seconds % 86_400 == 0
     }
 
-    static func isNonDecreasing(_ values: [String]) -> Bool {
+    /// Whether the values never go down, or never go up (a newest-first file's epochs).
+    static func isMonotonic(_ values: [String]) -> Bool {
         let numbers = values.compactMap { Double($0) }
-        return zip(numbers, numbers.dropFirst()).allSatisfy { $0 <= $1 }
+        return zip(numbers, numbers.dropFirst()).allSatisfy { $0 <= $1 } || zip(numbers, numbers.dropFirst()).allSatisfy { $0 >= $1 }
     }
 }
 
