@@ -92,6 +92,15 @@ import Testing
         Shape(name: "Finam export (<DTYYYYMMDD> and <TIME> HHMMSS)",
               text: "<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>\nEURUSD,1,20240102,000000,1.1037,1.1045,1.1030,1.1040,1234\nEURUSD,1,20240102,000100,1.1040,1.1046,1.1036,1.1042,1300\n",
               times: ["2024-01-02T00:00:00Z", "2024-01-02T00:01:00Z"], symbol: "EURUSD", close: [1.1040, 1.1042], columns: ["open", "volume"]),
+        Shape(name: "US export, M/D/YYYY with Excel's one-digit hours",
+              text: "Date,Open,High,Low,Close,Volume\n1/4/2024 9:30,10,11,9,10.5,100\n1/4/2024 10:00,10.5,12,10,11,200\n",
+              times: ["2024-01-04T09:30:00Z", "2024-01-04T10:00:00Z"], close: [10.5, 11], warning: "taken month first (MM/DD/YYYY), as pandas does"),
+        Shape(name: "US export, MM/DD/YYYY with a day past 12",
+              text: "Date,Close\n12/29/2023,1\n01/02/2024,2\n",
+              times: ["2023-12-29T00:00:00Z", "2024-01-02T00:00:00Z"], close: [1, 2]),
+        Shape(name: "UK / European export, DD/MM/YYYY",
+              text: "Date,Close\n29/12/2023,1\n02/01/2024,2\n",
+              times: ["2023-12-29T00:00:00Z", "2024-01-02T00:00:00Z"], close: [1, 2], warning: "slash dates read day first (DD/MM/YYYY), as '29/12/2023' can only be"),
         Shape(name: "Kaggle bitcoin, epoch seconds",
               text: "Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price\n1325317920,4.39,4.39,4.39,4.39,0.455,2.0,4.39\n1325317980,4.39,4.39,4.39,4.39,0.1,0.439,4.39\n",
               times: ["2011-12-31T07:52:00Z", "2011-12-31T07:53:00Z"], close: [4.39, 4.39], columns: ["Volume_(BTC)", "Weighted_Price"]),
@@ -159,6 +168,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// Dates that read either way follow the option when one is given: `--date-order day-first`.
+    @Test func theDateOrderOptionDecidesAmbiguousSlashDates() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        try Data("Date,Close\n01/02/2024,1\n01/03/2024,2\n".utf8).write(to: URL(fileURLWithPath: csv))
+        for (dayFirst, first, last) in [(false, "2024-01-02", "2024-01-03"), (true, "2024-02-01", "2024-03-01")] {
+            let out = dir.appendingPathComponent("x-\(dayFirst).h5").path
+            var options = IngestOptions()
+            options.dayFirst = dayFirst
+            let result = try CSVIngestor.ingest(csv: csv, to: out, options: options)
+            #expect(try BarFile(path: out).timestamps(of: "X") == [Self.nanoseconds(first), Self.nanoseconds(last)])
+            #expect(!result.summary.warnings.contains { $0.contains("slash dates") }, "an explicit order needs no note")
+        }
+    }
+
     @Test func aFileWithoutATimeAxisSaysSo() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -211,6 +236,11 @@ import Testing
         #expect(Array("9999-12-31".utf8).withUnsafeBufferPointer { TimestampParser.isOutOfRange($0) })
         #expect(parse("1677-09-21T00:12:44Z") == -9_223_372_036_000_000_000)
         #expect(parse("2024.01.02 10:00") == parse("2024-01-02T10:00:00Z"))
+        #expect(parse("1/4/2024") == parse("2024-01-04") && parse("12/4/2024") == parse("2024-12-04"))
+        #expect(parse("01/04/2024 9:05:30") == parse("2024-01-04T09:05:30Z"))
+        #expect(Array("1/4/2024".utf8).withUnsafeBufferPointer { TimestampParser.parse($0, dayFirst: true) } == parse("2024-04-01"))
+        #expect(parse("13/01/2024") == nil && Array("13/01/2024".utf8).withUnsafeBufferPointer { TimestampParser.parse($0, dayFirst: true) } == parse("2024-01-13"))
+        #expect(parse("1/4/24") == nil && parse("1/4/20245") == nil && parse("111/4/2024") == nil && parse("2/30/2024") == nil)
         #expect(parse("02.01.2024 10:00:00.250") == parse("2024-01-02T10:00:00.25Z"))
         #expect(parse("2024-01-02 10:00 GMT-0130") == parse("2024-01-02T11:30:00Z"))
         #expect(parse("2024-01-02 10:00 UTC") == parse("2024-01-02T10:00:00Z"))

@@ -67,19 +67,57 @@ public enum TimestampParser {
     /// …) or lies outside what int64 nanoseconds can hold (see `isOutOfRange` to tell which).
     ///
     /// Dates: `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` (MetaTrader), `DD.MM.YYYY` (Dukascopy and
-    /// European exports) and the compact ISO 8601 `YYYYMMDD` (Stooq). A time may follow after a
-    /// space or `T`: `HH:MM[:SS[.fraction]]`, then an optional zone `Z`, `+HH:MM`, `+HHMM`, `+HH`,
-    /// `UTC`, `GMT` or `GMT+HHMM` (with or without a space before it).
-    public static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard let (seconds, nanos) = parseSeconds(s) else { return nil }
+    /// European exports), the compact ISO 8601 `YYYYMMDD` (Stooq), and slash dates with one or two
+    /// digits of month and day: `M/D/YYYY` (US exports, Excel, pandas' default reading), or
+    /// `D/M/YYYY` when `dayFirst`. A time may follow after a space or `T`: `H[H]:MM[:SS[.fraction]]`,
+    /// then an optional zone `Z`, `+HH:MM`, `+HHMM`, `+HH`, `UTC`, `GMT` or `GMT+HHMM` (with or
+    /// without a space before it).
+    public static func parse(_ s: UnsafeBufferPointer<UInt8>, dayFirst: Bool = false) -> Int64? {
+        guard let (seconds, nanos) = parseSeconds(s, dayFirst: dayFirst) else { return nil }
         return nanoseconds(seconds: seconds, fraction: nanos)
     }
 
     /// Whether `s` is a well-formed date or date-time that int64 nanoseconds cannot hold (before
     /// 1677-09-21 or after 2262-04-11): such a value is reported as out of range, not as "not a date".
-    public static func isOutOfRange(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let (seconds, nanos) = parseSeconds(s) else { return false }
+    public static func isOutOfRange(_ s: UnsafeBufferPointer<UInt8>, dayFirst: Bool = false) -> Bool {
+        guard let (seconds, nanos) = parseSeconds(s, dayFirst: dayFirst) else { return false }
         return nanoseconds(seconds: seconds, fraction: nanos) == nil
+    }
+
+    /// Whether `s` is a date or date-time read either way round (month or day first): what a
+    /// column's type is decided on, before the file's slash-date order is.
+    public static func isDateEitherWay(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        parseSeconds(s) != nil || parseSeconds(s, dayFirst: true) != nil
+    }
+
+    /// The two leading numbers of a slash date (`01/04/2024` gives 1 and 4), whichever is the
+    /// month; nil when `s` does not begin with one.
+    public static func slashDateNumbers(_ s: UnsafeBufferPointer<UInt8>) -> (first: Int, second: Int)? {
+        guard let base = s.baseAddress else { return nil }
+        var i = 0
+        while i < s.count && base[i] == 0x20 { i += 1 }
+        return slashDate(base, from: i, to: s.count).map { ($0.first, $0.second) }
+    }
+
+    /// `N[N]/N[N]/YYYY` from `i`: its two leading numbers, the year and the index after it.
+    static func slashDate(_ base: UnsafePointer<UInt8>, from start: Int, to n: Int) -> (first: Int, second: Int, year: Int, end: Int)? {
+        var i = start
+        func digits(_ most: Int) -> Int? {
+            var value = 0, count = 0
+            while i < n, count < most, base[i] &- 0x30 < 10 {
+                value = value * 10 + Int(base[i] &- 0x30)
+                i += 1
+                count += 1
+            }
+            return count > 0 ? value : nil
+        }
+        guard let first = digits(2), i < n, base[i] == 0x2F else { return nil }
+        i += 1
+        guard let second = digits(2), i < n, base[i] == 0x2F else { return nil }
+        i += 1
+        let yearStart = i
+        guard let year = digits(4), i - yearStart == 4 else { return nil }
+        return (first, second, year, i)
     }
 
     /// `seconds` · 10⁹ + `fraction`, or nil when that does not fit in an Int64.
@@ -92,7 +130,7 @@ public enum TimestampParser {
 
     /// Parses a date or date-time into whole seconds since the epoch and a nanosecond fraction,
     /// with no limit on the year beyond four digits (0000–9999); nil when it is not one.
-    public static func parseSeconds(_ s: UnsafeBufferPointer<UInt8>) -> (seconds: Int64, nanos: Int64)? {
+    public static func parseSeconds(_ s: UnsafeBufferPointer<UInt8>, dayFirst: Bool = false) -> (seconds: Int64, nanos: Int64)? {
         guard let base = s.baseAddress else { return nil }
         var i = 0, n = s.count
         while i < n && base[i] == 0x20 { i += 1 }
@@ -111,7 +149,13 @@ public enum TimestampParser {
         @inline(__always) func byte(_ at: Int) -> UInt8 { at < n ? base[at] : 0 }
         let year: Int, month: Int, day: Int
         let separator = byte(i + 4)
-        if separator == 0x2D || separator == 0x2F || separator == 0x2E {
+        if byte(i + 1) == 0x2F || byte(i + 2) == 0x2F {
+            // M/D/YYYY, or D/M/YYYY when dayFirst (checked first: `12/4/2024` has its second
+            // slash where YYYY/MM/DD has its first)
+            guard let date = slashDate(base, from: i, to: n) else { return nil }
+            (year, month, day) = dayFirst ? (date.year, date.second, date.first) : (date.year, date.first, date.second)
+            i = date.end
+        } else if separator == 0x2D || separator == 0x2F || separator == 0x2E {
             // YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one separator throughout)
             guard byte(i + 7) == separator else { return nil }
             (year, month, day) = (number(i, 4), number(i + 5, 2), number(i + 8, 2))
@@ -160,7 +204,8 @@ public enum TimestampParser {
         return (seconds, nanos)
     }
 
-    /// `HH:MM[:SS[.fraction]]` from `i`: (seconds since midnight, nanoseconds, index after it).
+    /// `H[H]:MM[:SS[.fraction]]` from `i`: (seconds since midnight, nanoseconds, index after it).
+    /// One digit of hour as Excel writes it (`1/4/2024 9:30`).
     static func timeOfDay(_ base: UnsafePointer<UInt8>, from start: Int, to n: Int) -> (Int, Int64, Int)? {
         var i = start
         @inline(__always) func two(_ at: Int) -> Int {
@@ -168,12 +213,14 @@ public enum TimestampParser {
             let a = Int(base[at]) &- 0x30, b = Int(base[at + 1]) &- 0x30
             return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b
         }
-        guard i + 5 <= n, base[i + 2] == 0x3A else { return nil }
-        let hour = two(i), minute = two(i + 3)
+        let hourDigits = i + 1 < n && base[i + 1] == 0x3A ? 1 : 2
+        guard i + hourDigits + 3 <= n, base[i + hourDigits] == 0x3A else { return nil }
+        let hour = hourDigits == 2 ? two(i) : base[i] &- 0x30 < 10 ? Int(base[i] &- 0x30) : -1
+        let minute = two(i + hourDigits + 1)
         guard hour >= 0, hour < 24, minute >= 0, minute < 60 else { return nil }
         var second = 0
         var nanos: Int64 = 0
-        i += 5
+        i += hourDigits + 3
         if i < n && base[i] == 0x3A {
             second = two(i + 1)
             guard second >= 0, second < 61 else { return nil }

@@ -66,7 +66,7 @@ public struct CSVDialect: Sendable, Equatable {
 
     static func isValue(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { NumberParser.double($0) != nil || TimestampParser.parseSeconds($0) != nil }
+        return bytes.withUnsafeBufferPointer { NumberParser.double($0) != nil || TimestampParser.isDateEitherWay($0) }
     }
 
     static func looksLikeHeader(_ rows: [[String]]) -> Bool {

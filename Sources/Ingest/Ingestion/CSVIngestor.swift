@@ -89,6 +89,9 @@ public enum CSVIngestor {
         }
         var schema = try CSVSchema(names: names, kinds: kinds, samples: samples, options: options, path: path)
         if let layoutNote { schema.warnings.insert(layoutNote, at: 0) }
+        let order = SlashDateOrder.decide(samples: samples, kinds: kinds, names: names, requested: options.dayFirst)
+        schema.dayFirst = order.dayFirst
+        if let note = order.note { schema.warnings.append(note) }
         if let note = header?.note { schema.warnings.insert(note, at: 0) }
         schema.headerRows = header?.rowCount ?? 0
         schema.headerTicker = header?.ticker
@@ -192,8 +195,8 @@ struct IngestRun {
             var problemText = MissingValue.isMissing(timeField.bytes) ? "missing timestamp" : "not a date/time"
             switch axis.reading {
             case .text:
-                timestamp = TimestampParser.parse(timeField.bytes)
-                if timestamp == nil && TimestampParser.isOutOfRange(timeField.bytes) { problemText = Self.outOfRange }
+                timestamp = TimestampParser.parse(timeField.bytes, dayFirst: schema.dayFirst)
+                if timestamp == nil && TimestampParser.isOutOfRange(timeField.bytes, dayFirst: schema.dayFirst) { problemText = Self.outOfRange }
             case .compactDate:
                 timestamp = TimestampParser.parse(timeField.bytes)
                 if timestamp == nil && !MissingValue.isMissing(timeField.bytes) { problemText = "not a YYYYMMDD date" }
@@ -232,7 +235,7 @@ struct IngestRun {
             let field = fields[column.index]
             if MissingValue.isMissing(field.bytes) { values[k] = .nan; continue }
             if column.isDatetime {
-                if let (seconds, nanos) = TimestampParser.parseSeconds(field.bytes) { values[k] = Double(seconds) + Double(nanos) / 1e9 } else {
+                if let (seconds, nanos) = TimestampParser.parseSeconds(field.bytes, dayFirst: schema.dayFirst) { values[k] = Double(seconds) + Double(nanos) / 1e9 } else {
                     problem(line, schema.names[column.index], field.display, "not a date/time")
                 }
             } else if let v = NumberParser.double(field.bytes) {

@@ -33,6 +33,8 @@ struct CSVSchema {
     /// Whether the rows list each symbol's bars newest first (`RowOrder`): they are then checked
     /// to go back in time, held until the end of the file and stored oldest first.
     var newestFirst = false
+    /// Whether slash dates read day first (`SlashDateOrder`).
+    var dayFirst = false
     /// What the user should know about the layout (duplicate names, a time axis found by content).
     var warnings: [String] = []
 

@@ -9,7 +9,7 @@ public enum ColumnKind: String, Codable, Sendable {
         if NumberParser.int64(bytes) != nil { return .int }
         if NumberParser.double(bytes) != nil { return .float }
         if BoolParser.parse(bytes) != nil { return .bool }
-        if TimestampParser.parseSeconds(bytes) != nil { return .datetime }  // out-of-range dates too: reported per line
+        if TimestampParser.isDateEitherWay(bytes) { return .datetime }  // out-of-range dates too: reported per line
         return .string
     }
 }

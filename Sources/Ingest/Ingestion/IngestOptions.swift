@@ -19,6 +19,9 @@ public struct IngestOptions: Sendable {
     public var delimiter: UInt8?
     /// Unit of an integer timestamp column; default: guessed from the first value's magnitude.
     public var epochUnit: TimestampParser.EpochUnit?
+    /// Whether slash dates (`01/04/2024`) are day first; default (nil): decided by the values
+    /// (`SlashDateOrder`), month first as pandas reads them when nothing tells.
+    public var dayFirst: Bool?
     public var onError: ErrorPolicy = .reject
     /// Check prices (open, high, low, close, adjcp) for negatives and high ≥ low, and volume for
     /// negatives. A price column whose first rows are mostly negative holds features, not prices,

@@ -14,7 +14,7 @@ enum RowOrder {
         var forward = 0, back = 0, inspected = 0
         while inspected < options.inferenceRows, let fields = try tokenizer.next() {
             inspected += 1
-            guard fields.count == schema.names.count, let t = orderKey(fields, axis: axis) else { continue }
+            guard fields.count == schema.names.count, let t = orderKey(fields, axis: axis, dayFirst: schema.dayFirst) else { continue }
             let symbol = schema.symbolIndex.flatMap { fields[$0].string } ?? ""
             if let p = previous[symbol] {
                 if t > p { forward += 1 } else if t < p { back += 1 }
@@ -26,12 +26,12 @@ enum RowOrder {
 
     /// A value that orders the rows as their instants do: the instant for dates, the raw number for
     /// epochs (whose unit is decided later, and does not change the order).
-    static func orderKey(_ fields: CSVRecord, axis: TimeAxis) -> Int64? {
+    static func orderKey(_ fields: CSVRecord, axis: TimeAxis, dayFirst: Bool) -> Int64? {
         let bytes = fields[axis.column].bytes
         var key: Int64?
         switch axis.reading {
         case .text, .compactDate:
-            key = TimestampParser.parse(bytes)
+            key = TimestampParser.parse(bytes, dayFirst: dayFirst)
         case .epoch:
             key = NumberParser.int64(bytes) ?? NumberParser.double(bytes).flatMap { $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil }
         }

@@ -116,9 +116,10 @@ struct TimeAxis: Equatable {
         Array(text.utf8).withUnsafeBufferPointer { TimestampParser.parseTimeOfDay($0) != nil }
     }
 
-    /// A date with no time part (or midnight written out).
+    /// A date with no time part (or midnight written out), read month or day first.
     static func isDateOnly(_ text: String) -> Bool {
-        guard let (seconds, nanos) = Array(text.utf8).withUnsafeBufferPointer({ TimestampParser.parseSeconds($0) }) else { return false }
+        let parsed = Array(text.utf8).withUnsafeBufferPointer { TimestampParser.parseSeconds($0) ?? TimestampParser.parseSeconds($0, dayFirst: true) }
+        guard let (seconds, nanos) = parsed else { return false }
         return nanos == 0 && seconds % 86_400 == 0
     }
 
