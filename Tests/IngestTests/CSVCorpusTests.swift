@@ -101,6 +101,14 @@ import Testing
         Shape(name: "UK / European export, DD/MM/YYYY",
               text: "Date,Close\n29/12/2023,1\n02/01/2024,2\n",
               times: ["2023-12-29T00:00:00Z", "2024-01-02T00:00:00Z"], close: [1, 2], warning: "slash dates read day first (DD/MM/YYYY), as '29/12/2023' can only be"),
+        Shape(name: "Nasdaq.com historical quotes (Close/Last, $ prices, MM/DD/YYYY, newest first)",
+              text: "Date,Close/Last,Volume,Open,High,Low\n01/04/2024,$181.91,71983600,$182.15,$183.0872,$180.88\n01/03/2024,$184.25,58414460,$184.22,$185.88,$183.43\n01/02/2024,$185.64,82488670,$187.15,$188.44,$183.885\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-04T00:00:00Z"], close: [185.64, 184.25, 181.91], columns: ["open", "high", "low", "volume"],
+              warning: "'Close/Last' stored as close"),
+        Shape(name: "Investing.com historical data (Price, quoted 44,179.0, Vol. 93.45K, newest first)",
+              text: "\"Date\",\"Price\",\"Open\",\"High\",\"Low\",\"Vol.\",\"Change %\"\n\"01/04/2024\",\"44,179.0\",\"42,836.1\",\"44,729.8\",\"42,625.7\",\"93.45K\",\"3.14%\"\n\"01/03/2024\",\"42,836.1\",\"45,000.2\",\"45,500.0\",\"40,888.0\",\"120.11K\",\"-4.80%\"\n\"01/02/2024\",\"45,000.2\",\"44,183.4\",\"45,879.6\",\"44,175.6\",\"84.59K\",\"1.85%\"\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-04T00:00:00Z"], close: [45000.2, 42836.1, 44179.0], columns: ["open", "high", "low", "volume"],
+              warning: "'Price' stored as close"),
         Shape(name: "Kaggle bitcoin, epoch seconds",
               text: "Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price\n1325317920,4.39,4.39,4.39,4.39,0.455,2.0,4.39\n1325317980,4.39,4.39,4.39,4.39,0.1,0.439,4.39\n",
               times: ["2011-12-31T07:52:00Z", "2011-12-31T07:53:00Z"], close: [4.39, 4.39], columns: ["Volume_(BTC)", "Weighted_Price"]),
@@ -211,7 +219,7 @@ import Testing
         var result = try CSVIngestor.ingest(csv: csv, to: out)
         #expect(result.summary.warnings.contains { $0.contains("columns 3 and 4 are both named 'note'") && $0.contains("note.1") })
         try FileManager.default.removeItem(atPath: out)
-        try Data("date,price\n2024-01-02,1\n".utf8).write(to: URL(fileURLWithPath: csv))
+        try Data("date,mid\n2024-01-02,1\n".utf8).write(to: URL(fileURLWithPath: csv))
         result = try CSVIngestor.ingest(csv: csv, to: out)
         #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
     }

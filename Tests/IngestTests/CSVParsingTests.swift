@@ -64,6 +64,16 @@ import Testing
         }
         #expect(withBytes("NaN") { NumberParser.double($0) }!.isNaN)
         #expect(withBytes("-inf") { NumberParser.double($0) } == -.infinity)
+        // Web downloads' formatted numbers, rounded once as Swift's parser rounds the plain digits.
+        for (text, plain) in [("$181.91", "181.91"), ("-$2.50", "-2.50"), ("$-2.50", "-2.50"), ("44,179.0", "44179.0"),
+                              ("1,234,567", "1234567"), ("-1,234.5", "-1234.5"), ("$1,500", "1500"), ("93.45K", "93450"),
+                              ("1.27M", "1270000"), ("2B", "2000000000"), ("0.1K", "100"), (" 12,345.678 ", "12345.678")] {
+            #expect(withBytes(text) { NumberParser.double($0) }?.bitPattern == Double(plain)?.bitPattern, "\(text)")
+        }
+        // A separator that could be a decimal comma, or groups that are not of three, are refused.
+        for bad in ["1,500", "1,5", "12,34.5", "1,2345.0", ",123.0", "1,,234.0", "$", "K", "1.5k", "3.14%", "€5", "1,234.", "$1.2.3"] {
+            #expect(withBytes(bad) { NumberParser.double($0) } == nil, "\(bad) is not a number")
+        }
         #expect(withBytes("9223372036854775807") { NumberParser.int64($0) } == .max)
         #expect(withBytes("9223372036854775808") { NumberParser.int64($0) } == nil)
         #expect(withBytes("-17") { NumberParser.int64($0) } == -17 && withBytes("1.0") { NumberParser.int64($0) } == nil)

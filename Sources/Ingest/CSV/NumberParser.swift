@@ -22,10 +22,72 @@ public enum NumberParser {
         }
     }
 
-    /// The field's value; nil when it is not a number. "nan"/"NaN", "inf"/"-inf" are accepted.
+    /// The field's value; nil when it is not a number. "nan"/"NaN", "inf"/"-inf" are accepted, and
+    /// the formatted numbers of web downloads (`formatted`).
     @inlinable
     public static func double(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
-        parse(bytes)
+        parse(bytes) ?? formatted(bytes)
+    }
+
+    /// A number as web pages write them, read only after the plain forms fail: a leading `$`
+    /// (Nasdaq.com, `$181.91`, `-$2.50`), thousands separators (Investing.com, `44,179.0`) and a
+    /// `K`, `M` or `B` suffix (Investing.com's volumes, `93.45K`). Separators are accepted only in
+    /// groups of three digits and only where they cannot be a decimal comma: before a `.`
+    /// fraction, or two groups or more (`1,234,567`); `1,500` alone could be 1.5 and is refused.
+    /// The digits are passed on without the decoration, so the value is rounded once, as written.
+    @usableFromInline
+    static func formatted(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, n = s.count
+        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
+        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        var clean: [UInt8] = []
+        clean.reserveCapacity(n - i + 4)
+        if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+        var currency = false
+        if i < n && s[i] == 0x24 {  // $
+            currency = true
+            i += 1
+            if clean.isEmpty && i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+        }
+        var scale = 0
+        if n > i {
+            switch s[n - 1] {
+            case UInt8(ascii: "K"): scale = 3
+            case UInt8(ascii: "M"): scale = 6
+            case UInt8(ascii: "B"): scale = 9
+            default: break
+            }
+            if scale > 0 { n -= 1 }
+        }
+        // Integer part: digits, or groups of three after a comma.
+        var groups = 0, run = 0
+        while i < n {
+            let c = s[i]
+            if c &- 0x30 < 10 {
+                clean.append(c)
+                run += 1
+            } else if c == 0x2C {
+                guard (groups == 0 && run >= 1 && run <= 3) || (groups > 0 && run == 3) else { return nil }
+                groups += 1
+                run = 0
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard run > 0, groups == 0 || run == 3 else { return nil }
+        var fraction = false
+        if i < n && s[i] == 0x2E {
+            fraction = true
+            clean.append(0x2E)
+            i += 1
+            let start = i
+            while i < n, s[i] &- 0x30 < 10 { clean.append(s[i]); i += 1 }
+            guard i > start else { return nil }
+        }
+        guard i == n, currency || scale > 0 || (groups > 0 && (fraction || groups >= 2)) else { return nil }
+        if scale > 0 { clean += Array("e\(scale)".utf8) }
+        return clean.withUnsafeBufferPointer { parse($0) }
     }
 
     @usableFromInline

@@ -46,6 +46,10 @@ struct CSVSchema {
 
     static let symbolNames = ["tic", "symbol", "ticker", "ts_code"]
     static let canonicalNames = ["open", "high", "low", "close", "adjcp", "volume"]
+    /// Names read as the close when the file has no column named close.
+    static let closeAliases = ["close/last", "price", "last"]
+    /// Names read as the volume when the file has no column named volume.
+    static let volumeAliases = ["vol", "vol."]
 
     /// A header name as compared with the known names: trimmed, lower-cased, without the angle
     /// brackets MetaTrader and Stooq put around theirs (`<CLOSE>`).
@@ -102,8 +106,11 @@ struct CSVSchema {
         timeAxis = try TimeAxis.choose(names: names, kinds: kinds, samples: samples, requested: options.timestampColumn,
                                        hasSymbolColumn: symbolIndex != nil, path: path)
         if let note = timeAxis?.note { warnings.append(note) }
-        // MetaTrader writes volume as <VOL> (beside <TICKVOL>).
-        let volumeAlias = lower.contains("volume") ? nil : lower.firstIndex(of: "vol")
+        // MetaTrader writes volume as <VOL> (beside <TICKVOL>), Investing.com as Vol.; Nasdaq.com
+        // writes the close as Close/Last, Investing.com as Price (a tick file's price is its close too).
+        let volumeAlias = lower.contains("volume") ? nil : lower.firstIndex { Self.volumeAliases.contains($0) }
+        let closeAlias = lower.contains("close") ? nil : lower.firstIndex { Self.closeAliases.contains($0) }
+        if let c = closeAlias { warnings.append("'\(names[c])' stored as close (the file has no close column)") }
         var roles: [Role] = []
         for (i, name) in names.enumerated() {
             if i == timeAxis?.column { roles.append(.timestamp); continue }
@@ -112,9 +119,17 @@ struct CSVSchema {
             if Self.isIndexName(name) { roles.append(.index); continue }
             // Known names are stored lower-case, bracketed ones (<TICKVOL>) without their brackets.
             let bracketed = name.hasPrefix("<") && name.hasSuffix(">")
-            let stored = i == volumeAlias ? "volume" : Self.canonicalNames.contains(lower[i]) || bracketed ? lower[i] : name
-            guard !stored.contains("/"), stored != "timestamp" else {
-                throw IngestError.invalidInput("\(path): column name '\(name)' cannot be stored (no '/', and 'timestamp' is reserved)")
+            var stored = i == volumeAlias ? "volume" : i == closeAlias ? "close" : Self.canonicalNames.contains(lower[i]) || bracketed ? lower[i] : name
+            if stored.contains("/") {
+                // HDF5 reads '/' as a group separator.
+                stored = stored.replacingOccurrences(of: "/", with: "_")
+                guard !names.contains(stored) else {
+                    throw IngestError.invalidInput("\(path): column '\(name)' cannot be stored: HDF5 names cannot hold '/', and '\(stored)' is taken")
+                }
+                warnings.append("column '\(name)' stored as '\(stored)' ('/' separates groups in HDF5)")
+            }
+            guard stored != "timestamp" else {
+                throw IngestError.invalidInput("\(path): column name '\(name)' cannot be stored ('timestamp' is reserved)")
             }
             switch kinds[i] {
             case .int, .float, .bool, .empty: roles.append(.numeric(storedName: stored))
