@@ -109,6 +109,10 @@ import Testing
               text: "\"Date\",\"Price\",\"Open\",\"High\",\"Low\",\"Vol.\",\"Change %\"\n\"01/04/2024\",\"44,179.0\",\"42,836.1\",\"44,729.8\",\"42,625.7\",\"93.45K\",\"3.14%\"\n\"01/03/2024\",\"42,836.1\",\"45,000.2\",\"45,500.0\",\"40,888.0\",\"120.11K\",\"-4.80%\"\n\"01/02/2024\",\"45,000.2\",\"44,183.4\",\"45,879.6\",\"44,175.6\",\"84.59K\",\"1.85%\"\n",
               times: ["2024-01-02T00:00:00Z", "2024-01-04T00:00:00Z"], close: [45000.2, 42836.1, 44179.0], columns: ["open", "high", "low", "volume"],
               warning: "'Price' stored as close"),
+        Shape(name: "European spreadsheet export: ';' and decimal commas, '.' between thousands",
+              text: "Date;Open;High;Low;Close;Volume\n02.01.2024;1.187,15;1.188,44;1.183,89;1.185,64;82488700\n03.01.2024;184,22;185,88;183,43;184,25;58414500\n",
+              times: ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"], close: [1185.64, 184.25], columns: ["open", "volume"],
+              warning: "decimal commas ('Open', 'High', 'Low', 'Close')"),
         Shape(name: "Kaggle bitcoin, epoch seconds",
               text: "Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price\n1325317920,4.39,4.39,4.39,4.39,0.455,2.0,4.39\n1325317980,4.39,4.39,4.39,4.39,0.1,0.439,4.39\n",
               times: ["2011-12-31T07:52:00Z", "2011-12-31T07:53:00Z"], close: [4.39, 4.39], columns: ["Volume_(BTC)", "Weighted_Price"]),
@@ -158,6 +162,8 @@ import Testing
         ("date,close\n2024-01-02,1e400\n", 2, "close", "1e400", "not a finite number"),
         ("<DATE>,<TIME>,<CLOSE>\n2024.01.02,00:00,1\n2024.01.02,25:61,1\n", 3, "<TIME>", "25:61", "not a time of day"),
         ("Date,Close\n20240102,1\n20241302,1\n", 3, "Date", "20241302", "not a YYYYMMDD date"),
+        // In a decimal-comma file, 1.234 could be 1234 or 1.234: a line error, not a guess.
+        ("Date;Close\n02.01.2024;1,5\n03.01.2024;1.234\n04.01.2024;2,5\n", 3, "Close", "1.234", "not a number"),
     ] as [(String, Int, String, String, String)])
     func brokenValuesNameLineColumnAndValue(text: String, line: Int, column: String, value: String, message: String) throws {
         let dir = try folder()

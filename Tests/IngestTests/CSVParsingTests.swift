@@ -74,6 +74,15 @@ import Testing
         for bad in ["1,500", "1,5", "12,34.5", "1,2345.0", ",123.0", "1,,234.0", "$", "K", "1.5k", "3.14%", "€5", "1,234.", "$1.2.3"] {
             #expect(withBytes(bad) { NumberParser.double($0) } == nil, "\(bad) is not a number")
         }
+        // Decimal commas, as European spreadsheets save them.
+        for (text, plain) in [("187,15", "187.15"), ("-0,5", "-0.5"), ("1.234,56", "1234.56"), ("1.234.567", "1234567"),
+                              ("82488700", "82488700"), (" 3,0 ", "3.0"), ("+12,25", "12.25")] {
+            #expect(withBytes(text) { NumberParser.decimalComma($0) }?.bitPattern == Double(plain)?.bitPattern, "\(text)")
+        }
+        for bad in ["1.234", "1.5", "12.34,5", "1,2,3", "1,", ",5", "1.234.56", "", "-"] {
+            #expect(withBytes(bad) { NumberParser.decimalComma($0) } == nil, "\(bad) is not a decimal-comma number")
+        }
+        #expect(withBytes("NaN") { NumberParser.decimalComma($0) }!.isNaN)
         #expect(withBytes("9223372036854775807") { NumberParser.int64($0) } == .max)
         #expect(withBytes("9223372036854775808") { NumberParser.int64($0) } == nil)
         #expect(withBytes("-17") { NumberParser.int64($0) } == -17 && withBytes("1.0") { NumberParser.int64($0) } == nil)

@@ -29,6 +29,48 @@ public enum NumberParser {
         parse(bytes) ?? formatted(bytes)
     }
 
+    /// A number written with a decimal comma, as spreadsheets in most of Europe save CSV files
+    /// (with `;` between fields): `187,15`, `-0,5`, `1.234,56`, `1.234.567`, and integers. A `.`
+    /// groups thousands, in groups of three, and only where it cannot be a decimal point: before a
+    /// `,` fraction, or two groups or more; `1.234` alone and `1.5` are refused. Used instead of
+    /// `double` for every number of a file found to write decimal commas (`CSVIngestor`).
+    public static func decimalComma(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, n = s.count
+        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
+        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        var clean: [UInt8] = []
+        clean.reserveCapacity(n - i)
+        if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+        var groups = 0, run = 0
+        while i < n {
+            let c = s[i]
+            if c &- 0x30 < 10 {
+                clean.append(c)
+                run += 1
+            } else if c == 0x2E {
+                guard (groups == 0 && run >= 1 && run <= 3) || (groups > 0 && run == 3) else { return nil }
+                groups += 1
+                run = 0
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard run > 0 else { return groups == 0 ? special(s, from: i, to: n, negative: clean.first == 0x2D) : nil }
+        guard groups == 0 || run == 3 else { return nil }
+        var fraction = false
+        if i < n && s[i] == 0x2C {
+            fraction = true
+            clean.append(0x2E)
+            i += 1
+            let start = i
+            while i < n, s[i] &- 0x30 < 10 { clean.append(s[i]); i += 1 }
+            guard i > start else { return nil }
+        }
+        guard i == n, groups == 0 || fraction || groups >= 2 else { return nil }
+        return clean.withUnsafeBufferPointer { parse($0) }
+    }
+
     /// A number as web pages write them, read only after the plain forms fail: a leading `$`
     /// (Nasdaq.com, `$181.91`, `-$2.50`), thousands separators (Investing.com, `44,179.0`) and a
     /// `K`, `M` or `B` suffix (Investing.com's volumes, `93.45K`). Separators are accepted only in

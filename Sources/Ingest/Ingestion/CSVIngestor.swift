@@ -56,7 +56,10 @@ public enum CSVIngestor {
         var votes: [ColumnKindVote] = []
         var samples: [[String]] = []
         var inspected = 0
-        var negatives: [Int] = [], numbers: [Int] = []
+        var negatives: [Int] = [], numbers: [Int] = [], seen: [Int] = []
+        // Numbers only a decimal comma reads (`187,15`), counted in files not split by commas.
+        var commaNumbers: [Int] = []
+        let commaPossible = dialect.delimiter != 0x2C
         while inspected < options.inferenceRows, let fields = try tokenizer.next() {
             if header == nil && names.isEmpty {
                 names = (0..<fields.count).map { "column_\($0)" }
@@ -66,13 +69,19 @@ public enum CSVIngestor {
                 samples = Array(repeating: [], count: names.count)
                 negatives = Array(repeating: 0, count: names.count)
                 numbers = negatives
+                seen = negatives
+                commaNumbers = negatives
             }
             guard fields.count == names.count else { continue }
             for (k, field) in fields.enumerated() where !MissingValue.isMissing(field.bytes) {
                 votes[k].add(ColumnKind.of(field.bytes))
                 if let text = field.string { samples[k].append(text) }
+                seen[k] += 1
                 if let v = NumberParser.double(field.bytes) {
                     numbers[k] += 1
+                    if v < 0 { negatives[k] += 1 }
+                } else if commaPossible, let v = NumberParser.decimalComma(field.bytes) {
+                    commaNumbers[k] += 1
                     if v < 0 { negatives[k] += 1 }
                 }
             }
@@ -81,7 +90,14 @@ public enum CSVIngestor {
         guard inspected > 0 else {
             throw IngestError.invalidInput("\(path): \(dialect.hasHeader ? "the file has a header but no data rows" : "the file is empty")")
         }
-        let kinds = votes.map(\.decision)
+        var kinds = votes.map(\.decision)
+        // A column that reads as numbers once commas are decimal points makes the file a
+        // decimal-comma file: all its numbers are then read that way (`NumberParser.decimalComma`).
+        let commaColumns = names.indices.filter { commaNumbers[$0] > 0 && (commaNumbers[$0] + numbers[$0]) * 2 >= seen[$0] }
+        for k in commaColumns {
+            kinds[k] = .float
+            numbers[k] += commaNumbers[k]
+        }
         var layoutNote: String?
         if header == nil, let known = HeaderlessLayout.names(kinds: kinds, samples: samples) {
             names = known.names
@@ -89,6 +105,11 @@ public enum CSVIngestor {
         }
         var schema = try CSVSchema(names: names, kinds: kinds, samples: samples, options: options, path: path)
         if let layoutNote { schema.warnings.insert(layoutNote, at: 0) }
+        if !commaColumns.isEmpty {
+            schema.decimalComma = true
+            let shown = commaColumns.prefix(4).map { "'\(names[$0])'" }.joined(separator: ", ") + (commaColumns.count > 4 ? ", …" : "")
+            schema.warnings.append("decimal commas (\(shown)): every number read with ',' as the decimal point and '.' between thousands")
+        }
         let order = SlashDateOrder.decide(samples: samples, kinds: kinds, names: names, requested: options.dayFirst)
         schema.dayFirst = order.dayFirst
         if let note = order.note { schema.warnings.append(note) }
@@ -238,7 +259,7 @@ struct IngestRun {
                 if let (seconds, nanos) = TimestampParser.parseSeconds(field.bytes, dayFirst: schema.dayFirst) { values[k] = Double(seconds) + Double(nanos) / 1e9 } else {
                     problem(line, schema.names[column.index], field.display, "not a date/time")
                 }
-            } else if let v = NumberParser.double(field.bytes) {
+            } else if let v = schema.decimalComma ? NumberParser.decimalComma(field.bytes) : NumberParser.double(field.bytes) {
                 // inf, -inf and values beyond ±1.8e308 (1e400) parse but cannot be statistics or prices.
                 guard v.isFinite else {
                     problem(line, schema.names[column.index], field.display, "not a finite number (infinite or beyond ±1.8e308)")

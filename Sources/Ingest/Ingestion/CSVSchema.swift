@@ -35,6 +35,8 @@ struct CSVSchema {
     var newestFirst = false
     /// Whether slash dates read day first (`SlashDateOrder`).
     var dayFirst = false
+    /// Whether numbers are written with a decimal comma (`NumberParser.decimalComma`).
+    var decimalComma = false
     /// What the user should know about the layout (duplicate names, a time axis found by content).
     var warnings: [String] = []
 
