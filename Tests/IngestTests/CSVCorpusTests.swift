@@ -198,6 +198,19 @@ import Testing
         }
     }
 
+    /// Decimal points in one column rule decimal commas out for the file: a ';' file whose prices
+    /// are written 187.15 keeps them, whatever another column writes.
+    @Test func decimalPointsRuleDecimalCommasOut() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("x.csv").path
+        try Data("Date;Close;Weight\n2024-01-02;187.15;0,5\n2024-01-03;1.105;1,5\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let out = dir.appendingPathComponent("x.h5").path
+        let result = try CSVIngestor.ingest(csv: csv, to: out)
+        #expect(try BarFile(path: out).column("close", of: "X") == [187.15, 1.105])
+        #expect(!result.summary.warnings.contains { $0.contains("decimal commas") }, "\(result.summary.warnings)")
+    }
+
     @Test func aFileWithoutATimeAxisSaysSo() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
