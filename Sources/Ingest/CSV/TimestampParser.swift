@@ -70,7 +70,7 @@ public enum TimestampParser {
     /// European exports), the compact ISO 8601 `YYYYMMDD` (Stooq), and slash dates with one or two
     /// digits of month and day: `M/D/YYYY` (US exports, Excel, pandas' default reading), or
     /// `D/M/YYYY` when `dayFirst`. A time may follow after a space or `T`: `H[H]:MM[:SS[.fraction]]`,
-    /// then an optional zone `Z`, `+HH:MM`, `+HHMM`, `+HH`, `UTC`, `GMT` or `GMT+HHMM` (with or
+    /// optionally with `AM` or `PM`, then an optional zone `Z`, `+HH:MM`, `+HHMM`, `+HH`, `UTC`, `GMT` or `GMT+HHMM` (with or
     /// without a space before it).
     public static func parse(_ s: UnsafeBufferPointer<UInt8>, dayFirst: Bool = false) -> Int64? {
         guard let (seconds, nanos) = parseSeconds(s, dayFirst: dayFirst) else { return nil }
@@ -175,7 +175,16 @@ public enum TimestampParser {
         var seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
         var nanos: Int64 = 0
         if i < n && (base[i] == 0x20 || base[i] == 0x54) {
-            guard let (secondOfDay, fraction, end) = timeOfDay(base, from: i + 1, to: n) else { return nil }
+            guard let time = timeOfDay(base, from: i + 1, to: n) else { return nil }
+            var (secondOfDay, end) = (time.0, time.2)
+            let fraction = time.1
+            if let (afternoon, after) = meridiem(base, from: end, to: n) {
+                // 12:xx AM is just after midnight, 12:xx PM just after noon; hours past 12 have no AM/PM.
+                let hour = secondOfDay / 3600
+                guard hour >= 1 && hour <= 12 else { return nil }
+                secondOfDay += ((afternoon ? 12 : 0) + (hour == 12 ? -12 : 0)) * 3600
+                end = after
+            }
             seconds += Int64(secondOfDay)
             nanos = fraction
             i = end
@@ -238,6 +247,19 @@ public enum TimestampParser {
             }
         }
         return (hour * 3600 + minute * 60 + second, nanos, i)
+    }
+
+    /// ` AM` or ` PM` (any case, the space optional) from `i`, as US spreadsheets write times:
+    /// whether it is PM, and the index after it.
+    static func meridiem(_ base: UnsafePointer<UInt8>, from start: Int, to n: Int) -> (Bool, Int)? {
+        var i = start
+        if i < n && base[i] == 0x20 { i += 1 }
+        guard i + 2 <= n, base[i + 1] | 0x20 == 0x6D else { return nil }  // m
+        switch base[i] | 0x20 {
+        case 0x61: return (false, i + 2)  // a
+        case 0x70: return (true, i + 2)   // p
+        default: return nil
+        }
     }
 
     /// A zone after a time, from `i`: its offset east of UTC in seconds and the index after it.
