@@ -22,7 +22,7 @@ import Testing
             var dated = "date,open,close\n"
             for day in 1...28 { dated += "2021-02-\(day < 10 ? "0" : "")\(day),\(100 + day % 3),\(100 + day % 5)\n" }
             let february = try await Self.ingested(api, token, name: "february", csv: dated)
-            let noClose = try await Self.ingested(api, token, name: "prices", csv: "date,price\n2021-01-01,1\n2021-01-02,2\n")
+            let noClose = try await Self.ingested(api, token, name: "prices", csv: "date,mid\n2021-01-01,1\n2021-01-02,2\n")
             var created: [Int] = []
             func evaluate(_ datasetID: Int, _ config: [String: Any]) async throws -> (status: HTTPResponse.Status, fields: [String], message: String) {
                 let strategyID = try await EvaluationTests.ruleStrategy(api, token, name: "s\(datasetID)", rule: "sma_cross", parameters: ["fast": 2, "slow": 5], datasetID: datasetID)
@@ -54,7 +54,7 @@ import Testing
             let noOpen = try await evaluate(onlyClose, [:])
             #expect(noOpen.status == .badRequest && noOpen.fields == ["dataset_id"] && noOpen.message.contains("no 'open' column"), "\(noOpen)")
             let close = try await evaluate(noClose, [:])
-            #expect(close.status == .badRequest && close.fields == ["dataset_id"] && close.message.contains("no 'close' column (it has price)"), "\(close)")
+            #expect(close.status == .badRequest && close.fields == ["dataset_id"] && close.message.contains("no 'close' column (it has mid)"), "\(close)")
             let strategyID = try await TrainingJobTests.strategy(api, token)
             let job = try await api.call(.post, TrainingJobTests.base, json: ["name": "j", "strategy_id": strategyID, "dataset_id": noClose,
                                                                               "config": TrainingJobTests.dqn], token: token)
