@@ -35,39 +35,14 @@ public enum NumberParser {
     /// `,` fraction, or two groups or more; `1.234` alone and `1.5` are refused. Used instead of
     /// `double` for every number of a file found to write decimal commas (`CSVIngestor`).
     public static func decimalComma(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0, n = s.count
-        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
-        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        let (start, n) = trimmed(s)
+        var i = start
         var clean: [UInt8] = []
         clean.reserveCapacity(n - i)
         if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
-        var groups = 0, run = 0
-        while i < n {
-            let c = s[i]
-            if c &- 0x30 < 10 {
-                clean.append(c)
-                run += 1
-            } else if c == 0x2E {
-                guard (groups == 0 && run >= 1 && run <= 3) || (groups > 0 && run == 3) else { return nil }
-                groups += 1
-                run = 0
-            } else {
-                break
-            }
-            i += 1
-        }
-        guard run > 0 else { return groups == 0 ? special(s, from: i, to: n, negative: clean.first == 0x2D) : nil }
-        guard groups == 0 || run == 3 else { return nil }
-        var fraction = false
-        if i < n && s[i] == 0x2C {
-            fraction = true
-            clean.append(0x2E)
-            i += 1
-            let start = i
-            while i < n, s[i] &- 0x30 < 10 { clean.append(s[i]); i += 1 }
-            guard i > start else { return nil }
-        }
-        guard i == n, groups == 0 || fraction || groups >= 2 else { return nil }
+        guard i < n, s[i] &- 0x30 < 10 else { return special(s, from: i, to: n, negative: clean.first == 0x2D) }
+        guard let number = groupedDigits(s, from: i, to: n, separator: 0x2E, point: 0x2C, into: &clean),
+              number.groups == 0 || number.fraction || number.groups >= 2 else { return nil }
         return clean.withUnsafeBufferPointer { parse($0) }
     }
 
@@ -79,9 +54,7 @@ public enum NumberParser {
     /// The digits are passed on without the decoration, so the value is rounded once, as written.
     @usableFromInline
     static func formatted(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0, n = s.count
-        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
-        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        var (i, n) = trimmed(s)
         var clean: [UInt8] = []
         clean.reserveCapacity(n - i + 4)
         if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
@@ -101,14 +74,33 @@ public enum NumberParser {
             }
             if scale > 0 { n -= 1 }
         }
-        // Integer part: digits, or groups of three after a comma.
-        var groups = 0, run = 0
+        guard let number = groupedDigits(s, from: i, to: n, separator: 0x2C, point: 0x2E, into: &clean),
+              currency || scale > 0 || (number.groups > 0 && (number.fraction || number.groups >= 2)) else { return nil }
+        if scale > 0 { clean += Array("e\(scale)".utf8) }
+        return clean.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// The field without its leading and trailing blanks, as a range of indices.
+    static func trimmed(_ s: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        var i = 0, n = s.count
+        while i < n && (s[i] == 0x20 || s[i] == 0x09) { i += 1 }
+        while n > i && (s[n - 1] == 0x20 || s[n - 1] == 0x09) { n -= 1 }
+        return (i, n)
+    }
+
+    /// Digits from `start` to `n`, grouped in threes by `separator` after a first group of one to
+    /// three, then an optional fraction after `point`, appended to `clean` as plain digits with a
+    /// `.`: how many separators there were and whether a fraction followed. Nil when a group is not
+    /// of three, the fraction has no digits, or anything else follows.
+    static func groupedDigits(_ s: UnsafeBufferPointer<UInt8>, from start: Int, to n: Int, separator: UInt8, point: UInt8,
+                              into clean: inout [UInt8]) -> (groups: Int, fraction: Bool)? {
+        var i = start, groups = 0, run = 0
         while i < n {
             let c = s[i]
             if c &- 0x30 < 10 {
                 clean.append(c)
                 run += 1
-            } else if c == 0x2C {
+            } else if c == separator {
                 guard (groups == 0 && run >= 1 && run <= 3) || (groups > 0 && run == 3) else { return nil }
                 groups += 1
                 run = 0
@@ -119,17 +111,15 @@ public enum NumberParser {
         }
         guard run > 0, groups == 0 || run == 3 else { return nil }
         var fraction = false
-        if i < n && s[i] == 0x2E {
+        if i < n && s[i] == point {
             fraction = true
             clean.append(0x2E)
             i += 1
-            let start = i
+            let digits = i
             while i < n, s[i] &- 0x30 < 10 { clean.append(s[i]); i += 1 }
-            guard i > start else { return nil }
+            guard i > digits else { return nil }
         }
-        guard i == n, currency || scale > 0 || (groups > 0 && (fraction || groups >= 2)) else { return nil }
-        if scale > 0 { clean += Array("e\(scale)".utf8) }
-        return clean.withUnsafeBufferPointer { parse($0) }
+        return i == n ? (groups, fraction) : nil
     }
 
     @usableFromInline
