@@ -22,7 +22,7 @@ enum SlashDateOrder {
             return (true, "slash dates read day first (DD/MM/YYYY), as '\(day)' can only be")
         }
         if let (column, value) = ambiguous, dayFirstSeen == nil, monthFirstSeen == nil {
-            return (false, "slash dates in '\(column)' such as '\(value)' read either way: taken month first (MM/DD/YYYY), as pandas does; --date-order day-first reads them DD/MM/YYYY")
+            return (false, "slash dates in '\(column)' such as '\(value)' read either way: taken month first (MM/DD/YYYY), as pandas does; `qf ingest --date-order day-first` reads them DD/MM/YYYY")
         }
         return (false, nil)
     }
