@@ -109,6 +109,25 @@ import Testing
         }
     }
 
+    /// PostgreSQL can hold no NUL byte in text or jsonb: a CSV carrying one, in a column's name, a
+    /// number or a text value, ends in error naming where, instead of failing the database write.
+    @Test func aNULByteEndsInErrorNamingWhere() async throws {
+        try await TestAPI.with("datasets_nul") { api in
+            let (token, _, _) = try await api.signUp("nul")
+            let cases = [("date,clo\u{0}se\n2024-01-01,1\n2024-01-02,2\n", "column 2's name holds a NUL byte"),
+                         ("date,close\n2024-01-01,1\n2024-01-02,2\u{0}\n", "line 3, column close"),
+                         ("date,close,venue\n2024-01-01,1,NY\u{0}SE\n2024-01-02,2,NYSE\n", "line 2, column venue")]
+            for (csv, where_) in cases {
+                let (status, body) = try await Self.upload(api, token: token, fields: [], file: ("nul.csv", Array(csv.utf8)))
+                let id = body.data["id"] as? Int ?? 0
+                #expect(status == .created)
+                #expect(try await Self.process(api, datasetID: id) == "error", "\(csv)")
+                let message = try await AuthTests.text(api.sql, "SELECT error_message FROM datasets WHERE id = \(id)")
+                #expect(message.contains(where_) && message.contains("NUL"), "\(message)")
+            }
+        }
+    }
+
     @Test func refusedUploadsLeaveNothingBehind() async throws {
         try await TestAPI.with("datasets_refused") { api in
             let (token, _, _) = try await api.signUp("refused")

@@ -19,9 +19,13 @@ public struct CSVField {
         return text
     }
 
-    /// The field for messages: decoded, or its bytes in hex when not UTF-8, at most 60 characters.
+    /// The field for messages: decoded, or its bytes in hex when not UTF-8, at most 60 characters;
+    /// a NUL byte shows as `<NUL>` (the messages reach PostgreSQL, whose text cannot hold one).
     public var display: String {
-        if let s = string { return s.count > 60 ? String(s.prefix(57)) + "..." : s }
+        if var s = string {
+            if s.utf8.contains(0) { s = s.replacingOccurrences(of: "\u{0}", with: "<NUL>") }
+            return s.count > 60 ? String(s.prefix(57)) + "..." : s
+        }
         return "<non-UTF-8 bytes " + bytes.prefix(16).map { String($0, radix: 16) }.joined(separator: " ") + ">"
     }
 }

@@ -297,7 +297,7 @@ struct IngestRun {
                     return reject()
                 }
                 do { buffer = try symbolBuffer(name) } catch {
-                    problem(line, schema.names[s], name, "\(error)")
+                    problem(line, schema.names[s], field.display, name.utf8.contains(0) ? "a NUL byte in a symbol" : "\(error)")
                     return reject()
                 }
                 lastSymbol = buffer
@@ -320,8 +320,9 @@ struct IngestRun {
         for i in schema.textColumns {
             let field = fields[i]
             if MissingValue.isMissing(field.bytes) { textMissing[i, default: 0] += 1; continue }
-            guard let text = field.string else {
-                problem(line, schema.names[i], field.display, "not valid UTF-8")
+            guard let text = field.string, !text.utf8.contains(0) else {
+                // A NUL cannot be kept: attributes and the summary's sample rows would carry it.
+                problem(line, schema.names[i], field.display, field.string == nil ? "not valid UTF-8" : "holds a NUL byte")
                 continue
             }
             if case .some(.none) = textValues[i] { textValues[i] = .some(text) } else if case .some(.some(let kept)) = textValues[i], kept != text { textValues[i] = .none }

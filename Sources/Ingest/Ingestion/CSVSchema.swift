@@ -77,6 +77,10 @@ struct CSVSchema {
         var seen: [String: Int] = [:]
         var warnings: [String] = []
         var names: [String] = []
+        // HDF5 names end at a NUL, and PostgreSQL's text and jsonb cannot hold one.
+        if let k = trimmed.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw IngestError.invalidInput("\(path): column \(k + 1)'s name holds a NUL byte")
+        }
         for (k, name) in trimmed.enumerated() {
             guard !name.isEmpty, let n = seen[name] else {
                 seen[name] = 0
