@@ -37,13 +37,15 @@ public enum NumberParser {
     public static func decimalComma(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
         let (start, n) = trimmed(s)
         var i = start
-        var clean: [UInt8] = []
-        clean.reserveCapacity(n - i)
-        if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
-        guard i < n, s[i] &- 0x30 < 10 else { return special(s, from: i, to: n, negative: clean.first == 0x2D) }
-        guard let number = groupedDigits(s, from: i, to: n, separator: 0x2E, point: 0x2C, into: &clean),
-              number.groups == 0 || number.fraction || number.groups >= 2 else { return nil }
-        return clean.withUnsafeBufferPointer { parse($0) }
+        // The undecorated digits go to the stack: this runs for every number of such a file.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n - i + 1) { buffer in
+            var clean = Digits(buffer)
+            if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+            guard i < n, s[i] &- 0x30 < 10 else { return special(s, from: i, to: n, negative: clean.isNegative) }
+            guard let number = groupedDigits(s, from: i, to: n, separator: 0x2E, point: 0x2C, into: &clean),
+                  number.groups == 0 || number.fraction || number.groups >= 2 else { return nil }
+            return parse(clean.bytes)
+        }
     }
 
     /// A number as web pages write them, read only after the plain forms fail: a leading `$`
@@ -55,15 +57,6 @@ public enum NumberParser {
     @usableFromInline
     static func formatted(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
         var (i, n) = trimmed(s)
-        var clean: [UInt8] = []
-        clean.reserveCapacity(n - i + 4)
-        if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
-        var currency = false
-        if i < n && s[i] == 0x24 {  // $
-            currency = true
-            i += 1
-            if clean.isEmpty && i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
-        }
         var scale = 0
         if n > i {
             switch s[n - 1] {
@@ -74,10 +67,23 @@ public enum NumberParser {
             }
             if scale > 0 { n -= 1 }
         }
-        guard let number = groupedDigits(s, from: i, to: n, separator: 0x2C, point: 0x2E, into: &clean),
-              currency || scale > 0 || (number.groups > 0 && (number.fraction || number.groups >= 2)) else { return nil }
-        if scale > 0 { clean += Array("e\(scale)".utf8) }
-        return clean.withUnsafeBufferPointer { parse($0) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n - i + 3) { buffer in
+            var clean = Digits(buffer)
+            if i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+            var currency = false
+            if i < n && s[i] == 0x24 {  // $
+                currency = true
+                i += 1
+                if clean.count == 0 && i < n && (s[i] == 0x2D || s[i] == 0x2B) { clean.append(s[i]); i += 1 }
+            }
+            guard let number = groupedDigits(s, from: i, to: n, separator: 0x2C, point: 0x2E, into: &clean),
+                  currency || scale > 0 || (number.groups > 0 && (number.fraction || number.groups >= 2)) else { return nil }
+            if scale > 0 {
+                clean.append(UInt8(ascii: "e"))
+                clean.append(UInt8(ascii: "0") + UInt8(scale))
+            }
+            return parse(clean.bytes)
+        }
     }
 
     /// The field without its leading and trailing blanks, as a range of indices.
@@ -88,12 +94,28 @@ public enum NumberParser {
         return (i, n)
     }
 
+    /// A number's bytes rewritten without its decoration, in a buffer the caller sized.
+    struct Digits {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        private(set) var count = 0
+
+        init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+        mutating func append(_ byte: UInt8) {
+            buffer[count] = byte
+            count += 1
+        }
+
+        var isNegative: Bool { count > 0 && buffer[0] == 0x2D }
+        var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: buffer[..<count]) }
+    }
+
     /// Digits from `start` to `n`, grouped in threes by `separator` after a first group of one to
     /// three, then an optional fraction after `point`, appended to `clean` as plain digits with a
     /// `.`: how many separators there were and whether a fraction followed. Nil when a group is not
     /// of three, the fraction has no digits, or anything else follows.
     static func groupedDigits(_ s: UnsafeBufferPointer<UInt8>, from start: Int, to n: Int, separator: UInt8, point: UInt8,
-                              into clean: inout [UInt8]) -> (groups: Int, fraction: Bool)? {
+                              into clean: inout Digits) -> (groups: Int, fraction: Bool)? {
         var i = start, groups = 0, run = 0
         while i < n {
             let c = s[i]
