@@ -220,6 +220,12 @@ public enum NumberParser {
         }
     }
 
+    /// A whole number written as an integer or as a float (`1704153600.0`, as pandas writes an
+    /// integer column with gaps), within what Int64 holds; nil otherwise.
+    public static func wholeNumber(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        int64(s) ?? double(s).flatMap { $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil }
+    }
+
     /// The field as a signed integer if it is one (optional sign, digits only, fits in Int64).
     public static func int64(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0

@@ -56,7 +56,7 @@ public enum CSVIngestor {
         var votes: [ColumnKindVote] = []
         var samples: [[String]] = []
         var inspected = 0
-        var negatives: [Int] = [], numbers: [Int] = [], seen: [Int] = []
+        var negatives: [Int] = [], numbers: [Int] = []
         // Numbers only a decimal comma reads (`187,15`), counted in files not split by commas, and
         // numbers only a decimal point reads (`187.15`), which rule decimal commas out.
         var commaNumbers: [Int] = [], pointNumbers: [Int] = []
@@ -70,7 +70,6 @@ public enum CSVIngestor {
                 samples = Array(repeating: [], count: names.count)
                 negatives = Array(repeating: 0, count: names.count)
                 numbers = negatives
-                seen = negatives
                 commaNumbers = negatives
                 pointNumbers = negatives
             }
@@ -78,7 +77,6 @@ public enum CSVIngestor {
             for (k, field) in fields.enumerated() where !MissingValue.isMissing(field.bytes) {
                 votes[k].add(ColumnKind.of(field.bytes))
                 if let text = field.string { samples[k].append(text) }
-                seen[k] += 1
                 if let v = NumberParser.double(field.bytes) {
                     numbers[k] += 1
                     if v < 0 { negatives[k] += 1 }
@@ -97,8 +95,8 @@ public enum CSVIngestor {
         // A column that reads as numbers once commas are decimal points makes the file a
         // decimal-comma file: all its numbers are then read that way (`NumberParser.decimalComma`),
         // unless another column's numbers have decimal points, and the conventions conflict.
-        let pointColumn = names.indices.contains { pointNumbers[$0] > 0 && pointNumbers[$0] * 2 >= seen[$0] }
-        let commaColumns = pointColumn ? [] : names.indices.filter { commaNumbers[$0] > 0 && (commaNumbers[$0] + numbers[$0]) * 2 >= seen[$0] }
+        let pointColumn = names.indices.contains { pointNumbers[$0] > 0 && pointNumbers[$0] * 2 >= votes[$0].total }
+        let commaColumns = pointColumn ? [] : names.indices.filter { commaNumbers[$0] > 0 && (commaNumbers[$0] + numbers[$0]) * 2 >= votes[$0].total }
         for k in commaColumns {
             kinds[k] = .float
             numbers[k] += commaNumbers[k]
@@ -227,7 +225,7 @@ struct IngestRun {
                 timestamp = TimestampParser.parse(timeField.bytes)
                 if timestamp == nil && !MissingValue.isMissing(timeField.bytes) { problemText = "not a YYYYMMDD date" }
             case .epoch(let fixed):
-                if let raw = NumberParser.int64(timeField.bytes) ?? NumberParser.double(timeField.bytes).flatMap({ $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil }) {
+                if let raw = NumberParser.wholeNumber(timeField.bytes) {
                     let unit = fixed ?? epochUnit ?? TimestampParser.EpochUnit.guess(for: raw)
                     if epochUnit == nil {
                         epochUnit = unit

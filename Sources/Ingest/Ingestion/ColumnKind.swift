@@ -22,10 +22,13 @@ struct ColumnKindVote {
 
     mutating func add(_ kind: ColumnKind) { counts[kind, default: 0] += 1 }
 
+    /// How many values were counted.
+    var total: Int { counts.values.reduce(0, +) }
+
     /// Numbers if at least half the values are numbers (float if any is), else dates, else
     /// booleans under the same rule, else text; `.empty` when nothing was seen.
     var decision: ColumnKind {
-        let total = counts.values.reduce(0, +)
+        let total = self.total
         guard total > 0 else { return .empty }
         let ints = counts[.int, default: 0], floats = counts[.float, default: 0]
         if (ints + floats) * 2 >= total { return floats > 0 ? .float : .int }

@@ -33,7 +33,7 @@ enum RowOrder {
         case .text, .compactDate:
             key = TimestampParser.parse(bytes, dayFirst: dayFirst)
         case .epoch:
-            key = NumberParser.int64(bytes) ?? NumberParser.double(bytes).flatMap { $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil }
+            key = NumberParser.wholeNumber(bytes)
         }
         if let date = key, let c = axis.timeOfDayColumn {
             guard let (seconds, nanos) = TimestampParser.parseTimeOfDay(fields[c].bytes),
