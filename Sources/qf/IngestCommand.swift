@@ -13,7 +13,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Name of the timestamp column.") var timestampColumn: String?
     @Option(help: "Name of the symbol column.") var symbolColumn: String?
     @Option(help: "Unit of integer timestamps: seconds, milliseconds, microseconds, nanoseconds (default: guessed).") var epochUnit: TimestampParser.EpochUnit?
-    @Option(help: "Slash dates (01/04/2024): month-first, day-first, or auto (decided by the values; month first, as pandas, when nothing tells).") var dateOrder = "auto"
+    @Option(help: "Slash dates (01/04/2024): month-first, day-first, or auto (decided by the values; month first, as pandas, when nothing tells).") var dateOrder = DateOrder.auto
     @Option(help: "Deflate level 0–9, or 'none' for uncompressed columns.") var compression = "4"
     @Flag(help: "Do not check prices for negatives and high ≥ low (for files whose OHLC columns are features).") var noPriceChecks = false
     @Flag(help: "Print the dataset summary as JSON.") var json = false
@@ -25,12 +25,7 @@ struct IngestCommand: ParsableCommand {
         options.timestampColumn = timestampColumn
         options.symbolColumn = symbolColumn
         options.epochUnit = epochUnit
-        switch dateOrder {
-        case "auto": options.dayFirst = nil
-        case "month-first": options.dayFirst = false
-        case "day-first": options.dayFirst = true
-        default: throw ValidationError("--date-order must be auto, month-first or day-first, got \(dateOrder)")
-        }
+        options.dayFirst = dateOrder.dayFirst
         options.priceChecks = !noPriceChecks
         if compression == "none" { options.compressionLevel = nil } else {
             guard let level = Int(compression), (0...9).contains(level) else { throw ValidationError("--compression must be 0–9 or none, got \(compression)") }
@@ -71,4 +66,18 @@ struct IngestCommand: ParsableCommand {
 }
 
 extension IngestOptions.ErrorPolicy: ExpressibleByArgument {}
+
+/// `--date-order`: how slash dates read.
+enum DateOrder: String, ExpressibleByArgument, CaseIterable {
+    case auto, monthFirst = "month-first", dayFirst = "day-first"
+
+    /// IngestOptions' `dayFirst`: nil lets the values decide.
+    var dayFirst: Bool? {
+        switch self {
+        case .auto: nil
+        case .monthFirst: false
+        case .dayFirst: true
+        }
+    }
+}
 extension TimestampParser.EpochUnit: ExpressibleByArgument {}
