@@ -241,6 +241,12 @@ import Testing
         try Data("date,mid\n2024-01-02,1\n".utf8).write(to: URL(fileURLWithPath: csv))
         result = try CSVIngestor.ingest(csv: csv, to: out)
         #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
+        // A Price column of text is not a close, and is not said to be one.
+        try FileManager.default.removeItem(atPath: out)
+        try Data("date,price\n2024-01-02,high\n2024-01-03,low\n".utf8).write(to: URL(fileURLWithPath: csv))
+        result = try CSVIngestor.ingest(csv: csv, to: out)
+        #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
+        #expect(!result.summary.warnings.contains { $0.contains("stored as close") }, "\(result.summary.warnings)")
     }
 
     @Test func severalYFinanceTickersInOneRowAreRefusedWithTheWayOut() throws {

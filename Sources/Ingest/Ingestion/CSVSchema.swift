@@ -116,7 +116,6 @@ struct CSVSchema {
         // writes the close as Close/Last, Investing.com as Price (a tick file's price is its close too).
         let volumeAlias = lower.contains("volume") ? nil : lower.firstIndex { Self.volumeAliases.contains($0) }
         let closeAlias = lower.contains("close") ? nil : lower.firstIndex { Self.closeAliases.contains($0) }
-        if let c = closeAlias { warnings.append("'\(names[c])' stored as close (the file has no close column)") }
         var roles: [Role] = []
         for (i, name) in names.enumerated() {
             if i == timeAxis?.column { roles.append(.timestamp); continue }
@@ -144,6 +143,9 @@ struct CSVSchema {
             }
         }
         self.roles = roles
+        if let c = closeAlias, roles[c] == .numeric(storedName: "close") {
+            warnings.append("'\(names[c])' stored as close (the file has no close column)")
+        }
         if !roles.contains(.numeric(storedName: "close")) {
             warnings.append("no 'close' column: backtests, evaluations and training need one (columns: \(names.joined(separator: ", ")))")
         }
