@@ -232,19 +232,18 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = dir.appendingPathComponent("x.csv").path
         let out = dir.appendingPathComponent("x.h5").path
-        try Data("date,close,volume,close\n2024-01-02,1,2,3\n".utf8).write(to: URL(fileURLWithPath: csv))
-        #expect { _ = try CSVIngestor.ingest(csv: csv, to: out) } throws: { "\($0)".contains("columns 2 and 4 are both named 'close'") }
-        try Data("date,close,note,note\n2024-01-02,1,2,3\n".utf8).write(to: URL(fileURLWithPath: csv))
-        var result = try CSVIngestor.ingest(csv: csv, to: out)
+        func ingest(_ text: String) throws -> IngestResult {
+            try? FileManager.default.removeItem(atPath: out)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: csv))
+            return try CSVIngestor.ingest(csv: csv, to: out)
+        }
+        #expect { _ = try ingest("date,close,volume,close\n2024-01-02,1,2,3\n") } throws: { "\($0)".contains("columns 2 and 4 are both named 'close'") }
+        var result = try ingest("date,close,note,note\n2024-01-02,1,2,3\n")
         #expect(result.summary.warnings.contains { $0.contains("columns 3 and 4 are both named 'note'") && $0.contains("note.1") })
-        try FileManager.default.removeItem(atPath: out)
-        try Data("date,mid\n2024-01-02,1\n".utf8).write(to: URL(fileURLWithPath: csv))
-        result = try CSVIngestor.ingest(csv: csv, to: out)
+        result = try ingest("date,mid\n2024-01-02,1\n")
         #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
         // A Price column of text is not a close, and is not said to be one.
-        try FileManager.default.removeItem(atPath: out)
-        try Data("date,price\n2024-01-02,high\n2024-01-03,low\n".utf8).write(to: URL(fileURLWithPath: csv))
-        result = try CSVIngestor.ingest(csv: csv, to: out)
+        result = try ingest("date,price\n2024-01-02,high\n2024-01-03,low\n")
         #expect(result.summary.warnings.contains { $0.contains("no 'close' column") })
         #expect(!result.summary.warnings.contains { $0.contains("stored as close") }, "\(result.summary.warnings)")
     }
